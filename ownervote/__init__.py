@@ -1,0 +1,9 @@
+"""ownervote: the shell around the domain packages.
+
+``ownervote.db`` (the SQLAlchemy base and engine set-up) and
+``ownervote.config`` (settings from the environment) are imported by the
+domain packages' storage modules; ``ownervote.cli`` is the console script.
+Nothing here imports Flask at module level.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,147 @@
+"""Settings from the environment (12-factor).
+
+Every secret comes from an ``OWNERVOTE_*`` variable.  In development a missing
+secret is generated once, persisted (mode 0600) in the instance folder and
+announced with a warning; in production (``OWNERVOTE_ENV=production``) a
+missing secret is an error, so a server never runs on throw-away keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# name of the environment variable -> number of random bytes for a dev value
+SECRET_VARIABLES: dict[str, int] = {
+    "OWNERVOTE_SECRET_KEY": 32,  # Flask session signing
+    "OWNERVOTE_ID_HASH_KEY": 32,  # HMAC-SHA-256 key for ID numbers
+    "OWNERVOTE_PII_KEYS": 32,  # AES-256-GCM key ring for names and phones
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    instance_dir: Path
+    database_url: str
+    secret_key: bytes
+    id_hash_key: bytes
+    # key id -> 32-byte AES key; the first entry encrypts, all decrypt
+    pii_keys: tuple[tuple[str, bytes], ...]
+    log_key_file: Path
+    redis_url: str | None = None
+    base_url: str | None = None
+    sms_url: str | None = None
+    sms_key: str | None = None
+    generated: tuple[str, ...] = field(default=())
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def _b64(name: str, value: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError as exc:
+        raise ConfigError(f"{name} is not valid base64") from exc
+    if len(raw) < 16:
+        raise ConfigError(f"{name} must encode at least 16 bytes, got {len(raw)}")
+    return raw
+
+
+def parse_pii_keys(value: str) -> tuple[tuple[str, bytes], ...]:
+    """``kid:base64key[,kid:base64key...]``; the first key encrypts new data.
+
+    Rotation: put a new key first, keep the old ones after it, run
+    ``ownervote keys rotate-pii`` to re-encrypt, then drop the old keys.
+    """
+    ring: list[tuple[str, bytes]] = []
+    for n, part in enumerate(p.strip() for p in value.split(",") if p.strip()):
+        kid, sep, b64key = part.partition(":")
+        if not sep:
+            kid, b64key = f"k{n}", part
+        key = _b64("OWNERVOTE_PII_KEYS", b64key)
+        if len(key) != 32:
+            raise ConfigError(f"OWNERVOTE_PII_KEYS key {kid!r} must be 32 bytes (AES-256)")
+        if not kid.isalnum():
+            raise ConfigError(f"OWNERVOTE_PII_KEYS key id {kid!r} must be letters and digits")
+        ring.append((kid, key))
+    if not ring:
+        raise ConfigError("OWNERVOTE_PII_KEYS is empty")
+    return tuple(ring)
+
+
+def _dev_secrets(instance_dir: Path) -> dict[str, str]:
+    path = instance_dir / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    values = {
+        name: base64.urlsafe_b64encode(secrets.token_bytes(size)).decode().rstrip("=")
+        for name, size in SECRET_VARIABLES.items()
+    }
+    values["OWNERVOTE_PII_KEYS"] = "dev1:" + values["OWNERVOTE_PII_KEYS"]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(values, fh)
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env_vars = os.environ if environ is None else environ
+    env = env_vars.get("OWNERVOTE_ENV", "development").strip().lower()
+    if env not in ("development", "production", "test"):
+        raise ConfigError(f"OWNERVOTE_ENV must be development, production or test, not {env!r}")
+    instance_dir = Path(env_vars.get("OWNERVOTE_INSTANCE_DIR", "instance")).resolve()
+    database_url = env_vars.get("OWNERVOTE_DATABASE_URL") or (
+        f"sqlite:///{instance_dir / 'ownervote.sqlite3'}"
+    )
+
+    missing = [name for name in SECRET_VARIABLES if not env_vars.get(name)]
+    generated: tuple[str, ...] = ()
+    values = {name: env_vars.get(name, "") for name in SECRET_VARIABLES}
+    if missing:
+        if env == "production":
+            raise ConfigError(
+                "production mode needs these secrets set in the environment: " + ", ".join(missing)
+            )
+        dev = _dev_secrets(instance_dir)
+        for name in missing:
+            values[name] = dev[name]
+        generated = tuple(missing)
+        log.warning(
+            "using generated development secrets from %s for %s; set them in production",
+            instance_dir / "dev-secrets.json",
+            ", ".join(missing),
+        )
+
+    log_key_file = Path(
+        env_vars.get("OWNERVOTE_LOG_KEY_FILE", str(instance_dir / "log-signing.key"))
+    )
+    return Settings(
+        env=env,
+        instance_dir=instance_dir,
+        database_url=database_url,
+        secret_key=_b64("OWNERVOTE_SECRET_KEY", values["OWNERVOTE_SECRET_KEY"]),
+        id_hash_key=_b64("OWNERVOTE_ID_HASH_KEY", values["OWNERVOTE_ID_HASH_KEY"]),
+        pii_keys=parse_pii_keys(values["OWNERVOTE_PII_KEYS"]),
+        log_key_file=log_key_file,
+        redis_url=env_vars.get("OWNERVOTE_REDIS_URL") or None,
+        base_url=env_vars.get("OWNERVOTE_BASE_URL") or None,
+        sms_url=env_vars.get("OWNERVOTE_SMS_URL") or None,
+        sms_key=env_vars.get("OWNERVOTE_SMS_KEY") or None,
+        generated=generated,
+    )
