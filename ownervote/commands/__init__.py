@@ -1,0 +1,1 @@
+"""One module per ``ownervote`` command; imported lazily by ``ownervote.cli``."""
