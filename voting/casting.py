@@ -1,0 +1,300 @@
+"""Casting rules as pure functions, shared by the web server and the offline verifier.
+
+The server calls :func:`check_cast` before appending a ballot to the ledger;
+the verifier calls :func:`replay` (or :func:`effective_votes`) on the
+ledger's ballot events and must reach the same decisions.  Both read only
+their arguments, so the two cannot drift apart.
+
+Rules, in the order they are checked (each refusal is a
+:class:`~voting.errors.CastRefused` with a :class:`~voting.errors.RefusalReason`):
+
+1. a ballot votes on at least one item; sequence positions only grow;
+2. the head exists; every item exists, the head holds area in the item's
+   scope, and the vote fits the item (choice kind, known candidates, at most
+   ``seats`` approvals);
+3. proxies: a proxy ballot names its agent; ``proxy_cap`` 0 forbids proxies;
+   an agent may represent at most ``proxy_cap`` distinct heads;
+4. co-owners: once one co-owner has cast an electronic ballot for a head,
+   another co-owner's electronic ballot is refused unless the committee has
+   recorded that co-owner as the head's representative;
+5. per item already voted on by this head:
+
+   * *precedence* between paper and electronic (proxy ballots are
+     electronic): ``first_cast`` refuses the other form; ``paper`` lets a
+     paper ballot replace electronic ones and refuses electronic after
+     paper; ``electronic`` the reverse;
+   * *revote* within the same form: ``none`` refuses any second ballot,
+     ``once`` allows one change, ``until_close`` any number.
+
+   A ballot is accepted or refused as a whole, naming the first offending item.
+
+Which vote counts for a head on an item: always the last *accepted* ballot on
+that item.  The rules above make sure that a ballot which may not replace an
+earlier one is refused with a message, never accepted and silently ignored.
+Every ballot stays in the ledger; superseded ones simply do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from voting.ballots import BallotEvent, Channel, Vote, vote_problem
+from voting.errors import CastRefused, RefusalReason
+from voting.heads import Roster
+from voting.items import Item
+from voting.settings import AssemblySettings, Precedence, RevotePolicy
+
+
+def _form(event: BallotEvent) -> str:
+    return "paper" if event.channel.is_paper else "electronic"
+
+
+def check_cast(
+    history: Sequence[BallotEvent],
+    new: BallotEvent,
+    settings: AssemblySettings,
+    *,
+    items: Mapping[str, Item] | None = None,
+    roster: Roster | None = None,
+    agent_heads: Collection[str] = (),
+    representative: str | None = None,
+) -> None:
+    """Accept (return ``None``) or refuse ``new`` given the head's earlier accepted ballots.
+
+    ``history`` holds the accepted ballots of ``new.head_id`` (ballots of other
+    heads in it are ignored).  ``items`` and ``roster``, when given, enable the
+    item, scope and choice checks — the server and the verifier must pass
+    them.  ``agent_heads`` are the heads ``new.agent`` already represents
+    through accepted ballots; ``representative`` the co-owner the committee
+    recorded for this head, if any.
+    """
+    seq = new.seq
+    mine = [event for event in history if event.head_id == new.head_id]
+    if not new.choices:
+        raise CastRefused(RefusalReason.EMPTY_BALLOT, "the ballot votes on no item", seq=seq)
+    for event in mine:
+        if event.seq >= seq:
+            raise CastRefused(
+                RefusalReason.OUT_OF_ORDER,
+                f"ballot at position {seq} comes after position {event.seq} of the same head",
+                seq=seq,
+            )
+    if roster is not None and new.head_id not in roster.heads:
+        raise CastRefused(
+            RefusalReason.UNKNOWN_HEAD, f'no owner "{new.head_id}" in this assembly', seq=seq
+        )
+    if items is not None:
+        _check_items(new, items, roster)
+    _check_proxy(new, settings, agent_heads)
+    _check_co_owner(mine, new, representative)
+    for item_id in new.choices:
+        _check_item_history(mine, new, item_id, settings)
+
+
+def _check_items(new: BallotEvent, items: Mapping[str, Item], roster: Roster | None) -> None:
+    for item_id, vote in new.choices.items():
+        item = items.get(item_id)
+        if item is None:
+            raise CastRefused(
+                RefusalReason.UNKNOWN_ITEM,
+                f'no item "{item_id}" in this assembly',
+                item_id=item_id,
+                seq=new.seq,
+            )
+        if roster is not None and new.head_id not in roster.scope(item.buildings):
+            raise CastRefused(
+                RefusalReason.ITEM_OUT_OF_SCOPE,
+                f'item "{item_id}" is decided by the owners of buildings '
+                f"{', '.join(sorted(item.buildings or ()))}; this owner holds no unit there",
+                item_id=item_id,
+                seq=new.seq,
+            )
+        problem = vote_problem(item, vote)
+        if problem is not None:
+            raise CastRefused(problem[0], problem[1], item_id=item_id, seq=new.seq)
+
+
+def _check_proxy(
+    new: BallotEvent, settings: AssemblySettings, agent_heads: Collection[str]
+) -> None:
+    if new.agent is None:
+        if new.channel is Channel.PROXY:
+            raise CastRefused(
+                RefusalReason.PROXY_WITHOUT_AGENT, "a proxy ballot must name its agent", seq=new.seq
+            )
+        return
+    cap = settings.proxy_cap
+    if cap == 0:
+        raise CastRefused(
+            RefusalReason.PROXY_NOT_ALLOWED, "this assembly does not accept proxies", seq=new.seq
+        )
+    if cap is not None and new.head_id not in agent_heads and len(agent_heads) >= cap:
+        raise CastRefused(
+            RefusalReason.PROXY_CAP_EXCEEDED,
+            f"this agent already represents {len(agent_heads)} owner(s); "
+            f"the assembly allows at most {cap} per agent",
+            seq=new.seq,
+        )
+
+
+def _check_co_owner(
+    mine: Sequence[BallotEvent], new: BallotEvent, representative: str | None
+) -> None:
+    if new.channel is not Channel.ELECTRONIC or new.voter is None:
+        return
+    if representative is None:
+        for event in mine:
+            if event.channel is Channel.ELECTRONIC and event.voter is not None:
+                representative = event.voter
+                break
+    if representative is not None and new.voter != representative:
+        raise CastRefused(
+            RefusalReason.CO_OWNER_ALREADY_VOTED,
+            f"co-owner {representative} already votes for this unit; only the committee "
+            "can record a different representative",
+            seq=new.seq,
+        )
+
+
+def _check_item_history(
+    mine: Sequence[BallotEvent], new: BallotEvent, item_id: str, settings: AssemblySettings
+) -> None:
+    form = _form(new)
+    same = 0
+    other = 0
+    for event in mine:
+        if item_id in event.choices:
+            if _form(event) == form:
+                same += 1
+            else:
+                other += 1
+    if other:
+        precedence = settings.precedence
+        if precedence is Precedence.FIRST_CAST or precedence.value != form:
+            reason = (
+                RefusalReason.ELECTRONIC_ALREADY_COUNTED
+                if form == "paper"
+                else RefusalReason.PAPER_ALREADY_COUNTED
+            )
+            earlier = "an electronic" if form == "paper" else "a paper"
+            rule = (
+                "the first ballot stands"
+                if precedence is Precedence.FIRST_CAST
+                else f"{precedence.value} ballots take precedence"
+            )
+            raise CastRefused(
+                reason,
+                f'{earlier} ballot already counts for item "{item_id}"; in this assembly {rule}',
+                item_id=item_id,
+                seq=new.seq,
+            )
+    if same:
+        if settings.revote is RevotePolicy.NONE:
+            raise CastRefused(
+                RefusalReason.REVOTE_NOT_ALLOWED,
+                f'a ballot on item "{item_id}" was already cast; this assembly allows one '
+                "ballot per owner",
+                item_id=item_id,
+                seq=new.seq,
+            )
+        if settings.revote is RevotePolicy.ONCE and same >= 2:
+            raise CastRefused(
+                RefusalReason.REVOTE_ALREADY_USED,
+                f'the vote on item "{item_id}" was already changed once; this assembly allows '
+                "one change",
+                item_id=item_id,
+                seq=new.seq,
+            )
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The outcome of replaying ballot events in ``seq`` order.
+
+    ``votes`` maps (head id, item id) to the vote that counts; ``counted``
+    to the ``seq`` of the ballot it comes from; ``refused`` lists the events a
+    correct server would have refused, with the reason.
+    """
+
+    votes: dict[tuple[str, str], Vote]
+    counted: dict[tuple[str, str], int]
+    refused: tuple[tuple[BallotEvent, CastRefused], ...]
+
+
+def replay(
+    events: Iterable[BallotEvent],
+    settings: AssemblySettings,
+    *,
+    items: Mapping[str, Item] | None = None,
+    roster: Roster | None = None,
+    representatives: Mapping[str, str] | None = None,
+) -> Replay:
+    """Apply :func:`check_cast` to every event in ``seq`` order and resolve what counts.
+
+    Two events with the same ``seq`` are an error in the log: the later one
+    in the input is refused as out of order.
+    """
+    ordered = sorted(events, key=lambda event: event.seq)
+    histories: dict[str, list[BallotEvent]] = {}
+    agents: dict[str, set[str]] = {}
+    votes: dict[tuple[str, str], Vote] = {}
+    counted: dict[tuple[str, str], int] = {}
+    refused: list[tuple[BallotEvent, CastRefused]] = []
+    last_seq: int | None = None
+    for event in ordered:
+        history = histories.setdefault(event.head_id, [])
+        try:
+            if last_seq is not None and event.seq == last_seq:
+                raise CastRefused(
+                    RefusalReason.OUT_OF_ORDER,
+                    f"two ballots share sequence position {event.seq}",
+                    seq=event.seq,
+                )
+            check_cast(
+                history,
+                event,
+                settings,
+                items=items,
+                roster=roster,
+                agent_heads=agents.get(event.agent, ()) if event.agent is not None else (),
+                representative=(representatives or {}).get(event.head_id),
+            )
+        except CastRefused as refusal:
+            refused.append((event, refusal))
+            continue
+        finally:
+            last_seq = event.seq
+        history.append(event)
+        if event.agent is not None:
+            agents.setdefault(event.agent, set()).add(event.head_id)
+        head_id = event.head_id
+        for item_id, vote in event.choices.items():
+            votes[(head_id, item_id)] = vote
+            counted[(head_id, item_id)] = event.seq
+    return Replay(votes, counted, tuple(refused))
+
+
+def effective_votes(
+    events: Iterable[BallotEvent],
+    settings: AssemblySettings,
+    *,
+    items: Mapping[str, Item] | None = None,
+    roster: Roster | None = None,
+    representatives: Mapping[str, str] | None = None,
+) -> dict[tuple[str, str], Vote]:
+    """The vote that counts per (head id, item id); raises the first refusal found.
+
+    For the verifier a ledger holding a ballot the rules refuse is itself a
+    finding, hence strict; use :func:`replay` to collect every refusal instead.
+    """
+    result = replay(events, settings, items=items, roster=roster, representatives=representatives)
+    if result.refused:
+        event, refusal = result.refused[0]
+        raise CastRefused(
+            refusal.reason,
+            f"ballot at position {event.seq} (head {event.head_id}): {refusal.message}",
+            item_id=refusal.item_id,
+            seq=event.seq,
+        )
+    return result.votes

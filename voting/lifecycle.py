@@ -1,0 +1,200 @@
+"""The assembly lifecycle as an explicit, pure state machine.
+
+::
+
+    draft ──notice──▶ noticed ──open──▶ open ──close──▶ closed ──▶ tallied ──▶ announced
+
+* **draft → noticed**: the notice (公告) is published *now*; voting must
+  open at least ``notice_days`` days later (物业管理条例 第14条: 15 days, or
+  7–14 for an extraordinary meeting where the assembly rules allow it), and
+  close after it opens.  From here on the items and settings are frozen:
+  only the items in the notice may be voted on.
+* **noticed → open**: not before ``opens_at``.
+* **open → closed**: not before ``closes_at`` (no early closing: owners were
+  told the deadline).
+* **closed → tallied**: any time (the tally is deterministic).
+* **tallied → announced**: any time; the preliminary result is then open to
+  objections until ``announced_at + objection_days``.
+
+There is no way back: a published notice, a cast ballot or an announced
+result cannot be undone by changing a status.  Every refused move raises
+:class:`~voting.errors.TransitionRefused` naming the current state, the
+wanted state and why.  Durations are exact ``timedelta`` comparisons on
+timezone-aware datetimes ("15 days" = 15 × 24 h).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from voting.errors import TransitionRefused
+from voting.settings import AssemblySettings
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    NOTICED = "noticed"
+    OPEN = "open"
+    CLOSED = "closed"
+    TALLIED = "tallied"
+    ANNOUNCED = "announced"
+
+
+_NEXT: dict[Status, Status] = {
+    Status.DRAFT: Status.NOTICED,
+    Status.NOTICED: Status.OPEN,
+    Status.OPEN: Status.CLOSED,
+    Status.CLOSED: Status.TALLIED,
+    Status.TALLIED: Status.ANNOUNCED,
+}
+_ORDER = list(Status)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """An assembly's timestamps (timezone-aware); ``None`` when not set yet."""
+
+    notice_at: dt.datetime | None = None
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    announced_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("notice_at", "opens_at", "closes_at", "announced_at"):
+            _aware(getattr(self, name), name)
+
+
+def _aware(value: dt.datetime | None, name: str) -> None:
+    if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+        raise ValueError(f"{name}: expected a timezone-aware datetime, got {value!r}")
+
+
+def items_frozen(status: Status | str) -> bool:
+    """Items and settings may change only in draft: the notice fixes what is voted on."""
+    return Status(status) is not Status.DRAFT
+
+
+def accepts_ballots(status: Status | str) -> bool:
+    return Status(status) is Status.OPEN
+
+
+def objection_until(timeline: Timeline, settings: AssemblySettings) -> dt.datetime | None:
+    """End of the objection period, once the result is announced."""
+    if timeline.announced_at is None:
+        return None
+    return timeline.announced_at + dt.timedelta(days=settings.objection_days)
+
+
+def why_not(
+    status: Status | str,
+    wanted: Status | str,
+    timeline: Timeline,
+    now: dt.datetime,
+    settings: AssemblySettings,
+    *,
+    item_count: int | None = None,
+) -> str | None:
+    """``None`` if the move is allowed now, else the reason in plain words."""
+    _aware(now, "now")
+    current = Status(status)
+    try:
+        target = Status(wanted)
+    except ValueError:
+        return f'"{wanted}" is not a state (states: {", ".join(_ORDER)})'
+    if target is current:
+        return f"the assembly is already {current.value}"
+    if _ORDER.index(target) < _ORDER.index(current):
+        return "an assembly never goes back: notice, ballots and results cannot be undone"
+    if _NEXT.get(current) is not target:
+        follow = _NEXT.get(current)
+        if follow is None:
+            return f"{current.value} is final"
+        return f"only {follow.value} can follow {current.value}"
+    if target is Status.NOTICED:
+        return _why_not_notice(timeline, now, settings, item_count)
+    if target is Status.OPEN:
+        if timeline.opens_at is None:
+            return "no opening time is set"
+        if timeline.notice_at is None:
+            return "no notice time is recorded"
+        if timeline.opens_at - timeline.notice_at < dt.timedelta(days=settings.notice_days):
+            return (
+                f"the notice of {timeline.notice_at.isoformat()} came less than "
+                f"{settings.notice_days} days before opening (物业管理条例 第14条)"
+            )
+        if now < timeline.opens_at:
+            return f"voting opens at {timeline.opens_at.isoformat()}, not before"
+        return None
+    if target is Status.CLOSED:
+        if timeline.closes_at is None:
+            return "no closing time is set"
+        if now < timeline.closes_at:
+            return f"voting closes at {timeline.closes_at.isoformat()}; owners were told so"
+        return None
+    return None  # closed -> tallied, tallied -> announced
+
+
+def _why_not_notice(
+    timeline: Timeline, now: dt.datetime, settings: AssemblySettings, item_count: int | None
+) -> str | None:
+    if item_count is not None and item_count < 1:
+        return "the notice must list at least one item"
+    if timeline.opens_at is None or timeline.closes_at is None:
+        return "the opening and closing times must be set before the notice"
+    if timeline.closes_at <= timeline.opens_at:
+        return "voting must close after it opens"
+    notice = dt.timedelta(days=settings.notice_days)
+    if timeline.opens_at - now < notice:
+        return (
+            f"voting opens at {timeline.opens_at.isoformat()}, less than {settings.notice_days} "
+            "days after a notice published now (物业管理条例 第14条)"
+        )
+    return None
+
+
+def check_transition(
+    status: Status | str,
+    wanted: Status | str,
+    timeline: Timeline,
+    now: dt.datetime,
+    settings: AssemblySettings,
+    *,
+    item_count: int | None = None,
+) -> Status:
+    """Return the new :class:`Status` or raise :class:`TransitionRefused`."""
+    reason = why_not(status, wanted, timeline, now, settings, item_count=item_count)
+    if reason is not None:
+        raise TransitionRefused(str(Status(status).value), str(wanted), reason)
+    return Status(wanted)
+
+
+def transitions(
+    status: Status | str,
+    timeline: Timeline,
+    now: dt.datetime,
+    settings: AssemblySettings,
+    *,
+    item_count: int | None = None,
+) -> dict[Status, str | None]:
+    """Every other state with ``None`` (allowed now) or the reason it is not."""
+    current = Status(status)
+    return {
+        target: why_not(current, target, timeline, now, settings, item_count=item_count)
+        for target in Status
+        if target is not current
+    }
+
+
+def allowed_transitions(
+    status: Status | str,
+    timeline: Timeline,
+    now: dt.datetime,
+    settings: AssemblySettings,
+    *,
+    item_count: int | None = None,
+) -> frozenset[Status]:
+    """The states the assembly may move to now (at most one: the lifecycle is a chain)."""
+    options = transitions(status, timeline, now, settings, item_count=item_count)
+    return frozenset(target for target, reason in options.items() if reason is None)

@@ -1,0 +1,285 @@
+"""The tally: per item, who took part, who agreed, and whether the item passed.
+
+``tally(roster, items, votes, settings) -> AssemblyResult`` is pure and
+exact: areas are summed as integer hundredths and every threshold is an
+integer comparison (:mod:`voting.matters`).  ``votes`` maps
+(head id, item id) to the vote that counts — what
+:func:`voting.casting.effective_votes` returns.
+
+For each item, within the item's scope (its buildings, else the assembly):
+
+* ``total`` — all heads and their area (the denominators T);
+* ``participating`` = agree + oppose + abstain (P); ``agree`` (A);
+* ``quorum_met`` — ``3·P ≥ 2·T`` in both dimensions;
+* ``passed`` — quorum met and the item's threshold met (motions), or at
+  least one candidate elected (elections, see :mod:`voting.election`);
+* ``needs`` — what it still takes (:mod:`voting.needs`).
+
+Non-voters joining the majority (从众, ``non_voters_join_majority``) applies
+to motions only, and only once the quorum is met by those who actually took
+part.  The *majority side* is agree if agree exceeds oppose in both area and
+heads, oppose if oppose exceeds agree in both; otherwise there is no majority
+side and nobody is added.  The non-participating heads and area of the
+item's scope are then added to that side *and* to the participants before the
+threshold is tested; ``participating``/``agree``/... still report what was
+actually cast, ``non_voters_joined`` reports what was added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from voting.areas import Measure
+from voting.ballots import Approval, Choice, Vote, vote_problem
+from voting.election import ElectionResult, elect
+from voting.errors import ItemError, RosterError, TallyError
+from voting.heads import Roster, Scope
+from voting.items import Item, index_items
+from voting.matters import Check, approval_check, quorum_check
+from voting.needs import Need, Needs, needs
+from voting.settings import DEFAULT_SETTINGS, AssemblySettings
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Non-voters added to the majority side (从众): which side, how many, how much area."""
+
+    side: Choice
+    measure: Measure
+
+    def to_json(self) -> dict[str, object]:
+        return {"side": self.side.value, **self.measure.to_json()}
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one item; see the module docstring for each figure."""
+
+    item: Item
+    total: Measure
+    participating: Measure
+    agree: Measure
+    oppose: Measure
+    abstain: Measure
+    quorum: Check
+    approval: Check | None
+    passed: bool
+    needs: Needs
+    joined: Joined | None = None
+    election: ElectionResult | None = None
+
+    @property
+    def quorum_met(self) -> bool:
+        return self.quorum.ok
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict; areas are exact two-place decimal strings."""
+        item = self.item
+        data: dict[str, Any] = {
+            "id": item.item_id,
+            "type": item.kind.value,
+            "matter": item.threshold.value,
+            "kind": None if item.matter is None else int(item.matter),
+            "scope": None if item.buildings is None else sorted(item.buildings),
+            "total": self.total.to_json(),
+            "quorum_met": self.quorum_met,
+            "passed": self.passed,
+            "participating": self.participating.to_json(),
+            "agree": self.agree.to_json(),
+            "oppose": self.oppose.to_json(),
+            "abstain": self.abstain.to_json(),
+            "quorum": {"area": self.quorum.area_ok, "heads": self.quorum.heads_ok},
+            "approval": None
+            if self.approval is None
+            else {"area": self.approval.area_ok, "heads": self.approval.heads_ok},
+            "non_voters_joined": None if self.joined is None else self.joined.to_json(),
+            "needs": self.needs.to_json(),
+        }
+        if self.election is not None:
+            data["election"] = self.election.to_json()
+        return data
+
+
+@dataclass(frozen=True)
+class AssemblyResult:
+    """All items' results, with the assembly's totals and the settings used."""
+
+    total: Measure
+    items: tuple[ItemResult, ...]
+    settings: AssemblySettings
+
+    def item(self, item_id: str) -> ItemResult:
+        for result in self.items:
+            if result.item.item_id == item_id:
+                return result
+        raise KeyError(item_id)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict (``json.dumps`` it); areas are exact decimal strings."""
+        return {
+            "total": self.total.to_json(),
+            "settings": self.settings.to_dict(),
+            "items": [result.to_json() for result in self.items],
+        }
+
+
+def _item_scope(roster: Roster, item: Item) -> Scope:
+    try:
+        scope = roster.scope(item.buildings)
+    except RosterError as exc:
+        raise ItemError(f'item "{item.item_id}": {exc}') from None
+    if not scope.area_of:
+        raise ItemError(
+            f'item "{item.item_id}": no counted unit in buildings {sorted(item.buildings or ())}'
+        )
+    return scope
+
+
+def tally(
+    roster: Roster,
+    items: Iterable[Item],
+    votes: Mapping[tuple[str, str], Vote],
+    settings: AssemblySettings = DEFAULT_SETTINGS,
+) -> AssemblyResult:
+    """Tally every item.  Raises :class:`TallyError` for a vote that cannot count.
+
+    A vote cannot count when its item is unknown, its head is not in the
+    roster or holds no area in the item's scope, or it does not fit the item
+    (e.g. too many approvals) — :func:`voting.casting.check_cast` refuses all
+    of these at cast time, so here they mean inconsistent input.
+    """
+    indexed = index_items(items)
+    lookup: dict[str, tuple[Mapping[str, int], list[int], list[tuple[int, Vote]] | None]] = {}
+    for item_id, item in indexed.items():
+        scope = _item_scope(roster, item)
+        lookup[item_id] = (scope.area_of, [0, 0, 0, 0, 0, 0], [] if item.is_election else None)
+    agree_vote, oppose_vote, abstain_vote = Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN
+    for key, vote in votes.items():
+        head_id, item_id = key
+        entry = lookup.get(item_id)
+        if entry is None:
+            raise TallyError(f'vote of head {head_id}: no item "{item_id}"')
+        area = entry[0].get(head_id)
+        if area is None:
+            raise _unknown_head(roster, head_id, indexed[item_id])
+        acc = entry[1]
+        ballots = entry[2]
+        if ballots is not None:
+            problem = vote_problem(indexed[item_id], vote)
+            if problem is not None:
+                raise TallyError(f"vote of head {head_id}: {problem[1]}")
+            ballots.append((area, vote))
+        elif vote is agree_vote:
+            acc[0] += area
+            acc[1] += 1
+        elif vote is oppose_vote:
+            acc[2] += area
+            acc[3] += 1
+        elif vote is abstain_vote:
+            acc[4] += area
+            acc[5] += 1
+        else:
+            problem = vote_problem(indexed[item_id], vote)
+            raise TallyError(f"vote of head {head_id}: {problem[1] if problem else vote!r}")
+    results = []
+    for item_id, item in indexed.items():
+        area_of, acc, ballots = lookup[item_id]
+        scope = roster.scope(item.buildings)
+        total = (scope.total_hundredths, len(area_of))
+        if ballots is None:
+            results.append(_motion(item, total, acc, settings))
+        else:
+            results.append(_election(item, total, ballots))
+    return AssemblyResult(roster.total, tuple(results), settings)
+
+
+def _unknown_head(roster: Roster, head_id: str, item: Item) -> TallyError:
+    if head_id not in roster.heads:
+        return TallyError(f'vote on item "{item.item_id}": no head {head_id} in the roster')
+    return TallyError(
+        f'vote of head {head_id} on item "{item.item_id}": the head holds no unit in '
+        f"buildings {sorted(item.buildings or ())}"
+    )
+
+
+def _motion(
+    item: Item, total: tuple[int, int], acc: list[int], settings: AssemblySettings
+) -> ItemResult:
+    a_area, a_heads, o_area, o_heads, b_area, b_heads = acc
+    p_area = a_area + o_area + b_area
+    p_heads = a_heads + o_heads + b_heads
+    quorum = quorum_check(p_area, p_heads, *total)
+    joined = None
+    d_agree, d_part = (a_area, a_heads), (p_area, p_heads)
+    if settings.non_voters_join_majority and quorum.ok:
+        rest = (total[0] - p_area, total[1] - p_heads)
+        side = None
+        if a_area > o_area and a_heads > o_heads:
+            side = Choice.AGREE
+        elif o_area > a_area and o_heads > a_heads:
+            side = Choice.OPPOSE
+        if side is not None and rest[1] > 0:
+            joined = Joined(side, Measure.of(*rest))
+            d_part = (p_area + rest[0], p_heads + rest[1])
+            if side is Choice.AGREE:
+                d_agree = (a_area + rest[0], a_heads + rest[1])
+    approval = approval_check(item.threshold, d_agree[0], d_agree[1], d_part[0], d_part[1])
+    return ItemResult(
+        item=item,
+        total=Measure.of(*total),
+        participating=Measure.of(p_area, p_heads),
+        agree=Measure.of(a_area, a_heads),
+        oppose=Measure.of(o_area, o_heads),
+        abstain=Measure.of(b_area, b_heads),
+        quorum=quorum,
+        approval=approval,
+        passed=quorum.ok and approval.ok,
+        needs=needs(item.threshold, total, (p_area, p_heads), (a_area, a_heads)),
+        joined=joined,
+    )
+
+
+def _election(item: Item, total: tuple[int, int], ballots: list[tuple[int, Vote]]) -> ItemResult:
+    p_area = p_heads = blank_area = blank_heads = 0
+    approvals: dict[str, list[int]] = {candidate: [0, 0] for candidate in item.candidates}
+    for area, vote in ballots:
+        p_area += area
+        p_heads += 1
+        chosen = vote.candidates if isinstance(vote, Approval) else frozenset()
+        if not chosen:
+            blank_area += area
+            blank_heads += 1
+        for candidate in chosen:
+            pair = approvals[candidate]
+            pair[0] += area
+            pair[1] += 1
+    quorum = quorum_check(p_area, p_heads, *total)
+    outcome = elect(
+        item,
+        total,
+        (p_area, p_heads),
+        {candidate: (pair[0], pair[1]) for candidate, pair in approvals.items()},
+        quorum.ok,
+    )
+    candidate_needs = [result.needs.to_pass for result in outcome.candidates]
+    to_pass = Need(
+        min(need.area for need in candidate_needs),
+        min(need.heads for need in candidate_needs),
+        any(need.possible for need in candidate_needs),
+    )
+    item_needs = needs(item.threshold, total, (p_area, p_heads), (p_area, p_heads))
+    return ItemResult(
+        item=item,
+        total=Measure.of(*total),
+        participating=Measure.of(p_area, p_heads),
+        agree=Measure.of(p_area - blank_area, p_heads - blank_heads),
+        oppose=Measure.of(0, 0),
+        abstain=Measure.of(blank_area, blank_heads),
+        quorum=quorum,
+        approval=None,
+        passed=quorum.ok and bool(outcome.elected),
+        needs=Needs(item_needs.quorum, to_pass),
+        election=outcome,
+    )
