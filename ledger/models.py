@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ownervote.db import Base, UTCDateTime, utcnow
@@ -24,11 +34,24 @@ class LogHead(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     root: Mapped[bytes] = mapped_column(LargeBinary)
     last_entry_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    # the log key (C2SP vkey) that signs this log's attestations and checkpoints
+    log_vkey: Mapped[str] = mapped_column(String(300))
+    # voting window from the published entry, Unix milliseconds
+    opens_at_ms: Mapped[int] = mapped_column(BigInteger)
+    closes_at_ms: Mapped[int] = mapped_column(BigInteger)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_time_ms: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class LedgerEntry(Base):
+    """One entry; ``body`` holds its exact bytes.  The other columns index it."""
+
     __tablename__ = "ledger_entry"
-    __table_args__ = (UniqueConstraint("assembly_id", "index"),)
+    __table_args__ = (
+        UniqueConstraint("assembly_id", "index"),
+        Index("ix_ledger_entry_head", "assembly_id", "head_id"),
+        Index("ix_ledger_entry_agent", "assembly_id", "agent"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"))
@@ -36,7 +59,28 @@ class LedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(40))
     body: Mapped[bytes] = mapped_column(LargeBinary)  # canonical encoding, signed as-is
     entry_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    head_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # per-head ballot number
+    voided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # index of the void
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LedgerKey(Base):
+    """A key enrolled in a log: a voter's device key or a committee member's key."""
+
+    __tablename__ = "ledger_key"
+
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of spki
+    kind: Mapped[str] = mapped_column(String(20))  # voter|official
+    spki: Mapped[bytes] = mapped_column(LargeBinary)
+    head_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    role: Mapped[str] = mapped_column(String(20))  # owner|proxy|committee
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    voter: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    entry_index: Mapped[int] = mapped_column(Integer)
+    revoked_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class TreeNode(Base):
@@ -78,6 +122,6 @@ class Cosignature(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoint.id"), index=True)
     witness_id: Mapped[int] = mapped_column(ForeignKey("witness.id"))
-    timestamp: Mapped[int] = mapped_column(Integer)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,299 @@
+"""The log's rules, replayed entry by entry: the verifier's sequential state.
+
+Signatures are checked elsewhere (in parallel); this module checks everything
+that depends on order: what came first, who may sign what, per-head ballot
+numbers, the voting window, the casting rules (``voting.casting.check_cast``)
+and finally the tally (``voting.tally``) against the published result.
+
+Memory is per head, never per ballot: for each head the last ballot number and
+a *pruned* history of accepted ballots that keeps exactly what the casting
+rules look at (the latest ballot, the first electronic ballot naming a voter,
+and the last two ballots per item and form), plus the vote that counts per
+(head, item).  Voided entries are known before the replay (a first pass
+collects them) and are left out of the rules and the count from the start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger import canonical
+from ledger.documents import AssemblyDef, convert_choices, parse_assembly, parse_roster
+from ledger.entries import (
+    PUBLISHED,
+    Entry,
+)
+from ledger.errors import EncodingError
+from voting.ballots import BallotEvent, Channel
+from voting.casting import check_cast
+from voting.errors import CastRefused, VotingError
+from voting.heads import Roster
+from voting.tally import tally
+
+MAX_MESSAGES = 200
+
+
+@dataclass(slots=True)
+class KeyInfo:
+    head: str
+    role: str
+    agent: str | None
+    voter: str | None
+    revoked: bool = False
+
+
+@dataclass(slots=True)
+class HeadState:
+    seq: int = 0
+    history: list[BallotEvent] = field(default_factory=list)
+
+
+def prune(history: list[BallotEvent]) -> list[BallotEvent]:
+    """Keep what ``check_cast`` can look at: see the module docstring."""
+    keep: set[int] = {len(history) - 1}
+    for i, e in enumerate(history):
+        if e.channel is Channel.ELECTRONIC and e.voter is not None:
+            keep.add(i)
+            break
+    seen: dict[tuple[str, bool], int] = {}
+    for i in range(len(history) - 1, -1, -1):
+        e = history[i]
+        for item in e.choices:
+            k = (item, e.channel is Channel.PAPER)
+            if seen.get(k, 0) < 2:
+                seen[k] = seen.get(k, 0) + 1
+                keep.add(i)
+    return [history[i] for i in sorted(keep)]
+
+
+class Replayer:
+    """Feed entries in order; read ``failures`` and ``summary()`` at the end."""
+
+    def __init__(self, log_vkey: str, roster_data: bytes, voided: set[int]) -> None:
+        self.log_vkey = log_vkey
+        self.roster_data = roster_data
+        self.voided = voided
+        self.failures: list[str] = []
+        self.failure_count = 0
+        self.origin: str | None = None
+        self.assembly: AssemblyDef | None = None
+        self.roster: Roster | None = None
+        self.keys: dict[str, KeyInfo] = {}
+        self.officials: dict[str, str] = {}
+        self.heads: dict[str, HeadState] = {}
+        self.proxies: dict[str, set[str]] = {}
+        self.agents: dict[str, set[str]] = {}
+        self.representatives: dict[str, str] = {}
+        self.votes: dict[tuple[str, str], Any] = {}
+        self.voided_seen: set[int] = set()
+        self.ballots = 0
+        self.closed_at: int | None = None
+        self.result_index: int | None = None
+        self.result_ok: bool | None = None
+        self.result_doc: dict | None = None
+        self.size = 0
+
+    # -- reporting ------------------------------------------------------------------------
+
+    def fail(self, index: int | None, message: str) -> None:
+        self.failure_count += 1
+        if len(self.failures) < MAX_MESSAGES:
+            self.failures.append(f"entry {index}: {message}" if index is not None else message)
+
+    # -- entries --------------------------------------------------------------------------
+
+    def feed(self, e: Entry) -> None:
+        self.size = e.index + 1
+        if e.index == 0:
+            if e.kind != PUBLISHED:
+                self.fail(0, "the first entry must be assembly.published")
+                return
+            self._published(e)
+            return
+        if self.assembly is None:
+            return  # already reported; nothing below can be judged
+        if e.kind == PUBLISHED:
+            self.fail(e.index, "assembly.published may only be the first entry")
+            return
+        payload = e.body.get("payload") if isinstance(e.body, dict) else None
+        if payload is not None and payload.get("origin") != self.origin:
+            self.fail(e.index, f"payload origin {payload.get('origin')!r} is not this log's")
+            return
+        if self.result_index is not None:
+            self.fail(e.index, "nothing may follow result.published")
+        handler = getattr(self, "_" + e.kind.replace(".", "_"))
+        handler(e.index, e.time, e.body, payload)
+
+    def _published(self, e: Entry) -> None:
+        b = e.body
+        self.origin = b["origin"]
+        if b["log_key"] != self.log_vkey:
+            self.fail(0, "the log key named in the log is not the bundle's log key")
+        if hashlib.sha256(self.roster_data).hexdigest() != b["roster_sha256"]:
+            self.fail(0, "roster.json does not match roster_sha256")
+            return
+        try:
+            self.assembly = parse_assembly(b["assembly"])
+            self.roster = parse_roster(self.roster_data, self.assembly.settings)
+        except EncodingError as exc:
+            self.assembly = None
+            self.fail(0, str(exc))
+
+    def _official_enrolled(self, index: int, t: int, body: dict, p: dict) -> None:
+        if p["official"] in self.officials:
+            self.fail(index, f"official key {p['official'][:16]} enrolled twice")
+        self.officials[p["official"]] = p["ref"]
+
+    def _need_official(self, index: int, p: dict) -> bool:
+        if p["official"] not in self.officials:
+            self.fail(index, f"signed by official key {p['official'][:16]} not enrolled before")
+            return False
+        return True
+
+    def _need_head(self, index: int, head: str) -> bool:
+        if self.roster is None or head not in self.roster.heads:
+            self.fail(index, f"head {head} is not in the roster")
+            return False
+        return True
+
+    def _open_for(self, index: int, what: str) -> bool:
+        if self.closed_at is not None:
+            self.fail(index, f"{what} after voting.closed (entry {self.closed_at})")
+            return False
+        return True
+
+    def _key_enrolled(self, index: int, t: int, body: dict, p: dict) -> None:
+        if not (self._need_head(index, p["head"]) and self._open_for(index, "key enrolment")):
+            return
+        if p["key"] in self.keys:
+            self.fail(index, f"key {p['key'][:16]} enrolled twice")
+            return
+        if p["role"] == "proxy" and p["agent"] not in self.proxies.get(p["head"], ()):
+            self.fail(index, f"proxy key for head {p['head']} without a registered proxy")
+            return
+        self.keys[p["key"]] = KeyInfo(p["head"], p["role"], p["agent"], p["voter"])
+
+    def _key_revoked(self, index: int, t: int, body: dict, p: dict) -> None:
+        info = self.keys.get(p["key"])
+        if info is None or info.head != p["head"]:
+            self.fail(index, f"revokes key {p['key'][:16]} not enrolled for head {p['head']}")
+        elif info.revoked:
+            self.fail(index, f"key {p['key'][:16]} revoked twice")
+        else:
+            info.revoked = True
+
+    def _proxy_registered(self, index: int, t: int, body: dict, p: dict) -> None:
+        if (self._need_official(index, p) and self._need_head(index, p["head"])
+                and self._open_for(index, "proxy registration")):
+            self.proxies.setdefault(p["head"], set()).add(p["agent"])
+
+    def _representative_set(self, index: int, t: int, body: dict, p: dict) -> None:
+        if (self._need_official(index, p) and self._need_head(index, p["head"])
+                and self._open_for(index, "representative")):
+            self.representatives[p["head"]] = p["voter"]
+
+    def _entry_voided(self, index: int, t: int, body: dict, p: dict) -> None:
+        if not self._need_official(index, p):
+            return
+        target = p["target"]
+        if target not in self.voided_seen:
+            self.fail(index, f"voids entry {target}, which is not an earlier ballot")
+        self.voided_seen.discard(target)  # a second void of the same target fails too
+
+    def _voting_closed(self, index: int, t: int, body: dict, p: Any) -> None:
+        if self._open_for(index, "voting.closed"):
+            self.closed_at = index
+
+    def _result_published(self, index: int, t: int, body: dict, p: Any) -> None:
+        if self.closed_at is None:
+            self.fail(index, "result.published before voting.closed")
+        if self.result_index is not None:
+            self.fail(index, "a second result.published")
+            return
+        self.result_index = index
+        self.result_doc = body["result"]
+        try:
+            result = tally(self.roster, self.assembly.items.values(), self.votes,
+                           self.assembly.settings)
+            mine = canonical.encode(result.to_json())
+        except (VotingError, EncodingError) as exc:
+            self.result_ok = False
+            self.fail(index, f"the tally cannot be recomputed: {exc}")
+            return
+        self.result_ok = mine == canonical.encode(body["result"])
+        if not self.result_ok:
+            self.fail(index, "the published result differs from the recomputed tally")
+
+    def _ballot(self, index: int, t: int, body: dict, p: dict) -> None:
+        self.ballot(index, t, p["head"], p["key"], p["seq"], p["choices"], p["origin"])
+
+    def _paper_ballot(self, index: int, t: int, body: dict, p: dict) -> None:
+        if self._need_official(index, p):
+            self._cast(index, t, p["head"], p["seq"], p["choices"], Channel.PAPER, None, None)
+
+    def ballot(self, index: int, t: int, head: str, key: str, seq: int, choices: dict,
+               origin: str) -> None:
+        """An electronic ballot (hot path: called directly by the verifier)."""
+        self.size = index + 1
+        if self.assembly is None:
+            return
+        if origin != self.origin:
+            self.fail(index, f"payload origin {origin!r} is not this log's")
+            return
+        if self.result_index is not None:
+            self.fail(index, "nothing may follow result.published")
+        info = self.keys.get(key)
+        if info is None:
+            self.fail(index, f"ballot signed by key {key[:16]} not enrolled before")
+            return
+        if info.revoked:
+            self.fail(index, f"ballot signed by revoked key {key[:16]}")
+            return
+        if info.head != head:
+            self.fail(index, f"key {key[:16]} is enrolled for head {info.head}, not {head}")
+            return
+        if info.role == "proxy":
+            self._cast(index, t, head, seq, choices, Channel.PROXY, info.agent, None)
+        else:
+            self._cast(index, t, head, seq, choices, Channel.ELECTRONIC, None, info.voter)
+
+    def _cast(self, index: int, t: int, head: str, seq: int, choices: dict, channel: Channel,
+              agent: str | None, voter: str | None) -> None:
+        self.ballots += 1
+        a = self.assembly
+        if a is None or not self._need_head(index, head) or not self._open_for(index, "ballot"):
+            return
+        if not a.opens_at <= t < a.closes_at:
+            self.fail(index, f"ballot time {t} outside the voting window")
+        state = self.heads.get(head)
+        if state is None:
+            state = self.heads[head] = HeadState()
+        if seq != state.seq + 1:
+            self.fail(index, f"head {head}: ballot number {seq}, expected {state.seq + 1}")
+        state.seq = max(state.seq, seq)
+        if index in self.voided:
+            self.voided_seen.add(index)
+            return
+        try:
+            event = BallotEvent(index, head, channel, convert_choices(choices), agent, voter)
+            check_cast(
+                state.history, event, a.settings, items=a.items, roster=self.roster,
+                agent_heads=self.agents.get(agent, ()) if agent is not None else (),
+                representative=self.representatives.get(head),
+            )
+        except CastRefused as exc:
+            self.fail(index, f"head {head}: the casting rules refuse this ballot: {exc}")
+            return
+        except (VotingError, ValueError) as exc:
+            self.fail(index, f"head {head}: {exc}")
+            return
+        history = state.history
+        history.append(event)
+        if len(history) > 4:
+            state.history = prune(history)
+        if agent is not None:
+            self.agents.setdefault(agent, set()).add(head)
+        for item_id, vote in event.choices.items():
+            self.votes[(head, item_id)] = vote

@@ -1,0 +1,243 @@
+"""The stored log: one append-only, hash-chained Merkle log per assembly.
+
+Every function runs inside the caller's transaction and never commits.  Writers
+take the per-log lock first (:func:`lock_head`): ``SELECT ... FOR UPDATE`` on
+the ``log_head`` row on PostgreSQL; on SQLite the transaction must have been
+started with :func:`begin_write` (``BEGIN IMMEDIATE``), which makes the whole
+database single-writer.  An append reads the O(log n) peak nodes of the tree,
+inserts the entry and the newly completed subtree nodes, and updates the head;
+proofs read O(log n) ``tree_node`` rows (:mod:`ledger.treemath`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from ledger import treemath
+from ledger.entries import GENESIS_PREV, PUBLISHED, encode_entry, entry_hash, parse_entry
+from ledger.errors import LogStateError
+from ledger.merkle import empty_root
+from ledger.models import LedgerEntry, LogHead, TreeNode
+from ledger.note import Checkpoint
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def now_ms(now: dt.datetime | None = None) -> int:
+    """Unix milliseconds of ``now`` (default: the current time), exactly."""
+    return ((now or dt.datetime.now(dt.UTC)) - _EPOCH) // dt.timedelta(milliseconds=1)
+
+
+def ms_to_datetime(ms: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(milliseconds=ms)
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
+
+    Call before anything else in the transaction that will append.
+    """
+    if _is_sqlite(session):
+        if session.in_transaction():
+            raise LogStateError("begin_write must start the transaction; commit or roll back first")
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def lock_head(session: Session, assembly_id: int) -> LogHead:
+    """Take the log's writer lock and return its head row."""
+    if _is_sqlite(session):
+        mode = session.connection().get_execution_options().get("sqlite_begin")
+        if mode != "IMMEDIATE":
+            raise LogStateError(
+                "on SQLite an append needs a BEGIN IMMEDIATE transaction: "
+                "call ledger.store.begin_write(session) first"
+            )
+        head = session.scalars(
+            select(LogHead).where(LogHead.assembly_id == assembly_id)
+        ).one_or_none()
+    else:
+        head = session.scalars(
+            select(LogHead)
+            .where(LogHead.assembly_id == assembly_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+    if head is None:
+        raise LogStateError(f"assembly {assembly_id} has no log")
+    return head
+
+
+def get_head(session: Session, assembly_id: int) -> LogHead:
+    head = session.get(LogHead, assembly_id)
+    if head is None:
+        raise LogStateError(f"assembly {assembly_id} has no log")
+    return head
+
+
+def node_getter(session: Session, assembly_id: int) -> treemath.Getter:
+    def get(nodes: Iterable[treemath.Node]) -> Mapping[treemath.Node, bytes]:
+        wanted = list(nodes)
+        if not wanted:
+            return {}
+        rows = session.execute(
+            select(TreeNode.level, TreeNode.index, TreeNode.hash).where(
+                TreeNode.assembly_id == assembly_id,
+                tuple_(TreeNode.level, TreeNode.index).in_(wanted),
+            )
+        )
+        return {(level, index): bytes(h) for level, index, h in rows}
+
+    return get
+
+
+@dataclass(frozen=True)
+class Appended:
+    index: int
+    entry_hash: bytes
+    data: bytes
+    size: int
+    root: bytes
+
+
+def create_log(
+    session: Session,
+    assembly_id: int,
+    *,
+    origin: str,
+    log_vkey: str,
+    assembly: dict[str, Any],
+    roster_sha256: str,
+    opens_at_ms: int,
+    closes_at_ms: int,
+    now: dt.datetime | None = None,
+) -> Appended:
+    """Create the log of an assembly with its first entry, ``assembly.published``."""
+    begin_check = session.get(LogHead, assembly_id)
+    if begin_check is not None:
+        raise LogStateError(f"assembly {assembly_id} already has a log")
+    if not opens_at_ms < closes_at_ms:
+        raise LogStateError("the voting window must open before it closes")
+    session.add(LogHead(
+        assembly_id=assembly_id, origin=origin, size=0, root=empty_root(),
+        last_entry_hash=GENESIS_PREV, log_vkey=log_vkey, opens_at_ms=opens_at_ms,
+        closes_at_ms=closes_at_ms, closed=False, last_time_ms=0,
+    ))
+    session.flush()
+    body = {"origin": origin, "assembly": assembly, "roster_sha256": roster_sha256,
+            "log_key": log_vkey}
+    return append(session, assembly_id, PUBLISHED, body, now=now)
+
+
+def append(
+    session: Session,
+    assembly_id: int,
+    kind: str,
+    body: dict[str, Any],
+    *,
+    now: dt.datetime | None = None,
+    head_id: str | None = None,
+    agent: str | None = None,
+    seq: int | None = None,
+    head: LogHead | None = None,
+) -> Appended:
+    """Append one entry (already validated by the caller) under the writer lock."""
+    head = head or lock_head(session, assembly_id)
+    index = head.size
+    if (kind == PUBLISHED) != (index == 0):
+        raise LogStateError("assembly.published is the first entry and only the first")
+    t = max(now_ms(now), head.last_time_ms)  # the log's clock never goes back
+    data = encode_entry(index, bytes(head.last_entry_hash), t, kind, body)
+    leaf = entry_hash(data)
+    old_peaks = treemath.peaks(index)
+    found = dict(node_getter(session, assembly_id)(old_peaks))
+    new_nodes: dict[treemath.Node, bytes] = {(0, index): leaf}
+    for node, left, right in treemath.completed_by_append(index):
+        new_nodes[node] = treemath.node_hash(found[left], new_nodes[right])
+    found.update(new_nodes)
+    root = treemath.fold([found[n] for n in treemath.peaks(index + 1)])
+    session.add(LedgerEntry(
+        assembly_id=assembly_id, index=index, kind=kind, body=data, entry_hash=leaf,
+        head_id=head_id, agent=agent, seq=seq, created_at=ms_to_datetime(t),
+    ))
+    session.add_all(
+        TreeNode(assembly_id=assembly_id, level=lv, index=ix, hash=h)
+        for (lv, ix), h in new_nodes.items()
+    )
+    head.size = index + 1
+    head.root = root
+    head.last_entry_hash = leaf
+    head.last_time_ms = t
+    session.flush()
+    return Appended(index, leaf, data, index + 1, root)
+
+
+def entry_bytes(session: Session, assembly_id: int, index: int) -> bytes:
+    row = session.scalars(
+        select(LedgerEntry.body).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == index
+        )
+    ).one_or_none()
+    if row is None:
+        raise LogStateError(f"assembly {assembly_id} has no entry {index}")
+    return bytes(row)
+
+
+def read_entry(session: Session, assembly_id: int, index: int):  # -> entries.Entry
+    return parse_entry(entry_bytes(session, assembly_id, index), index)
+
+
+def iter_entries(session: Session, assembly_id: int, batch: int = 2000) -> Iterable[bytes]:
+    """Every entry's bytes in order, reading ``batch`` rows at a time."""
+    start = 0
+    while True:
+        rows = session.scalars(
+            select(LedgerEntry.body)
+            .where(LedgerEntry.assembly_id == assembly_id, LedgerEntry.index >= start)
+            .order_by(LedgerEntry.index)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield bytes(r)
+        start += len(rows)
+
+
+def root_at(session: Session, assembly_id: int, size: int) -> bytes:
+    head = get_head(session, assembly_id)
+    if not 0 <= size <= head.size:
+        raise LogStateError(f"size {size} outside the log's 0..{head.size}")
+    return treemath.root(size, node_getter(session, assembly_id))
+
+
+def inclusion_proof(session: Session, assembly_id: int, index: int, size: int) -> list[bytes]:
+    """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries."""
+    head = get_head(session, assembly_id)
+    if size > head.size:
+        raise LogStateError(f"size {size} is beyond the log's {head.size}")
+    ranges = treemath.inclusion_ranges(index, size)
+    return treemath.hashes_for(ranges, node_getter(session, assembly_id))
+
+
+def consistency_proof(session: Session, assembly_id: int, old_size: int, size: int) -> list[bytes]:
+    """RFC 9162 consistency proof from ``old_size`` to ``size``."""
+    head = get_head(session, assembly_id)
+    if size > head.size:
+        raise LogStateError(f"size {size} is beyond the log's {head.size}")
+    ranges = treemath.consistency_ranges(old_size, size)
+    return treemath.hashes_for(ranges, node_getter(session, assembly_id))
+
+
+def current_checkpoint(session: Session, assembly_id: int) -> Checkpoint:
+    head = get_head(session, assembly_id)
+    return Checkpoint(head.origin, head.size, bytes(head.root))
