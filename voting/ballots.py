@@ -23,7 +23,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from voting.errors import RefusalReason
-from voting.items import Item
+from voting.items import Item, ItemKind
 
 
 class Choice(StrEnum):
@@ -37,6 +37,10 @@ class Approval:
     """An election vote: the candidates this owner approves (at most the number of seats)."""
 
     candidates: frozenset[str]
+
+    def __post_init__(self) -> None:
+        if self.candidates.__class__ is not frozenset:
+            object.__setattr__(self, "candidates", frozenset(self.candidates))
 
     @classmethod
     def of(cls, candidates: Iterable[str]) -> Approval:
@@ -86,30 +90,31 @@ class BallotEvent:
 
 def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
     """Why ``vote`` cannot count on ``item``, or ``None`` when it can."""
-    if item.is_election:
-        if vote is Choice.ABSTAIN:
+    if item.kind is ItemKind.MOTION:
+        if vote.__class__ is Choice:
             return None
-        if not isinstance(vote, Approval):
-            return (
-                RefusalReason.INVALID_CHOICE,
-                f'item "{item.item_id}" is an election: approve candidates or abstain',
-            )
-        unknown = sorted(c for c in vote.candidates if c not in item.candidates)
+        return (
+            RefusalReason.INVALID_CHOICE,
+            f'item "{item.item_id}": choose agree, oppose or abstain, got {vote!r}',
+        )
+    if vote.__class__ is Approval:
+        chosen = vote.candidates  # type: ignore[attr-defined]
+        if len(chosen) <= item.seats and chosen <= item.candidate_set:
+            return None
+        unknown = sorted(c for c in chosen if c not in item.candidate_set)
         if unknown:
             return (
                 RefusalReason.UNKNOWN_CANDIDATE,
                 f'item "{item.item_id}": no candidate {", ".join(map(repr, unknown))}',
             )
-        if len(vote.candidates) > item.seats:
-            return (
-                RefusalReason.TOO_MANY_APPROVALS,
-                f'item "{item.item_id}": {len(vote.candidates)} candidates approved but only '
-                f"{item.seats} seat(s); approve at most {item.seats}",
-            )
-        return None
-    if not isinstance(vote, Choice):
         return (
-            RefusalReason.INVALID_CHOICE,
-            f'item "{item.item_id}": choose agree, oppose or abstain, got {vote!r}',
+            RefusalReason.TOO_MANY_APPROVALS,
+            f'item "{item.item_id}": {len(chosen)} candidates approved but only '
+            f"{item.seats} seat(s); approve at most {item.seats}",
         )
-    return None
+    if vote is Choice.ABSTAIN:
+        return None
+    return (
+        RefusalReason.INVALID_CHOICE,
+        f'item "{item.item_id}" is an election: approve candidates or abstain, got {vote!r}',
+    )

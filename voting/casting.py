@@ -47,7 +47,7 @@ from voting.settings import AssemblySettings, Precedence, RevotePolicy
 
 
 def _form(event: BallotEvent) -> str:
-    return "paper" if event.channel.is_paper else "electronic"
+    return "paper" if event.channel is Channel.PAPER else "electronic"
 
 
 def check_cast(
@@ -69,8 +69,20 @@ def check_cast(
     through accepted ballots; ``representative`` the co-owner the committee
     recorded for this head, if any.
     """
-    seq = new.seq
     mine = [event for event in history if event.head_id == new.head_id]
+    _check(mine, new, settings, items, roster, agent_heads, representative)
+
+
+def _check(
+    mine: Sequence[BallotEvent],
+    new: BallotEvent,
+    settings: AssemblySettings,
+    items: Mapping[str, Item] | None,
+    roster: Roster | None,
+    agent_heads: Collection[str],
+    representative: str | None,
+) -> None:
+    seq = new.seq
     if not new.choices:
         raise CastRefused(RefusalReason.EMPTY_BALLOT, "the ballot votes on no item", seq=seq)
     for event in mine:
@@ -86,10 +98,12 @@ def check_cast(
         )
     if items is not None:
         _check_items(new, items, roster)
-    _check_proxy(new, settings, agent_heads)
-    _check_co_owner(mine, new, representative)
-    for item_id in new.choices:
-        _check_item_history(mine, new, item_id, settings)
+    if new.agent is not None or new.channel is Channel.PROXY:
+        _check_proxy(new, settings, agent_heads)
+    if mine or representative is not None:
+        _check_co_owner(mine, new, representative)
+        for item_id in new.choices:
+            _check_item_history(mine, new, item_id, settings)
 
 
 def _check_items(new: BallotEvent, items: Mapping[str, Item], roster: Roster | None) -> None:
@@ -102,7 +116,11 @@ def _check_items(new: BallotEvent, items: Mapping[str, Item], roster: Roster | N
                 item_id=item_id,
                 seq=new.seq,
             )
-        if roster is not None and new.head_id not in roster.scope(item.buildings):
+        if (
+            roster is not None
+            and item.buildings is not None
+            and new.head_id not in roster.scope(item.buildings).area_of
+        ):
             raise CastRefused(
                 RefusalReason.ITEM_OUT_OF_SCOPE,
                 f'item "{item_id}" is decided by the owners of buildings '
@@ -251,14 +269,14 @@ def replay(
                     f"two ballots share sequence position {event.seq}",
                     seq=event.seq,
                 )
-            check_cast(
+            _check(
                 history,
                 event,
                 settings,
-                items=items,
-                roster=roster,
-                agent_heads=agents.get(event.agent, ()) if event.agent is not None else (),
-                representative=(representatives or {}).get(event.head_id),
+                items,
+                roster,
+                agents.get(event.agent, ()) if event.agent is not None else (),
+                representatives.get(event.head_id) if representatives else None,
             )
         except CastRefused as refusal:
             refused.append((event, refusal))

@@ -28,11 +28,11 @@ unit list can recompute them (see :func:`head_id_for`).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from json.encoder import encode_basestring as _json_string
 
 from voting.areas import AreaSource, Measure, from_hundredths, pick_area, to_hundredths
 from voting.errors import AreaError, RosterError
@@ -139,8 +139,13 @@ class Head:
 
 
 def head_id_for(unit_ids: Iterable[str]) -> str:
-    """The public, deterministic id of the head holding exactly ``unit_ids``."""
-    canonical = json.dumps(sorted(unit_ids), ensure_ascii=False, separators=(",", ":"))
+    """The public, deterministic id of the head holding exactly ``unit_ids``.
+
+    The canonical form is exactly ``json.dumps(sorted(unit_ids),
+    ensure_ascii=False, separators=(",", ":"))``, built here string by string
+    because this runs once per head.
+    """
+    canonical = "[" + ",".join(map(_json_string, sorted(unit_ids))) + "]"
     digest = hashlib.sha256(HEAD_ID_DOMAIN + canonical.encode("utf-8")).hexdigest()
     return "h-" + digest[:16]
 
@@ -219,6 +224,7 @@ def build_roster(units: Iterable[Unit], settings: AssemblySettings = DEFAULT_SET
     or (astronomically unlikely) a head-id collision.
     """
     scope = settings.scope_buildings
+    count_parking = settings.count_parking
     counted: dict[str, Unit] = {}
     excluded: dict[str, str] = {}
     groups: dict[object, list[Unit]] = {}
@@ -236,8 +242,9 @@ def build_roster(units: Iterable[Unit], settings: AssemblySettings = DEFAULT_SET
             if unit.building not in scope:
                 excluded[unit_id] = "outside the assembly's buildings"
                 continue
-        if unit.usage in PARKING_USAGES and not settings.count_parking:
-            excluded[unit_id] = f"{unit.usage.value} not counted (count_parking is off)"
+        usage = unit.usage
+        if (usage is Usage.PARKING or usage is Usage.STORAGE) and not count_parking:
+            excluded[unit_id] = f"{usage.value} not counted (count_parking is off)"
             continue
         counted[unit_id] = unit
         key = developer_key if unit.developer_held else unit.owners
@@ -250,17 +257,20 @@ def build_roster(units: Iterable[Unit], settings: AssemblySettings = DEFAULT_SET
         raise RosterError("no unit counts in this assembly: nobody could vote")
     heads: dict[str, Head] = {}
     head_of_unit: dict[str, str] = {}
+    sha256 = hashlib.sha256
     for key, members in groups.items():
-        unit_ids = tuple(sorted(unit.unit_id for unit in members))
-        head_id = head_id_for(unit_ids)
+        if len(members) == 1:  # the common case, kept fast: same result as head_id_for
+            unit_ids: tuple[str, ...] = (members[0].unit_id,)
+            hundredths = members[0].hundredths
+            canonical = "[" + _json_string(unit_ids[0]) + "]"
+            head_id = "h-" + sha256(HEAD_ID_DOMAIN + canonical.encode()).hexdigest()[:16]
+        else:
+            unit_ids = tuple(sorted(unit.unit_id for unit in members))
+            hundredths = sum(unit.hundredths for unit in members)
+            head_id = head_id_for(unit_ids)
         if head_id in heads:  # pragma: no cover - 64-bit collision
             raise RosterError(f"head id collision on {head_id}: units {unit_ids}")
-        heads[head_id] = Head(
-            head_id,
-            unit_ids,
-            sum(unit.hundredths for unit in members),
-            key is developer_key,
-        )
+        heads[head_id] = Head(head_id, unit_ids, hundredths, key is developer_key)
         for unit_id in unit_ids:
             head_of_unit[unit_id] = head_id
     ordered = {head_id: heads[head_id] for head_id in sorted(heads)}

@@ -16,7 +16,7 @@ owner may approve up to ``seats`` candidates; see :mod:`voting.election`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from voting.errors import ItemError
@@ -43,6 +43,7 @@ class Item:
     buildings: frozenset[str] | None = None
     candidates: tuple[str, ...] = ()
     seats: int = 0
+    candidate_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         where = f'item "{self.item_id}"'
@@ -69,9 +70,12 @@ class Item:
                 raise ItemError(f"{where}: buildings must be a non-empty list of building names")
             object.__setattr__(self, "buildings", buildings)
         if self.kind is ItemKind.ELECTION:
+            object.__setattr__(self, "candidates", tuple(self.candidates))
             self._check_election(where)
         elif self.candidates or self.seats:
             raise ItemError(f"{where}: only an election item has candidates and seats")
+        else:
+            object.__setattr__(self, "candidate_set", frozenset())
 
     def _check_election(self, where: str) -> None:
         if self.matter is not Matter.COMMITTEE:
@@ -87,6 +91,7 @@ class Item:
             seen.add(candidate)
         if isinstance(self.seats, bool) or not isinstance(self.seats, int) or self.seats < 1:
             raise ItemError(f"{where}: seats must be a positive integer, got {self.seats!r}")
+        object.__setattr__(self, "candidate_set", frozenset(self.candidates))
 
     @classmethod
     def motion(

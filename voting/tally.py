@@ -151,47 +151,55 @@ def tally(
     of these at cast time, so here they mean inconsistent input.
     """
     indexed = index_items(items)
-    lookup: dict[str, tuple[Mapping[str, int], list[int], list[tuple[int, Vote]] | None]] = {}
-    for item_id, item in indexed.items():
-        scope = _item_scope(roster, item)
-        lookup[item_id] = (scope.area_of, [0, 0, 0, 0, 0, 0], [] if item.is_election else None)
+    scopes = {item_id: _item_scope(roster, item) for item_id, item in indexed.items()}
+    # One cheap pass sorts head ids into agree / oppose / abstain / other per item,
+    # allocating nothing per vote; areas are then summed per group at C speed.
+    # Errors are rare and explained afterwards by slower code.
+    buckets: dict[str, tuple[list[str], list[str], list[str], list[str], list[Vote]]] = {
+        item_id: ([], [], [], [], []) for item_id in indexed
+    }
     agree_vote, oppose_vote, abstain_vote = Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN
-    for key, vote in votes.items():
-        head_id, item_id = key
-        entry = lookup.get(item_id)
-        if entry is None:
-            raise TallyError(f'vote of head {head_id}: no item "{item_id}"')
-        area = entry[0].get(head_id)
-        if area is None:
-            raise _unknown_head(roster, head_id, indexed[item_id])
-        acc = entry[1]
-        ballots = entry[2]
-        if ballots is not None:
-            problem = vote_problem(indexed[item_id], vote)
-            if problem is not None:
-                raise TallyError(f"vote of head {head_id}: {problem[1]}")
-            ballots.append((area, vote))
-        elif vote is agree_vote:
-            acc[0] += area
-            acc[1] += 1
-        elif vote is oppose_vote:
-            acc[2] += area
-            acc[3] += 1
-        elif vote is abstain_vote:
-            acc[4] += area
-            acc[5] += 1
-        else:
-            problem = vote_problem(indexed[item_id], vote)
-            raise TallyError(f"vote of head {head_id}: {problem[1] if problem else vote!r}")
+    try:
+        for (head_id, item_id), vote in votes.items():
+            groups = buckets[item_id]
+            if vote is agree_vote:
+                groups[0].append(head_id)
+            elif vote is oppose_vote:
+                groups[1].append(head_id)
+            elif vote is abstain_vote:
+                groups[2].append(head_id)
+            else:
+                groups[3].append(head_id)
+                groups[4].append(vote)
+    except KeyError:
+        for head_id, item_id in votes:
+            if item_id not in indexed:
+                raise TallyError(f'vote of head {head_id}: no item "{item_id}"') from None
+        raise  # pragma: no cover - only the item lookup can fail above
     results = []
     for item_id, item in indexed.items():
-        area_of, acc, ballots = lookup[item_id]
-        scope = roster.scope(item.buildings)
+        scope = scopes[item_id]
+        area_of = scope.area_of
+        agree, oppose, abstain, other_heads, other_votes = buckets[item_id]
+        try:
+            sums = [sum(map(area_of.__getitem__, group)) for group in (agree, oppose, abstain)]
+        except KeyError as exc:
+            raise _unknown_head(roster, exc.args[0], item) from None
         total = (scope.total_hundredths, len(area_of))
-        if ballots is None:
-            results.append(_motion(item, total, acc, settings))
+        if item.is_election:
+            if agree or oppose:
+                head_id = (agree or oppose)[0]
+                problem = vote_problem(item, agree_vote if agree else oppose_vote)
+                raise TallyError(f"vote of head {head_id}: {problem[1] if problem else ''}")
+            blank = (sums[2], len(abstain))
+            results.append(_election(item, total, area_of, blank, other_heads, other_votes, roster))
         else:
-            results.append(_election(item, total, ballots))
+            if other_heads:
+                head_id, vote = other_heads[0], other_votes[0]
+                problem = vote_problem(item, vote)
+                raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
+            acc = [sums[0], len(agree), sums[1], len(oppose), sums[2], len(abstain)]
+            results.append(_motion(item, total, acc, settings))
     return AssemblyResult(roster.total, tuple(results), settings)
 
 
@@ -241,13 +249,34 @@ def _motion(
     )
 
 
-def _election(item: Item, total: tuple[int, int], ballots: list[tuple[int, Vote]]) -> ItemResult:
-    p_area = p_heads = blank_area = blank_heads = 0
+def _election(
+    item: Item,
+    total: tuple[int, int],
+    area_of: Mapping[str, int],
+    blank: tuple[int, int],
+    heads: list[str],
+    votes: list[Vote],
+    roster: Roster,
+) -> ItemResult:
+    """Sum approvals per candidate; ``blank`` are the abstentions already summed."""
+    blank_area, blank_heads = blank
+    p_area, p_heads = blank
+    seats = item.seats
+    allowed = item.candidate_set
     approvals: dict[str, list[int]] = {candidate: [0, 0] for candidate in item.candidates}
-    for area, vote in ballots:
+    for head_id, vote in zip(heads, votes, strict=True):
+        area = area_of.get(head_id)
+        if area is None:
+            raise _unknown_head(roster, head_id, item)
+        if vote.__class__ is not Approval:
+            problem = vote_problem(item, vote)
+            raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
+        chosen = vote.candidates  # type: ignore[union-attr]
+        if len(chosen) > seats or not chosen <= allowed:
+            problem = vote_problem(item, vote)
+            raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
         p_area += area
         p_heads += 1
-        chosen = vote.candidates if isinstance(vote, Approval) else frozenset()
         if not chosen:
             blank_area += area
             blank_heads += 1
