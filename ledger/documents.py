@@ -159,9 +159,12 @@ def parse_roster(data: bytes, settings: AssemblySettings) -> Roster:
     return roster
 
 
+_CHOICE = {c.value: c for c in Choice}
+
+
 def to_vote(value: Any) -> Vote:
     if isinstance(value, str):
-        return Choice(value)
+        return _CHOICE.get(value) or Choice(value)
     return Approval.of(value)
 
 

@@ -94,6 +94,7 @@ class Replayer:
         self.result_ok: bool | None = None
         self.result_doc: dict | None = None
         self.size = 0
+        self.prune_at = 8
 
     # -- reporting ------------------------------------------------------------------------
 
@@ -137,6 +138,8 @@ class Replayer:
         try:
             self.assembly = parse_assembly(b["assembly"])
             self.roster = parse_roster(self.roster_data, self.assembly.settings)
+            # prune() keeps at most 4 events per item plus 2; prune when twice that
+            self.prune_at = 2 * (4 * len(self.assembly.items) + 2)
         except EncodingError as exc:
             self.assembly = None
             self.fail(0, str(exc))
@@ -291,7 +294,7 @@ class Replayer:
             return
         history = state.history
         history.append(event)
-        if len(history) > 4:
+        if len(history) > self.prune_at:
             state.history = prune(history)
         if agent is not None:
             self.agents.setdefault(agent, set()).add(head)

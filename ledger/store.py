@@ -49,6 +49,8 @@ def begin_write(session: Session) -> None:
     """
     if _is_sqlite(session):
         if session.in_transaction():
+            if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+                return
             raise LogStateError("begin_write must start the transaction; commit or roll back first")
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 

@@ -1,0 +1,223 @@
+"""The stored log on SQLite and PostgreSQL: appends, proofs from tree_node,
+checkpoint consistency, casting through the writer API, receipts, cosignatures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+
+from ledger import checkpoints, merkle, store, writer
+from ledger.entries import CLOSED
+from ledger.errors import (
+    BallotError,
+    CosignatureError,
+    InconsistentCheckpoint,
+    LogStateError,
+    ReceiptError,
+)
+from ledger.models import LedgerEntry, LogHead, TreeNode
+from ledger.note import cosign, parse_note
+from ledger.publish import publish_assembly, published
+from ledger.receipts import Receipt, make_receipt, receipt_update, verify_receipt
+from ledger.store import begin_write
+from tests.test_ledger_support import (
+    DURING,
+    LOG_SIGNER,
+    WITNESS,
+    device,
+    make_assembly,
+    signed_ballot,
+)
+from voting.errors import CastRefused
+
+
+@pytest.fixture
+def log(session):
+    """A published assembly; returns (assembly id, origin, head ids)."""
+    aid = make_assembly(session)
+    session.commit()
+    begin_write(session)
+    publish_assembly(session, aid, LOG_SIGNER, "https://vote.zhangping.example",
+                     now=DURING - dt.timedelta(days=2))
+    session.commit()
+    origin = store.get_head(session, aid).origin
+    heads = sorted(published(session, aid)[1].heads)
+    session.commit()
+    return aid, origin, heads
+
+
+def _entries(session, aid):
+    return list(store.iter_entries(session, aid))
+
+
+def test_publish_writes_entry_zero(session, log) -> None:
+    aid, origin, heads = log
+    assert origin == f"vote.zhangping.example/community-1/assembly/{aid}"
+    assert len(heads) == 4  # 101, 102, 201+202, developer 203+204
+    head = store.get_head(session, aid)
+    assert head.size == 1 and bytes(head.root) == merkle.root(_entries(session, aid))
+
+
+def test_sqlite_append_needs_begin_immediate(session, log, backend) -> None:
+    aid, _, _ = log
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL locks the head row with SELECT FOR UPDATE")
+    session.execute(select(LogHead)).all()  # a DEFERRED transaction is now open
+    with pytest.raises(LogStateError, match="BEGIN IMMEDIATE"):
+        writer.close_voting(session, aid)
+
+
+def test_appends_keep_tree_nodes_and_proofs_equal_to_merkle(session, log) -> None:
+    aid, origin, heads = log
+    keys_ = []
+    for n in range(37):
+        begin_write(session)
+        k, der, _ = device()
+        writer.enroll_key(session, aid, LOG_SIGNER, heads[n % 4], der, voter=f"v{n}",
+                          now=DURING)
+        session.commit()
+        keys_.append(k)
+    entries = _entries(session, aid)
+    n = len(entries)
+    assert n == 38
+    session.commit()
+    head = store.get_head(session, aid)
+    assert bytes(head.root) == merkle.root(entries)
+    # exactly the complete subtrees are stored: n leaves + n - popcount(n) inner nodes
+    count = session.scalar(select(func.count()).select_from(TreeNode).where(
+        TreeNode.assembly_id == aid))
+    assert count == 2 * n - bin(n).count("1")
+    for size in (1, 2, 5, 16, 17, 37, 38):
+        assert store.root_at(session, aid, size) == merkle.root(entries[:size])
+        for index in {0, size // 2, size - 1}:
+            assert store.inclusion_proof(session, aid, index, size) == merkle.inclusion_proof(
+                entries[:size], index)
+        for old in (0, 1, size // 3, size - 1, size):
+            assert store.consistency_proof(session, aid, old, size) == merkle.consistency_proof(
+                entries[:size], old)
+
+
+def test_checkpoints_are_consistent_and_refuse_a_forked_tree(session, log) -> None:
+    aid, _, heads = log
+    begin_write(session)
+    first = checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
+    session.commit()
+    begin_write(session)
+    assert checkpoints.issue_checkpoint(session, aid, LOG_SIGNER).id == first.id  # no growth
+    _, der, _ = device()
+    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v", now=DURING)
+    second = checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
+    session.commit()
+    assert (first.size, second.size) == (1, 2)
+    assert checkpoints.open_checkpoint(second.note, LOG_SIGNER.verifier).size == 2
+    # rewrite history as an attacker with database access would: replace the first two
+    # entries' subtree and recompute the head's root consistently from the stored nodes
+    begin_write(session)
+    _, der2, _ = device()
+    writer.enroll_key(session, aid, LOG_SIGNER, heads[1], der2, voter="w", now=DURING)
+    session.execute(update(TreeNode).where(TreeNode.assembly_id == aid, TreeNode.level == 1,
+                                           TreeNode.index == 0).values(hash=b"\x00" * 32))
+    head = store.lock_head(session, aid)
+    head.root = merkle.node_hash(b"\x00" * 32, merkle.leaf_hash(store.entry_bytes(session, aid, 2)))
+    session.flush()
+    with pytest.raises(InconsistentCheckpoint, match="not consistent"):
+        checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
+    session.rollback()
+
+
+def _cast(session, aid, origin, head, k, seq, choices, now=DURING):
+    session.commit()  # end the reading transaction
+    begin_write(session)
+    payload, sig = signed_ballot(origin, head, k, seq, choices)
+    try:
+        out = writer.cast_ballot(session, aid, payload, sig, now=now)
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return out
+
+
+def test_cast_receipt_and_refusals(session, log) -> None:
+    aid, origin, heads = log
+    begin_write(session)
+    k, der, kid = device()
+    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v0", now=DURING)
+    session.commit()
+    out = _cast(session, aid, origin, heads[0], k, 1, {"1": "agree", "2": ["甲"]})
+    assert writer.next_seq(session, aid, heads[0]) == 2
+    with pytest.raises(BallotError, match="ballot number"):
+        _cast(session, aid, origin, heads[0], k, 1, {"1": "oppose"})  # replay of seq 1
+    with pytest.raises(BallotError, match="outside the voting window"):
+        _cast(session, aid, origin, heads[0], k, 2, {"1": "oppose"},
+              now=DURING + dt.timedelta(days=30))
+    with pytest.raises(BallotError, match="another head"):
+        _cast(session, aid, origin, heads[1], k, 1, {"1": "oppose"})
+    with pytest.raises(CastRefused):
+        _cast(session, aid, origin, heads[0], k, 2, {"1": "maybe"} if False else {"2": ["丙"]})
+    with pytest.raises(Exception, match="origin"):
+        _cast(session, aid, "evil.example/x/assembly/1", heads[0], k, 2, {"1": "oppose"})
+    # a second ballot replaces the first (default: until close, last counts)
+    _cast(session, aid, origin, heads[0], k, 2, {"1": "oppose"})
+    assert writer.counted_votes(session, aid)[(heads[0], "1")].value == "oppose"
+
+    session.commit()
+    begin_write(session)
+    checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
+    session.commit()
+    receipt = make_receipt(session, aid, out.index)
+    assert receipt.entry_hash == out.entry_hash and len(receipt.tracker) == 24
+    assert Receipt.from_json(receipt.to_json()) == receipt
+    # later: more entries, a new checkpoint; the receipt still proves inclusion
+    session.commit()
+    begin_write(session)
+    writer.revoke_key(session, aid, LOG_SIGNER, kid, "phone lost", now=DURING)
+    checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
+    session.commit()
+    newest, proof = receipt_update(session, aid, receipt)
+    assert verify_receipt(receipt, newest, proof, LOG_SIGNER.verifier).size == store.get_head(
+        session, aid).size
+    with pytest.raises(ReceiptError):
+        verify_receipt(Receipt(receipt.index + 1, receipt.entry_hash, receipt.checkpoint,
+                               receipt.proof), newest, proof, LOG_SIGNER.verifier)
+    with pytest.raises(BallotError, match="revoked"):
+        _cast(session, aid, origin, heads[0], k, 3, {"1": "agree"})
+
+
+def test_close_and_result(session, log) -> None:
+    aid, origin, heads = log
+    begin_write(session)
+    writer.close_voting(session, aid, now=DURING)
+    with pytest.raises(LogStateError, match="already closed"):
+        writer.close_voting(session, aid, now=DURING)
+    session.commit()
+    begin_write(session)
+    k, der, _ = device()
+    with pytest.raises(BallotError, match="closed"):
+        writer.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v", now=DURING)
+    session.rollback()
+    kinds = session.scalars(select(LedgerEntry.kind).where(LedgerEntry.assembly_id == aid)).all()
+    assert kinds == ["assembly.published", CLOSED]
+
+
+def test_cosignatures_are_verified_and_served(session, log) -> None:
+    aid, _, _ = log
+    begin_write(session)
+    row = checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
+    checkpoints.add_witness(session, WITNESS.verifier.vkey)
+    session.commit()
+    text = parse_note(row.note).text
+    line = cosign(text, WITNESS, 1_772_323_200).line()
+    begin_write(session)
+    with pytest.raises(CosignatureError):
+        bad = line[:-6] + ("A" if line[-6] != "A" else "B") + line[-5:]
+        checkpoints.add_cosignature(session, aid, row.size, bad)
+    checkpoints.add_cosignature(session, aid, row.size, line)
+    session.commit()
+    served = checkpoints.cosigned_note(session, row)
+    assert served.endswith(line) and served.startswith(row.note)
+    assert [v.name for v in checkpoints.witnesses_of(session, aid)] == [WITNESS.name]
+    with pytest.raises(CosignatureError, match="no new"):
+        checkpoints.add_cosignature(session, aid, row.size, line)
