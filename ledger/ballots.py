@@ -136,9 +136,12 @@ def load_p256(spki_der: bytes) -> ec.EllipticCurvePublicKey:
         raise SignatureError("public key is not a valid SubjectPublicKeyInfo") from exc
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise SignatureError("voter keys must be ECDSA P-256")
-    if key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) != spki_der:
+    if (
+        key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        != spki_der
+    ):
         raise SignatureError("public key SPKI is not in its canonical (uncompressed) DER form")
     return key
 
@@ -182,7 +185,11 @@ def verify_signed(key: Any, message: bytes, sig: bytes) -> None:
 
 
 def verify_ballot_signature(spki_der: bytes, payload: Mapping[str, Any], sig_raw64: bytes) -> None:
-    """Raise :class:`SignatureError` unless ``sig_raw64`` is the device's signature of ``payload``."""
+    """Raise :class:`SignatureError` unless ``sig_raw64`` is the device's signature.
+
+    ``spki_der`` is the device key (SubjectPublicKeyInfo DER), ``payload`` the
+    ballot payload, ``sig_raw64`` the 64-byte IEEE P1363 ``r || s`` signature.
+    """
     check_ballot_payload(dict(payload))
     if payload["key"] != key_id(spki_der):
         raise SignatureError("payload key id is not the SHA-256 of this public key")

@@ -86,8 +86,9 @@ class BundleWriter:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.zip = zipfile.ZipFile(self.path, "w", compression=zipfile.ZIP_DEFLATED,
-                                   compresslevel=1, allowZip64=True)
+        self.zip = zipfile.ZipFile(
+            self.path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
+        )
         self.lines: list[ManifestLine] = []
 
     def add(self, name: str, data: bytes) -> None:

@@ -40,18 +40,24 @@ from ledger.note import (
 
 def latest(session: Session, assembly_id: int) -> CheckpointRow | None:
     return session.scalars(
-        select(CheckpointRow).where(CheckpointRow.assembly_id == assembly_id)
-        .order_by(CheckpointRow.size.desc()).limit(1)
+        select(CheckpointRow)
+        .where(CheckpointRow.assembly_id == assembly_id)
+        .order_by(CheckpointRow.size.desc())
+        .limit(1)
     ).first()
 
 
 def at_size(session: Session, assembly_id: int, size: int) -> CheckpointRow | None:
-    return session.scalars(select(CheckpointRow).where(
-        CheckpointRow.assembly_id == assembly_id, CheckpointRow.size == size)).first()
+    return session.scalars(
+        select(CheckpointRow).where(
+            CheckpointRow.assembly_id == assembly_id, CheckpointRow.size == size
+        )
+    ).first()
 
 
-def issue_checkpoint(session: Session, assembly_id: int, signer: Signer,
-                     now: dt.datetime | None = None) -> CheckpointRow:
+def issue_checkpoint(
+    session: Session, assembly_id: int, signer: Signer, now: dt.datetime | None = None
+) -> CheckpointRow:
     """Sign the current tree head (or return the newest checkpoint if nothing changed).
 
     Runs under the log's writer lock so no append slips in between reading the
@@ -75,10 +81,16 @@ def issue_checkpoint(session: Session, assembly_id: int, signer: Signer,
         except ProofError as exc:
             raise InconsistentCheckpoint(
                 f"refusing to sign size {cp.size}: not consistent with the signed size "
-                f"{prev.size}: {exc}") from None
+                f"{prev.size}: {exc}"
+            ) from None
     note = sign_checkpoint(cp, signer)
-    row = CheckpointRow(assembly_id=assembly_id, size=cp.size, root=cp.root,
-                        note=note.serialize(), created_at=now or dt.datetime.now(dt.UTC))
+    row = CheckpointRow(
+        assembly_id=assembly_id,
+        size=cp.size,
+        root=cp.root,
+        note=note.serialize(),
+        created_at=now or dt.datetime.now(dt.UTC),
+    )
     session.add(row)
     session.flush()
     return row
@@ -128,11 +140,15 @@ def add_cosignature(session: Session, assembly_id: int, size: int, cosigned: str
         if w is None:
             continue
         timestamp = verify_cosignature(text, sig, witness_verifier(w))
-        existing = session.scalars(select(Cosignature).where(
-            Cosignature.checkpoint_id == row.id, Cosignature.witness_id == w.id)).first()
+        existing = session.scalars(
+            select(Cosignature).where(
+                Cosignature.checkpoint_id == row.id, Cosignature.witness_id == w.id
+            )
+        ).first()
         if existing is None and stored is None:
-            stored = Cosignature(checkpoint_id=row.id, witness_id=w.id, timestamp=timestamp,
-                                 signature=sig.signature)
+            stored = Cosignature(
+                checkpoint_id=row.id, witness_id=w.id, timestamp=timestamp, signature=sig.signature
+            )
             session.add(stored)
     if stored is None:
         raise CosignatureError("no new cosignature by a registered witness")
@@ -145,8 +161,10 @@ def cosigned_note(session: Session, row: CheckpointRow) -> str:
     note = parse_note(row.note)
     extra = []
     for cs, w in session.execute(
-        select(Cosignature, Witness).join(Witness, Witness.id == Cosignature.witness_id)
-        .where(Cosignature.checkpoint_id == row.id).order_by(Witness.name)
+        select(Cosignature, Witness)
+        .join(Witness, Witness.id == Cosignature.witness_id)
+        .where(Cosignature.checkpoint_id == row.id)
+        .order_by(Witness.name)
     ):
         v = witness_verifier(w)
         extra.append(Signature(v.name, v.key_id, bytes(cs.signature)))
@@ -156,9 +174,12 @@ def cosigned_note(session: Session, row: CheckpointRow) -> str:
 def witnesses_of(session: Session, assembly_id: int) -> list[Verifier]:
     """Witnesses that cosigned at least one checkpoint of this log."""
     rows = session.scalars(
-        select(Witness).join(Cosignature, Cosignature.witness_id == Witness.id)
+        select(Witness)
+        .join(Cosignature, Cosignature.witness_id == Witness.id)
         .join(CheckpointRow, CheckpointRow.id == Cosignature.checkpoint_id)
-        .where(CheckpointRow.assembly_id == assembly_id).distinct().order_by(Witness.name)
+        .where(CheckpointRow.assembly_id == assembly_id)
+        .distinct()
+        .order_by(Witness.name)
     ).all()
     return [witness_verifier(w) for w in rows]
 

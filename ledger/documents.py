@@ -54,8 +54,17 @@ def parse_assembly(doc: Any) -> AssemblyDef:
     """Validate the published assembly definition and build voting objects from it."""
     if not isinstance(doc, dict):
         raise EncodingError("assembly must be an object")
-    need = {"id", "title", "description", "community", "notice_at", "opens_at", "closes_at",
-            "settings", "items"}
+    need = {
+        "id",
+        "title",
+        "description",
+        "community",
+        "notice_at",
+        "opens_at",
+        "closes_at",
+        "settings",
+        "items",
+    }
     if set(doc) != need:
         raise EncodingError(f"assembly keys must be {sorted(need)}")
     opens, closes = doc["opens_at"], doc["closes_at"]
@@ -65,12 +74,22 @@ def parse_assembly(doc: Any) -> AssemblyDef:
         settings = AssemblySettings.from_dict(doc["settings"], "assembly.settings")
         items = []
         for i, it in enumerate(doc["items"]):
-            keys = {"id", "title", "description", "kind", "matter", "buildings", "candidates",
-                    "seats"}
+            keys = {
+                "id",
+                "title",
+                "description",
+                "kind",
+                "matter",
+                "buildings",
+                "candidates",
+                "seats",
+            }
             if not isinstance(it, dict) or set(it) != keys:
                 raise EncodingError(f"items[{i}] keys must be {sorted(keys)}")
             if it["kind"] == "election":
-                items.append(Item.election(it["id"], it["candidates"], it["seats"], it["buildings"]))
+                items.append(
+                    Item.election(it["id"], it["candidates"], it["seats"], it["buildings"])
+                )
             elif it["kind"] == "motion":
                 if it["candidates"] is not None or it["seats"] is not None:
                     raise EncodingError(f"items[{i}]: a motion has no candidates or seats")
@@ -84,21 +103,37 @@ def parse_assembly(doc: Any) -> AssemblyDef:
 
 
 def item_doc(
-    item_id: str, title: str, description: str, kind: str, matter: int,
-    buildings: Iterable[str] | None, candidates: Iterable[str] | None, seats: int | None,
+    item_id: str,
+    title: str,
+    description: str,
+    kind: str,
+    matter: int,
+    buildings: Iterable[str] | None,
+    candidates: Iterable[str] | None,
+    seats: int | None,
 ) -> dict[str, Any]:
     return {
-        "id": item_id, "title": title, "description": description, "kind": kind,
-        "matter": matter, "buildings": None if buildings is None else sorted(buildings),
-        "candidates": None if candidates is None else list(candidates), "seats": seats,
+        "id": item_id,
+        "title": title,
+        "description": description,
+        "kind": kind,
+        "matter": matter,
+        "buildings": None if buildings is None else sorted(buildings),
+        "candidates": None if candidates is None else list(candidates),
+        "seats": seats,
     }
 
 
 def unit_doc(unit: Unit, status: str, head: str | None) -> dict[str, Any]:
     return {
-        "id": unit.unit_id, "building": unit.building, "usage": unit.usage.value,
-        "status": status, "area": format_area(unit.area), "area_source": unit.area_source.value,
-        "developer_held": unit.developer_held, "head": head,
+        "id": unit.unit_id,
+        "building": unit.building,
+        "usage": unit.usage.value,
+        "status": status,
+        "area": format_area(unit.area),
+        "area_source": unit.area_source.value,
+        "developer_held": unit.developer_held,
+        "head": head,
     }
 
 
@@ -141,10 +176,22 @@ def parse_roster(data: bytes, settings: AssemblySettings) -> Roster:
             area = parse_area(u["area"], f"units[{i}].area")
             if format_area(area) != u["area"]:
                 raise EncodingError(f"roster units[{i}].area is not two-place decimal text")
-            owners = frozenset() if u["developer_held"] else frozenset(
-                {u["head"] if u["head"] is not None else "unit:" + u["id"]})
-            units.append(Unit(u["id"], owners, Decimal(area), AreaSource(u["area_source"]),
-                              u["building"], u["usage"], u["developer_held"]))
+            owners = (
+                frozenset()
+                if u["developer_held"]
+                else frozenset({u["head"] if u["head"] is not None else "unit:" + u["id"]})
+            )
+            units.append(
+                Unit(
+                    u["id"],
+                    owners,
+                    Decimal(area),
+                    AreaSource(u["area_source"]),
+                    u["building"],
+                    u["usage"],
+                    u["developer_held"],
+                )
+            )
         except (VotingError, ValueError, TypeError) as exc:
             raise EncodingError(f"roster units[{i}]: {exc}") from None
         stated[u["id"]] = u["head"]

@@ -48,8 +48,17 @@ CLOSED = "voting.closed"
 RESULT = "result.published"
 
 KINDS = (
-    PUBLISHED, OFFICIAL_ENROLLED, KEY_ENROLLED, KEY_REVOKED, PROXY_REGISTERED,
-    REPRESENTATIVE_SET, BALLOT, PAPER_BALLOT, VOIDED, CLOSED, RESULT,
+    PUBLISHED,
+    OFFICIAL_ENROLLED,
+    KEY_ENROLLED,
+    KEY_REVOKED,
+    PROXY_REGISTERED,
+    REPRESENTATIVE_SET,
+    BALLOT,
+    PAPER_BALLOT,
+    VOIDED,
+    CLOSED,
+    RESULT,
 )
 # kind -> signer of the payload: "voter", "official" or "log"
 SIGNED = {
@@ -78,7 +87,14 @@ def encode_entry(index: int, prev: bytes, time_ms: int, kind: str, body: dict[st
         raise EntryError(f"unknown kind {kind!r}", index)
     check_body(kind, body, index)
     return canonical.encode(
-        {"v": VERSION, "index": index, "prev": prev.hex(), "time": time_ms, "kind": kind, "body": body}
+        {
+            "v": VERSION,
+            "index": index,
+            "prev": prev.hex(),
+            "time": time_ms,
+            "kind": kind,
+            "body": body,
+        }
     )
 
 
@@ -129,15 +145,19 @@ def _check_payload(kind: str, p: Any) -> None:
     if kind == BALLOT:
         check_ballot_payload(p)
     elif kind == PAPER_BALLOT:
-        expect_keys(p, {"origin", "head", "official", "seq", "nonce", "choices", "scan_sha256"},
-                    "paper ballot payload")
+        expect_keys(
+            p,
+            {"origin", "head", "official", "seq", "nonce", "choices", "scan_sha256"},
+            "paper ballot payload",
+        )
         _official(p)
         check_seq(p["seq"])
         check_choices(p["choices"])
         _sha(p["scan_sha256"], "scan_sha256")
     elif kind == PROXY_REGISTERED:
-        expect_keys(p, {"origin", "head", "agent", "official", "nonce", "evidence_sha256"},
-                    "proxy payload")
+        expect_keys(
+            p, {"origin", "head", "agent", "official", "nonce", "evidence_sha256"}, "proxy payload"
+        )
         _official(p)
         _str(p["agent"], "agent", 64)
         _sha(p["evidence_sha256"], "evidence_sha256")
@@ -152,8 +172,9 @@ def _check_payload(kind: str, p: Any) -> None:
             raise EncodingError("target must be an entry index")
         _str(p["reason"], "reason")
     elif kind == KEY_ENROLLED:
-        expect_keys(p, {"origin", "head", "key", "spki", "role", "agent", "voter"},
-                    "enrolment payload")
+        expect_keys(
+            p, {"origin", "head", "key", "spki", "role", "agent", "voter"}, "enrolment payload"
+        )
         check_common(p)
         check_key_id(p["key"], "key")
         canonical.unb64url(p["spki"], "spki")

@@ -49,7 +49,9 @@ def log_key_name(base_url: str | None) -> str:
 
 def log_origin(base_url: str | None, community_slug: str, assembly_id: int) -> str:
     """``<host>/<community-slug>/assembly/<id>``: the origin line of an assembly's log."""
-    slug = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in community_slug)
+    slug = "".join(
+        c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in community_slug
+    )
     return f"{host_from_base_url(base_url)}/{slug.strip('-') or 'community'}/assembly/{assembly_id}"
 
 
@@ -71,7 +73,7 @@ def format_skey(signer: Signer) -> str:
 
 
 def parse_skey(text: str, where: str = "key") -> Signer:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 4)
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
         raise KeyFileError(f"{where}: not a PRIVATE+KEY+name+id+key line")
     name, hexid, b64 = parts[2:]

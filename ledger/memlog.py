@@ -45,8 +45,15 @@ def attest(signer: Signer, kind: str, payload: dict[str, Any]) -> dict[str, Any]
 
 
 class MemLog:
-    def __init__(self, signer: Signer, origin: str, assembly: dict[str, Any], roster: bytes,
-                 time_ms: int, spool: IO[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        signer: Signer,
+        origin: str,
+        assembly: dict[str, Any],
+        roster: bytes,
+        time_ms: int,
+        spool: IO[bytes] | None = None,
+    ) -> None:
         self.signer, self.origin = signer, origin
         self.assembly, self.roster = assembly, roster
         self.entries: list[bytes] = []
@@ -57,11 +64,16 @@ class MemLog:
         self.tree = treemath.CompactRange()
         self.checkpoints: list[Note] = []
         self.result: dict[str, Any] | None = None
-        self.append(PUBLISHED, {
-            "origin": origin, "assembly": assembly,
-            "roster_sha256": hashlib.sha256(roster).hexdigest(),
-            "log_key": signer.verifier.vkey,
-        }, time_ms)
+        self.append(
+            PUBLISHED,
+            {
+                "origin": origin,
+                "assembly": assembly,
+                "roster_sha256": hashlib.sha256(roster).hexdigest(),
+                "log_key": signer.verifier.vkey,
+            },
+            time_ms,
+        )
 
     def append(self, kind: str, body: dict[str, Any], time_ms: int | None = None) -> int:
         self.time = max(self.time, time_ms or self.time)
@@ -81,21 +93,42 @@ class MemLog:
 
     def enroll_official(self, spki: bytes, ref: str, time_ms: int | None = None) -> str:
         kid = spki_key_id(spki)
-        payload = {"origin": self.origin, "official": kid, "spki": canonical.b64url(spki),
-                   "role": "committee", "ref": ref}
+        payload = {
+            "origin": self.origin,
+            "official": kid,
+            "spki": canonical.b64url(spki),
+            "role": "committee",
+            "ref": ref,
+        }
         self.append(OFFICIAL_ENROLLED, attest(self.signer, OFFICIAL_ENROLLED, payload), time_ms)
         return kid
 
-    def enroll_key(self, head: str, spki: bytes, *, role: str = "owner", agent: str | None = None,
-                   voter: str = "v1", time_ms: int | None = None) -> str:
+    def enroll_key(
+        self,
+        head: str,
+        spki: bytes,
+        *,
+        role: str = "owner",
+        agent: str | None = None,
+        voter: str = "v1",
+        time_ms: int | None = None,
+    ) -> str:
         kid = spki_key_id(spki)
-        payload = {"origin": self.origin, "head": head, "key": kid,
-                   "spki": canonical.b64url(spki), "role": role, "agent": agent, "voter": voter}
+        payload = {
+            "origin": self.origin,
+            "head": head,
+            "key": kid,
+            "spki": canonical.b64url(spki),
+            "role": role,
+            "agent": agent,
+            "voter": voter,
+        }
         self.append(KEY_ENROLLED, attest(self.signer, KEY_ENROLLED, payload), time_ms)
         return kid
 
-    def signed(self, kind: str, payload: dict[str, Any], sig: bytes,
-               time_ms: int | None = None) -> int:
+    def signed(
+        self, kind: str, payload: dict[str, Any], sig: bytes, time_ms: int | None = None
+    ) -> int:
         return self.append(kind, {"payload": payload, "sig": canonical.b64url(sig)}, time_ms)
 
     def close(self, time_ms: int | None = None, reason: str = "deadline") -> int:
@@ -131,15 +164,21 @@ class MemLog:
         if not self.checkpoints or Checkpoint.parse(self.checkpoints[-1].text).size != self.size:
             self.checkpoint()
         w = BundleWriter(path)
-        w.add(KEYS, canonical.encode({"log": self.signer.verifier.vkey,
-                                      "witnesses": [v.vkey for v in witnesses]}))
+        w.add(
+            KEYS,
+            canonical.encode(
+                {"log": self.signer.verifier.vkey, "witnesses": [v.vkey for v in witnesses]}
+            ),
+        )
         w.add(ASSEMBLY, canonical.encode(self.assembly))
         w.add(ROSTER, self.roster)
         with w.open(ENTRIES) as fh:
             for chunk in self.entry_lines():
                 fh.write(chunk)
-        w.add(CHECKPOINTS, b"".join(canonical.encode({"note": n.serialize()}) + b"\n"
-                                    for n in self.checkpoints))
+        w.add(
+            CHECKPOINTS,
+            b"".join(canonical.encode({"note": n.serialize()}) + b"\n" for n in self.checkpoints),
+        )
         if self.result is not None:
             w.add(RESULT, canonical.encode(self.result))
         w.finish(self.origin, self.signer)

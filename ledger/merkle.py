@@ -136,7 +136,7 @@ def root_from_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[byte
 def verify_inclusion(
     leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> None:
-    """Raise :class:`ProofError` unless ``proof`` shows ``leaf_hash`` at ``index`` under ``root``."""
+    """Raise :class:`ProofError` unless ``proof`` puts ``leaf_hash`` at ``index`` under ``root``."""
     _check_hash("root", root)
     got = root_from_inclusion(leaf_hash, index, size, proof)
     if got != root:

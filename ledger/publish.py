@@ -47,15 +47,28 @@ def assembly_document(session: Session, a: Assembly) -> dict[str, Any]:
         raise LogStateError(f"assembly {a.id} has no voting window")
     community = session.get(Community, a.community_id)
     items = [
-        item_doc(str(it.position), it.title, it.description or "", it.kind, it.matter,
-                 it.scope_buildings, it.candidates, it.seats)
+        item_doc(
+            str(it.position),
+            it.title,
+            it.description or "",
+            it.kind,
+            it.matter,
+            it.scope_buildings,
+            it.candidates,
+            it.seats,
+        )
         for it in sorted(a.items, key=lambda i: i.position)
     ]
     return {
-        "id": a.id, "title": a.title, "description": a.description or "",
+        "id": a.id,
+        "title": a.title,
+        "description": a.description or "",
         "community": community.name if community else "",
-        "notice_at": _ms(a.notice_at), "opens_at": _ms(a.opens_at), "closes_at": _ms(a.closes_at),
-        "settings": assembly_settings(a).to_dict(), "items": items,
+        "notice_at": _ms(a.notice_at),
+        "opens_at": _ms(a.opens_at),
+        "closes_at": _ms(a.closes_at),
+        "settings": assembly_settings(a).to_dict(),
+        "items": items,
     }
 
 
@@ -72,30 +85,48 @@ def roster_document(session: Session, a: Assembly) -> tuple[bytes, Roster]:
     owners: dict[int, set[str]] = {}
     for unit_id, owner_id in session.execute(
         select(Ownership.unit_id, Ownership.owner_id).where(
-            Ownership.roster_version_id == a.roster_version_id)
+            Ownership.roster_version_id == a.roster_version_id
+        )
     ):
         owners.setdefault(unit_id, set()).add(str(owner_id))
     units = []
     try:
         for rec, unit, building in rows:
             developer = rec.status in DEVELOPER_STATUSES
-            units.append((VUnit.from_areas(
-                f"{building}-{unit.number}", () if developer else owners.get(unit.id, ()),
-                registered=rec.registered_area, surveyed=rec.surveyed_area,
-                contract=rec.contract_area, building=building, usage=rec.usage,
-                developer_held=developer), rec.status))
+            units.append(
+                (
+                    VUnit.from_areas(
+                        f"{building}-{unit.number}",
+                        () if developer else owners.get(unit.id, ()),
+                        registered=rec.registered_area,
+                        surveyed=rec.surveyed_area,
+                        contract=rec.contract_area,
+                        building=building,
+                        usage=rec.usage,
+                        developer_held=developer,
+                    ),
+                    rec.status,
+                )
+            )
         version = session.get(RosterVersion, a.roster_version_id)
         community = session.get(Community, a.community_id)
-        header = {"community": community.name if community else "",
-                  "roster_version": version.version, "registry_digest": version.digest}
+        header = {
+            "community": community.name if community else "",
+            "roster_version": version.version,
+            "registry_digest": version.digest,
+        }
         return grouped_roster(header, units, assembly_settings(a))
     except VotingError as exc:
         raise LogStateError(f"assembly {a.id}: roster cannot be grouped: {exc}") from None
 
 
-def publish_assembly(session: Session, assembly_id: int, signer: Signer,
-                     base_url: str | None = None, now: dt.datetime | None = None
-                     ) -> store.Appended:
+def publish_assembly(
+    session: Session,
+    assembly_id: int,
+    signer: Signer,
+    base_url: str | None = None,
+    now: dt.datetime | None = None,
+) -> store.Appended:
     """Create the assembly's log: entry 0 with its definition and roster commitment.
 
     Call when the notice is published (the agenda is frozen from then on), inside
@@ -109,13 +140,22 @@ def publish_assembly(session: Session, assembly_id: int, signer: Signer,
     roster_bytes, _ = roster_document(session, a)
     community = session.get(Community, a.community_id)
     name = community.name if community else ""
-    slug = name if any(ch.isascii() and ch.isalnum() for ch in name) else (
-        f"community-{a.community_id}")
+    slug = (
+        name
+        if any(ch.isascii() and ch.isalnum() for ch in name)
+        else (f"community-{a.community_id}")
+    )
     origin = log_origin(base_url, slug, a.id)
     return store.create_log(
-        session, a.id, origin=origin, log_vkey=signer.verifier.vkey, assembly=doc,
+        session,
+        a.id,
+        origin=origin,
+        log_vkey=signer.verifier.vkey,
+        assembly=doc,
         roster_sha256=hashlib.sha256(roster_bytes).hexdigest(),
-        opens_at_ms=doc["opens_at"], closes_at_ms=doc["closes_at"], now=now,
+        opens_at_ms=doc["opens_at"],
+        closes_at_ms=doc["closes_at"],
+        now=now,
     )
 
 
@@ -125,8 +165,9 @@ _cache: dict[tuple[int, bytes], tuple[AssemblyDef, Roster]] = {}
 def published(session: Session, assembly_id: int) -> tuple[AssemblyDef, Roster]:
     """The published definition and roster of a log (cached by the entry-0 hash)."""
     e0 = session.scalars(
-        select(store.LedgerEntry).where(store.LedgerEntry.assembly_id == assembly_id,
-                                        store.LedgerEntry.index == 0)
+        select(store.LedgerEntry).where(
+            store.LedgerEntry.assembly_id == assembly_id, store.LedgerEntry.index == 0
+        )
     ).one_or_none()
     if e0 is None:
         raise LogStateError(f"assembly {assembly_id} has no log")

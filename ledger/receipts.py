@@ -24,7 +24,7 @@ RECEIPT_VERSION = "ownervote-receipt/v1"
 
 def tracker_code(entry_hash: bytes) -> str:
     b32 = base64.b32encode(entry_hash).decode().rstrip("=")[:20]
-    return "-".join(b32[i:i + 4] for i in range(0, 20, 4))
+    return "-".join(b32[i : i + 4] for i in range(0, 20, 4))
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,11 @@ class Receipt:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "v": RECEIPT_VERSION, "index": self.index, "entry_hash": self.entry_hash.hex(),
-            "tracker": self.tracker, "checkpoint": self.checkpoint,
+            "v": RECEIPT_VERSION,
+            "index": self.index,
+            "entry_hash": self.entry_hash.hex(),
+            "tracker": self.tracker,
+            "checkpoint": self.checkpoint,
             "proof": [p.hex() for p in self.proof],
         }
 
@@ -54,9 +57,12 @@ class Receipt:
         try:
             if data.get("v") != RECEIPT_VERSION:
                 raise ReceiptError("not an ownervote-receipt/v1")
-            r = cls(int(data["index"]), canonical.unhex(data["entry_hash"], 32, "entry_hash"),
-                    str(data["checkpoint"]),
-                    tuple(canonical.unhex(p, 32, "proof") for p in data["proof"]))
+            r = cls(
+                int(data["index"]),
+                canonical.unhex(data["entry_hash"], 32, "entry_hash"),
+                str(data["checkpoint"]),
+                tuple(canonical.unhex(p, 32, "proof") for p in data["proof"]),
+            )
         except (KeyError, TypeError, ValueError, AttributeError, LedgerError) as exc:
             raise ReceiptError(f"malformed receipt: {exc}") from None
         if data.get("tracker") not in (None, r.tracker):
@@ -64,8 +70,12 @@ class Receipt:
         return r
 
 
-def verify_receipt(receipt: Receipt, newest_checkpoint: str,
-                   consistency_proof: list[bytes], log_public_key: Verifier | str) -> Checkpoint:
+def verify_receipt(
+    receipt: Receipt,
+    newest_checkpoint: str,
+    consistency_proof: list[bytes],
+    log_public_key: Verifier | str,
+) -> Checkpoint:
     """Prove the receipt's ballot is in the log as of ``newest_checkpoint``.
 
     Checks both checkpoints' log signatures and origins, the inclusion proof
@@ -82,8 +92,9 @@ def verify_receipt(receipt: Receipt, newest_checkpoint: str,
         new = Checkpoint.parse(new_note.text)
         if old.origin != new.origin:
             raise ReceiptError("the checkpoints are of different logs")
-        merkle.verify_inclusion(receipt.entry_hash, receipt.index, old.size,
-                                list(receipt.proof), old.root)
+        merkle.verify_inclusion(
+            receipt.entry_hash, receipt.index, old.size, list(receipt.proof), old.root
+        )
         merkle.verify_consistency(old.size, new.size, old.root, new.root, consistency_proof)
     except ReceiptError:
         raise
@@ -105,13 +116,19 @@ def make_receipt(session: Any, assembly_id: int, index: int) -> Receipt:
     from ledger.models import Checkpoint as CheckpointRow
     from ledger.models import LedgerEntry
 
-    row = session.scalars(select(CheckpointRow).where(
-        CheckpointRow.assembly_id == assembly_id, CheckpointRow.size > index
-    ).order_by(CheckpointRow.size.desc()).limit(1)).first()
+    row = session.scalars(
+        select(CheckpointRow)
+        .where(CheckpointRow.assembly_id == assembly_id, CheckpointRow.size > index)
+        .order_by(CheckpointRow.size.desc())
+        .limit(1)
+    ).first()
     if row is None:
         raise ReceiptError(f"no checkpoint contains entry {index} yet")
-    entry = session.scalars(select(LedgerEntry).where(
-        LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == index)).one()
+    entry = session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == index
+        )
+    ).one()
     proof = store.inclusion_proof(session, assembly_id, index, row.size)
     return Receipt(index, bytes(entry.entry_hash), cosigned_note(session, row), tuple(proof))
 
@@ -126,4 +143,5 @@ def receipt_update(session: Any, assembly_id: int, receipt: Receipt) -> tuple[st
         raise ReceiptError("the log has no checkpoint")
     old = Checkpoint.parse(parse_note(receipt.checkpoint).text)
     return cosigned_note(session, row), store.consistency_proof(
-        session, assembly_id, old.size, row.size)
+        session, assembly_id, old.size, row.size
+    )

@@ -188,13 +188,19 @@ class Replayer:
             info.revoked = True
 
     def _proxy_registered(self, index: int, t: int, body: dict, p: dict) -> None:
-        if (self._need_official(index, p) and self._need_head(index, p["head"])
-                and self._open_for(index, "proxy registration")):
+        if (
+            self._need_official(index, p)
+            and self._need_head(index, p["head"])
+            and self._open_for(index, "proxy registration")
+        ):
             self.proxies.setdefault(p["head"], set()).add(p["agent"])
 
     def _representative_set(self, index: int, t: int, body: dict, p: dict) -> None:
-        if (self._need_official(index, p) and self._need_head(index, p["head"])
-                and self._open_for(index, "representative")):
+        if (
+            self._need_official(index, p)
+            and self._need_head(index, p["head"])
+            and self._open_for(index, "representative")
+        ):
             self.representatives[p["head"]] = p["voter"]
 
     def _entry_voided(self, index: int, t: int, body: dict, p: dict) -> None:
@@ -218,8 +224,9 @@ class Replayer:
         self.result_index = index
         self.result_doc = body["result"]
         try:
-            result = tally(self.roster, self.assembly.items.values(), self.votes,
-                           self.assembly.settings)
+            result = tally(
+                self.roster, self.assembly.items.values(), self.votes, self.assembly.settings
+            )
             mine = canonical.encode(result.to_json())
         except (VotingError, EncodingError) as exc:
             self.result_ok = False
@@ -236,8 +243,9 @@ class Replayer:
         if self._need_official(index, p):
             self._cast(index, t, p["head"], p["seq"], p["choices"], Channel.PAPER, None, None)
 
-    def ballot(self, index: int, t: int, head: str, key: str, seq: int, choices: dict,
-               origin: str) -> None:
+    def ballot(
+        self, index: int, t: int, head: str, key: str, seq: int, choices: dict, origin: str
+    ) -> None:
         """An electronic ballot (hot path: called directly by the verifier)."""
         self.size = index + 1
         if self.assembly is None:
@@ -262,8 +270,17 @@ class Replayer:
         else:
             self._cast(index, t, head, seq, choices, Channel.ELECTRONIC, None, info.voter)
 
-    def _cast(self, index: int, t: int, head: str, seq: int, choices: dict, channel: Channel,
-              agent: str | None, voter: str | None) -> None:
+    def _cast(
+        self,
+        index: int,
+        t: int,
+        head: str,
+        seq: int,
+        choices: dict,
+        channel: Channel,
+        agent: str | None,
+        voter: str | None,
+    ) -> None:
         self.ballots += 1
         a = self.assembly
         if a is None or not self._need_head(index, head) or not self._open_for(index, "ballot"):
@@ -282,7 +299,11 @@ class Replayer:
         try:
             event = BallotEvent(index, head, channel, convert_choices(choices), agent, voter)
             check_cast(
-                state.history, event, a.settings, items=a.items, roster=self.roster,
+                state.history,
+                event,
+                a.settings,
+                items=a.items,
+                roster=self.roster,
                 agent_heads=self.agents.get(agent, ()) if agent is not None else (),
                 representative=self.representatives.get(head),
             )

@@ -134,29 +134,66 @@ def _fast_ballot(data: bytes, index: int) -> tuple | None:
         prev = obj["prev"]
         seq = p["seq"]
         origin = p["origin"]
-        if not (obj["kind"] == "ballot" and obj["index"] == index and obj["v"] == 1
-                and len(obj) == 6 and len(body) == 2 and p.keys() == _BALLOT_KEYS
-                and type(t) is int and 0 <= t <= _MAX and type(seq) is int and 0 < seq <= _MAX
-                and type(prev) is str and _HEX64.fullmatch(prev)
-                and type(sig) is str and _SIG.fullmatch(sig)
-                and type(p["key"]) is str and _HEX64.fullmatch(p["key"])
-                and type(p["nonce"]) is str and _NONCE.fullmatch(p["nonce"])
-                and type(origin) is str and origin
-                and type(p["head"]) is str and HEAD_ID.fullmatch(p["head"])):
+        if not (
+            obj["kind"] == "ballot"
+            and obj["index"] == index
+            and obj["v"] == 1
+            and len(obj) == 6
+            and len(body) == 2
+            and p.keys() == _BALLOT_KEYS
+            and type(t) is int
+            and 0 <= t <= _MAX
+            and type(seq) is int
+            and 0 < seq <= _MAX
+            and type(prev) is str
+            and _HEX64.fullmatch(prev)
+            and type(sig) is str
+            and _SIG.fullmatch(sig)
+            and type(p["key"]) is str
+            and _HEX64.fullmatch(p["key"])
+            and type(p["nonce"]) is str
+            and _NONCE.fullmatch(p["nonce"])
+            and type(origin) is str
+            and origin
+            and type(p["head"]) is str
+            and HEAD_ID.fullmatch(p["head"])
+        ):
             return None
         origin_bytes = _origin_cache.get(origin)
         if origin_bytes is None:
             origin_bytes = _origin_cache[origin] = _encode(origin)
-        encoded = b"".join((
-            b'{"choices":', _choices_bytes(p["choices"]), b',"head":"', p["head"].encode(),
-            b'","key":"', p["key"].encode(), b'","nonce":"', p["nonce"].encode(),
-            b'","origin":', origin_bytes, b',"seq":', str(seq).encode(), b"}",
-        ))
-        expected = b"".join((
-            b'{"body":{"payload":', encoded, b',"sig":"', sig.encode(), b'"},"index":',
-            str(index).encode(), b',"kind":"ballot","prev":"', prev.encode(), b'","time":',
-            str(t).encode(), b',"v":1}',
-        ))
+        encoded = b"".join(
+            (
+                b'{"choices":',
+                _choices_bytes(p["choices"]),
+                b',"head":"',
+                p["head"].encode(),
+                b'","key":"',
+                p["key"].encode(),
+                b'","nonce":"',
+                p["nonce"].encode(),
+                b'","origin":',
+                origin_bytes,
+                b',"seq":',
+                str(seq).encode(),
+                b"}",
+            )
+        )
+        expected = b"".join(
+            (
+                b'{"body":{"payload":',
+                encoded,
+                b',"sig":"',
+                sig.encode(),
+                b'"},"index":',
+                str(index).encode(),
+                b',"kind":"ballot","prev":"',
+                prev.encode(),
+                b'","time":',
+                str(t).encode(),
+                b',"v":1}',
+            )
+        )
     except (ValueError, KeyError, TypeError, AttributeError, LedgerError, UnicodeError):
         return None
     if expected != data:
@@ -192,8 +229,11 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
                 errors.append((index, "prev is not the hash of the entry before it"))
             last_leaf = leaf
             try:
-                verify_p256_message(_voter_key(p["key"]), ballot_prefix + encoded,
-                                    base64.urlsafe_b64decode(sig + "=="))
+                verify_p256_message(
+                    _voter_key(p["key"]),
+                    ballot_prefix + encoded,
+                    base64.urlsafe_b64decode(sig + "=="),
+                )
             except LedgerError as exc:
                 errors.append((index, f"ballot: {exc}"))
             records.append((t, p["head"], p["key"], p["seq"], p["choices"], p["origin"]))

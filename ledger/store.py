@@ -129,14 +129,27 @@ def create_log(
         raise LogStateError(f"assembly {assembly_id} already has a log")
     if not opens_at_ms < closes_at_ms:
         raise LogStateError("the voting window must open before it closes")
-    session.add(LogHead(
-        assembly_id=assembly_id, origin=origin, size=0, root=empty_root(),
-        last_entry_hash=GENESIS_PREV, log_vkey=log_vkey, opens_at_ms=opens_at_ms,
-        closes_at_ms=closes_at_ms, closed=False, last_time_ms=0,
-    ))
+    session.add(
+        LogHead(
+            assembly_id=assembly_id,
+            origin=origin,
+            size=0,
+            root=empty_root(),
+            last_entry_hash=GENESIS_PREV,
+            log_vkey=log_vkey,
+            opens_at_ms=opens_at_ms,
+            closes_at_ms=closes_at_ms,
+            closed=False,
+            last_time_ms=0,
+        )
+    )
     session.flush()
-    body = {"origin": origin, "assembly": assembly, "roster_sha256": roster_sha256,
-            "log_key": log_vkey}
+    body = {
+        "origin": origin,
+        "assembly": assembly,
+        "roster_sha256": roster_sha256,
+        "log_key": log_vkey,
+    }
     return append(session, assembly_id, PUBLISHED, body, now=now)
 
 
@@ -167,10 +180,19 @@ def append(
         new_nodes[node] = treemath.node_hash(found[left], new_nodes[right])
     found.update(new_nodes)
     root = treemath.fold([found[n] for n in treemath.peaks(index + 1)])
-    session.add(LedgerEntry(
-        assembly_id=assembly_id, index=index, kind=kind, body=data, entry_hash=leaf,
-        head_id=head_id, agent=agent, seq=seq, created_at=ms_to_datetime(t),
-    ))
+    session.add(
+        LedgerEntry(
+            assembly_id=assembly_id,
+            index=index,
+            kind=kind,
+            body=data,
+            entry_hash=leaf,
+            head_id=head_id,
+            agent=agent,
+            seq=seq,
+            created_at=ms_to_datetime(t),
+        )
+    )
     session.add_all(
         TreeNode(assembly_id=assembly_id, level=lv, index=ix, hash=h)
         for (lv, ix), h in new_nodes.items()

@@ -34,14 +34,27 @@ def device_key(seed: bytes, n: int) -> ec.EllipticCurvePrivateKey:
     return ec.derive_private_key(x % (_N - 1) + 1, ec.SECP256R1())
 
 
-def assembly_doc(assembly_id: int = 1, items: int = 3, settings: dict | None = None,
-                 opens: int = OPENS, closes: int = CLOSES) -> dict[str, Any]:
-    docs = [item_doc(str(i + 1), f"议题{i + 1}", "", "motion", 4 if i % 2 == 0 else 6,
-                     None, None, None) for i in range(items)]
+def assembly_doc(
+    assembly_id: int = 1,
+    items: int = 3,
+    settings: dict | None = None,
+    opens: int = OPENS,
+    closes: int = CLOSES,
+) -> dict[str, Any]:
+    docs = [
+        item_doc(str(i + 1), f"议题{i + 1}", "", "motion", 4 if i % 2 == 0 else 6, None, None, None)
+        for i in range(items)
+    ]
     return {
-        "id": assembly_id, "title": "业主大会", "description": "synthetic", "community": "示例小区",
-        "notice_at": opens - 15 * 86_400_000, "opens_at": opens, "closes_at": closes,
-        "settings": AssemblySettings.from_dict(settings or {}).to_dict(), "items": docs,
+        "id": assembly_id,
+        "title": "业主大会",
+        "description": "synthetic",
+        "community": "示例小区",
+        "notice_at": opens - 15 * 86_400_000,
+        "opens_at": opens,
+        "closes_at": closes,
+        "settings": AssemblySettings.from_dict(settings or {}).to_dict(),
+        "items": docs,
     }
 
 
@@ -50,27 +63,57 @@ def roster(heads: int, settings: dict | None = None) -> tuple[bytes, list[str]]:
     units: list[tuple[Unit, str]] = []
     for n in range(max(heads - 2, 1)):
         building = f"{n % 8 + 1}幢"
-        units.append((Unit.from_areas(f"{building}-{n:06d}", {f"o{n}"},
-                                      registered=Decimal(80 + n % 50) + Decimal("0.37"),
-                                      building=building), "registered"))
-    units.append((Unit.from_areas("1幢-X01", {"o0"}, surveyed=Decimal("66.10"), building="1幢"),
-                  "delivered"))
-    units.append((Unit.from_areas("9幢-D01", (), contract=Decimal("120.00"), building="9幢",
-                                  developer_held=True), "unsold"))
-    units.append((Unit.from_areas("9幢-D02", (), contract=Decimal("99.99"), building="9幢",
-                                  developer_held=True), "sold_undelivered"))
-    units.append((Unit.from_areas("P-001", {"o1"}, registered=Decimal("12.50"), usage="parking"),
-                  "registered"))
-    data, r = grouped_roster({"community": "示例小区", "roster_version": 1,
-                              "registry_digest": "0" * 64}, units,
-                             AssemblySettings.from_dict(settings or {}))
+        units.append(
+            (
+                Unit.from_areas(
+                    f"{building}-{n:06d}",
+                    {f"o{n}"},
+                    registered=Decimal(80 + n % 50) + Decimal("0.37"),
+                    building=building,
+                ),
+                "registered",
+            )
+        )
+    units.append(
+        (Unit.from_areas("1幢-X01", {"o0"}, surveyed=Decimal("66.10"), building="1幢"), "delivered")
+    )
+    units.append(
+        (
+            Unit.from_areas(
+                "9幢-D01", (), contract=Decimal("120.00"), building="9幢", developer_held=True
+            ),
+            "unsold",
+        )
+    )
+    units.append(
+        (
+            Unit.from_areas(
+                "9幢-D02", (), contract=Decimal("99.99"), building="9幢", developer_held=True
+            ),
+            "sold_undelivered",
+        )
+    )
+    units.append(
+        (
+            Unit.from_areas("P-001", {"o1"}, registered=Decimal("12.50"), usage="parking"),
+            "registered",
+        )
+    )
+    data, r = grouped_roster(
+        {"community": "示例小区", "roster_version": 1, "registry_digest": "0" * 64},
+        units,
+        AssemblySettings.from_dict(settings or {}),
+    )
     return data, list(r.heads)
 
 
-def ballot_for(seed: bytes, origin: str, head_no: int, head: str, seq: int,
-               choices: dict[str, str]) -> tuple[dict[str, Any], bytes]:
+def ballot_for(
+    seed: bytes, origin: str, head_no: int, head: str, seq: int, choices: dict[str, str]
+) -> tuple[dict[str, Any], bytes]:
     key = device_key(seed, head_no)
-    nonce = canonical.b64url(hashlib.sha256(seed + f"/nonce/{head_no}/{seq}".encode()).digest()[:16])
+    nonce = canonical.b64url(
+        hashlib.sha256(seed + f"/nonce/{head_no}/{seq}".encode()).digest()[:16]
+    )
     payload = ballot_payload(origin, head, key_id(spki(key.public_key())), seq, choices, nonce)
     return payload, sign_p256(key, signing_message(payload))
 
@@ -94,11 +137,19 @@ def _sign_range(args: tuple) -> list[tuple[dict[str, Any], bytes]]:
     return out
 
 
-def signed_ballots(seed: bytes, origin: str, heads: list[str], items: int, count: int,
-                   workers: int = 1, batch: int = 5000) -> Iterator[tuple[dict, bytes]]:
+def signed_ballots(
+    seed: bytes,
+    origin: str,
+    heads: list[str],
+    items: int,
+    count: int,
+    workers: int = 1,
+    batch: int = 5000,
+) -> Iterator[tuple[dict, bytes]]:
     """``count`` ballots, round-robin over heads (later ones are revotes), in log order."""
-    ranges = [(seed, origin, heads, items, lo, min(lo + batch, count))
-              for lo in range(0, count, batch)]
+    ranges = [
+        (seed, origin, heads, items, lo, min(lo + batch, count)) for lo in range(0, count, batch)
+    ]
     if workers <= 1:
         for r in ranges:
             yield from _sign_range(r)
@@ -108,9 +159,18 @@ def signed_ballots(seed: bytes, origin: str, heads: list[str], items: int, count
             yield from part
 
 
-def build(signer: Signer, *, heads: int = 20, ballots: int = 40, items: int = 3,
-          seed: bytes = b"seed", settings: dict | None = None, workers: int = 1,
-          spool=None, close: bool = True) -> MemLog:
+def build(
+    signer: Signer,
+    *,
+    heads: int = 20,
+    ballots: int = 40,
+    items: int = 3,
+    seed: bytes = b"seed",
+    settings: dict | None = None,
+    workers: int = 1,
+    spool=None,
+    close: bool = True,
+) -> MemLog:
     """A complete assembly: published, keys enrolled, ballots cast, closed, result published."""
     from ledger.documents import convert_choices, parse_assembly, parse_roster
     from voting.tally import tally
@@ -120,8 +180,9 @@ def build(signer: Signer, *, heads: int = 20, ballots: int = 40, items: int = 3,
     adoc = assembly_doc(items=items, settings=settings)
     log = MemLog(signer, origin, adoc, rdata, OPENS - 3_600_000, spool=spool)
     for n, h in enumerate(head_ids):
-        log.enroll_key(h, spki(device_key(seed, n).public_key()), voter=f"v{n}",
-                       time_ms=OPENS - 1_800_000)
+        log.enroll_key(
+            h, spki(device_key(seed, n).public_key()), voter=f"v{n}", time_ms=OPENS - 1_800_000
+        )
     log.checkpoint()
     last: dict[tuple[str, str], Any] = {}
     t = OPENS

@@ -100,8 +100,9 @@ def _keys(reader: BundleReader, report: Report, pinned: str | None) -> tuple[Ver
     return log, witnesses
 
 
-def _checkpoints(reader: BundleReader, report: Report, log: Verifier, witnesses: dict,
-                 origin: str) -> list[CheckpointInfo]:
+def _checkpoints(
+    reader: BundleReader, report: Report, log: Verifier, witnesses: dict, origin: str
+) -> list[CheckpointInfo]:
     fails = report.check("checkpoints")
     out: list[CheckpointInfo] = []
     lines = reader.read(CHECKPOINTS).split(b"\n")
@@ -168,7 +169,7 @@ def _chunks(reader: BundleReader, hasher: Any) -> Iterator[tuple[int, list[bytes
     start = 0
     for lines in reader.line_chunks(ENTRIES, CHUNK, hasher):
         for i in range(0, len(lines), CHUNK):
-            part = lines[i:i + CHUNK]
+            part = lines[i : i + CHUNK]
             yield start, part
             start += len(part)
 
@@ -191,9 +192,15 @@ def _ordered_results(chunks: Iterator[tuple[int, list[bytes]]], workers: int, in
             yield pending.popleft().get()
 
 
-def _stream_entries(reader: BundleReader, report: Report, log: Verifier, manifest: dict,
-                    cps: list[CheckpointInfo], workers: int, want_nodes: set | None
-                    ) -> tuple[Replayer | None, dict, int, bytes]:
+def _stream_entries(
+    reader: BundleReader,
+    report: Report,
+    log: Verifier,
+    manifest: dict,
+    cps: list[CheckpointInfo],
+    workers: int,
+    want_nodes: set | None,
+) -> tuple[Replayer | None, dict, int, bytes]:
     voided, voters, officials = _first_pass(reader)
     replayer = Replayer(log.vkey, reader.read(ROSTER), voided)
     chain = report.check("entries: encoding and hash chain")
@@ -213,16 +220,19 @@ def _stream_entries(reader: BundleReader, report: Report, log: Verifier, manifes
     last_leaf = bytes(32)
     ballot = replayer.ballot
     feed = replayer.feed
-    results = _ordered_results(_chunks(reader, hasher), workers, (voters, officials, log.public_key))
+    results = _ordered_results(
+        _chunks(reader, hasher), workers, (voters, officials, log.public_key)
+    )
     for start, leaves, first_prev, records, errors in results:
         if first_prev is not None and first_prev != last_leaf:
             chain.append(f"entry {start}: prev is not the hash of the entry before it")
         for index, message in errors:
             (sigs if "signature" in message or "key" in message else chain).append(
-                f"entry {index}: {message}")
+                f"entry {index}: {message}"
+            )
         for i, rec in enumerate(records):
             index = start + i
-            tree.append(leaves[32 * i:32 * i + 32])
+            tree.append(leaves[32 * i : 32 * i + 32])
             if rec is not None:
                 if type(rec) is tuple:
                     ballot(index, *rec)
@@ -237,16 +247,18 @@ def _stream_entries(reader: BundleReader, report: Report, log: Verifier, manifes
     _member_hash(report, manifest, ENTRIES, hasher.hexdigest(), tree.size, reader)
     size = tree.size
     if cps and cps[-1].checkpoint.size != size:
-        roots.append(f"the newest checkpoint has size {cps[-1].checkpoint.size}, "
-                     f"the bundle {size} entries")
+        roots.append(
+            f"the newest checkpoint has size {cps[-1].checkpoint.size}, the bundle {size} entries"
+        )
     for c in cps:
         if c.checkpoint.size > size:
             roots.append(f"checkpoint of size {c.checkpoint.size} is beyond the entries")
     return replayer, nodes, size, tree.root()
 
 
-def _member_hash(report: Report, manifest: dict, name: str, sha: str, _n: int,
-                 reader: BundleReader) -> None:
+def _member_hash(
+    report: Report, manifest: dict, name: str, sha: str, _n: int, reader: BundleReader
+) -> None:
     line: ManifestLine | None = manifest.get(name)
     size = reader.zip.getinfo(name).file_size if name in reader.names else None
     if line is None:
@@ -288,8 +300,12 @@ def _copies(reader: BundleReader, report: Report, replayer: Replayer | None) -> 
             fails.append("result.json differs from the result.published entry")
 
 
-def verify_bundle(path: Path | str, previous: Path | str | None = None,
-                  log_key: str | None = None, workers: int | None = None) -> Report:
+def verify_bundle(
+    path: Path | str,
+    previous: Path | str | None = None,
+    log_key: str | None = None,
+    workers: int | None = None,
+) -> Report:
     """Verify a bundle; raise :class:`BundleError` only when it cannot be read at all."""
     t0 = time.perf_counter()
     workers = workers or os.cpu_count() or 1
@@ -306,8 +322,11 @@ def verify_bundle(path: Path | str, previous: Path | str | None = None,
     want = None
     new_size = cps[-1].checkpoint.size if cps else 0
     if old is not None and old.size <= new_size:
-        want = {n for r in treemath.consistency_ranges(old.size, new_size)
-                for n in treemath.range_nodes(*r)}
+        want = {
+            n
+            for r in treemath.consistency_ranges(old.size, new_size)
+            for n in treemath.range_nodes(*r)
+        }
     replayer, nodes, size, root = _stream_entries(reader, report, log, manifest, cps, workers, want)
     rules = report.check("rules: keys, ballots, window, casting rules")
     for f in replayer.failures:
@@ -321,13 +340,20 @@ def verify_bundle(path: Path | str, previous: Path | str | None = None,
     if old is not None:
         _consistency(report, old, size, root, nodes)
     elapsed = time.perf_counter() - t0
-    report.info.update({
-        "entries": size, "ballots": replayer.ballots, "heads_voted": len(replayer.heads),
-        "checkpoints": len(cps), "cosigned": sum(1 for c in cps if c.cosigners),
-        "witnesses": sorted({w for c in cps for w in c.cosigners}),
-        "closed": replayer.closed_at is not None, "result_published": replayer.result_index
-        is not None, "seconds": round(elapsed, 3), "workers": workers,
-    })
+    report.info.update(
+        {
+            "entries": size,
+            "ballots": replayer.ballots,
+            "heads_voted": len(replayer.heads),
+            "checkpoints": len(cps),
+            "cosigned": sum(1 for c in cps if c.cosigners),
+            "witnesses": sorted({w for c in cps for w in c.cosigners}),
+            "closed": replayer.closed_at is not None,
+            "result_published": replayer.result_index is not None,
+            "seconds": round(elapsed, 3),
+            "workers": workers,
+        }
+    )
     return report
 
 
@@ -378,9 +404,10 @@ def _consistency(report: Report, old: OldLog, size: int, root: bytes, nodes: dic
         fails.append(f"the previous bundle has {old.size} entries, this one only {size}")
         return
     try:
-        proof = treemath.hashes_for(treemath.consistency_ranges(old.size, size),
-                                    lambda wanted: {n: nodes[n] for n in wanted if n in nodes})
+        proof = treemath.hashes_for(
+            treemath.consistency_ranges(old.size, size),
+            lambda wanted: {n: nodes[n] for n in wanted if n in nodes},
+        )
         merkle.verify_consistency(old.size, size, old.root, root, proof)
     except ProofError as exc:
         fails.append(f"log of size {old.size} is not a prefix of this one: {exc}")
-

@@ -39,8 +39,13 @@ def log(session):
     aid = make_assembly(session)
     session.commit()
     begin_write(session)
-    publish_assembly(session, aid, LOG_SIGNER, "https://vote.zhangping.example",
-                     now=DURING - dt.timedelta(days=2))
+    publish_assembly(
+        session,
+        aid,
+        LOG_SIGNER,
+        "https://vote.zhangping.example",
+        now=DURING - dt.timedelta(days=2),
+    )
     session.commit()
     origin = store.get_head(session, aid).origin
     heads = sorted(published(session, aid)[1].heads)
@@ -75,8 +80,7 @@ def test_appends_keep_tree_nodes_and_proofs_equal_to_merkle(session, log) -> Non
     for n in range(37):
         begin_write(session)
         k, der, _ = device()
-        writer.enroll_key(session, aid, LOG_SIGNER, heads[n % 4], der, voter=f"v{n}",
-                          now=DURING)
+        writer.enroll_key(session, aid, LOG_SIGNER, heads[n % 4], der, voter=f"v{n}", now=DURING)
         session.commit()
         keys_.append(k)
     entries = _entries(session, aid)
@@ -86,17 +90,20 @@ def test_appends_keep_tree_nodes_and_proofs_equal_to_merkle(session, log) -> Non
     head = store.get_head(session, aid)
     assert bytes(head.root) == merkle.root(entries)
     # exactly the complete subtrees are stored: n leaves + n - popcount(n) inner nodes
-    count = session.scalar(select(func.count()).select_from(TreeNode).where(
-        TreeNode.assembly_id == aid))
+    count = session.scalar(
+        select(func.count()).select_from(TreeNode).where(TreeNode.assembly_id == aid)
+    )
     assert count == 2 * n - bin(n).count("1")
     for size in (1, 2, 5, 16, 17, 37, 38):
         assert store.root_at(session, aid, size) == merkle.root(entries[:size])
         for index in {0, size // 2, size - 1}:
             assert store.inclusion_proof(session, aid, index, size) == merkle.inclusion_proof(
-                entries[:size], index)
+                entries[:size], index
+            )
         for old in (0, 1, size // 3, size - 1, size):
             assert store.consistency_proof(session, aid, old, size) == merkle.consistency_proof(
-                entries[:size], old)
+                entries[:size], old
+            )
 
 
 def test_checkpoints_are_consistent_and_refuse_a_forked_tree(session, log) -> None:
@@ -117,8 +124,11 @@ def test_checkpoints_are_consistent_and_refuse_a_forked_tree(session, log) -> No
     begin_write(session)
     _, der2, _ = device()
     writer.enroll_key(session, aid, LOG_SIGNER, heads[1], der2, voter="w", now=DURING)
-    session.execute(update(TreeNode).where(TreeNode.assembly_id == aid, TreeNode.level == 1,
-                                           TreeNode.index == 0).values(hash=b"\x00" * 32))
+    session.execute(
+        update(TreeNode)
+        .where(TreeNode.assembly_id == aid, TreeNode.level == 1, TreeNode.index == 0)
+        .values(hash=b"\x00" * 32)
+    )
     head = store.lock_head(session, aid)
     head.root = merkle.node_hash(b"\x00" * 32, merkle.leaf_hash(store.entry_bytes(session, aid, 2)))
     session.flush()
@@ -151,8 +161,16 @@ def test_cast_receipt_and_refusals(session, log) -> None:
     with pytest.raises(BallotError, match="ballot number"):
         _cast(session, aid, origin, heads[0], k, 1, {"1": "oppose"})  # replay of seq 1
     with pytest.raises(BallotError, match="outside the voting window"):
-        _cast(session, aid, origin, heads[0], k, 2, {"1": "oppose"},
-              now=DURING + dt.timedelta(days=30))
+        _cast(
+            session,
+            aid,
+            origin,
+            heads[0],
+            k,
+            2,
+            {"1": "oppose"},
+            now=DURING + dt.timedelta(days=30),
+        )
     with pytest.raises(BallotError, match="another head"):
         _cast(session, aid, origin, heads[1], k, 1, {"1": "oppose"})
     with pytest.raises(CastRefused):
@@ -177,11 +195,17 @@ def test_cast_receipt_and_refusals(session, log) -> None:
     checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
     session.commit()
     newest, proof = receipt_update(session, aid, receipt)
-    assert verify_receipt(receipt, newest, proof, LOG_SIGNER.verifier).size == store.get_head(
-        session, aid).size
+    assert (
+        verify_receipt(receipt, newest, proof, LOG_SIGNER.verifier).size
+        == store.get_head(session, aid).size
+    )
     with pytest.raises(ReceiptError):
-        verify_receipt(Receipt(receipt.index + 1, receipt.entry_hash, receipt.checkpoint,
-                               receipt.proof), newest, proof, LOG_SIGNER.verifier)
+        verify_receipt(
+            Receipt(receipt.index + 1, receipt.entry_hash, receipt.checkpoint, receipt.proof),
+            newest,
+            proof,
+            LOG_SIGNER.verifier,
+        )
     with pytest.raises(BallotError, match="revoked"):
         _cast(session, aid, origin, heads[0], k, 3, {"1": "agree"})
 

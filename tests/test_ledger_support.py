@@ -52,23 +52,46 @@ def make_assembly(session: Session, settings: dict | None = None) -> int:
         u = Unit(community_id=c.id, building_id=buildings[bname].id, number=number)
         session.add(u)
         session.flush()
-        session.add(UnitRecord(roster_version_id=rv.id, unit_id=u.id, status=status,
-                               usage="residential", registered_area=Decimal(area)))
+        session.add(
+            UnitRecord(
+                roster_version_id=rv.id,
+                unit_id=u.id,
+                status=status,
+                usage="residential",
+                registered_area=Decimal(area),
+            )
+        )
         for n in names:
             if n not in owners:
-                owners[n] = Owner(id_hash=f"{len(owners):064d}", id_type="resident",
-                                  id_masked="3508**********123X", name_enc=b"x")
+                owners[n] = Owner(
+                    id_hash=f"{len(owners):064d}",
+                    id_type="resident",
+                    id_masked="3508**********123X",
+                    name_enc=b"x",
+                )
                 session.add(owners[n])
                 session.flush()
-            session.add(Ownership(roster_version_id=rv.id, unit_id=u.id,
-                                  owner_id=owners[n].id))
-    a = Assembly(community_id=c.id, title="2026年第一次业主大会", status="notice",
-                 settings=settings or {}, notice_at=OPENS - dt.timedelta(days=15),
-                 opens_at=OPENS, closes_at=CLOSES, roster_version_id=rv.id)
+            session.add(Ownership(roster_version_id=rv.id, unit_id=u.id, owner_id=owners[n].id))
+    a = Assembly(
+        community_id=c.id,
+        title="2026年第一次业主大会",
+        status="notice",
+        settings=settings or {},
+        notice_at=OPENS - dt.timedelta(days=15),
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        roster_version_id=rv.id,
+    )
     a.items = [
         Item(position=1, title="续聘物业服务企业", matter=4, kind="motion"),
-        Item(position=2, title="选举业主委员会", matter=3, kind="election", seats=1,
-             candidates=["甲", "乙"]),
+        Item(
+            position=2,
+            title="选举业主委员会",
+            matter=3,
+            kind="election",
+            seats=1,
+            candidates=["甲", "乙"],
+        ),
     ]
     session.add(a)
     session.flush()
@@ -81,10 +104,10 @@ def device() -> tuple[ec.EllipticCurvePrivateKey, bytes, str]:
     return k, der, key_id(der)
 
 
-def signed_ballot(origin: str, head: str, k: ec.EllipticCurvePrivateKey, seq: int,
-                  choices: dict) -> tuple[dict, bytes]:
-    payload = ballot_payload(origin, head, key_id(spki(k.public_key())), seq, choices,
-                             new_nonce())
+def signed_ballot(
+    origin: str, head: str, k: ec.EllipticCurvePrivateKey, seq: int, choices: dict
+) -> tuple[dict, bytes]:
+    payload = ballot_payload(origin, head, key_id(spki(k.public_key())), seq, choices, new_nonce())
     return payload, sign_p256(k, signing_message(payload))
 
 
