@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ownervote.db import AreaType, Base, UTCDateTime, utcnow
@@ -60,7 +68,12 @@ class Unit(Base):
 
 
 class Owner(Base):
-    """A person or organisation in the registry, known by a keyed hash of its ID."""
+    """A person or organisation in the registry, known by a keyed hash of its ID.
+
+    ``name_enc`` is encrypted with purpose ``owner.name:<id_hash>``.  Phone
+    numbers belong to the account that acts for the owner (:class:`OwnerAccount`),
+    because a guardian's or a legal representative's phone is not the owner's.
+    """
 
     __tablename__ = "owner"
 
@@ -69,9 +82,8 @@ class Owner(Base):
     id_type: Mapped[str] = mapped_column(String(20))
     id_masked: Mapped[str] = mapped_column(String(40))  # 3508**********123X
     name_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="person")  # person|organisation|developer
+    kind: Mapped[str] = mapped_column(String(20), default="person")  # person|organisation
+    # when an account acting for this owner was first verified
     verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -84,7 +96,7 @@ class RosterVersion(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of the canonical roster
-    source: Mapped[str] = mapped_column(String(100), default="registry")
+    source: Mapped[str] = mapped_column(String(100), default="registry")  # registry|review:<ref>
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -97,7 +109,8 @@ class UnitRecord(Base):
     __table_args__ = (UniqueConstraint("roster_version_id", "unit_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    roster_version_id: Mapped[int] = mapped_column(ForeignKey("roster_version.id"), index=True)
+    # (roster_version_id, unit_id) is the unique key, which also indexes roster_version_id
+    roster_version_id: Mapped[int] = mapped_column(ForeignKey("roster_version.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))  # registered|delivered|unsold|sold_undelivered
     usage: Mapped[str] = mapped_column(String(20))  # residential|commercial|office|parking|storage
@@ -116,7 +129,7 @@ class Ownership(Base):
     __table_args__ = (UniqueConstraint("roster_version_id", "unit_id", "owner_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    roster_version_id: Mapped[int] = mapped_column(ForeignKey("roster_version.id"), index=True)
+    roster_version_id: Mapped[int] = mapped_column(ForeignKey("roster_version.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
 
@@ -141,3 +154,194 @@ class StaffUser(Base):
     # public key (SPKI DER) a committee member signs paper-ballot entries with
     signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OwnerAccount(Base):
+    """A verified person acting for an owner: the owner themself, a guardian or a
+    legal person's representative.  Bound to the owner's heads through the roster.
+
+    ``key`` is a random public handle used as associated data for the phone
+    ciphertext (purpose ``account.phone:<key>``) and in audit subjects.
+    """
+
+    __tablename__ = "owner_account"
+    __table_args__ = (UniqueConstraint("owner_id", "holder_id_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
+    holder_kind: Mapped[str] = mapped_column(String(30))  # self|guardian|legal_representative
+    holder_id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    holder_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    representation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("representation.id"), nullable=True
+    )
+    phone_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str] = mapped_column(String(20))
+    verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    owner: Mapped[Owner] = relationship()
+
+
+class Verification(Base):
+    """One owner-verification in progress: matched → code sent → confirmed (or expired).
+
+    The browser holds a random token; only its SHA-256 is stored.
+    """
+
+    __tablename__ = "verification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
+    holder_kind: Mapped[str] = mapped_column(String(30))
+    holder_id_hash: Mapped[str] = mapped_column(String(64))
+    holder_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    representation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("representation.id"), nullable=True
+    )
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AttemptCounter(Base):
+    """Failure counter for throttling, shared by every worker (see ``identity.throttle``).
+
+    ``key`` is a keyed hash of what is throttled (a client, a claimed ID, a phone).
+    """
+
+    __tablename__ = "attempt_counter"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SmsOutbox(Base):
+    """Messages the demo/console SMS backend "sent" (never used by the HTTP backend)."""
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeviceKey(Base):
+    """An account's phone key (ECDSA P-256, SPKI DER); id = SHA-256 hex of the DER."""
+
+    __tablename__ = "device_key"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("owner_account.id"), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class ReviewRequest(Base):
+    """A committee review of someone the registry does not (yet) show, with evidence.
+
+    Kinds changing the roster: delivered_buyer, heir, court_ruling, developer.
+    Kinds adding a representative: guardian, legal_representative.
+    """
+
+    __tablename__ = "review_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id"), nullable=True)
+    person_id_type: Mapped[str] = mapped_column(String(20))
+    person_id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    person_id_masked: Mapped[str] = mapped_column(String(40))
+    person_name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    roster_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roster_version.id"), nullable=True
+    )
+
+    decisions: Mapped[list[ReviewDecision]] = relationship(order_by="ReviewDecision.id")
+    evidence: Mapped[list[ReviewEvidence]] = relationship(order_by="ReviewEvidence.id")
+
+
+class ReviewDecision(Base):
+    __tablename__ = "review_decision"
+    __table_args__ = (UniqueConstraint("request_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("review_request.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    decision: Mapped[str] = mapped_column(String(10))  # approve|reject
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewEvidence(Base):
+    """An evidence file: identified by the SHA-256 of its content, stored encrypted."""
+
+    __tablename__ = "review_evidence"
+    __table_args__ = (UniqueConstraint("request_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("review_request.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    filename_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    added_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Representation(Base):
+    """A guardian of an owner without full capacity, or a legal person's representative,
+    recorded by an approved review.  Does not change the roster (heads stay the owner's)."""
+
+    __tablename__ = "representation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # guardian|legal_representative
+    person_id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    person_id_masked: Mapped[str] = mapped_column(String(40))
+    name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review_request.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class UnitRepresentative(Base):
+    """The co-owner the committee recorded as voting for a co-owned unit (overrides the
+    default "first verified co-owner votes")."""
+
+    __tablename__ = "unit_representative"
+    __table_args__ = (Index("ix_unit_representative_active", "unit_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)

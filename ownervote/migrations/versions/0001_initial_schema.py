@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 03:59:06.525729
+Create Date: 2026-11-28 04:02:39.226547
 """
 
 from alembic import op
@@ -286,7 +286,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ownership', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ownership_owner_id'), ['owner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ownership_roster_version_id'), ['roster_version_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ownership_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('proxy',
@@ -360,7 +359,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('unit_record', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unit_record_certificate_hash'), ['certificate_hash'], unique=False)
-        batch_op.create_index(batch_op.f('ix_unit_record_roster_version_id'), ['roster_version_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_unit_record_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('unit_representative',
@@ -556,7 +554,6 @@ def downgrade() -> None:
     op.drop_table('unit_representative')
     with op.batch_alter_table('unit_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_record_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_unit_record_roster_version_id'))
         batch_op.drop_index(batch_op.f('ix_unit_record_certificate_hash'))
 
     op.drop_table('unit_record')
@@ -572,7 +569,6 @@ def downgrade() -> None:
     op.drop_table('proxy')
     with op.batch_alter_table('ownership', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ownership_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_ownership_roster_version_id'))
         batch_op.drop_index(batch_op.f('ix_ownership_owner_id'))
 
     op.drop_table('ownership')

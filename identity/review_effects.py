@@ -1,0 +1,109 @@
+"""How an approved review changes the roster, and how that survives a registry refresh.
+
+Reviews of kinds ``delivered_buyer``, ``heir``, ``court_ruling`` and
+``developer`` change who owns a unit, so their effect is a **new roster
+version** (source ``review:<reference>``): the roster digest that an
+assembly freezes then covers committee additions too.  Guardians and legal
+persons' representatives do not change who owns anything; they are recorded
+in the ``representation`` side table (see ``identity.review``).
+
+A later registry extract would silently undo an addition the registry has not
+caught up with, so the importer re-applies ("carries over") each approved
+change **while the extract still shows the unit exactly as it was when the
+change was approved** (same status, same owners).  Once the registry shows
+anything else for that unit, the registry wins and the change is no longer
+carried (the import report lists what was carried).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from identity import vocab
+from identity.errors import ReviewError
+from identity.models import ReviewRequest, Unit
+from identity.store import StoredUnit
+
+OWNERSHIP_KINDS = frozenset({"delivered_buyer", "heir", "court_ruling", "developer"})
+REPRESENTATION_KINDS = frozenset({"guardian", "legal_representative"})
+KINDS = OWNERSHIP_KINDS | REPRESENTATION_KINDS
+
+
+def before_state(unit: StoredUnit) -> dict:
+    return {"status": unit.status, "owners": sorted(unit.owner_hashes)}
+
+
+def apply_change(units: Sequence[StoredUnit], *, kind: str, label: str | None,
+                 person_hash: str, replace: bool = True) -> list[StoredUnit]:
+    """Return ``units`` with one approved ownership change applied (pure).
+
+    * ``delivered_buyer``: the unit (developer-held or delivered) now belongs
+      to the buyer alone, status ``delivered``;
+    * ``heir`` / ``court_ruling``: the person replaces the unit's owners
+      (``replace``) or joins them; a developer-held unit becomes ``delivered``;
+    * ``developer``: the organisation becomes the owner of every developer-held
+      unit listed without an owner (``label`` is ignored).
+    """
+    if kind not in OWNERSHIP_KINDS:
+        raise ReviewError(f"review kind {kind!r} does not change the roster")
+    out = list(units)
+    if kind == "developer":
+        hits = 0
+        for i, u in enumerate(out):
+            if u.status in vocab.DEVELOPER_STATUSES and not u.owner_hashes:
+                out[i] = u.with_owners({person_hash})
+                hits += 1
+        if not hits:
+            raise ReviewError("no developer-held unit without an owner to assign")
+        return out
+    index = next((i for i, u in enumerate(out) if u.label == label), None)
+    if index is None:
+        raise ReviewError(f"unit {label} is not in the roster")
+    unit = out[index]
+    status = vocab.DELIVERED if unit.status in vocab.DEVELOPER_STATUSES else unit.status
+    if kind == "delivered_buyer":
+        if unit.status == vocab.REGISTERED:
+            raise ReviewError(f"unit {label} is registered: its buyer verifies from the "
+                              "registry, not as a delivered buyer")
+        out[index] = unit.with_owners({person_hash}, status=vocab.DELIVERED)
+    else:
+        owners = {person_hash} if replace else set(unit.owner_hashes) | {person_hash}
+        co = unit.co_ownership if len(owners) > 1 else vocab.SOLE
+        if len(owners) > 1 and co == vocab.SOLE:
+            co = vocab.JOINT
+        out[index] = unit.with_owners(owners, status=status, co_ownership=co)
+    return out
+
+
+def _still_applies(review: ReviewRequest, units: Sequence[StoredUnit],
+                   label: str | None) -> bool:
+    if review.kind == "developer":
+        return any(u.status in vocab.DEVELOPER_STATUSES and not u.owner_hashes for u in units)
+    unit = next((u for u in units if u.label == label), None)
+    return unit is not None and before_state(unit) == review.params.get("before")
+
+
+def carry_over(session: Session, community_id: int,
+               units: list[StoredUnit]) -> tuple[list[StoredUnit], tuple[str, ...]]:
+    """Re-apply approved ownership reviews the incoming registry data has not overtaken."""
+    reviews = session.scalars(
+        select(ReviewRequest).where(ReviewRequest.community_id == community_id,
+                                    ReviewRequest.status == "approved",
+                                    ReviewRequest.kind.in_(OWNERSHIP_KINDS))
+        .order_by(ReviewRequest.decided_at, ReviewRequest.id)).all()
+    carried = []
+    for review in reviews:
+        label = None
+        if review.unit_id is not None:
+            unit = session.get(Unit, review.unit_id)
+            label = unit.label if unit is not None else None
+        if not _still_applies(review, units, label):
+            continue
+        units = apply_change(units, kind=review.kind, label=label,
+                             person_hash=review.person_id_hash,
+                             replace=bool(review.params.get("replace", True)))
+        carried.append(review.reference)
+    return units, tuple(carried)
