@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/tally.py [--units 100000] [--ballots 100000] [--seed 1]
 
+    .venv/bin/python bench/tally.py --cli-units 20000   # also time ``ownervote tally``
+
 The community has 500 buildings; ~4 % of owners hold two units, 2 % of units
 are developer-held, 3 % are parking spaces (not counted by default).  Five
 items: three ordinary motions (one limited to 50 buildings), one special
@@ -13,6 +15,11 @@ the ballot events through the casting rules (:func:`voting.effective_votes`)
 and the tally itself.  Peak memory of the tally is measured in a separate
 run under tracemalloc (which slows Python down, so it is not timed).  The
 last line is JSON; the target is ``tally_seconds < 1``.
+
+With ``--cli-units N`` (default 20,000; 0 skips it) a tally file of N units,
+with every counted unit voting on each item with probability 0.8, is written
+to a temporary directory and ``ownervote tally FILE`` is timed as a new
+process, start-up included (target: a few seconds).
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ import argparse
 import json
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from decimal import Decimal
@@ -42,6 +51,7 @@ from voting import (  # noqa: E402
     effective_votes,
     tally,
 )
+from voting.tallyfile import item_to_json, unit_to_json  # noqa: E402
 
 BUILDINGS = 500
 CANDIDATES = ("c1", "c2", "c3", "c4", "c5")
@@ -102,6 +112,57 @@ def make_events(heads: list[str], lift_heads: set[str], count: int, rng: random.
     return events
 
 
+def write_tally_file(path: Path, count: int, rng: random.Random) -> int:
+    """Write a tally file of ``count`` units; return the number of ballots in it."""
+    units = make_units(count, rng)
+    items = make_items()
+    lifts = items[2].buildings or frozenset()
+    ballots = []
+    for unit in units:
+        if unit.usage is Usage.PARKING:
+            continue
+        for item in items:
+            if rng.random() >= 0.8 or (item.item_id == "lifts" and unit.building not in lifts):
+                continue
+            ballot: dict[str, object] = {"unit": unit.unit_id, "item": item.item_id}
+            if item.is_election:
+                ballot["approve"] = rng.sample(CANDIDATES, rng.randrange(4))
+            else:
+                ballot["choice"] = rng.choice(["agree", "agree", "oppose", "abstain"])
+            ballots.append(ballot)
+    data = {
+        "units": [unit_to_json(unit) for unit in units],
+        "items": [item_to_json(item) for item in items],
+        "ballots": ballots,
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return len(ballots)
+
+
+def time_cli(count: int, rng: random.Random) -> dict[str, float | int]:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "vote.json"
+        ballots = write_tally_file(path, count, rng)
+        command = [sys.executable, "-m", "ownervote.cli", "tally", str(path)]
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, check=False)
+            best = min(best, time.perf_counter() - start)
+            if done.returncode != 0:
+                raise SystemExit(done.stderr.decode())
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        bare = time.perf_counter() - start
+        return {
+            "cli_units": count,
+            "cli_ballots": ballots,
+            "cli_file_mib": round(path.stat().st_size / 2**20, 1),
+            "cli_seconds": round(best, 3),
+            "python_startup_seconds": round(bare, 3),
+        }
+
+
 def best_of(repeat: int, function, *args):
     best = float("inf")
     value = None
@@ -118,6 +179,7 @@ def main() -> None:
     parser.add_argument("--ballots", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cli-units", type=int, default=20_000)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     settings = AssemblySettings()
@@ -148,13 +210,23 @@ def main() -> None:
             f"{item.item.item_id:10} quorum={item.quorum_met!s:5} passed={item.passed!s:5} "
             f"participating={item.participating.heads} heads / {item.participating.area} m2"
         )
-    print(f"units {args.units}, heads {len(roster.heads)}, ballots {len(events)}, "
-          f"votes {len(votes)}")
+    print(
+        f"units {args.units}, heads {len(roster.heads)}, ballots {len(events)}, votes {len(votes)}"
+    )
     print(f"build_roster     {roster_s:.3f} s")
     print(f"effective_votes  {replay_s:.3f} s")
     print(f"tally            {tally_s:.3f} s   (target < 1 s)")
-    print(f"tally peak traced memory {tally_peak / 2**20:.1f} MiB; process peak RSS "
-          f"{peak_rss_kib / 1024:.0f} MiB")
+    print(
+        f"tally peak traced memory {tally_peak / 2**20:.1f} MiB; process peak RSS "
+        f"{peak_rss_kib / 1024:.0f} MiB"
+    )
+    cli = time_cli(args.cli_units, random.Random(args.seed)) if args.cli_units else {}
+    if cli:
+        print(
+            f"ownervote tally on a {cli['cli_units']}-unit file ({cli['cli_ballots']} ballots, "
+            f"{cli['cli_file_mib']} MiB): {cli['cli_seconds']:.2f} s including start-up "
+            f"(bare Python start-up {cli['python_startup_seconds']:.2f} s)"
+        )
     print(
         json.dumps(
             {
@@ -169,6 +241,7 @@ def main() -> None:
                 "tally_peak_mib": round(tally_peak / 2**20, 2),
                 "peak_rss_mib": round(peak_rss_kib / 1024, 1),
                 "target_met": tally_s < 1.0,
+                **cli,
             }
         )
     )

@@ -39,20 +39,21 @@ ITEMS = {
     "committee": Item.election("committee", ["x", "y", "z"], 2),
 }
 E, P, X = Channel.ELECTRONIC, Channel.PAPER, Channel.PROXY
+DEFAULT = AssemblySettings()
 
 
 def ev(seq: int, unit_id: str, channel: Channel = E, agent=None, voter=None, **choices):
     return BallotEvent(seq, H[unit_id], channel, choices, agent=agent, voter=voter)
 
 
-def refused(history, new, settings=AssemblySettings(), **kwargs) -> RefusalReason:
+def refused(history, new, settings=DEFAULT, **kwargs) -> RefusalReason:
     with pytest.raises(CastRefused) as info:
         check_cast(history, new, settings, items=ITEMS, roster=ROSTER, **kwargs)
     assert info.value.message  # always says why in words
     return info.value.reason
 
 
-def accepted(history, new, settings=AssemblySettings(), **kwargs) -> None:
+def accepted(history, new, settings=DEFAULT, **kwargs) -> None:
     check_cast(history, new, settings, items=ITEMS, roster=ROSTER, **kwargs)
 
 
@@ -181,7 +182,7 @@ def test_blank_and_full_election_ballots_are_accepted() -> None:
 
 def test_too_many_approvals_message_names_the_seats() -> None:
     with pytest.raises(CastRefused, match="3 candidates approved but only 2 seat") as info:
-        check_cast([], ev(1, "1-101", committee=Approval.of("xyz")), AssemblySettings(), items=ITEMS)
+        check_cast([], ev(1, "1-101", committee=Approval.of("xyz")), DEFAULT, items=ITEMS)
     assert info.value.item_id == "committee"
 
 

@@ -67,6 +67,7 @@ def decide(
 
 areas_st = st.integers(min_value=1, max_value=500_000).map(lambda n: Decimal(n).scaleb(-2))
 choices_st = st.sampled_from([AGREE, OPPOSE, ABSTAIN])
+USAGES = ["residential", "residential", "commercial", "parking"]
 
 
 @st.composite
@@ -84,7 +85,7 @@ def communities(draw: st.DrawFn, max_units: int = 25) -> list[Unit]:
                 frozenset(owners),
                 draw(areas_st),
                 building=str(index // 10 + 1),
-                usage=draw(st.sampled_from(["residential", "residential", "commercial", "parking"])),
+                usage=draw(st.sampled_from(USAGES)),
                 developer_held=developer,
             )
         )

@@ -88,6 +88,16 @@ class BallotEvent:
         object.__setattr__(self, "choices", MappingProxyType(dict(self.choices)))
 
 
+def describe(vote: object) -> str:
+    """A vote in words for messages: ``"agree"``, ``approval of "x", "y"``, else its repr."""
+    if isinstance(vote, Choice):
+        return f'"{vote.value}"'
+    if isinstance(vote, Approval):
+        names = ", ".join(f'"{c}"' for c in sorted(vote.candidates)) or "nobody"
+        return f"approval of {names}"
+    return repr(vote)
+
+
 def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
     """Why ``vote`` cannot count on ``item``, or ``None`` when it can."""
     if item.kind is ItemKind.MOTION:
@@ -95,7 +105,7 @@ def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
             return None
         return (
             RefusalReason.INVALID_CHOICE,
-            f'item "{item.item_id}": choose agree, oppose or abstain, got {vote!r}',
+            f'item "{item.item_id}": choose agree, oppose or abstain, got {describe(vote)}',
         )
     if vote.__class__ is Approval:
         chosen = vote.candidates  # type: ignore[attr-defined]
@@ -105,7 +115,8 @@ def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
         if unknown:
             return (
                 RefusalReason.UNKNOWN_CANDIDATE,
-                f'item "{item.item_id}": no candidate {", ".join(map(repr, unknown))}',
+                f'item "{item.item_id}": no candidate '
+                + ", ".join(f'"{candidate}"' for candidate in unknown),
             )
         return (
             RefusalReason.TOO_MANY_APPROVALS,
@@ -116,5 +127,6 @@ def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
         return None
     return (
         RefusalReason.INVALID_CHOICE,
-        f'item "{item.item_id}" is an election: approve candidates or abstain, got {vote!r}',
+        f'item "{item.item_id}" is an election: approve candidates or abstain, '
+        f"got {describe(vote)}",
     )

@@ -174,6 +174,10 @@ def parse_unit(data: Any, path: str) -> Unit:
         value = entry.get(key)
         if value is None:
             continue
+        if not isinstance(value, str):
+            raise TallyFileError(
+                f"{path}.{key}", f'area must be a decimal string like "89.50", got {_kind(value)}'
+            )
         try:
             area = parse_area(value, f"{path}.{key}")
         except VotingError as exc:
@@ -273,12 +277,15 @@ def item_to_json(item: Item) -> dict[str, Any]:
     return data
 
 
-def parse(data: Any) -> TallyInput:
-    """Validate a decoded tally file and build roster, items and effective votes."""
-    top = _object(data, "FILE", _TOP_KEYS)
+def parse(data: Any, source: str = "FILE") -> TallyInput:
+    """Validate a decoded tally file and build roster, items and effective votes.
+
+    ``source`` names the file in errors about the file as a whole.
+    """
+    top = _object(data, source, _TOP_KEYS)
     for key in ("units", "items", "ballots"):
         if key not in top:
-            raise TallyFileError("FILE", f'missing "{key}"')
+            raise TallyFileError(source, f'missing "{key}"')
     try:
         settings = AssemblySettings.from_dict(top.get("settings") or {})
     except VotingError as exc:
@@ -366,7 +373,7 @@ def _parse_ballots(
 
 def load(text: str | bytes, source: str = "FILE") -> TallyInput:
     """Decode and parse a tally file."""
-    return parse(loads(text, source))
+    return parse(loads(text, source), source)
 
 
 def run(text: str | bytes, source: str = "FILE") -> dict[str, Any]:
