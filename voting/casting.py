@@ -28,6 +28,11 @@ Rules, in the order they are checked (each refusal is a
 
    A ballot is accepted or refused as a whole, naming the first offending item.
 
+What :func:`check_cast` reads from ``history`` (a caller keeping long
+histories may prune them to this): the highest earlier ``seq``; the first
+electronic ballot carrying a ``voter``; and, per item and form (paper /
+electronic), whether there were 0, 1 or at least 2 earlier ballots.
+
 Which vote counts for a head on an item: always the last *accepted* ballot on
 that item.  The rules above make sure that a ballot which may not replace an
 earlier one is refused with a message, never accepted and silently ignored.
@@ -287,9 +292,11 @@ def replay(
         if event.agent is not None:
             agents.setdefault(event.agent, set()).add(event.head_id)
         head_id = event.head_id
+        seq = event.seq
         for item_id, vote in event.choices.items():
-            votes[(head_id, item_id)] = vote
-            counted[(head_id, item_id)] = event.seq
+            key = (head_id, item_id)
+            votes[key] = vote
+            counted[key] = seq
     return Replay(votes, counted, tuple(refused))
 
 

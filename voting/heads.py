@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from json.encoder import encode_basestring as _json_string
+from types import MappingProxyType
 
 from voting.areas import AreaSource, Measure, from_hundredths, pick_area, to_hundredths
 from voting.errors import AreaError, RosterError
@@ -173,7 +174,7 @@ class Scope:
 
 @dataclass(frozen=True)
 class Roster:
-    """The counted units of an assembly grouped into heads.
+    """The counted units of an assembly grouped into heads (read-only mappings).
 
     ``excluded`` lists units present in the input that do not count in this
     assembly, with the reason (parking not counted, outside the scope).
@@ -211,7 +212,7 @@ class Roster:
                 if unit.building in buildings:
                     head_id = self.head_of_unit[unit.unit_id]
                     area_of[head_id] = area_of.get(head_id, 0) + unit.hundredths
-        scope = Scope(buildings, area_of, sum(area_of.values()))
+        scope = Scope(buildings, MappingProxyType(area_of), sum(area_of.values()))
         self._scopes[buildings] = scope
         return scope
 
@@ -274,4 +275,10 @@ def build_roster(units: Iterable[Unit], settings: AssemblySettings = DEFAULT_SET
         for unit_id in unit_ids:
             head_of_unit[unit_id] = head_id
     ordered = {head_id: heads[head_id] for head_id in sorted(heads)}
-    return Roster(counted, ordered, head_of_unit, excluded, scope)
+    return Roster(
+        MappingProxyType(counted),
+        MappingProxyType(ordered),
+        MappingProxyType(head_of_unit),
+        MappingProxyType(excluded),
+        scope,
+    )
