@@ -113,6 +113,12 @@ class Throttled(VerificationError):
         )
 
 
+class InvalidIdNumber(VerificationError):
+    """The ID number typed fails its document's check (told to the person: it is theirs)."""
+
+    code = "invalid_id_number"
+
+
 class InvalidPhone(VerificationError):
     code = "invalid_phone"
 

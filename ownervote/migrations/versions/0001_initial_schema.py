@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:02:39.226547
+Create Date: 2026-11-28 04:05:22.102723
 """
 
 from alembic import op
