@@ -28,26 +28,50 @@ from ledger.note import ALG_COSIGNATURE_V1, Checkpoint
 
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
-GO_TEXT = ("If you think cryptography is the answer to your problem,\n"
-           "then you don't know what your problem is.\n")
-GO_NOTE = GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"  # noqa: E501
+GO_TEXT = (
+    "If you think cryptography is the answer to your problem,\n"
+    "then you don't know what your problem is.\n"
+)
+GO_SIG = (
+    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+)
+GO_NOTE = GO_TEXT + "\n\u2014 PeterNeumann " + GO_SIG + "\n"
 
 
 # -- canonical JSON ----------------------------------------------------------------------
 
+
 def test_canonical_matches_json_stringify_with_sorted_keys() -> None:
     # What JavaScript's JSON.stringify gives for the same object with keys inserted sorted.
-    value = {"z": [1, -2, True, None], "a": "引号\"\\\n\t\u0001\u007f\u2028é", "m": {"b": 0, "a": ""}}
+    value = {
+        "z": [1, -2, True, None],
+        "a": '引号"\\\n\t\u0001\u007f\u2028é',
+        "m": {"b": 0, "a": ""},
+    }
     assert canonical.encode(value) == (
         b'{"a":"\xe5\xbc\x95\xe5\x8f\xb7\\"\\\\\\n\\t\\u0001\x7f\xe2\x80\xa8\xc3\xa9",'
-        b'"m":{"a":"","b":0},"z":[1,-2,true,null]}')
+        b'"m":{"a":"","b":0},"z":[1,-2,true,null]}'
+    )
 
 
-@pytest.mark.parametrize("bad", [
-    b'{"a":1,"a":2}', b'{"a":1.0}', b'{"a":1e3}', b'{ "a":1}', b'{"b":1,"a":2}',
-    b'9007199254740992', b'"\\u0041"', b'"\\/"', b'NaN', b'{"a":01}', b'"\xff"',
-    b'{"a":1}\n', b'[1,]',
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b'{"a":1,"a":2}',
+        b'{"a":1.0}',
+        b'{"a":1e3}',
+        b'{ "a":1}',
+        b'{"b":1,"a":2}',
+        b"9007199254740992",
+        b'"\\u0041"',
+        b'"\\/"',
+        b"NaN",
+        b'{"a":01}',
+        b'"\xff"',
+        b'{"a":1}\n',
+        b"[1,]",
+    ],
+)
 def test_decode_refuses_non_canonical(bad: bytes) -> None:
     with pytest.raises(EncodingError):
         canonical.decode(bad)
@@ -61,9 +85,12 @@ def test_encode_refuses_outside_the_subset(bad) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(alphabet=st.characters(max_codepoint=127), max_size=5), inner,
-                      max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(alphabet=st.characters(max_codepoint=127), max_size=5), inner, max_size=4
+        )
+    ),
     max_leaves=12,
 )
 
@@ -83,7 +110,7 @@ def test_any_byte_change_is_refused_or_changes_the_value(value, data) -> None:
     encoded = canonical.encode(value)
     pos = data.draw(st.integers(0, len(encoded) - 1))
     new = data.draw(st.integers(0, 255).filter(lambda b: b != encoded[pos]))
-    mutated = encoded[:pos] + bytes([new]) + encoded[pos + 1:]
+    mutated = encoded[:pos] + bytes([new]) + encoded[pos + 1 :]
     try:
         decoded = canonical.decode(mutated)
     except EncodingError:
@@ -102,6 +129,7 @@ def test_base64url_and_hex_are_strict() -> None:
 
 # -- signed notes, checkpoints, cosignatures -----------------------------------------------
 
+
 def test_go_sumdb_note_reference_vector() -> None:
     signer = keys.parse_skey(GO_SKEY)
     assert signer.verifier.vkey == GO_VKEY
@@ -115,10 +143,16 @@ def test_go_sumdb_note_reference_vector() -> None:
     assert keys.format_skey(signer).strip() == GO_SKEY
 
 
-@pytest.mark.parametrize("bad", [
-    GO_NOTE.replace("\n\n", "\n"), GO_NOTE[:-1], GO_NOTE.replace("\u2014", "-"),
-    GO_TEXT + "\n", GO_NOTE + "\u2014 x AAAA\n".replace("AAAA", "!!"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        GO_NOTE.replace("\n\n", "\n"),
+        GO_NOTE[:-1],
+        GO_NOTE.replace("\u2014", "-"),
+        GO_TEXT + "\n",
+        GO_NOTE + "\u2014 x AAAA\n".replace("AAAA", "!!"),
+    ],
+)
 def test_malformed_notes(bad: str) -> None:
     with pytest.raises(NoteError):
         note.parse_note(bad)
@@ -128,8 +162,9 @@ def test_checkpoint_format_and_cosignature() -> None:
     log = keys.generate("ownervote.example/log")
     cp = Checkpoint("ownervote.example/c/assembly/1", 20852163, bytes(range(32)))
     text = cp.text()
-    assert text == ("ownervote.example/c/assembly/1\n20852163\n"
-                    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n")
+    assert text == (
+        "ownervote.example/c/assembly/1\n20852163\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+    )
     signed = note.sign_checkpoint(cp, log)
     assert note.open_checkpoint(signed.serialize(), log.verifier)[0] == cp
     for bad in ["o\n01\nAA==\n", "o\n1\nAAEC\n", "o\n1\n" + text.split("\n")[2] + "\nx\n"]:
@@ -140,8 +175,9 @@ def test_checkpoint_format_and_cosignature() -> None:
     assert note.verify_cosignature(text, sig, w.verifier) == 1679315147
     assert w.verifier.key_id == note.key_id(w.name, 0x04, w.verifier.public_key)
     # the signed message is cosignature/v1 + time line + the checkpoint body
-    w.verifier.ed25519().verify(sig.signature[8:], b"cosignature/v1\ntime 1679315147\n"
-                                + text.encode())
+    w.verifier.ed25519().verify(
+        sig.signature[8:], b"cosignature/v1\ntime 1679315147\n" + text.encode()
+    )
     with pytest.raises(note.CosignatureError):
         note.verify_cosignature(text.replace("20852163", "20852164"), sig, w.verifier)
     with pytest.raises(note.CosignatureError):
@@ -149,6 +185,7 @@ def test_checkpoint_format_and_cosignature() -> None:
 
 
 # -- key files -------------------------------------------------------------------------------
+
 
 def test_log_key_file_is_private_and_rotates(tmp_path) -> None:
     path = tmp_path / "log.key"
@@ -169,7 +206,8 @@ def test_log_key_file_is_private_and_rotates(tmp_path) -> None:
 
 def test_origin_uses_the_base_url_host() -> None:
     assert keys.log_origin("https://vote.example.cn/", "zp-garden", 7) == (
-        "vote.example.cn/zp-garden/assembly/7")
+        "vote.example.cn/zp-garden/assembly/7"
+    )
     assert keys.log_origin(None, "漳平 Garden", 7) == "ownervote.example/Garden/assembly/7"
     assert keys.log_key_name("https://vote.example.cn") == "vote.example.cn/log"
 
@@ -182,18 +220,21 @@ ORIGIN = "vote.example.cn/zp/assembly/7"
 def _ballot():
     k = ec.generate_private_key(ec.SECP256R1())
     der = spki(k.public_key())
-    payload = ballot_payload(ORIGIN, "h-0123456789abcdef", key_id(der), 3,
-                             {"1": "agree", "2": ["甲"]}, new_nonce())
+    payload = ballot_payload(
+        ORIGIN, "h-0123456789abcdef", key_id(der), 3, {"1": "agree", "2": ["甲"]}, new_nonce()
+    )
     return k, der, payload
 
 
 def test_ballot_message_bytes_are_prefix_and_canonical_json() -> None:
-    payload = ballot_payload(ORIGIN, "h-0123456789abcdef", "ab" * 32, 1, {"1": "agree"},
-                             "AAAAAAAAAAAAAAAAAAAAAA")
+    payload = ballot_payload(
+        ORIGIN, "h-0123456789abcdef", "ab" * 32, 1, {"1": "agree"}, "AAAAAAAAAAAAAAAAAAAAAA"
+    )
     assert signing_message(payload) == (
         b'ownervote/ballot/v1\n{"choices":{"1":"agree"},"head":"h-0123456789abcdef",'
         b'"key":"' + b"ab" * 32 + b'","nonce":"AAAAAAAAAAAAAAAAAAAAAA",'
-        b'"origin":"vote.example.cn/zp/assembly/7","seq":1}')
+        b'"origin":"vote.example.cn/zp/assembly/7","seq":1}'
+    )
 
 
 def test_p1363_signatures_verify_and_tampering_fails() -> None:
@@ -201,8 +242,11 @@ def test_p1363_signatures_verify_and_tampering_fails() -> None:
     sig = sign_p256(k, signing_message(payload))
     assert len(sig) == 64
     verify_ballot_signature(der, payload, sig)
-    for changed in [{**payload, "seq": 4}, {**payload, "origin": "other/assembly/7"},
-                    {**payload, "choices": {"1": "oppose", "2": ["甲"]}}]:
+    for changed in [
+        {**payload, "seq": 4},
+        {**payload, "origin": "other/assembly/7"},
+        {**payload, "choices": {"1": "oppose", "2": ["甲"]}},
+    ]:
         with pytest.raises(SignatureError):
             verify_ballot_signature(der, changed, sig)
     with pytest.raises(SignatureError):
@@ -212,6 +256,7 @@ def test_p1363_signatures_verify_and_tampering_fails() -> None:
         verify_ballot_signature(der, payload, der_sig)
     # domain separation: the same payload signed for another purpose does not verify
     from ledger.ballots import PREFIXES
+
     other = sign_p256(k, PREFIXES["paper_ballot"] + canonical.encode(payload))
     with pytest.raises(SignatureError):
         verify_ballot_signature(der, payload, other)
@@ -220,7 +265,8 @@ def test_p1363_signatures_verify_and_tampering_fails() -> None:
 def test_voter_keys_must_be_p256() -> None:
     k = ec.generate_private_key(ec.SECP384R1())
     der = spki(k.public_key())
-    payload = ballot_payload(ORIGIN, "h-0123456789abcdef", key_id(der), 1, {"1": "agree"},
-                             new_nonce())
+    payload = ballot_payload(
+        ORIGIN, "h-0123456789abcdef", key_id(der), 1, {"1": "agree"}, new_nonce()
+    )
     with pytest.raises(SignatureError, match="P-256"):
         verify_ballot_signature(der, payload, bytes(64))
