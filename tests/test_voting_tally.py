@@ -216,3 +216,9 @@ def test_json_has_exact_decimal_strings() -> None:
     assert item["participating"] == {"area": "10.15", "heads": 2}
     assert item["needs"]["quorum"] == {"area": "0.00", "heads": 0, "possible": True}
     assert data["settings"] == AssemblySettings().to_dict()
+
+
+def test_roster_and_settings_must_match() -> None:
+    roster = roster_of(TEN3)
+    with pytest.raises(TallyError, match="built under other settings"):
+        tally(roster, [Item.motion("m", 1)], {}, AssemblySettings(count_parking=True))

@@ -178,6 +178,8 @@ class Roster:
 
     ``excluded`` lists units present in the input that do not count in this
     assembly, with the reason (parking not counted, outside the scope).
+    ``building_scope`` and ``count_parking`` record the settings it was built
+    with, so that a tally under other settings can be refused.
     """
 
     units: Mapping[str, Unit]
@@ -185,6 +187,7 @@ class Roster:
     head_of_unit: Mapping[str, str]
     excluded: Mapping[str, str]
     building_scope: frozenset[str] | None = None
+    count_parking: bool = False
     _scopes: dict[frozenset[str] | None, Scope] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -281,4 +284,5 @@ def build_roster(units: Iterable[Unit], settings: AssemblySettings = DEFAULT_SET
         MappingProxyType(head_of_unit),
         MappingProxyType(excluded),
         scope,
+        count_parking,
     )

@@ -150,6 +150,14 @@ def tally(
     (e.g. too many approvals) — :func:`voting.casting.check_cast` refuses all
     of these at cast time, so here they mean inconsistent input.
     """
+    if (roster.building_scope, roster.count_parking) != (
+        settings.scope_buildings,
+        settings.count_parking,
+    ):
+        raise TallyError(
+            "the roster was built under other settings (scope_buildings / count_parking) "
+            "than the tally's; build it with the assembly's settings"
+        )
     indexed = index_items(items)
     scopes = {item_id: _item_scope(roster, item) for item_id, item in indexed.items()}
     # One cheap pass sorts head ids into agree / oppose / abstain / other per item,
