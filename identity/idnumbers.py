@@ -121,7 +121,8 @@ _VALIDATORS = {
 def normalise_number(number: str) -> str:
     """NFKC, every whitespace character removed, upper case."""
     text = unicodedata.normalize("NFKC", number)
-    return "".join(text.split()).upper()
+    # NFKC again: removing spaces or upper-casing can leave a combining mark to compose
+    return unicodedata.normalize("NFKC", "".join(text.split()).upper())
 
 
 def id_type_code(id_type: str) -> str:

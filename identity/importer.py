@@ -73,9 +73,9 @@ class ImportReport:
         return out
 
 
-def _parse(data: bytes | Iterable[Mapping[str, object]]) -> ParsedExtract:
+def _parse(data: bytes | Iterable[Mapping[str, object]], encoding: str | None) -> ParsedExtract:
     if isinstance(data, bytes | bytearray | memoryview):
-        return parse_bytes(bytes(data))
+        return parse_bytes(bytes(data), encoding)
     return parse_rows(data)
 
 
@@ -97,8 +97,10 @@ def stored_units(extract: ValidatedExtract, hasher: KeyedHasher,
 def import_extract(session: Session, community_name: str,
                    data: bytes | Iterable[Mapping[str, object]], *, settings: Any,
                    dry_run: bool = False, actor: str = "system",
-                   progress: Progress | None = None) -> ImportReport:
+                   progress: Progress | None = None, encoding: str | None = None) -> ImportReport:
     """Validate ``data`` (extract bytes, or row dicts) and store it as a new roster version.
+
+    ``encoding`` forces the file's encoding (default: detected, see ``identity.parsing``).
 
     Raises :class:`identity.errors.ExtractError` (listing every problem with
     its line and field) before anything is written.  Adds to the session's
@@ -106,7 +108,7 @@ def import_extract(session: Session, community_name: str,
     """
     hasher = KeyedHasher.from_settings(settings)
     cipher = PiiCipher.from_settings(settings)
-    parsed = _parse(data)
+    parsed = _parse(data, encoding)
     if progress is not None:
         progress.stage("validating", len(parsed.rows))
     extract = validate_rows(parsed.rows, parsed.errors,

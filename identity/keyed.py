@@ -34,7 +34,8 @@ def normalise_name(name: str) -> str:
     """
     text = unicodedata.normalize("NFKC", name)
     text = text.replace("•", "·").replace("・", "·").replace("．", "·")
-    return "".join(text.split()).upper()
+    # NFKC again: removing spaces or upper-casing can leave a combining mark to compose
+    return unicodedata.normalize("NFKC", "".join(text.split()).upper())
 
 
 class KeyedHasher:

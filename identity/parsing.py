@@ -47,8 +47,25 @@ class ParsedExtract:
     errors: list[RowError] = field(default_factory=list)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Return ``(text, encoding)``; raise :class:`ExtractFormatError` if neither fits."""
+ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Return ``(text, encoding)``; raise :class:`ExtractFormatError` if neither fits.
+
+    ``encoding`` forces one of :data:`ENCODINGS` (for the rare GB18030 file whose
+    bytes also happen to be valid UTF-8: only possible when it has very few
+    non-ASCII characters, never with Chinese headers).
+    """
+    if encoding is not None:
+        if encoding not in ENCODINGS:
+            raise ExtractFormatError(f"encoding must be one of {', '.join(ENCODINGS)}")
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise ExtractFormatError(f"the file is not valid {encoding} (byte offset "
+                                     f"{exc.start})", line=data[: exc.start].count(b"\n") + 1
+                                     ) from None
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
@@ -221,9 +238,9 @@ def parse_records(records: Iterable[tuple[int, object]]) -> tuple[list[RawRow], 
     return rows, tuple(ignored), errors
 
 
-def parse_bytes(data: bytes) -> ParsedExtract:
+def parse_bytes(data: bytes, encoding: str | None = None) -> ParsedExtract:
     """Decode and parse a CSV or JSON extract; structural problems are in ``errors``."""
-    text, encoding = decode(data)
+    text, encoding = decode(data, encoding)
     first = text[_skip_ws(text, 0) : _skip_ws(text, 0) + 1]
     if first in ("[", "{"):
         rows, ignored, errors = parse_records(_json_objects(text))

@@ -51,7 +51,10 @@ def registry() -> None:
 @click.option("--community", required=True, help="Community (小区) name; created if new.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="End with a JSON summary line.")
-def import_(file: Path, community: str, dry_run: bool, as_json: bool) -> None:
+@click.option("--encoding", type=click.Choice(["utf-8", "utf-8-sig", "gb18030"]), default=None,
+              help="Force the file encoding (default: detected).")
+def import_(file: Path, community: str, dry_run: bool, as_json: bool,
+            encoding: str | None) -> None:
     """Import FILE (CSV or JSON; UTF-8, UTF-8 with BOM, or GB18030/GBK)."""
     from identity.errors import ExtractError
     from identity.importer import import_extract
@@ -65,7 +68,8 @@ def import_(file: Path, community: str, dry_run: bool, as_json: bool) -> None:
         with make_session_factory(engine)() as session:
             try:
                 report = import_extract(session, community, data, settings=settings,
-                                        dry_run=dry_run, actor="cli", progress=bar)
+                                        dry_run=dry_run, actor="cli", progress=bar,
+                                        encoding=encoding)
             except ExtractError as exc:
                 if bar is not None:
                     bar.close()
