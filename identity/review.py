@@ -25,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from identity import idnumbers, review_effects, store
@@ -168,6 +168,8 @@ def _decide(session: Session, request: ReviewRequest, staff: StaffUser, decision
         raise ReviewError(f"review {request.reference} is already {request.status}")
     if staff.id == request.submitted_by:
         raise ReviewError("the member who submitted a review cannot decide it")
+    session.flush()
+    session.refresh(request, ["decisions"])
     if any(d.staff_id == staff.id for d in request.decisions):
         raise ReviewError(f"staff {staff.id} has already decided review {request.reference}")
     session.add(ReviewDecision(request_id=request.id, staff_id=staff.id, decision=decision,
@@ -180,7 +182,8 @@ def approve(session: Session, request: ReviewRequest, *, staff: StaffUser, hashe
             cipher: PiiCipher, now: dt.datetime | None = None) -> ReviewRequest:
     """Record an approval; the second distinct approval applies the effect.  Caller commits."""
     now = now or utcnow()
-    if not request.evidence:
+    if session.scalar(select(func.count()).select_from(ReviewEvidence)
+                      .where(ReviewEvidence.request_id == request.id)) == 0:
         raise ReviewError(f"review {request.reference} has no evidence attached")
     _decide(session, request, staff, "approve", now)
     approvals = {d.staff_id for d in request.decisions if d.decision == "approve"}
