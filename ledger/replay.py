@@ -16,7 +16,7 @@ collects them) and are left out of the rules and the count from the start.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ledger import canonical
@@ -44,28 +44,67 @@ class KeyInfo:
     revoked: bool = False
 
 
-@dataclass(slots=True)
-class HeadState:
-    seq: int = 0
-    history: list[BallotEvent] = field(default_factory=list)
-
-
 def prune(history: list[BallotEvent]) -> list[BallotEvent]:
-    """Keep what ``check_cast`` can look at: see the module docstring."""
-    keep: set[int] = {len(history) - 1}
+    """Keep what ``check_cast`` reads (its documented history contract).
+
+    The latest ballot (highest ``seq``), the first electronic ballot naming a
+    voter, and the first two ballots per (item, paper or not): enough to tell
+    0, 1 or at least 2 earlier ballots on each item and form.
+    """
+    keep: set[int] = {len(history) - 1} if history else set()
     for i, e in enumerate(history):
         if e.channel is Channel.ELECTRONIC and e.voter is not None:
             keep.add(i)
             break
     seen: dict[tuple[str, bool], int] = {}
-    for i in range(len(history) - 1, -1, -1):
-        e = history[i]
+    for i, e in enumerate(history):
         for item in e.choices:
             k = (item, e.channel is Channel.PAPER)
             if seen.get(k, 0) < 2:
                 seen[k] = seen.get(k, 0) + 1
                 keep.add(i)
     return [history[i] for i in sorted(keep)]
+
+
+class HeadState:
+    """A head's ballot number and the accepted ballots the casting rules can read.
+
+    Kept incrementally with the same rule as :func:`prune`: the latest ballot,
+    the first electronic ballot naming a voter and the first two ballots per
+    (item, paper or not).  Memory per head is bounded by the number of items.
+    """
+
+    __slots__ = ("seq", "_kept", "_counts", "_last", "_voter_seen")
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self._kept: dict[int, BallotEvent] = {}  # kept for good, by seq
+        self._counts: dict[tuple[str, bool], int] = {}
+        self._last: BallotEvent | None = None
+        self._voter_seen = False
+
+    @property
+    def history(self) -> list[BallotEvent]:
+        last = self._last
+        if last is None or last.seq in self._kept:
+            return list(self._kept.values())
+        return [*self._kept.values(), last]
+
+    def add(self, e: BallotEvent) -> None:
+        keep = False
+        if not self._voter_seen and e.channel is Channel.ELECTRONIC and e.voter is not None:
+            self._voter_seen = keep = True
+        paper = e.channel is Channel.PAPER
+        counts = self._counts
+        for item in e.choices:
+            k = (item, paper)
+            n = counts.get(k, 0)
+            if n < 2:
+                counts[k] = n + 1
+                keep = True
+        if keep:
+            self._kept[e.seq] = e
+        self._last = e
 
 
 class Replayer:
@@ -94,7 +133,7 @@ class Replayer:
         self.result_ok: bool | None = None
         self.result_doc: dict | None = None
         self.size = 0
-        self.prune_at = 8
+        self._choices: dict[tuple, dict] = {}
 
     # -- reporting ------------------------------------------------------------------------
 
@@ -138,8 +177,6 @@ class Replayer:
         try:
             self.assembly = parse_assembly(b["assembly"])
             self.roster = parse_roster(self.roster_data, self.assembly.settings)
-            # prune() keeps at most 4 events per item plus 2; prune when twice that
-            self.prune_at = 2 * (4 * len(self.assembly.items) + 2)
         except EncodingError as exc:
             self.assembly = None
             self.fail(0, str(exc))
@@ -297,7 +334,13 @@ class Replayer:
             self.voided_seen.add(index)
             return
         try:
-            event = BallotEvent(index, head, channel, convert_choices(choices), agent, voter)
+            key = tuple(choices.items()) if all(type(v) is str for v in choices.values()) else None
+            votes = self._choices.get(key) if key is not None else None
+            if votes is None:
+                votes = convert_choices(choices)
+                if key is not None and len(self._choices) < 100_000:
+                    self._choices[key] = votes
+            event = BallotEvent(index, head, channel, votes, agent, voter)
             check_cast(
                 state.history,
                 event,
@@ -313,10 +356,7 @@ class Replayer:
         except (VotingError, ValueError) as exc:
             self.fail(index, f"head {head}: {exc}")
             return
-        history = state.history
-        history.append(event)
-        if len(history) > self.prune_at:
-            state.history = prune(history)
+        state.add(event)
         if agent is not None:
             self.agents.setdefault(agent, set()).add(head)
         for item_id, vote in event.choices.items():

@@ -220,7 +220,7 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
         index = start + offset
         leaf = sha256(b"\x00" + data).digest()
         leaves += leaf
-        fast = _fast_ballot(data, index)
+        fast = _fast_ballot(data, index) if b'"kind":"ballot"' in data else None
         if fast is not None:
             prev, t, p, sig, encoded = fast
             if offset == 0:

@@ -142,27 +142,43 @@ def _checkpoints(
 
 
 def _first_pass(reader: BundleReader) -> tuple[set[int], dict[str, bytes], dict[str, bytes]]:
-    """Voided entry indices and enrolled keys' SPKI by key id (unverified hints)."""
+    """Voided entry indices and enrolled keys' SPKI by key id (unverified hints).
+
+    Scans the raw bytes for the three kinds it needs and parses only those lines.
+    """
     voided: set[int] = set()
     voters: dict[str, bytes] = {}
     officials: dict[str, bytes] = {}
     markers = (b'"kind":"entry.voided"', b'"kind":"key.enrolled"', b'"kind":"official.enrolled"')
-    for lines in reader.line_chunks(ENTRIES, CHUNK * 8):
-        for line in lines:
-            if not any(m in line for m in markers):
-                continue
-            try:
-                obj = json.loads(line)
-                p = obj["body"]["payload"]
-                if obj["kind"] == VOIDED and isinstance(p["target"], int):
-                    voided.add(p["target"])
-                elif obj["kind"] == KEY_ENROLLED:
-                    voters[p["key"]] = canonical.unb64url(p["spki"])
-                elif obj["kind"] == OFFICIAL_ENROLLED:
-                    officials[p["official"]] = canonical.unb64url(p["spki"])
-            except (ValueError, KeyError, TypeError, LedgerError):
-                continue  # the second pass reports malformed entries
+    rest = b""
+    for block in reader.blocks(ENTRIES):
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        data, rest = data[:cut], data[cut:]
+        for marker in markers:
+            pos = data.find(marker)
+            while pos >= 0:
+                start = data.rfind(b"\n", 0, pos) + 1
+                end = data.find(b"\n", pos)
+                _hint(data[start:end], voided, voters, officials)
+                pos = data.find(marker, end)
+    if rest:
+        _hint(rest, voided, voters, officials)
     return voided, voters, officials
+
+
+def _hint(line: bytes, voided: set[int], voters: dict, officials: dict) -> None:
+    try:
+        obj = json.loads(line)
+        p = obj["body"]["payload"]
+        if obj["kind"] == VOIDED and isinstance(p["target"], int):
+            voided.add(p["target"])
+        elif obj["kind"] == KEY_ENROLLED:
+            voters[p["key"]] = canonical.unb64url(p["spki"])
+        elif obj["kind"] == OFFICIAL_ENROLLED:
+            officials[p["official"]] = canonical.unb64url(p["spki"])
+    except (ValueError, KeyError, TypeError, LedgerError):
+        pass  # the second pass reports malformed entries
 
 
 def _chunks(reader: BundleReader, hasher: Any) -> Iterator[tuple[int, list[bytes]]]:
