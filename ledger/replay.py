@@ -241,7 +241,7 @@ class Replayer:
             self.representatives[p["head"]] = p["voter"]
 
     def _entry_voided(self, index: int, t: int, body: dict, p: dict) -> None:
-        if not self._need_official(index, p):
+        if not (self._need_official(index, p) and self._open_for(index, "a void")):
             return
         target = p["target"]
         if target not in self.voided_seen:
