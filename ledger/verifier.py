@@ -97,6 +97,7 @@ def _keys(reader: BundleReader, report: Report, pinned: str | None) -> tuple[Ver
         report.check("log key").append(f"the bundle's log key {log.vkey} is not the expected one")
     report.check("log key")
     report.info["log_key"] = log.vkey
+    report.info["log_key_pinned"] = pinned is not None
     return log, witnesses
 
 
@@ -404,8 +405,7 @@ def _previous(path: Path | str, log: Verifier, origin: str, report: Report) -> O
         if cps and (cps[-1].checkpoint.size != tree.size or cps[-1].checkpoint.root != tree.root()):
             sub.check("merkle").append("its entries do not give its newest checkpoint")
     except BundleError as exc:
-        fails.append(f"unreadable: {exc}")
-        return None
+        raise BundleError(f"previous bundle {path}: {exc}") from None
     for name, f in sub.checks.items():
         fails.extend(f"{name}: {x}" for x in f)
     if not cps:

@@ -417,3 +417,9 @@ def test_previous_bundle_prefix_and_fork(tmp_path: Path) -> None:
     # the newer bundle given as --previous of the older: cannot be a prefix
     report = verify_bundle(old, previous=new, workers=1)
     assert not report.valid
+
+
+def test_unreadable_previous_bundle_is_unreadable_input(bundle: Path, tmp_path: Path) -> None:
+    (tmp_path / "old.zip").write_bytes(b"garbage")
+    with pytest.raises(BundleError, match="previous bundle"):
+        verify_bundle(bundle, previous=tmp_path / "old.zip", workers=1)

@@ -62,5 +62,10 @@ def verify(
             f"{', '.join(info.get('witnesses') or []) or 'no witness'}); log key "
             f"{info.get('log_key')}"
         )
+        if not info.get("log_key_pinned"):
+            click.echo(
+                "note: no --log-key given; compare the log key above with the one "
+                "published on the assembly notice"
+            )
         click.echo("VALID" if report.valid else "INVALID")
     sys.exit(0 if report.valid else 1)
