@@ -49,8 +49,15 @@ class Receipt:
         }
 
     def qr_content(self) -> str:
-        """What the QR code holds: the canonical JSON of the receipt."""
+        """The whole receipt (canonical JSON): checkable offline, but a dense QR code."""
         return canonical.encode(self.to_json()).decode()
+
+    def compact_qr(self, origin: str) -> str:
+        """A short QR payload naming the ballot: ``ownervote-receipt:<origin>#<index>:<hash>``.
+
+        Enough to fetch the proofs later (:func:`receipt_update`) and check them.
+        """
+        return f"ownervote-receipt:{origin}#{self.index}:{self.entry_hash.hex()}"
 
     @classmethod
     def from_json(cls, data: Any) -> Receipt:

@@ -212,8 +212,11 @@ def test_cast_receipt_and_refusals(session, log) -> None:
 
 def test_close_and_result(session, log) -> None:
     aid, origin, heads = log
+    assert checkpoints.latest(session, aid).size == 1  # signed at publication
+    session.commit()
     begin_write(session)
-    writer.close_voting(session, aid, now=DURING)
+    writer.close_voting(session, aid, now=DURING, signer=LOG_SIGNER)
+    assert checkpoints.latest(session, aid).size == 2  # and when voting closes
     with pytest.raises(LogStateError, match="already closed"):
         writer.close_voting(session, aid, now=DURING)
     session.commit()
