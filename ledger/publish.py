@@ -146,7 +146,7 @@ def publish_assembly(
         else (f"community-{a.community_id}")
     )
     origin = log_origin(base_url, slug, a.id)
-    return store.create_log(
+    out = store.create_log(
         session,
         a.id,
         origin=origin,
@@ -157,6 +157,10 @@ def publish_assembly(
         closes_at_ms=doc["closes_at"],
         now=now,
     )
+    from ledger.checkpoints import issue_checkpoint
+
+    issue_checkpoint(session, a.id, signer, now=now)  # the first signed view of the log
+    return out
 
 
 _cache: dict[tuple[int, bytes], tuple[AssemblyDef, Roster]] = {}

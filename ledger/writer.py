@@ -455,13 +455,22 @@ def void_entry(
 
 
 def close_voting(
-    session: Session, assembly_id: int, reason: str = "deadline", now: dt.datetime | None = None
+    session: Session,
+    assembly_id: int,
+    reason: str = "deadline",
+    now: dt.datetime | None = None,
+    signer: Signer | None = None,
 ) -> store.Appended:
+    """Close the vote; with ``signer``, also sign the closing checkpoint."""
     head = store.lock_head(session, assembly_id)
     if head.closed:
         raise LogStateError(f"assembly {assembly_id}: voting is already closed")
     out = store.append(session, assembly_id, CLOSED, {"reason": reason}, now=now, head=head)
     head.closed = True
+    if signer is not None:
+        from ledger.checkpoints import issue_checkpoint
+
+        issue_checkpoint(session, assembly_id, signer, now=now)
     return out
 
 
