@@ -1,9 +1,9 @@
 """Bulk writes and keyed look-ups that stay fast at 100,000 rows on both backends.
 
 PostgreSQL: ``COPY … FROM STDIN`` through psycopg, and ``= ANY(array)``
-look-ups (one statement, one round trip).  SQLite: ``executemany`` of one
-prepared INSERT and chunked ``IN (…)`` look-ups (SQLite is in-process, so
-statements are cheap).  Column types' bind processing (exact areas, UTC
+look-ups (one statement, one round trip).  SQLite: the driver's ``executemany``
+of one prepared INSERT and chunked ``IN (…)`` look-ups (SQLite is in-process,
+so statements are cheap).  Column types' bind processing (exact areas, UTC
 timestamps) and Python-side column defaults are applied the same way as an
 ordinary SQLAlchemy insert would.
 """
@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, LargeBinary, Table, insert, select, text
+from sqlalchemy import Column, LargeBinary, Table, select, text
 from sqlalchemy.orm import Session
 
 CHUNK = 2000
@@ -34,27 +34,39 @@ def _defaults(table: Table, present: Sequence[str]) -> list[tuple[str, Any]]:
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` in bulk."""
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in bulk.
+
+    Goes to the driver directly (SQLAlchemy's per-row parameter handling costs more
+    than the insert itself at this size), so the columns' bind processing and
+    Python-side defaults are applied here.
+    """
     if not rows:
         return
     conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        for i in range(0, len(rows), CHUNK):
-            conn.execute(insert(table), list(rows[i : i + CHUNK]))
-        return
+    dialect = conn.dialect
     names = list(rows[0])
     defaults = _defaults(table, names)
     columns = names + [name for name, _ in defaults]
     # bind processing for type decorators (exact areas, UTC times); bytes are written as is
-    procs = [table.c[name].type.bind_processor(conn.dialect)
+    procs = [table.c[name].type.bind_processor(dialect)
              if not isinstance(table.c[name].type, LargeBinary) else None for name in columns]
     quoted = ", ".join(f'"{name}"' for name in columns)
-    lines = []
-    for row in rows:
-        values = [row[name] for name in names] + [make() for _, make in defaults]
-        lines.append("\t".join([_copy_text(v if p is None or v is None else p(v))
-                                 for v, p in zip(values, procs, strict=True)]))
     driver = conn.connection.driver_connection
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        raw = [row[name] for name in names] + [make() for _, make in defaults]
+        return [v if p is None or v is None else p(v) for v, p in zip(raw, procs, strict=True)]
+
+    if dialect.name != "postgresql":
+        marks = ", ".join("?" for _ in columns)
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
+                               [values(row) for row in rows])
+        finally:
+            cursor.close()
+        return
+    lines = ["\t".join([_copy_text(v) for v in values(row)]) for row in rows]
     with driver.cursor() as cursor:  # type: ignore[union-attr]
         with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             copy.write("\n".join(lines) + "\n")

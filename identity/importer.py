@@ -80,7 +80,7 @@ def _parse(data: bytes | Iterable[Mapping[str, object]], encoding: str | None) -
 
 
 def owner_hashes(extract: ValidatedExtract, hasher: KeyedHasher) -> dict[OwnerKey, str]:
-    return {key: hasher.id_hash(*key) for key in extract.owners}
+    return {key: hasher.id_hash(*key, normalised=True) for key in extract.owners}
 
 
 def stored_units(extract: ValidatedExtract, hasher: KeyedHasher,
@@ -124,11 +124,13 @@ def import_extract(session: Session, community_name: str,
     roster_units = store.to_roster_units(units, community_name, hasher)
     new_digest = digest(roster_units)
     summary = summarise(roster_units)
+    unchanged = latest is not None and latest.digest == new_digest
     changes = None
-    if latest is not None:
+    if unchanged:
+        changes = RosterDiff()  # same digest, same roster
+    elif latest is not None:
         old = store.to_roster_units(store.load_units(session, latest.id), community_name, hasher)
         changes = diff(old, roster_units)
-    unchanged = latest is not None and latest.digest == new_digest
     report = ImportReport(
         community=community_name, rows=extract.rows, encoding=parsed.encoding,
         format=parsed.format, summary=summary, digest=new_digest, dry_run=dry_run,

@@ -41,7 +41,7 @@ def normalise_name(name: str) -> str:
 class KeyedHasher:
     """HMAC-SHA-256 under the server's ID-hash key; every output is 64 hex digits."""
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_inner", "_outer", "_refs")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
@@ -52,6 +52,7 @@ class KeyedHasher:
         key = key.ljust(64, b"\x00")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+        self._refs: dict[tuple[str, str], str] = {}
 
     @classmethod
     def from_settings(cls, settings: object) -> KeyedHasher:
@@ -64,8 +65,11 @@ class KeyedHasher:
         outer.update(inner.digest())
         return outer.hexdigest()
 
-    def id_hash(self, id_type_code: str, number: str) -> str:
-        return self._mac("ownervote/id/v1", id_type_code, normalise_number(number))
+    def id_hash(self, id_type_code: str, number: str, *, normalised: bool = False) -> str:
+        """``normalised=True`` skips normalisation for numbers that already went through
+        :func:`identity.idnumbers.validate` (the importer hashes ~100,000 of them)."""
+        return self._mac("ownervote/id/v1", id_type_code,
+                         number if normalised else normalise_number(number))
 
     def certificate_hash(self, certificate_no: str) -> str:
         return self._mac("ownervote/certificate/v1", normalise_number(certificate_no))
@@ -77,7 +81,12 @@ class KeyedHasher:
         return bytes.fromhex(self._mac("ownervote/name/v1", normalise_name(name)))
 
     def roster_owner_ref(self, community: str, id_hash: str) -> str:
-        return self._mac("ownervote/roster-owner/v1", community, id_hash)[:32]
+        ref = self._refs.get((community, id_hash))
+        if ref is None:
+            ref = self._mac("ownervote/roster-owner/v1", community, id_hash)[:32]
+            if len(self._refs) < 1_000_000:  # memo: a refresh derives each ref twice
+                self._refs[(community, id_hash)] = ref
+        return ref
 
     def opaque(self, label: str, value: str) -> str:
         return self._mac("ownervote/opaque/v1", label, value)

@@ -111,7 +111,7 @@ class UnitRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # (roster_version_id, unit_id) is the unique key, which also indexes roster_version_id
     roster_version_id: Mapped[int] = mapped_column(ForeignKey("roster_version.id"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # queried with the version
     status: Mapped[str] = mapped_column(String(20))  # registered|delivered|unsold|sold_undelivered
     usage: Mapped[str] = mapped_column(String(20))  # residential|commercial|office|parking|storage
     registered_area: Mapped[Decimal | None] = mapped_column(AreaType(), nullable=True)
@@ -130,7 +130,7 @@ class Ownership(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     roster_version_id: Mapped[int] = mapped_column(ForeignKey("roster_version.id"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # queried with the version
     owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"), index=True)
 
     roster_version: Mapped[RosterVersion] = relationship(back_populates="ownerships")

@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from identity import vocab
-from voting.areas import Measure, format_area, pick_area
+from voting.areas import Measure, format_area, from_hundredths, pick_area
 from voting.errors import RosterError as VotingRosterError
 from voting.heads import Unit as VotingUnit
 from voting.heads import build_roster
@@ -170,12 +170,8 @@ def summarise(units: Sequence[RosterUnit],
     parking = any(u.usage in ("parking", "storage") for u in units)
     with_parking = _heads(vunits, _with_parking(settings)) if parking and not \
         settings.count_parking else default
-    sources: Counter[str] = Counter()
-    total = Decimal("0.00")
-    for u in units:
-        area, source = u.area()
-        total += area
-        sources[source] += 1
+    sources = Counter(v.area_source.value for v in vunits)
+    total = from_hundredths(sum(v.hundredths for v in vunits))
     return RosterSummary(
         units=len(units),
         owners=len({o for u in units for o in u.owners}),

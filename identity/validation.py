@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -98,12 +98,14 @@ class _Errors:
 
 
 def _clean(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).split())
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return " ".join(value.split())
 
 
 def parse_area(text: str) -> Decimal:
     """A positive area with at most two decimal places; ``ValueError`` says why not."""
-    value = unicodedata.normalize("NFKC", text).strip()
+    value = text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
     if not _AREA_RE.fullmatch(value):
         raise ValueError("must be a decimal number of square metres with at most two decimal "
                          "places, like 89.37")
@@ -113,8 +115,12 @@ def parse_area(text: str) -> Decimal:
     return area.quantize(Decimal("0.01"))
 
 
-def _lookup(table: dict[str, str] | object, value: str) -> str | None:
-    return table.get(_clean(value)) or table.get(_clean(value).lower())  # type: ignore[union-attr]
+def _lookup(table: Mapping[str, str], value: str) -> str | None:
+    found = table.get(value)  # the common case: an exact registry wording
+    if found is None:
+        cleaned = _clean(value)
+        found = table.get(cleaned) or table.get(cleaned.lower())
+    return found
 
 
 def _row(row: RawRow, errors: _Errors) -> tuple[ExtractUnit, ExtractOwner | None] | None:

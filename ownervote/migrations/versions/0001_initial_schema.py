@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:05:22.102723
+Create Date: 2026-11-28 04:21:34.191036
 """
 
 from alembic import op
@@ -286,7 +286,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ownership', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ownership_owner_id'), ['owner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ownership_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('proxy',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -359,7 +358,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('unit_record', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_unit_record_certificate_hash'), ['certificate_hash'], unique=False)
-        batch_op.create_index(batch_op.f('ix_unit_record_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('unit_representative',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -553,7 +551,6 @@ def downgrade() -> None:
 
     op.drop_table('unit_representative')
     with op.batch_alter_table('unit_record', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_unit_record_unit_id'))
         batch_op.drop_index(batch_op.f('ix_unit_record_certificate_hash'))
 
     op.drop_table('unit_record')
@@ -568,7 +565,6 @@ def downgrade() -> None:
 
     op.drop_table('proxy')
     with op.batch_alter_table('ownership', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ownership_unit_id'))
         batch_op.drop_index(batch_op.f('ix_ownership_owner_id'))
 
     op.drop_table('ownership')
