@@ -33,6 +33,7 @@ from voting.heads import Roster
 from voting.tally import tally
 
 MAX_MESSAGES = 200
+MAX_MEMO = 200_000
 
 
 @dataclass(slots=True)
@@ -74,14 +75,17 @@ class HeadState:
     (item, paper or not).  Memory per head is bounded by the number of items.
     """
 
-    __slots__ = ("seq", "_kept", "_counts", "_last", "_voter_seen")
+    __slots__ = ("seq", "sig", "_kept", "_counts", "_last", "_voter")
 
     def __init__(self) -> None:
         self.seq = 0
         self._kept: dict[int, BallotEvent] = {}  # kept for good, by seq
         self._counts: dict[tuple[str, bool], int] = {}
         self._last: BallotEvent | None = None
-        self._voter_seen = False
+        self._voter: str | None = None
+        # everything of the history the casting rules read, except the latest seq (which
+        # is always below a new ballot's): counts per (item, form) and the first voter
+        self.sig: tuple = ((), None)
 
     @property
     def history(self) -> list[BallotEvent]:
@@ -92,8 +96,9 @@ class HeadState:
 
     def add(self, e: BallotEvent) -> None:
         keep = False
-        if not self._voter_seen and e.channel is Channel.ELECTRONIC and e.voter is not None:
-            self._voter_seen = keep = True
+        if self._voter is None and e.channel is Channel.ELECTRONIC and e.voter is not None:
+            self._voter = e.voter
+            keep = True
         paper = e.channel is Channel.PAPER
         counts = self._counts
         for item in e.choices:
@@ -104,6 +109,7 @@ class HeadState:
                 keep = True
         if keep:
             self._kept[e.seq] = e
+            self.sig = (tuple(sorted(counts.items())), self._voter)
         self._last = e
 
 
@@ -134,6 +140,7 @@ class Replayer:
         self.result_doc: dict | None = None
         self.size = 0
         self._choices: dict[tuple, dict] = {}
+        self._accepted: set[tuple] = set()
 
     # -- reporting ------------------------------------------------------------------------
 
@@ -341,15 +348,26 @@ class Replayer:
                 if key is not None and len(self._choices) < 100_000:
                     self._choices[key] = votes
             event = BallotEvent(index, head, channel, votes, agent, voter)
-            check_cast(
-                state.history,
-                event,
-                a.settings,
-                items=a.items,
-                roster=self.roster,
-                agent_heads=self.agents.get(agent, ()) if agent is not None else (),
-                representative=self.representatives.get(head),
+            rep = self.representatives.get(head)
+            # check_cast is pure and reads of the history only what state.sig holds (and
+            # the latest seq, always lower): an accepted combination is accepted again.
+            memo = (
+                None
+                if agent is not None or key is None
+                else (head, state.sig, channel, key, voter, rep)
             )
+            if memo is None or memo not in self._accepted:
+                check_cast(
+                    state.history,
+                    event,
+                    a.settings,
+                    items=a.items,
+                    roster=self.roster,
+                    agent_heads=self.agents.get(agent, ()) if agent is not None else (),
+                    representative=rep,
+                )
+                if memo is not None and len(self._accepted) < MAX_MEMO:
+                    self._accepted.add(memo)
         except CastRefused as exc:
             self.fail(index, f"head {head}: the casting rules refuse this ballot: {exc}")
             return
