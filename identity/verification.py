@@ -345,7 +345,7 @@ class VerificationService:
         if owner.verified_at is None:
             owner.verified_at = now
         v.completed_at = now
-        v.phone_enc = None  # the account keeps the phone; the verification need not
+        v.phone_enc = v.holder_name_enc = None  # the account keeps them; the verification need not
         self.session.flush()
         record(self.session, f"account:{account.key}", "identity.verify.completed",
                f"owner:{owner.id}", holder_kind=v.holder_kind, renewed=renewed)
