@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from typing import Any
 
@@ -21,7 +20,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import canonical
 from ledger.ballots import (
-    HEAD_ID,
     PREFIXES,
     check_choices,
     load_official_key,
@@ -91,114 +89,81 @@ def _check_signed(kind: str, body: dict[str, Any]) -> None:
                 load_official_key(spki)
 
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_NONCE = re.compile(r"[A-Za-z0-9_-]{21}[AQgw]")
-_SIG = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")
-_BALLOT_KEYS = {"origin", "head", "key", "seq", "nonce", "choices"}
+_STRING = rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+# A ballot entry in canonical form, field by field (keys sorted, no spaces).  Only
+# what this pattern matches takes the fast path; everything else is parsed by
+# ledger.entries.parse_entry, which explains any problem.
+_BALLOT_LINE = re.compile(
+    rb'\{"body":\{"payload":(?P<payload>\{"choices":(?P<choices>\{(?:[^"{}]++|'
+    + _STRING
+    + rb')*+\}),"head":"(?P<head>[A-Za-z0-9_.:-]{1,64})","key":"(?P<key>[0-9a-f]{64})",'
+    rb'"nonce":"[A-Za-z0-9_-]{21}[AQgw]","origin":(?P<origin>' + _STRING + rb"),"
+    rb'"seq":(?P<seq>[1-9][0-9]{0,15})\}),"sig":"(?P<sig>[A-Za-z0-9_-]{85}[AQgw])"\},'
+    rb'"index":(?P<index>0|[1-9][0-9]{0,15}),"kind":"ballot","prev":"(?P<prev>[0-9a-f]{64})",'
+    rb'"time":(?P<time>0|[1-9][0-9]{0,15}),"v":1\}',
+    re.DOTALL,
+)
+_BALLOT_START = b'{"body":{"payload":{"choices":'
 _MAX = canonical.MAX_INT
+_choices_cache: dict[bytes, dict] = {}
+_origin_cache: dict[bytes, str] = {}
 
 
-_decode_str = json.JSONDecoder().decode
-_choice_cache: dict[tuple, bytes] = {}
-_origin_cache: dict[str, bytes] = {}
+def _choices(segment: bytes) -> dict:
+    """The choices object of a ballot from its canonical bytes (checked once, then cached)."""
+    hit = _choices_cache.get(segment)
+    if hit is None:
+        hit = canonical.decode(segment)
+        check_choices(hit)
+        if len(_choices_cache) < 100_000:
+            _choices_cache[segment] = hit
+    return hit
 
 
-def _choices_bytes(choices: dict) -> bytes:
-    """Canonical bytes of a ballot's choices, cached for plain motion choices."""
-    key = tuple(choices.items())
-    hit = _choice_cache.get(key)
-    if hit is not None:
-        return hit
-    check_choices(choices)
-    encoded = _encode(choices)
-    if len(_choice_cache) < 100_000 and all(type(v) is str for v in choices.values()):
-        _choice_cache[key] = encoded
-    return encoded
+def _origin(segment: bytes) -> str:
+    hit = _origin_cache.get(segment)
+    if hit is None:
+        hit = canonical.decode(segment)
+        if not isinstance(hit, str) or not hit:
+            raise LedgerError("origin must be a non-empty string")
+        if len(_origin_cache) < 1000:
+            _origin_cache[segment] = hit
+    return hit
 
 
 def _fast_ballot(data: bytes, index: int) -> tuple | None:
-    """The common case, a well-formed ballot, checked without the generic parser.
+    """The common case, a canonical ballot line, checked without a JSON parser.
 
-    Returns ``(prev, time, payload, sig, payload bytes)`` or ``None`` to fall
-    back to :func:`ledger.entries.parse_entry` (which then explains any
-    problem).  The entry is accepted only if the canonical encoding rebuilt
-    from the checked fields is exactly ``data``, so this path accepts nothing
-    the generic one refuses.
+    Returns ``(prev, time, head, key, seq, choices, origin, sig, payload bytes)`` or
+    ``None`` to fall back to :func:`ledger.entries.parse_entry`.  The pattern
+    admits only the canonical encoding (sorted keys, no spaces, no leading
+    zeros, strings without escapes except inside choices and origin, which are
+    decoded strictly), so the payload's canonical bytes are a slice of the line.
     """
+    m = _BALLOT_LINE.fullmatch(data)
+    if m is None:
+        return None
     try:
-        obj = _decode_str(data.decode())
-        body = obj["body"]
-        p = body["payload"]
-        sig = body["sig"]
-        t = obj["time"]
-        prev = obj["prev"]
-        seq = p["seq"]
-        origin = p["origin"]
-        if not (
-            obj["kind"] == "ballot"
-            and obj["index"] == index
-            and obj["v"] == 1
-            and len(obj) == 6
-            and len(body) == 2
-            and p.keys() == _BALLOT_KEYS
-            and type(t) is int
-            and 0 <= t <= _MAX
-            and type(seq) is int
-            and 0 < seq <= _MAX
-            and type(prev) is str
-            and _HEX64.fullmatch(prev)
-            and type(sig) is str
-            and _SIG.fullmatch(sig)
-            and type(p["key"]) is str
-            and _HEX64.fullmatch(p["key"])
-            and type(p["nonce"]) is str
-            and _NONCE.fullmatch(p["nonce"])
-            and type(origin) is str
-            and origin
-            and type(p["head"]) is str
-            and HEAD_ID.fullmatch(p["head"])
-        ):
+        if int(m["index"]) != index:
             return None
-        origin_bytes = _origin_cache.get(origin)
-        if origin_bytes is None:
-            origin_bytes = _origin_cache[origin] = _encode(origin)
-        encoded = b"".join(
-            (
-                b'{"choices":',
-                _choices_bytes(p["choices"]),
-                b',"head":"',
-                p["head"].encode(),
-                b'","key":"',
-                p["key"].encode(),
-                b'","nonce":"',
-                p["nonce"].encode(),
-                b'","origin":',
-                origin_bytes,
-                b',"seq":',
-                str(seq).encode(),
-                b"}",
-            )
-        )
-        expected = b"".join(
-            (
-                b'{"body":{"payload":',
-                encoded,
-                b',"sig":"',
-                sig.encode(),
-                b'"},"index":',
-                str(index).encode(),
-                b',"kind":"ballot","prev":"',
-                prev.encode(),
-                b'","time":',
-                str(t).encode(),
-                b',"v":1}',
-            )
-        )
-    except (ValueError, KeyError, TypeError, AttributeError, LedgerError, UnicodeError):
+        t, seq = int(m["time"]), int(m["seq"])
+        if t > _MAX or seq > _MAX:
+            return None
+        choices = _choices(m["choices"])
+        origin = _origin(m["origin"])
+    except (LedgerError, ValueError):
         return None
-    if expected != data:
-        return None
-    return bytes.fromhex(prev), t, p, sig, encoded
+    return (
+        bytes.fromhex(m["prev"].decode()),
+        t,
+        m["head"].decode(),
+        m["key"].decode(),
+        seq,
+        choices,
+        origin,
+        m["sig"].decode(),
+        m["payload"],
+    )
 
 
 def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | None, list, list]:
@@ -220,9 +185,9 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
         index = start + offset
         leaf = sha256(b"\x00" + data).digest()
         leaves += leaf
-        fast = _fast_ballot(data, index) if b'"kind":"ballot"' in data else None
+        fast = _fast_ballot(data, index) if data.startswith(_BALLOT_START) else None
         if fast is not None:
-            prev, t, p, sig, encoded = fast
+            prev, t, head, key, seq, choices, origin, sig, encoded = fast
             if offset == 0:
                 first_prev = prev
             elif prev != last_leaf:
@@ -230,13 +195,13 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
             last_leaf = leaf
             try:
                 verify_p256_message(
-                    _voter_key(p["key"]),
+                    _voter_key(key),
                     ballot_prefix + encoded,
                     base64.urlsafe_b64decode(sig + "=="),
                 )
             except LedgerError as exc:
                 errors.append((index, f"ballot: {exc}"))
-            records.append((t, p["head"], p["key"], p["seq"], p["choices"], p["origin"]))
+            records.append((t, head, key, seq, choices, origin))
             continue
         try:
             e = parse_entry(data, index, fast=True)
