@@ -120,6 +120,8 @@ _VALIDATORS = {
 
 def normalise_number(number: str) -> str:
     """NFKC, every whitespace character removed, upper case."""
+    if number.isascii():  # NFKC leaves ASCII alone; the common case, kept fast
+        return "".join(number.split()).upper()
     text = unicodedata.normalize("NFKC", number)
     # NFKC again: removing spaces or upper-casing can leave a combining mark to compose
     return unicodedata.normalize("NFKC", "".join(text.split()).upper())
@@ -127,7 +129,8 @@ def normalise_number(number: str) -> str:
 
 def id_type_code(id_type: str) -> str:
     """The English code of an ID type given in English or Chinese."""
-    code = vocab.ID_TYPES.get(unicodedata.normalize("NFKC", id_type).strip())
+    code = vocab.ID_TYPES.get(id_type) or vocab.ID_TYPES.get(
+        unicodedata.normalize("NFKC", id_type).strip())
     if code is None:
         raise IdNumberError(
             "unknown ID type; expected one of " + ", ".join(sorted(vocab.ID_TYPE_ZH.values()))
