@@ -139,7 +139,7 @@ class Replayer:
         self.result_ok: bool | None = None
         self.result_doc: dict | None = None
         self.size = 0
-        self._choices: dict[tuple, dict] = {}
+        self._choices: dict[bytes, dict] = {}
         self._accepted: set[tuple] = set()
 
     # -- reporting ------------------------------------------------------------------------
@@ -314,20 +314,38 @@ class Replayer:
         else:
             self._cast(index, t, head, seq, choices, Channel.ELECTRONIC, None, info.voter)
 
+    def _votes(self, choices: dict | bytes) -> tuple[Any, dict]:
+        """(hashable key, votes) of a ballot's choices; ``choices`` may be their canonical
+        bytes (from the fast path) or the parsed object."""
+        key = choices if type(choices) is bytes else canonical.encode(choices)
+        votes = self._choices.get(key)
+        if votes is None:
+            parsed = canonical.decode(key) if type(choices) is bytes else choices
+            votes = convert_choices(parsed)
+            if len(self._choices) < 100_000:
+                self._choices[key] = votes
+        return key, votes
+
     def _cast(
         self,
         index: int,
         t: int,
         head: str,
         seq: int,
-        choices: dict,
+        choices: dict | bytes,
         channel: Channel,
         agent: str | None,
         voter: str | None,
     ) -> None:
         self.ballots += 1
         a = self.assembly
-        if a is None or not self._need_head(index, head) or not self._open_for(index, "ballot"):
+        if a is None:
+            return
+        if head not in self.roster.heads:
+            self.fail(index, f"head {head} is not in the roster")
+            return
+        if self.closed_at is not None:
+            self.fail(index, f"ballot after voting.closed (entry {self.closed_at})")
             return
         if not a.opens_at <= t < a.closes_at:
             self.fail(index, f"ballot time {t} outside the voting window")
@@ -341,21 +359,12 @@ class Replayer:
             self.voided_seen.add(index)
             return
         try:
-            key = tuple(choices.items()) if all(type(v) is str for v in choices.values()) else None
-            votes = self._choices.get(key) if key is not None else None
-            if votes is None:
-                votes = convert_choices(choices)
-                if key is not None and len(self._choices) < 100_000:
-                    self._choices[key] = votes
+            key, votes = self._votes(choices)
             event = BallotEvent(index, head, channel, votes, agent, voter)
             rep = self.representatives.get(head)
             # check_cast is pure and reads of the history only what state.sig holds (and
             # the latest seq, always lower): an accepted combination is accepted again.
-            memo = (
-                None
-                if agent is not None or key is None
-                else (head, state.sig, channel, key, voter, rep)
-            )
+            memo = None if agent is not None else (head, state.sig, channel, key, voter, rep)
             if memo is None or memo not in self._accepted:
                 check_cast(
                     state.history,
@@ -371,11 +380,12 @@ class Replayer:
         except CastRefused as exc:
             self.fail(index, f"head {head}: the casting rules refuse this ballot: {exc}")
             return
-        except (VotingError, ValueError) as exc:
+        except (VotingError, ValueError, EncodingError) as exc:
             self.fail(index, f"head {head}: {exc}")
             return
         state.add(event)
         if agent is not None:
             self.agents.setdefault(agent, set()).add(head)
-        for item_id, vote in event.choices.items():
-            self.votes[(head, item_id)] = vote
+        votes_of = self.votes
+        for item_id, vote in votes.items():
+            votes_of[(head, item_id)] = vote

@@ -149,7 +149,7 @@ def _fast_ballot(data: bytes, index: int) -> tuple | None:
         t, seq = int(m["time"]), int(m["seq"])
         if t > _MAX or seq > _MAX:
             return None
-        choices = _choices(m["choices"])
+        _choices(m["choices"])  # checked (and cached) here; replayed from its bytes
         origin = _origin(m["origin"])
     except (LedgerError, ValueError):
         return None
@@ -159,7 +159,7 @@ def _fast_ballot(data: bytes, index: int) -> tuple | None:
         m["head"].decode(),
         m["key"].decode(),
         seq,
-        choices,
+        m["choices"],
         origin,
         m["sig"].decode(),
         m["payload"],
@@ -187,7 +187,7 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
         leaves += leaf
         fast = _fast_ballot(data, index) if data.startswith(_BALLOT_START) else None
         if fast is not None:
-            prev, t, head, key, seq, choices, origin, sig, encoded = fast
+            prev, t, head, key, seq, choices_bytes, origin, sig, encoded = fast
             if offset == 0:
                 first_prev = prev
             elif prev != last_leaf:
@@ -201,7 +201,7 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
                 )
             except LedgerError as exc:
                 errors.append((index, f"ballot: {exc}"))
-            records.append((t, head, key, seq, choices, origin))
+            records.append((t, head, key, seq, choices_bytes, origin))
             continue
         try:
             e = parse_entry(data, index, fast=True)
