@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -186,12 +186,11 @@ def _row(row: RawRow, errors: _Errors) -> tuple[ExtractUnit, ExtractOwner | None
     return unit, owner
 
 
-def _owner(v: dict | object, line: int, status: str | None,
+def _owner(v: Mapping[str, str], line: int, status: str | None,
            errors: _Errors) -> ExtractOwner | None | bool:
     """The row's owner, ``None`` if the row has none, ``False`` if it is invalid."""
-    get = v.get  # type: ignore[attr-defined]
-    name = _clean(get("owner_name", ""))
-    id_type, id_number = get("id_type", "").strip(), get("id_number", "").strip()
+    name = _clean(v.get("owner_name", ""))
+    id_type, id_number = v.get("id_type", "").strip(), v.get("id_number", "").strip()
     if not (name or id_type or id_number):
         if status in (vocab.REGISTERED, vocab.DELIVERED):
             errors.add(line, "owner_name", "a registered or delivered unit needs its owner")
@@ -225,7 +224,7 @@ def _owner(v: dict | object, line: int, status: str | None,
 
 
 def validate_rows(rows: Sequence[RawRow], prior: Sequence[RowError] = (),
-                  progress: object = None) -> ValidatedExtract:
+                  progress: Callable[[int], None] | None = None) -> ValidatedExtract:
     """Validate and group ``rows``; raise :class:`ExtractError` listing every problem."""
     errors = _Errors()
     for e in prior:
@@ -236,7 +235,7 @@ def validate_rows(rows: Sequence[RawRow], prior: Sequence[RowError] = (),
     warnings: list[str] = []
     for n, row in enumerate(rows, 1):
         if progress is not None and n % 1000 == 0:
-            progress(1000)  # type: ignore[operator]
+            progress(1000)
         result = _row(row, errors)
         if result is None:
             continue
@@ -275,7 +274,7 @@ def validate_rows(rows: Sequence[RawRow], prior: Sequence[RowError] = (),
                                                  "several owners")
         known.owners.append(owner.key)
     if progress is not None:
-        progress(len(rows) % 1000)  # type: ignore[operator]
+        progress(len(rows) % 1000)
     for unit in units.values():
         if unit.co_ownership != vocab.SOLE and len(unit.owners) == 1:
             warnings.append(f"line {unit.line}: unit {unit.label} is co-owned "
