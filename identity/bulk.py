@@ -14,13 +14,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Column, LargeBinary, Table, text
+from sqlalchemy import LargeBinary, text
 from sqlalchemy.orm import Session
 
 CHUNK = 2000
 
 
-def _defaults(table: Table, present: Sequence[str]) -> list[tuple[str, Any]]:
+def _defaults(table: Any, present: Sequence[str]) -> list[tuple[str, Any]]:
     out = []
     for column in table.columns:
         if column.name in present or column.default is None or column.primary_key:
@@ -33,7 +33,7 @@ def _defaults(table: Table, present: Sequence[str]) -> list[tuple[str, Any]]:
     return out
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in bulk.
 
     Goes to the driver directly (SQLAlchemy's per-row parameter handling costs more
@@ -92,7 +92,7 @@ def _copy_text(value: Any) -> str:
     raise TypeError(f"no COPY text form for {type(value).__name__}")
 
 
-def lookup(session: Session, key: Column, keys: Iterable[Any], *values: Column) -> dict[Any, Any]:
+def lookup(session: Session, key: Any, keys: Iterable[Any], *values: Any) -> dict[Any, Any]:
     """``{key: value}`` (or ``{key: (value, …)}`` for several columns) for the rows whose
     ``key`` column is in ``keys``.  Plain columns only (no type processing)."""
     wanted = list(dict.fromkeys(keys))
@@ -104,7 +104,7 @@ def lookup(session: Session, key: Column, keys: Iterable[Any], *values: Column) 
     rows: list[Any] = []
     if conn.dialect.name == "postgresql":
         statement = text(f'SELECT {names} FROM "{table}" WHERE "{key.name}" = ANY(:keys)')
-        rows = conn.execute(statement, {"keys": wanted}).all()
+        rows = list(conn.execute(statement, {"keys": wanted}).all())
     else:  # the driver directly: compiling 50 IN-lists costs more than running them
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:

@@ -187,7 +187,7 @@ def reencrypt_all(session: Session, cipher: PiiCipher, *, batch: int = 1000) -> 
     for column in encrypted_columns():
         attr = getattr(column.model, column.attribute)
         done = 0
-        rows = session.scalars(select(column.model).where(attr.is_not(None)).execution_options(
+        rows: Any = session.scalars(select(column.model).where(attr.is_not(None)).execution_options(
             yield_per=batch))
         for row in rows:
             blob = getattr(row, column.attribute)

@@ -114,8 +114,8 @@ def decode(data: bytes) -> list[RosterUnit]:
     units = []
     for raw in data[len(ENCODING_HEADER):].split(b"\n")[:-1]:
         b, n, st, us, reg, sur, con, co, owners = json.loads(raw)
-        units.append(RosterUnit(b, n, st, us, *(None if x is None else Decimal(x)
-                                                for x in (reg, sur, con)), co, frozenset(owners)))
+        reg, sur, con = (None if x is None else Decimal(x) for x in (reg, sur, con))
+        units.append(RosterUnit(b, n, st, us, reg, sur, con, co, frozenset(owners)))
     if encode(units) != data:
         raise ValueError("encoding is not canonical")
     return units

@@ -44,7 +44,7 @@ class StoredUnit(NamedTuple):
         return f"{self.building}-{self.number}"
 
     def with_owners(self, owner_hashes: Iterable[str], **changes: object) -> StoredUnit:
-        return self._replace(owner_hashes=frozenset(owner_hashes), **changes)
+        return self._replace(owner_hashes=frozenset(owner_hashes), **changes)  # type: ignore[arg-type]
 
 
 def to_roster_units(units: Iterable[StoredUnit], community: str,

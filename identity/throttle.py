@@ -106,4 +106,4 @@ def purge(session: Session, now: dt.datetime, older_than: dt.timedelta = dt.time
     result = session.execute(delete(AttemptCounter).where(
         AttemptCounter.window_start < cutoff,
         (AttemptCounter.locked_until.is_(None)) | (AttemptCounter.locked_until < cutoff)))
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]

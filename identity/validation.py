@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from identity import idnumbers, vocab
 from identity.errors import ExtractError, IdNumberError, RowError
@@ -187,7 +188,7 @@ def _row(row: RawRow, errors: _Errors) -> tuple[ExtractUnit, ExtractOwner | None
 
 
 def _owner(v: Mapping[str, str], line: int, status: str | None,
-           errors: _Errors) -> ExtractOwner | None | bool:
+           errors: _Errors) -> ExtractOwner | None | Literal[False]:
     """The row's owner, ``None`` if the row has none, ``False`` if it is invalid."""
     name = _clean(v.get("owner_name", ""))
     id_type, id_number = v.get("id_type", "").strip(), v.get("id_number", "").strip()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,7 +24,7 @@ class _Bar:
     """A click progress bar per import stage, on standard error."""
 
     def __init__(self) -> None:
-        self._bar = None
+        self._bar: Any = None
 
     def stage(self, name: str, total: int) -> None:
         self.close()
