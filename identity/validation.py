@@ -256,6 +256,10 @@ def validate_rows(rows: Sequence[RawRow], prior: Sequence[RowError] = (),
                 if getattr(unit, attr) != getattr(known, attr):
                     errors.add(row.line, column, f"differs from line {known.line} for the same "
                                                  f"unit {unit.label}")
+            if owner is None and not known.owners:
+                errors.add(row.line, "unit", f"unit {unit.label} is listed again without an "
+                                             f"owner (line {known.line})")
+                continue
             if (owner is None) != (not known.owners):
                 errors.add(row.line, "owner_name", f"unit {unit.label} has rows with and "
                                                    "without an owner")

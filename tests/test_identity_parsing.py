@@ -184,6 +184,18 @@ def test_cross_row_rules(second, field, fragment) -> None:
                for e in info.value.errors), info.value.errors
 
 
+def test_an_ownerless_unit_listed_twice_is_refused() -> None:
+    unsold = row(status="未售", owner_name="", id_type="", id_number="", co_ownership="",
+                 certificate_no="", registered_area="", surveyed_area="90")
+    with pytest.raises(ExtractError) as info:
+        validate_rows(parse_rows([unsold, unsold]).rows)
+    assert [(e.line, e.field) for e in info.value.errors] == [(3, "unit")]
+    mixed = [unsold, unsold | {"owner_name": "某开发公司", "id_type": "统一社会信用代码",
+                               "id_number": "91350881MA2YQC1K56", "co_ownership": "单独所有"}]
+    with pytest.raises(ExtractError, match="with and without an owner"):
+        validate_rows(parse_rows(mixed).rows)
+
+
 def test_ambiguous_labels_are_refused() -> None:
     rows = [row(building="1-2", unit="3"),
             row(building="1", unit="2-3", certificate_no="x2", owner_name="林芳",

@@ -363,3 +363,14 @@ def test_phone_normalisation(raw: str, ok: bool) -> None:
     else:
         with pytest.raises(InvalidPhone):
             normalise_phone(raw)
+
+
+def test_logs_show_only_the_masked_phone(world, caplog) -> None:
+    import logging
+
+    service, cid, _ = world
+    with caplog.at_level(logging.DEBUG):
+        verify(service, cid, CHEN, phone="13812345678")
+    assert "138****5678" in caplog.text
+    for secret in ("13812345678", "陈明", "350881198503120011"):
+        assert secret not in caplog.text
