@@ -172,3 +172,20 @@ def test_witness_cosigns_with_key_file(tmp_path: Path) -> None:
     (tmp_path / "proof").write_text(bytes(32).hex())
     r = runner.invoke(main, [*args, "--proof", str(tmp_path / "proof"), str(tmp_path / "new")])
     assert r.exit_code == 1 and "refusing" in r.output
+
+
+def test_keys_show_rotate_and_rotate_pii(env, tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {
+        **env,
+        "OWNERVOTE_LOG_KEY_FILE": str(tmp_path / "new" / "log.key"),
+        "OWNERVOTE_BASE_URL": "https://vote.example.cn",
+    }
+    first = runner.invoke(main, ["keys", "show"], env=env)
+    assert first.exit_code == 0 and first.output.startswith("vote.example.cn/log+")
+    assert (tmp_path / "new" / "log.key").stat().st_mode & 0o077 == 0
+    rotated = runner.invoke(main, ["keys", "rotate-log"], env=env)
+    assert rotated.exit_code == 0 and "retired key kept" in rotated.output
+    assert rotated.output.strip().splitlines()[-1] != first.output.strip()
+    r = runner.invoke(main, ["keys", "rotate-pii"], env=env)
+    assert r.exit_code == 0, r.output

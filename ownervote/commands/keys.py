@@ -1,4 +1,4 @@
-"""``ownervote keys``: the log signing key, witness keys and cosigning."""
+"""``ownervote keys``: the log signing key, witness keys, cosigning, personal-data keys."""
 
 from __future__ import annotations
 
@@ -50,6 +50,21 @@ def rotate_log() -> None:
     new, retired = rotate_log_key(settings.log_key_file)
     click.echo(f"retired key kept in {retired}")
     click.echo(new.verifier.vkey)
+
+
+@keys.command("rotate-pii")
+def rotate_pii() -> None:
+    """Re-encrypt personal data under the first key of OWNERVOTE_PII_KEYS."""
+    from identity.pii import PiiCipher, reencrypt_all
+    from ownervote.config import load_settings
+    from ownervote.db import make_engine, make_session_factory
+
+    settings = load_settings()
+    with make_session_factory(make_engine(settings.database_url))() as session:
+        counts = reencrypt_all(session, PiiCipher.from_settings(settings))
+        session.commit()
+    for column, n in counts.items():
+        click.echo(f"{column}: {n} re-encrypted")
 
 
 @keys.command("witness-new")
