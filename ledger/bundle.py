@@ -43,6 +43,7 @@ RESULT = "result.json"
 KNOWN = (KEYS, ASSEMBLY, ROSTER, ENTRIES, CHECKPOINTS, RESULT)
 REQUIRED = (KEYS, ASSEMBLY, ROSTER, ENTRIES, CHECKPOINTS)
 BLOCK = 1 << 22
+MAX_LINE = 1 << 22  # no entry comes near 4 MiB; refuse instead of buffering without end
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,8 @@ class BundleReader:
                 hasher.update(block)
             parts = (rest + block).split(b"\n")
             rest = parts.pop()
+            if len(rest) > MAX_LINE:
+                raise BundleError(f"a line longer than {MAX_LINE} bytes", name)
             pending.extend(parts)
             if len(pending) >= lines_per_chunk:
                 yield pending

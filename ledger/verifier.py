@@ -49,6 +49,28 @@ from ledger.replay import Replayer
 CHUNK = 2000
 
 
+class Failures(list):
+    """A check's failure messages, capped so a hostile bundle cannot exhaust memory."""
+
+    LIMIT = 200
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.more = 0
+
+    def append(self, message: str) -> None:  # type: ignore[override]
+        if len(self) < self.LIMIT:
+            super().append(message)
+        else:
+            self.more += 1
+            if self.more == 1:
+                super().append("... and more failures of this check")
+
+    def extend(self, messages) -> None:  # type: ignore[override]
+        for m in messages:
+            self.append(m)
+
+
 @dataclass
 class Report:
     path: str
@@ -56,7 +78,7 @@ class Report:
     info: dict[str, Any] = field(default_factory=dict)
 
     def check(self, name: str) -> list[str]:
-        return self.checks.setdefault(name, [])
+        return self.checks.setdefault(name, Failures())
 
     @property
     def valid(self) -> bool:
