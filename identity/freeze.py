@@ -11,6 +11,8 @@ create new versions but never change a frozen assembly's roster.
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,11 +59,29 @@ def published_roster(session: Session, version: RosterVersion, hasher: KeyedHash
     return encode(verified_units(session, version, hasher))
 
 
+_ROSTERS: OrderedDict[tuple[str, str], Roster] = OrderedDict()
+_CACHED = 8
+
+
 def voting_roster(session: Session, version: RosterVersion, hasher: KeyedHasher,
                   settings: AssemblySettings = DEFAULT_SETTINGS) -> Roster:
-    """The rules engine's roster (heads) of a version; unit ids are ``building-unit`` labels."""
-    return build_roster([u.to_voting() for u in verified_units(session, version, hasher)],
-                        settings)
+    """The rules engine's roster (heads) of a version; unit ids are ``building-unit`` labels.
+
+    Versions are immutable and the digest fixes every unit and owner reference, so
+    the last few rosters are kept in memory by (digest, settings): an owner's page
+    does not regroup 100,000 units per request.  The first load checks the digest.
+    """
+    key = (version.digest, json.dumps(settings.to_dict(), sort_keys=True))
+    roster = _ROSTERS.get(key)
+    if roster is None:
+        roster = build_roster([u.to_voting() for u in verified_units(session, version, hasher)],
+                              settings)
+        _ROSTERS[key] = roster
+        while len(_ROSTERS) > _CACHED:
+            _ROSTERS.popitem(last=False)
+    else:
+        _ROSTERS.move_to_end(key)
+    return roster
 
 
 def freeze_roster(session: Session, assembly: Any, *, settings: Any,
