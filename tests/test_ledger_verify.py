@@ -423,3 +423,14 @@ def test_unreadable_previous_bundle_is_unreadable_input(bundle: Path, tmp_path: 
     (tmp_path / "old.zip").write_bytes(b"garbage")
     with pytest.raises(BundleError, match="previous bundle"):
         verify_bundle(bundle, previous=tmp_path / "old.zip", workers=1)
+
+
+def test_failure_lists_are_capped_and_huge_lines_refused(bundle: Path, tmp_path: Path) -> None:
+    from ledger.verifier import Failures
+
+    f = Failures()
+    f.extend(f"entry {i}: bad" for i in range(1000))
+    assert len(f) == Failures.LIMIT + 1 and f.more == 1000 - Failures.LIMIT
+    huge = members(bundle)["entries.jsonl"] + b"x" * (5 << 20)
+    with pytest.raises(BundleError, match="longer than"):
+        verify_bundle(rewrite(bundle, tmp_path / "huge.zip", {"entries.jsonl": huge}), workers=1)
