@@ -374,3 +374,17 @@ def test_logs_show_only_the_masked_phone(world, caplog) -> None:
     assert "138****5678" in caplog.text
     for secret in ("13812345678", "陈明", "350881198503120011"):
         assert secret not in caplog.text
+
+
+def test_database_holds_no_phone_in_clear(world, session, backend, db_url) -> None:
+    from tests.test_identity_import import _database_bytes
+
+    service, cid, _ = world
+    verify(service, cid, CHEN, phone="13912345678")
+    m = service.match(Claim(cid, **LIN, building="2幢", unit="102"), client="c")
+    service.send_code(m.token, "13787654321", client="c")  # pending verification
+    blob = _database_bytes(session, backend, db_url)
+    assert b"139****5678" in blob
+    for secret in ("13912345678", "13787654321", "陈明", "林芳", "350881198503120011"):
+        for encoding in ("utf-8", "gb18030"):
+            assert secret.encode(encoding) not in blob
