@@ -14,52 +14,107 @@ from ledger.merkle import ProofError
 
 # RFC 6962 test vectors as published by transparency-dev/merkle (testonly/constants.go and
 # proof/verify_test.go); the inclusion vectors there use 1-based leaf numbers.
-LEAVES = [bytes.fromhex(h) for h in [
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f",
-]]
-ROOTS = [bytes.fromhex(h) for h in [
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-]]
+LEAVES = [
+    bytes.fromhex(h)
+    for h in [
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ]
+]
+ROOTS = [
+    bytes.fromhex(h)
+    for h in [
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ]
+]
 H = bytes.fromhex
 INCLUSION = [  # (0-based index, size, proof)
-    (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        0,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        5,
+        8,
+        [
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
     (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-    (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    (
+        1,
+        5,
+        [
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
     (0, 1, []),
 ]
 CONSISTENCY = [  # (old size, new size, proof)
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+    (
+        6,
+        7,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
 ]
 
 
 # -- an independent naive reference: hash every level of a padded-free RFC 6962 tree -------
+
 
 def _sha(b: bytes) -> bytes:
     return hashlib.sha256(b).digest()
@@ -77,9 +132,11 @@ def naive_root(entries: list[bytes]) -> bytes:
     return _sha(b"\x01" + naive_root(entries[:k]) + naive_root(entries[k:]))
 
 
-def naive_verify_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes],
-                           root: bytes) -> bool:
+def naive_verify_inclusion(
+    leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes
+) -> bool:
     """Rebuild the root by walking the RFC 6962 tree shape top-down, consuming the proof."""
+
     def walk(lo: int, hi: int, path: list[bytes]) -> bytes | None:
         if hi - lo == 1:
             return leaf if not path else None
@@ -178,8 +235,13 @@ def test_edge_sizes() -> None:
     merkle.verify_consistency(0, 0, ROOTS[0], ROOTS[0], [])
     merkle.verify_consistency(0, 1, ROOTS[0], r1, [])
     merkle.verify_consistency(1, 1, r1, r1, [])
-    for args in [(1, 0, r1, ROOTS[0], []), (1, 1, r1, ROOTS[0], []),
-                 (0, 1, r1, r1, []), (1, 1, r1, r1, [ROOTS[0]]), (0, 0, ROOTS[0], ROOTS[0], [r1])]:
+    for args in [
+        (1, 0, r1, ROOTS[0], []),
+        (1, 1, r1, ROOTS[0], []),
+        (0, 1, r1, r1, []),
+        (1, 1, r1, r1, [ROOTS[0]]),
+        (0, 0, ROOTS[0], ROOTS[0], [r1]),
+    ]:
         with pytest.raises(ProofError):
             merkle.verify_consistency(*args)
     for index, size in [(0, 0), (1, 1), (2, 1), (-1, 3)]:
@@ -210,7 +272,7 @@ def test_every_inclusion_proof_verifies_and_any_change_fails(entries, data) -> N
     bit = data.draw(st.integers(0, len(blob) * 8 - 1))
     flipped = bytearray(blob)
     flipped[bit // 8] ^= 1 << (bit % 8)
-    parts = [bytes(flipped[i:i + 32]) for i in range(0, len(flipped), 32)]
+    parts = [bytes(flipped[i : i + 32]) for i in range(0, len(flipped), 32)]
     with pytest.raises(ProofError):
         merkle.verify_inclusion(parts[-1], index, size, parts[:-2], parts[-2])
     # a wrong index (entries are distinct, so no two subtrees hash alike), or a size of
@@ -236,18 +298,24 @@ def test_every_consistency_proof_verifies_and_any_change_fails(entries, data) ->
     bit = data.draw(st.integers(0, (len(blob) - (32 if old == 0 else 0)) * 8 - 1))
     flipped = bytearray(blob)
     flipped[bit // 8] ^= 1 << (bit % 8)
-    parts = [bytes(flipped[i:i + 32]) for i in range(0, len(flipped), 32)]
+    parts = [bytes(flipped[i : i + 32]) for i in range(0, len(flipped), 32)]
     with pytest.raises(ProofError):
         merkle.verify_consistency(old, new, parts[-2], parts[-1], parts[:-2])
     if 0 < old < new:
-        for o, n in [(old - 1, new), (old + 1, new), (old ^ 2, new), (old, new * 2),
-                     (old, new // 2)]:
+        for o, n in [
+            (old - 1, new),
+            (old + 1, new),
+            (old ^ 2, new),
+            (old, new * 2),
+            (old, new // 2),
+        ]:
             if (o, n) != (old, new):
                 with pytest.raises(ProofError):
                     merkle.verify_consistency(o, n, old_root, new_root, proof)
 
 
 # -- the stored tree's pure part ------------------------------------------------------------
+
 
 class NodeStore:
     """What the database keeps: every complete subtree, filled as the stored log appends."""
@@ -288,9 +356,11 @@ def test_stored_tree_proofs_equal_merkle_with_log_reads(entries, data) -> None:
     assert treemath.root(size, s.get) == merkle.root(entries[:size])
     before = s.reads
     assert treemath.hashes_for(treemath.inclusion_ranges(index, size), s.get) == (
-        merkle.inclusion_proof(entries[:size], index))
+        merkle.inclusion_proof(entries[:size], index)
+    )
     assert treemath.hashes_for(treemath.consistency_ranges(old, size), s.get) == (
-        merkle.consistency_proof(entries[:size], old))
+        merkle.consistency_proof(entries[:size], old)
+    )
     assert s.reads - before <= 4 * max(1, size.bit_length())  # O(log n) node reads
 
 
