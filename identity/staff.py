@@ -1,0 +1,108 @@
+"""Staff accounts: committee members, street-office supervisors, auditors, administrators.
+
+Passwords are stored as scrypt hashes (``cryptography``'s Scrypt KDF, with a
+random salt); the TOTP second factor's secret is encrypted like other
+personal data.  Comparisons are constant-time.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pyotp
+from cryptography.exceptions import InvalidKey
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from identity.errors import IdentityError
+from identity.models import Community, StaffUser
+from identity.pii import PiiCipher
+from ownervote.audit import record
+
+ROLES = ("committee", "supervisor", "auditor", "admin")
+_N, _R, _P = 2**15, 8, 1
+MIN_PASSWORD = 10
+
+
+class StaffError(IdentityError):
+    """A staff account could not be created or changed; the message says why."""
+
+
+def _kdf(salt: bytes, n: int = _N, r: int = _R, p: int = _P) -> Scrypt:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p)
+
+
+def hash_password(password: str) -> str:
+    salt = os.urandom(16)
+    digest = _kdf(salt).derive(password.encode("utf-8"))
+    b64 = base64.urlsafe_b64encode
+    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+# A well-formed hash of a random password: unknown user names cost the same work.
+_DUMMY = hash_password(base64.b64encode(os.urandom(12)).decode())
+
+
+def check_password(stored: str | None, password: str) -> bool:
+    """Constant work whether or not ``stored`` exists; never raises on bad input."""
+    try:
+        scheme, n, r, p, salt, digest = (stored or _DUMMY).split("$")
+        if scheme != "scrypt":
+            return False
+        _kdf(base64.urlsafe_b64decode(salt), int(n), int(r), int(p)).verify(
+            password.encode("utf-8"), base64.urlsafe_b64decode(digest))
+        return stored is not None
+    except (InvalidKey, ValueError):
+        return False
+
+
+def totp_purpose(username: str) -> str:
+    return f"staff.totp:{username}"
+
+
+def create_staff(session: Session, cipher: PiiCipher, *, username: str, password: str, role: str,
+                 community: Community | None = None, district: str | None = None,
+                 totp_secret: str | None = None, actor: str = "system") -> tuple[StaffUser, str]:
+    """Create an account; returns it with its TOTP secret (shown once, to set up the app)."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise StaffError("the user name must be 1-80 characters")
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
+    if role == "committee" and community is None:
+        raise StaffError("a committee member belongs to one community")
+    if role == "supervisor" and not (district or (community and community.district)):
+        raise StaffError("a supervisor needs the district (street office) they supervise")
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+        raise StaffError(f"the user name {username!r} is taken")
+    secret = totp_secret or pyotp.random_base32()
+    user = StaffUser(
+        username=username, password_hash=hash_password(password), role=role,
+        community_id=community.id if community is not None and role == "committee" else None,
+        district=district if role == "supervisor" else None,
+        totp_secret_enc=cipher.encrypt_text(secret, purpose=totp_purpose(username)))
+    session.add(user)
+    session.flush()
+    record(session, actor, "staff.create", f"staff:{user.id}", role=role)
+    return user, secret
+
+
+def authenticate(session: Session, cipher: PiiCipher, username: str, password: str,
+                 code: str) -> StaffUser | None:
+    """The account if the password and the current TOTP code are right, else ``None``."""
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    password_ok = check_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or user.totp_secret_enc is None:
+        return None
+    secret = cipher.decrypt_text(user.totp_secret_enc, purpose=totp_purpose(user.username))
+    code = "".join(code.split())
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    # pyotp compares in constant time; one step of clock drift either way is accepted.
+    if not pyotp.TOTP(secret).verify(code, valid_window=1):
+        return None
+    return user
