@@ -248,3 +248,99 @@ def test_cosignatures_are_verified_and_served(session, log) -> None:
     assert [v.name for v in checkpoints.witnesses_of(session, aid)] == [WITNESS.name]
     with pytest.raises(CosignatureError, match="no new"):
         checkpoints.add_cosignature(session, aid, row.size, line)
+
+
+def _committee_sign(k, kind, payload):
+    from ledger.ballots import sign_p256
+    from ledger.entries import signed_message
+
+    return sign_p256(k, signed_message(kind, payload))
+
+
+def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> None:
+    """Paper ballots, a proxy, a representative and a void through the stored writer;
+    the exported bundle then passes the offline verifier (server and verifier agree)."""
+    from ledger.ballots import new_nonce
+    from ledger.entries import PAPER_BALLOT, PROXY_REGISTERED, REPRESENTATIVE_SET, VOIDED
+    from ledger.errors import SignatureError
+    from ledger.export import export_bundle
+    from ledger.verifier import verify_bundle
+    from voting.tally import tally
+
+    aid, origin, heads = log
+    committee, committee_spki, committee_id = device()
+    begin_write(session)
+    writer.enroll_official(session, aid, LOG_SIGNER, committee_spki, "staff-1", now=DURING)
+    session.commit()
+
+    def official(kind, **fields):
+        payload = {"origin": origin, "official": committee_id, "nonce": new_nonce(), **fields}
+        return payload, _committee_sign(committee, kind, payload)
+
+    begin_write(session)
+    p, s = official(
+        PAPER_BALLOT, head=heads[1], seq=1, choices={"1": "agree"}, scan_sha256="cd" * 32
+    )
+    writer.enter_paper_ballot(session, aid, p, s, now=DURING)
+    rogue, _, rogue_id = device()
+    p2 = {**p, "official": rogue_id, "seq": 2}
+    with pytest.raises(SignatureError):
+        writer.enter_paper_ballot(
+            session, aid, p2, _committee_sign(rogue, PAPER_BALLOT, p2), now=DURING
+        )
+    session.commit()
+
+    begin_write(session)
+    p, s = official(PROXY_REGISTERED, head=heads[2], agent="agent-7", evidence_sha256="ef" * 32)
+    writer.register_proxy(session, aid, p, s, now=DURING)
+    agent_key, agent_spki, _ = device()
+    writer.enroll_key(
+        session,
+        aid,
+        LOG_SIGNER,
+        heads[2],
+        agent_spki,
+        role="proxy",
+        agent="agent-7",
+        voter="agent-7",
+        now=DURING,
+    )
+    p, s = official(REPRESENTATIVE_SET, head=heads[0], voter="co-owner-b")
+    writer.set_representative(session, aid, p, s, now=DURING)
+    owner_a, spki_a, _ = device()
+    owner_b, spki_b, _ = device()
+    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_a, voter="co-owner-a", now=DURING)
+    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_b, voter="co-owner-b", now=DURING)
+    session.commit()
+    _cast(session, aid, origin, heads[2], agent_key, 1, {"1": "oppose"})
+    with pytest.raises(CastRefused, match="co-owner"):
+        _cast(session, aid, origin, heads[0], owner_a, 1, {"1": "agree"})
+    wrong = _cast(session, aid, origin, heads[0], owner_b, 1, {"1": "agree", "2": ["乙"]})
+    session.commit()
+    begin_write(session)
+    p, s = official(VOIDED, target=wrong.index, reason="cast on the wrong unit")
+    writer.void_entry(session, aid, p, s, now=DURING)
+    session.commit()
+    _cast(session, aid, origin, heads[0], owner_b, 2, {"2": ["甲"]})
+    votes = writer.counted_votes(session, aid)
+    assert {k: getattr(v, "value", None) for k, v in votes.items() if k[1] == "1"} == {
+        (heads[1], "1"): "agree",
+        (heads[2], "1"): "oppose",
+    }
+
+    adef, roster = published(session, aid)
+    session.commit()
+    begin_write(session)
+    writer.close_voting(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
+    writer.publish_result(
+        session,
+        aid,
+        tally(roster, adef.items.values(), votes, adef.settings).to_json(),
+        now=DURING + dt.timedelta(days=21),
+    )
+    checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
+    session.commit()
+    out = export_bundle(session, aid, tmp_path / "a.zip", LOG_SIGNER)
+    report = verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
+    assert report.valid, {k: v for k, v in report.checks.items() if v}
+    assert report.info["ballots"] == 4 and report.info["result_published"]

@@ -1,0 +1,152 @@
+"""Committee entries: proxies, representatives, voids; closing and the result.
+
+Runs in the caller's writer transaction (:func:`ledger.store.begin_write`).
+Proxies, representatives and voids carry a payload signed by an enrolled
+committee key; closing and the result are covered by the log's checkpoints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger import canonical, store
+from ledger.entries import (
+    BALLOT,
+    CLOSED,
+    PAPER_BALLOT,
+    PROXY_REGISTERED,
+    REPRESENTATIVE_SET,
+    RESULT,
+    VOIDED,
+)
+from ledger.errors import EntryError, LogStateError
+from ledger.guards import check_payload, require_open, verify_official
+from ledger.models import LedgerEntry
+from ledger.note import Signer
+from ledger.publish import published
+
+
+def register_proxy(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    now: dt.datetime | None = None,
+) -> store.Appended:
+    """A written proxy typed in by a committee member (evidence SHA-256, pseudonymous agent)."""
+    head = store.lock_head(session, assembly_id)
+    check_payload(head, PROXY_REGISTERED, payload, sig)
+    require_open(head, store.now_ms(now), "proxy", window=False)
+    verify_official(session, head, payload, sig, PROXY_REGISTERED)
+    if payload["head"] not in published(session, assembly_id)[1].heads:
+        raise EntryError(f"head {payload['head']} is not in the roster", head.size)
+    return store.append(
+        session,
+        assembly_id,
+        PROXY_REGISTERED,
+        {"payload": payload, "sig": canonical.b64url(sig)},
+        now=now,
+        head=head,
+        head_id=payload["head"],
+        agent=payload["agent"],
+    )
+
+
+def set_representative(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    now: dt.datetime | None = None,
+) -> store.Appended:
+    """The committee records which co-owner votes for a head."""
+    head = store.lock_head(session, assembly_id)
+    check_payload(head, REPRESENTATIVE_SET, payload, sig)
+    require_open(head, store.now_ms(now), "representative", window=False)
+    verify_official(session, head, payload, sig, REPRESENTATIVE_SET)
+    if payload["head"] not in published(session, assembly_id)[1].heads:
+        raise EntryError(f"head {payload['head']} is not in the roster", head.size)
+    return store.append(
+        session,
+        assembly_id,
+        REPRESENTATIVE_SET,
+        {"payload": payload, "sig": canonical.b64url(sig)},
+        now=now,
+        head=head,
+        head_id=payload["head"],
+    )
+
+
+def void_entry(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    now: dt.datetime | None = None,
+) -> store.Appended:
+    """Void a ballot (reason and committee key recorded); it stops counting, stays in the log."""
+    head = store.lock_head(session, assembly_id)
+    check_payload(head, VOIDED, payload, sig)
+    verify_official(session, head, payload, sig, VOIDED)
+    target = session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == payload["target"]
+        )
+    ).first()
+    if target is None or target.kind not in (BALLOT, PAPER_BALLOT) or target.voided_by is not None:
+        raise EntryError(f"entry {payload['target']} is not a ballot that counts", head.size)
+    if head.closed:
+        raise EntryError("voting is closed", head.size)
+    out = store.append(
+        session,
+        assembly_id,
+        VOIDED,
+        {"payload": payload, "sig": canonical.b64url(sig)},
+        now=now,
+        head=head,
+    )
+    target.voided_by = out.index
+    return out
+
+
+def close_voting(
+    session: Session,
+    assembly_id: int,
+    reason: str = "deadline",
+    now: dt.datetime | None = None,
+    signer: Signer | None = None,
+) -> store.Appended:
+    """Close the vote; with ``signer``, also sign the closing checkpoint."""
+    head = store.lock_head(session, assembly_id)
+    if head.closed:
+        raise LogStateError(f"assembly {assembly_id}: voting is already closed")
+    out = store.append(session, assembly_id, CLOSED, {"reason": reason}, now=now, head=head)
+    head.closed = True
+    if signer is not None:
+        from ledger.checkpoints import issue_checkpoint
+
+        issue_checkpoint(session, assembly_id, signer, now=now)
+    return out
+
+
+def publish_result(
+    session: Session, assembly_id: int, result: dict[str, Any], now: dt.datetime | None = None
+) -> store.Appended:
+    """Append the tally (``voting.tally(...).to_json()``); only after closing, only once."""
+    head = store.lock_head(session, assembly_id)
+    if not head.closed:
+        raise LogStateError("publish the result after voting is closed")
+    if (
+        session.scalar(
+            select(LedgerEntry.index).where(
+                LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind == RESULT
+            )
+        )
+        is not None
+    ):
+        raise LogStateError("the result is already published")
+    return store.append(session, assembly_id, RESULT, {"result": result}, now=now, head=head)
