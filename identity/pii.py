@@ -152,6 +152,7 @@ def register_encrypted_column(model: type, attribute: str, purpose: Callable[[An
 def encrypted_columns() -> list[EncryptedColumn]:
     """Every column holding personal-data ciphertexts, identity's own and registered ones."""
     from identity import models as m
+    from identity.staff import totp_purpose
 
     own = [
         EncryptedColumn(m.Owner, "name_enc", lambda r: owner_name_purpose(r.id_hash)),
@@ -170,8 +171,8 @@ def encrypted_columns() -> list[EncryptedColumn]:
                         lambda r: f"evidence.filename:{r.request_id}:{r.sha256}"),
         EncryptedColumn(m.Representation, "name_enc",
                         lambda r: person_name_purpose("representative", r.reference)),
-        EncryptedColumn(m.StaffUser, "display_name_enc", lambda r: f"staff.name:{r.id}"),
-        EncryptedColumn(m.StaffUser, "totp_secret_enc", lambda r: f"staff.totp:{r.id}"),
+        EncryptedColumn(m.StaffUser, "display_name_enc", lambda r: f"staff.name:{r.username}"),
+        EncryptedColumn(m.StaffUser, "totp_secret_enc", lambda r: totp_purpose(r.username)),
     ]
     return own + _EXTRA_COLUMNS
 

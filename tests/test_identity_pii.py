@@ -85,3 +85,21 @@ def test_reencrypt_all_rotates_every_owner_name(session) -> None:
         assert PiiCipher.key_id_of(owner.name_enc) == "k2"
         only_new.decrypt_text(owner.name_enc, purpose=f"owner.name:{owner.id_hash}")
     assert reencrypt_all(session, new)["owner.name_enc"] == 0  # idempotent
+
+
+def test_reencrypt_all_covers_staff_totp_secrets(session) -> None:
+    from identity.staff import authenticate, create_staff
+
+    old = PiiCipher([K1])
+    user, secret = create_staff(session, old, username="委员甲", password="long-enough-pw",
+                                role="admin")
+    session.commit()
+    new = PiiCipher([K2, K1])
+    counts = reencrypt_all(session, new)
+    session.commit()
+    assert counts["staff_user.totp_secret_enc"] == 1
+    assert PiiCipher.key_id_of(user.totp_secret_enc) == "k2"
+    import pyotp
+
+    assert authenticate(session, PiiCipher([K2]), "委员甲", "long-enough-pw",
+                        pyotp.TOTP(secret).now()) is not None
