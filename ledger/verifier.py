@@ -17,151 +17,34 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ledger import canonical, merkle, sigcheck, treemath
 from ledger.bundle import (
     ASSEMBLY,
-    CHECKPOINTS,
     ENTRIES,
-    KEYS,
-    MANIFEST,
     RESULT,
     ROSTER,
     BundleReader,
-    ManifestLine,
+)
+from ledger.bundlechecks import (
+    CheckpointInfo,
+    check_checkpoints,
+    check_keys,
+    check_members,
+    member_hash,
 )
 from ledger.entries import KEY_ENROLLED, OFFICIAL_ENROLLED, VOIDED
-from ledger.errors import BundleError, LedgerError, ProofError
+from ledger.errors import LedgerError
 from ledger.note import (
-    ALG_COSIGNATURE_V1,
-    ALG_ED25519,
-    Checkpoint,
     Verifier,
-    parse_note,
-    verify_cosignature,
-    verify_note_signature,
 )
+from ledger.previous import check_consistency, check_previous
 from ledger.replay import Replayer
+from ledger.report import Report
 
 CHUNK = 2000
-
-
-class Failures(list):
-    """A check's failure messages, capped so a hostile bundle cannot exhaust memory."""
-
-    LIMIT = 200
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.more = 0
-
-    def append(self, message: str) -> None:  # type: ignore[override]
-        if len(self) < self.LIMIT:
-            super().append(message)
-        else:
-            self.more += 1
-            if self.more == 1:
-                super().append("... and more failures of this check")
-
-    def extend(self, messages) -> None:  # type: ignore[override]
-        for m in messages:
-            self.append(m)
-
-
-@dataclass
-class Report:
-    path: str
-    checks: dict[str, list[str]] = field(default_factory=dict)  # check name -> failures
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def check(self, name: str) -> list[str]:
-        return self.checks.setdefault(name, Failures())
-
-    @property
-    def valid(self) -> bool:
-        return not any(self.checks.values())
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "bundle": self.path,
-            "valid": self.valid,
-            "checks": [{"name": n, "ok": not f, "failures": f} for n, f in self.checks.items()],
-            **self.info,
-        }
-
-
-@dataclass
-class CheckpointInfo:
-    checkpoint: Checkpoint
-    cosigners: list[str]
-
-
-def _keys(reader: BundleReader, report: Report, pinned: str | None) -> tuple[Verifier, dict]:
-    try:
-        doc = canonical.decode(reader.read(KEYS, 1 << 20))
-        if not isinstance(doc, dict) or set(doc) != {"log", "witnesses"}:
-            raise LedgerError('keys.json must be {"log": vkey, "witnesses": [...]}')
-        log = Verifier.parse(doc["log"])
-        witnesses = {}
-        for vk in doc["witnesses"]:
-            w = Verifier.parse(vk)
-            if w.alg != ALG_COSIGNATURE_V1 or w.name in witnesses:
-                raise LedgerError(f"witness key {w.name} is not a unique cosignature/v1 key")
-            witnesses[w.name] = w
-    except LedgerError as exc:
-        raise BundleError(str(exc), KEYS) from None
-    if log.alg != ALG_ED25519:
-        raise BundleError("the log key must be an Ed25519 note key", KEYS)
-    if pinned is not None and log.vkey != pinned:
-        report.check("log key").append(f"the bundle's log key {log.vkey} is not the expected one")
-    report.check("log key")
-    report.info["log_key"] = log.vkey
-    report.info["log_key_pinned"] = pinned is not None
-    return log, witnesses
-
-
-def _checkpoints(
-    reader: BundleReader, report: Report, log: Verifier, witnesses: dict, origin: str
-) -> list[CheckpointInfo]:
-    fails = report.check("checkpoints")
-    out: list[CheckpointInfo] = []
-    lines = reader.read(CHECKPOINTS).split(b"\n")
-    if lines[-1] != b"":
-        fails.append("checkpoints.jsonl does not end with a newline")
-    for n, line in enumerate(lines[:-1]):
-        try:
-            obj = canonical.decode(line)
-            if not isinstance(obj, dict) or set(obj) != {"note"}:
-                raise LedgerError('a line must be {"note": "..."}')
-            note = parse_note(obj["note"])
-            verify_note_signature(note, log)
-            cp = Checkpoint.parse(note.text)
-        except LedgerError as exc:
-            fails.append(f"checkpoint line {n + 1}: {exc}")
-            continue
-        if cp.origin != origin:
-            fails.append(f"checkpoint line {n + 1}: origin {cp.origin!r} is not {origin!r}")
-        if out and cp.size <= out[-1].checkpoint.size:
-            fails.append(f"checkpoint line {n + 1}: size {cp.size} does not grow")
-        cosigners = []
-        for sig in note.signatures:
-            if sig.name == log.name and sig.key_id == log.key_id:
-                continue
-            w = witnesses.get(sig.name)
-            try:
-                if w is None:
-                    raise LedgerError(f"signature by {sig.name}, which is not in keys.json")
-                verify_cosignature(note.text, sig, w)
-                cosigners.append(w.name)
-            except LedgerError as exc:
-                fails.append(f"checkpoint of size {cp.size}: {exc}")
-        out.append(CheckpointInfo(cp, cosigners))
-    if not out:
-        fails.append("the bundle has no checkpoint")
-    return out
 
 
 def _first_pass(reader: BundleReader) -> tuple[set[int], dict[str, bytes], dict[str, bytes]]:
@@ -283,7 +166,7 @@ def _stream_entries(
         last_leaf = leaves[-32:] if leaves else last_leaf
     if ENTRIES in reader.unterminated:
         chain.append("entries.jsonl does not end with a newline")
-    _member_hash(report, manifest, ENTRIES, hasher.hexdigest(), tree.size, reader)
+    member_hash(report, manifest, ENTRIES, hasher.hexdigest(), tree.size, reader)
     size = tree.size
     if cps and cps[-1].checkpoint.size != size:
         roots.append(
@@ -293,32 +176,6 @@ def _stream_entries(
         if c.checkpoint.size > size:
             roots.append(f"checkpoint of size {c.checkpoint.size} is beyond the entries")
     return replayer, nodes, size, tree.root()
-
-
-def _member_hash(
-    report: Report, manifest: dict, name: str, sha: str, _n: int, reader: BundleReader
-) -> None:
-    line: ManifestLine | None = manifest.get(name)
-    size = reader.zip.getinfo(name).file_size if name in reader.names else None
-    if line is None:
-        report.check("manifest").append(f"{name} is not listed in the MANIFEST")
-    elif line.sha256 != sha or line.size != size:
-        report.check("manifest").append(f"{name} does not match its MANIFEST line")
-
-
-def _check_members(reader: BundleReader, report: Report, manifest: dict) -> None:
-    fails = report.check("manifest")
-    for name in sorted(reader.names - {MANIFEST}):
-        if name not in manifest:
-            fails.append(f"unexpected member {name} (not in the MANIFEST)")
-    for name in sorted(manifest):
-        if name not in reader.names:
-            fails.append(f"member {name} listed in the MANIFEST is missing")
-        elif name != ENTRIES:
-            h = hashlib.sha256()
-            for block in reader.blocks(name):
-                h.update(block)
-            _member_hash(report, manifest, name, h.hexdigest(), 0, reader)
 
 
 def _copies(reader: BundleReader, report: Report, replayer: Replayer | None) -> None:
@@ -350,12 +207,12 @@ def verify_bundle(
     workers = workers or os.cpu_count() or 1
     report = Report(str(path))
     reader = BundleReader(path)
-    log, witnesses = _keys(reader, report, log_key)
+    log, witnesses = check_keys(reader, report, log_key)
     origin, manifest = reader.verify_manifest(log)
     report.info["origin"] = origin
-    _check_members(reader, report, manifest)
-    cps = _checkpoints(reader, report, log, witnesses, origin)
-    old = _previous(previous, log, origin, report) if previous else None
+    check_members(reader, report, manifest)
+    cps = check_checkpoints(reader, report, log, witnesses, origin)
+    old = check_previous(previous, log, origin, report) if previous else None
     # The consistency proof needs the nodes of ranges that depend on the new size,
     # which is known from the newest checkpoint before streaming.
     want = None
@@ -377,7 +234,7 @@ def verify_bundle(
         tally.append("the published result differs from the recomputed tally")
     _copies(reader, report, replayer)
     if old is not None:
-        _consistency(report, old, size, root, nodes)
+        check_consistency(report, old, size, root, nodes)
     elapsed = time.perf_counter() - t0
     report.info.update(
         {
@@ -394,58 +251,3 @@ def verify_bundle(
         }
     )
     return report
-
-
-@dataclass
-class OldLog:
-    size: int
-    root: bytes
-
-
-def _previous(path: Path | str, log: Verifier, origin: str, report: Report) -> OldLog | None:
-    """Check the older bundle's own integrity (manifest, checkpoints, entries' root)."""
-    fails = report.check("previous bundle")
-    try:
-        reader = BundleReader(path)
-        old_log, witnesses = _keys(reader, Report(str(path)), None)
-        if old_log.vkey != log.vkey:
-            fails.append("the previous bundle is signed by another log key")
-            return None
-        old_origin, manifest = reader.verify_manifest(log)
-        if old_origin != origin:
-            fails.append(f"the previous bundle is of another log ({old_origin})")
-            return None
-        sub = Report(str(path))
-        _check_members(reader, sub, manifest)
-        cps = _checkpoints(reader, sub, log, witnesses, origin)
-        hasher = hashlib.sha256()
-        tree = treemath.CompactRange()
-        for lines in reader.line_chunks(ENTRIES, CHUNK * 8, hasher):
-            for line in lines:
-                tree.append(merkle.leaf_hash(line))
-        _member_hash(sub, manifest, ENTRIES, hasher.hexdigest(), 0, reader)
-        if cps and (cps[-1].checkpoint.size != tree.size or cps[-1].checkpoint.root != tree.root()):
-            sub.check("merkle").append("its entries do not give its newest checkpoint")
-    except BundleError as exc:
-        raise BundleError(f"previous bundle {path}: {exc}") from None
-    for name, f in sub.checks.items():
-        fails.extend(f"{name}: {x}" for x in f)
-    if not cps:
-        return None
-    report.info["previous"] = {"path": str(path), "size": tree.size}
-    return OldLog(tree.size, tree.root())
-
-
-def _consistency(report: Report, old: OldLog, size: int, root: bytes, nodes: dict) -> None:
-    fails = report.check("previous bundle is a prefix (consistency proof)")
-    if old.size > size:
-        fails.append(f"the previous bundle has {old.size} entries, this one only {size}")
-        return
-    try:
-        proof = treemath.hashes_for(
-            treemath.consistency_ranges(old.size, size),
-            lambda wanted: {n: nodes[n] for n in wanted if n in nodes},
-        )
-        merkle.verify_consistency(old.size, size, old.root, root, proof)
-    except ProofError as exc:
-        fails.append(f"log of size {old.size} is not a prefix of this one: {exc}")

@@ -426,7 +426,7 @@ def test_unreadable_previous_bundle_is_unreadable_input(bundle: Path, tmp_path: 
 
 
 def test_failure_lists_are_capped_and_huge_lines_refused(bundle: Path, tmp_path: Path) -> None:
-    from ledger.verifier import Failures
+    from ledger.report import Failures
 
     f = Failures()
     f.extend(f"entry {i}: bad" for i in range(1000))
