@@ -344,3 +344,41 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     report = verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
     assert report.valid, {k: v for k, v in report.checks.items() if v}
     assert report.info["ballots"] == 4 and report.info["result_published"]
+
+
+def test_concurrent_writers_are_serialised(engine, log) -> None:
+    """Two sessions appending at once (threads): the per-log lock keeps one chain."""
+    import threading
+
+    from ownervote.db import make_session_factory
+
+    aid, origin, heads = log
+    factory = make_session_factory(engine)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            with factory() as s:
+                for i in range(8):
+                    begin_write(s)
+                    _, der, _ = device()
+                    writer.enroll_key(
+                        s, aid, LOG_SIGNER, heads[(n + i) % 4], der, voter=f"t{n}-{i}", now=DURING
+                    )
+                    s.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    with factory() as s:
+        entries = list(store.iter_entries(s, aid))
+        head = store.get_head(s, aid)
+        assert len(entries) == head.size == 1 + 3 * 8
+        assert bytes(head.root) == merkle.root(entries)
+        for i in range(1, len(entries)):
+            assert store.parse_entry(entries[i], i).prev == merkle.leaf_hash(entries[i - 1])
