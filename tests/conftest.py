@@ -77,7 +77,6 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         engine = request.getfixturevalue("_postgres_engine")
         _truncate_all(engine)
         yield str(engine.url.render_as_string(hide_password=False))
-        _truncate_all(engine)
 
 
 @pytest.fixture
@@ -102,3 +101,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") in BACKENDS:
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+def ov_settings(db_url: str, tmp_path: Path):
+    """ownervote Settings for a test: its own instance folder, fixed test keys."""
+    import base64
+
+    from ownervote.config import load_settings
+
+    def key(n: int) -> str:
+        return base64.urlsafe_b64encode(bytes([n]) * 32).decode()
+
+    return load_settings({
+        "OWNERVOTE_ENV": "test",
+        "OWNERVOTE_INSTANCE_DIR": str(tmp_path / "instance"),
+        "OWNERVOTE_DATABASE_URL": db_url,
+        "OWNERVOTE_SECRET_KEY": key(1),
+        "OWNERVOTE_ID_HASH_KEY": key(2),
+        "OWNERVOTE_PII_KEYS": "t1:" + key(3),
+        "OWNERVOTE_BASE_URL": "http://ownervote.test",
+    })
+
+
+@pytest.fixture
+def app(ov_settings):
+    from web import create_app
+
+    application = create_app(ov_settings, TESTING=True, RATELIMIT_ENABLED=False)
+    yield application
+    application.extensions["ownervote.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

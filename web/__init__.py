@@ -1,0 +1,52 @@
+"""The Flask application: owner, committee, auditor pages and the JSON API.
+
+A thin shell over ``voting``, ``identity`` and ``ledger``: views parse the
+request, call the domain, and render.  Built by :func:`create_app` (the Flask
+tutorial's application factory) with one blueprint per audience.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ownervote.config import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the application for ``settings`` (default: from the environment)."""
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        OWNERVOTE=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.production,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config.update(overrides)
+
+    from web import database, errors, extensions, i18n, security, services, templating
+
+    database.init_app(app, settings)
+    services.init_app(app, settings)
+    extensions.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from web.blueprints import register_blueprints
+
+    register_blueprints(app)
+    return app

@@ -1,0 +1,52 @@
+"""Public pages: the start page, language switch, how to verify."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, redirect, render_template, request
+from sqlalchemy import select
+
+from voting.models import Assembly
+from web.database import db
+
+bp = Blueprint("public", __name__)
+
+VISIBLE_STATUSES = ("noticed", "open", "closed", "tallied", "announced")
+
+
+@bp.get("/")
+def home():
+    assemblies = db().scalars(
+        select(Assembly).where(Assembly.status.in_(VISIBLE_STATUSES)).order_by(Assembly.id.desc())
+    ).all()
+    return render_template("public/home.html", assemblies=assemblies)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: never an open redirect.
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@bp.get("/lang/<lang>")
+def set_language(lang: str):
+    response = redirect(_safe_next(request.args.get("next")))
+    if lang in ("zh", "en"):
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/verify")
+def verify_help():
+    return render_template("public/verify_help.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness probe and the benchmark's baseline: no database, no template."""
+    return {"status": "ok"}
