@@ -1,7 +1,7 @@
 """Who is signed in: owners (verified against the registry) and staff.
 
-Flask-Login keeps one principal per session, identified as ``o:<owner id>``
-or ``s:<staff id>``.  Staff sign in with a password and a TOTP second factor.
+Flask-Login keeps one principal per session, identified as ``a:<owner
+account id>`` (the verified person acting for an owner) or ``s:<staff id>``.  Staff sign in with a password and a TOTP second factor.
 The session is cleared at every sign-in so a session id planted before
 sign-in is never promoted (session fixation).
 """
@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from identity.models import Owner, StaffUser
+from identity.models import OwnerAccount, StaffUser
 from identity.staff import authenticate
 from ownervote.audit import record
 from web import services
@@ -32,6 +32,7 @@ class Principal:
 
     id: str
     role: str  # owner | committee | supervisor | auditor | admin
+    account_id: int | None = None  # OwnerAccount: the verified person acting for an owner
     owner_id: int | None = None
     staff_id: int | None = None
     community_id: int | None = None
@@ -46,9 +47,10 @@ class Principal:
         return self.id
 
 
-def _owner_principal(owner: Owner) -> Principal:
-    return Principal(id=f"o:{owner.id}", role="owner", owner_id=owner.id,
-                     display_label=_("Owner") + f" {owner.id_masked}")
+def _account_principal(account: OwnerAccount) -> Principal:
+    return Principal(id=f"a:{account.id}", role="owner", account_id=account.id,
+                     owner_id=account.owner_id,
+                     display_label=_("Owner") + f" {account.phone_masked}")
 
 
 def _staff_principal(user: StaffUser) -> Principal:
@@ -61,9 +63,11 @@ def load_user(user_id: str) -> Principal | None:
     kind, _sep, raw = user_id.partition(":")
     if not raw.isdigit():
         return None
-    if kind == "o":
-        owner = db().get(Owner, int(raw))
-        return _owner_principal(owner) if owner is not None and owner.verified_at else None
+    if kind == "a":
+        account = db().get(OwnerAccount, int(raw))
+        if account is None or account.revoked_at is not None:
+            return None
+        return _account_principal(account)
     if kind == "s":
         user = db().get(StaffUser, int(raw))
         return _staff_principal(user) if user is not None else None
@@ -79,8 +83,9 @@ def sign_in(principal: Principal) -> None:
     login_user(principal, remember=principal.role == "owner")
 
 
-def sign_in_owner(owner: Owner) -> None:
-    sign_in(_owner_principal(owner))
+def sign_in_account(account: OwnerAccount) -> None:
+    """Sign in the person just verified (owner, guardian or legal representative)."""
+    sign_in(_account_principal(account))
 
 
 @bp.post("/sign-out")
@@ -110,8 +115,3 @@ def _staff_home(role: str) -> str:
     return url_for("public.home")
 
 
-def owner_start():  # placeholder endpoint name used by login_manager.login_view
-    return redirect(url_for("public.home"))
-
-
-bp.add_url_rule("/owner/start", "owner_start", owner_start)

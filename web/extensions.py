@@ -20,7 +20,7 @@ limiter = Limiter(key_func=_client_key)
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    login_manager.login_view = "auth.owner_start"
+    login_manager.login_view = "public.home"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,0 +1,132 @@
+"""Browser fixtures: a live demo server and Debian's Chromium driven by Playwright.
+
+One demo server (``ownervote init-demo`` then ``ownervote serve``, SQLite, two
+workers) per test process; tests that change state create their own
+assemblies or use their own owners so they do not depend on order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    password: str
+    totp_secret: str
+
+    def code(self) -> str:
+        import pyotp
+
+        return pyotp.TOTP(self.totp_secret).now()
+
+
+@dataclass
+class Demo:
+    server: LiveServer
+    staff: dict[str, DemoStaff]  # role -> account
+    owner: dict[str, str]  # name, id_number, certificate_no, building, unit
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def _parse_init_demo(stdout: str) -> tuple[dict[str, DemoStaff], dict[str, str]]:
+    staff = {}
+    for m in re.finditer(r"^\s+(committee|supervisor|auditor|admin)\s+(\S+)\s+(\S+)\s+TOTP secret (\S+)",
+                         stdout, re.M):
+        staff[m.group(1)] = DemoStaff(m.group(2), m.group(3), m.group(4))
+    m = re.search(r"name (\S+)\s+ID (\S+)\s+certificate (\S+)\n\s+unit (\S+) (\S+)", stdout)
+    assert m, f"init-demo did not print the demo owner:\n{stdout}"
+    owner = dict(zip(("name", "id_number", "certificate_no", "building", "unit"), m.groups(),
+                     strict=True))
+    return staff, owner
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    instance = tmp_path_factory.mktemp("demo-instance")
+    server = LiveServer(instance_dir=instance,
+                        database_url=f"sqlite:///{instance / 'ownervote.sqlite3'}",
+                        extra_env={"OWNERVOTE_DEMO": "1"})
+    out = server.cli("init-demo")
+    staff, owner = _parse_init_demo(out.stdout)
+    server.start()
+    try:
+        yield Demo(server, staff, owner)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run ./dev test, which "
+                    "installs Debian's chromium, or set OWNERVOTE_CHROMIUM", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class ConsoleWatch:
+    """Collects console errors and uncaught page errors; a test fails if any appear."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+
+def _page(browser, options: dict) -> Iterator:
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    watch = ConsoleWatch(page)
+    page.console_errors = watch.errors  # type: ignore[attr-defined]
+    yield page
+    context.close()
+    assert watch.errors == [], f"console errors: {watch.errors}"
+
+
+@pytest.fixture
+def phone(browser) -> Iterator:
+    """A 390×844 phone (touch, mobile viewport) in Chinese."""
+    yield from _page(browser, PHONE)
+
+
+@pytest.fixture
+def desktop(browser) -> Iterator:
+    yield from _page(browser, DESKTOP)
+
+
+def assert_phone_friendly(page) -> None:
+    """No sideways scrolling; every visible control at least 32 px high; labelled inputs."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    small = page.evaluate("""() => Array.from(document.querySelectorAll(
+        'a, button, input:not([type=hidden]), select, textarea, [role=button]'))
+        .filter(e => { const r = e.getBoundingClientRect();
+            return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0; })
+        .filter(e => !(e.tagName === 'INPUT' && ['radio','checkbox'].includes(e.type)))
+        .filter(e => e.getBoundingClientRect().height < 32)
+        .map(e => e.outerHTML.slice(0, 120))""")
+    assert small == [], f"controls under 32px high: {small}"
+    unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
+        'input:not([type=hidden]):not([type=submit]), select, textarea'))
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+        .map(e => e.outerHTML.slice(0, 120))""")
+    assert unlabelled == [], f"inputs without a label: {unlabelled}"
