@@ -6,8 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import auth, owner, public
+    from web import api, auditor, auth, committee, owner, public
 
-    app.register_blueprint(public.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(owner.bp)
+    for module in (public, auth, owner, api, committee, auditor):
+        app.register_blueprint(module.bp)
