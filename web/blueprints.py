@@ -1,4 +1,9 @@
-"""Every blueprint of the application, registered in one place."""
+"""Every blueprint of the application, registered in one place.
+
+A module may add more blueprints through ``extra_blueprints`` (e.g. the
+committee package's public notice and announcement pages, which live outside
+``/committee``).
+"""
 
 from __future__ import annotations
 
@@ -10,3 +15,5 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (public, auth, owner, api, committee, auditor):
         app.register_blueprint(module.bp)
+        for extra in getattr(module, "extra_blueprints", ()):
+            app.register_blueprint(extra)
