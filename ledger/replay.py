@@ -67,12 +67,17 @@ def prune(history: list[BallotEvent]) -> list[BallotEvent]:
     return [history[i] for i in sorted(keep)]
 
 
+_SIGS: dict[tuple, int] = {}  # history signature -> small int (cheap to hash in memo keys)
+
+
 class HeadState:
     """A head's ballot number and the accepted ballots the casting rules can read.
 
     Kept incrementally with the same rule as :func:`prune`: the latest ballot,
     the first electronic ballot naming a voter and the first two ballots per
     (item, paper or not).  Memory per head is bounded by the number of items.
+    Ballots that are not kept are never turned into ``BallotEvent`` objects
+    unless the rules need to see the latest one.
     """
 
     __slots__ = ("seq", "sig", "_kept", "_counts", "_last", "_voter")
@@ -81,36 +86,53 @@ class HeadState:
         self.seq = 0
         self._kept: dict[int, BallotEvent] = {}  # kept for good, by seq
         self._counts: dict[tuple[str, bool], int] = {}
-        self._last: BallotEvent | None = None
+        self._last: BallotEvent | tuple | None = None
         self._voter: str | None = None
         # everything of the history the casting rules read, except the latest seq (which
         # is always below a new ballot's): counts per (item, form) and the first voter
-        self.sig: tuple = ((), None)
+        self.sig = _SIGS.setdefault(((), None), len(_SIGS))
 
     @property
     def history(self) -> list[BallotEvent]:
         last = self._last
+        if type(last) is tuple:
+            last = self._last = BallotEvent(*last)
         if last is None or last.seq in self._kept:
             return list(self._kept.values())
         return [*self._kept.values(), last]
 
     def add(self, e: BallotEvent) -> None:
+        self.add_fields(e.seq, e.head_id, e.channel, e.choices, e.agent, e.voter, e)
+
+    def add_fields(
+        self,
+        seq: int,
+        head: str,
+        channel: Channel,
+        votes: Any,
+        agent: str | None,
+        voter: str | None,
+        event: BallotEvent | None = None,
+    ) -> None:
+        """Record an accepted ballot; build its event only if it is kept."""
         keep = False
-        if self._voter is None and e.channel is Channel.ELECTRONIC and e.voter is not None:
-            self._voter = e.voter
+        if self._voter is None and channel is Channel.ELECTRONIC and voter is not None:
+            self._voter = voter
             keep = True
-        paper = e.channel is Channel.PAPER
+        paper = channel is Channel.PAPER
         counts = self._counts
-        for item in e.choices:
+        for item in votes:
             k = (item, paper)
             n = counts.get(k, 0)
             if n < 2:
                 counts[k] = n + 1
                 keep = True
         if keep:
-            self._kept[e.seq] = e
-            self.sig = (tuple(sorted(counts.items())), self._voter)
-        self._last = e
+            event = event or BallotEvent(seq, head, channel, votes, agent, voter)
+            self._kept[seq] = event
+            sig = (tuple(sorted(counts.items())), self._voter)
+            self.sig = _SIGS.setdefault(sig, len(_SIGS))
+        self._last = event if event is not None else (seq, head, channel, votes, agent, voter)
 
 
 class Replayer:
@@ -358,14 +380,16 @@ class Replayer:
         if index in self.voided:
             self.voided_seen.add(index)
             return
+        rep = self.representatives.get(head)
         try:
             key, votes = self._votes(choices)
-            event = BallotEvent(index, head, channel, votes, agent, voter)
-            rep = self.representatives.get(head)
-            # check_cast is pure and reads of the history only what state.sig holds (and
-            # the latest seq, always lower): an accepted combination is accepted again.
+            # check_cast is pure and reads of the history only what state.sig stands for
+            # (and the latest seq, always lower): an accepted combination is accepted again.
             memo = None if agent is not None else (head, state.sig, channel, key, voter, rep)
-            if memo is None or memo not in self._accepted:
+            if memo is not None and memo in self._accepted:
+                state.add_fields(index, head, channel, votes, agent, voter)
+            else:
+                event = BallotEvent(index, head, channel, votes, agent, voter)
                 check_cast(
                     state.history,
                     event,
@@ -377,13 +401,13 @@ class Replayer:
                 )
                 if memo is not None and len(self._accepted) < MAX_MEMO:
                     self._accepted.add(memo)
+                state.add(event)
         except CastRefused as exc:
             self.fail(index, f"head {head}: the casting rules refuse this ballot: {exc}")
             return
         except (VotingError, ValueError, EncodingError) as exc:
             self.fail(index, f"head {head}: {exc}")
             return
-        state.add(event)
         if agent is not None:
             self.agents.setdefault(agent, set()).add(head)
         votes_of = self.votes
