@@ -58,6 +58,7 @@ def main() -> None:
     docs/configuration.md.
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":  # pragma: no cover
