@@ -154,6 +154,8 @@ class StaffUser(Base):
     # public key (SPKI DER) a committee member signs paper-ballot entries with
     signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # set when an administrator deactivates the account: it can no longer sign in
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class OwnerAccount(Base):

@@ -8,6 +8,7 @@ personal data.  Comparisons are constant-time.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 
 import pyotp
@@ -96,7 +97,8 @@ def authenticate(session: Session, cipher: PiiCipher, username: str, password: s
     """The account if the password and the current TOTP code are right, else ``None``."""
     user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
     password_ok = check_password(user.password_hash if user else None, password)
-    if user is None or not password_ok or user.totp_secret_enc is None:
+    if user is None or not password_ok or user.totp_secret_enc is None \
+            or user.deactivated_at is not None:
         return None
     secret = cipher.decrypt_text(user.totp_secret_enc, purpose=totp_purpose(user.username))
     code = "".join(code.split())
@@ -106,3 +108,19 @@ def authenticate(session: Session, cipher: PiiCipher, username: str, password: s
     if not pyotp.TOTP(secret).verify(code, valid_window=1):
         return None
     return user
+
+
+def deactivate_staff(session: Session, user: StaffUser, *, actor: str,
+                     now: dt.datetime | None = None) -> bool:
+    """Stop ``user`` from signing in and end their sessions; False if already deactivated.
+
+    The account is kept (audit events and ledger entries refer to it).
+    """
+    from identity import sessions
+
+    if user.deactivated_at is not None:
+        return False
+    user.deactivated_at = now or dt.datetime.now(dt.UTC)
+    sessions.end_all(session, f"s:{user.id}", "deactivated", now=user.deactivated_at)
+    record(session, actor, "staff.deactivate", f"staff:{user.id}", role=user.role)
+    return True
