@@ -67,6 +67,27 @@ def verify(path: Path, workers: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def ecdsa_rate(seconds: float = 2.0) -> float:
+    """Raw ECDSA P-256 verifications per second on one core, right now (for comparison)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    digest = hashlib.sha256(b"calibration").digest()
+    algorithm = ec.ECDSA(Prehashed(hashes.SHA256()))
+    sig = key.sign(digest, algorithm)
+    public = key.public_key()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for _ in range(200):
+            public.verify(sig, digest, algorithm)
+        n += 200
+    return n / (time.perf_counter() - t0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ballots", type=int, default=1_000_000)
@@ -90,6 +111,7 @@ def main() -> None:
         print(f"building {args.ballots:,} ballots by {args.heads:,} heads ...", flush=True)
         built = build(path, args.ballots, args.heads, args.items, cores)
         print(f"built in {built:.1f} s: {path.stat().st_size / 1e6:.0f} MB", flush=True)
+    raw = ecdsa_rate()
     r = verify(path, args.workers)
     if not r["valid"]:
         raise SystemExit(f"the benchmark bundle does not verify: {r['failed']}")
@@ -105,6 +127,9 @@ def main() -> None:
         "ballots_per_s": round(rate),
         "ballots_per_s_per_core": round(rate / cores),
         "cores_busy": round(cpu, 2),
+        "cpu_us_per_ballot": round((r["cpu_main"] + r["cpu_workers"]) / r["ballots"] * 1e6),
+        "ecdsa_verify_per_s_one_core": round(raw),
+        "ballots_per_busy_core_s": round(rate / cpu),
         "peak_rss_mb": {
             "main": round(r["rss_main_mb"]),
             "largest_worker": round(r["rss_worker_mb"]),
@@ -115,6 +140,10 @@ def main() -> None:
         f"verified {r['ballots']:,} ballots in {r['seconds']:.1f} s: {rate:,.0f} ballots/s "
         f"({rate / cores:,.0f} per core, {cpu:.2f} cores busy); peak memory main "
         f"{r['rss_main_mb']:.0f} MB, largest worker {r['rss_worker_mb']:.0f} MB"
+    )
+    print(
+        f"raw ECDSA P-256 verification here, one core, just before: {raw:,.0f}/s; "
+        f"the verifier does {rate / cpu:,.0f} ballots per busy core-second"
     )
     if args.compare:
         small = tmp / "small.zip"
