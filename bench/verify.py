@@ -128,6 +128,7 @@ def main() -> None:
         "ballots_per_s_per_core": round(rate / cores),
         "cores_busy": round(cpu, 2),
         "cpu_us_per_ballot": round((r["cpu_main"] + r["cpu_workers"]) / r["ballots"] * 1e6),
+        "cpu_seconds": {"main": round(r["cpu_main"], 1), "workers": round(r["cpu_workers"], 1)},
         "ecdsa_verify_per_s_one_core": round(raw),
         "ballots_per_busy_core_s": round(rate / cpu),
         "peak_rss_mb": {
