@@ -4,6 +4,7 @@ checkpoint consistency, casting through the writer API, receipts, cosignatures."
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import func, select, update
@@ -22,6 +23,7 @@ from ledger.note import cosign, parse_note
 from ledger.publish import publish_assembly, published
 from ledger.receipts import Receipt, make_receipt, receipt_update, verify_receipt
 from ledger.store import begin_write
+from ownervote.db import make_session_factory
 from tests.test_ledger_support import (
     DURING,
     LOG_SIGNER,
@@ -65,13 +67,39 @@ def test_publish_writes_entry_zero(session, log) -> None:
     assert head.size == 1 and bytes(head.root) == merkle.root(_entries(session, aid))
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # PostgreSQL locks with SELECT ... FOR UPDATE
 def test_sqlite_append_needs_begin_immediate(session, log, backend) -> None:
     aid, _, _ = log
-    if backend != "sqlite":
-        pytest.skip("PostgreSQL locks the head row with SELECT FOR UPDATE")
     session.execute(select(LogHead)).all()  # a DEFERRED transaction is now open
     with pytest.raises(LogStateError, match="BEGIN IMMEDIATE"):
         writer.close_voting(session, aid)
+
+
+def test_one_writer_at_a_time_per_log(engine, session, log) -> None:
+    """A second writer of the same log waits until the first commits or rolls back."""
+    aid, _, _ = log
+    factory = make_session_factory(engine)
+    first = factory()
+    begin_write(first)
+    store.lock_head(first, aid)
+    acquired = threading.Event()
+
+    def second_writer() -> None:
+        with factory() as second:
+            begin_write(second)
+            store.lock_head(second, aid)
+            acquired.set()
+            second.rollback()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    try:
+        assert not acquired.wait(0.5), "a second writer got the lock while the first held it"
+    finally:
+        first.rollback()
+        first.close()
+    assert acquired.wait(20), "the second writer never got the lock after the first let go"
+    thread.join()
 
 
 def test_appends_keep_tree_nodes_and_proofs_equal_to_merkle(session, log) -> None:
