@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import or_, select
 
-from identity.models import Community
+from identity.models import Community, Ownership, RosterVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,3 +83,28 @@ def require_manage(community: Community | int) -> None:
 def require_read(community: Community) -> None:
     if not can_read(community):
         abort(404)
+
+
+def owner_of(community_id: int, roster_version_id: int | None = None) -> bool:
+    """Is the signed-in owner an owner in this community?
+
+    In the roster frozen for an assembly (``roster_version_id``) or in the
+    community's latest roster (a buyer registered since the vote was called).
+    """
+    if not current_user.is_authenticated or current_user.role != "owner":
+        return False
+    from web.database import db
+
+    latest = (select(RosterVersion.id).where(RosterVersion.community_id == community_id)
+              .order_by(RosterVersion.version.desc()).limit(1).scalar_subquery())
+    version = Ownership.roster_version_id == latest
+    if roster_version_id is not None:
+        version = or_(version, Ownership.roster_version_id == roster_version_id)
+    found = db().scalar(
+        select(Ownership.id)
+        .join(RosterVersion, RosterVersion.id == Ownership.roster_version_id)
+        .where(Ownership.owner_id == current_user.owner_id,
+               RosterVersion.community_id == community_id,
+               version)
+        .limit(1))
+    return found is not None

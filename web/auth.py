@@ -1,29 +1,53 @@
 """Who is signed in: owners (verified against the registry) and staff.
 
-Flask-Login keeps one principal per session, identified as ``a:<owner
-account id>`` (the verified person acting for an owner) or ``s:<staff id>``.  Staff sign in with a password and a TOTP second factor.
-The session is cleared at every sign-in so a session id planted before
-sign-in is never promoted (session fixation).
+Flask-Login keeps one principal per session, identified as ``a:<owner account
+id>`` (the verified person acting for an owner) or ``s:<staff id>``, followed
+by the id of a server-side session record (:mod:`identity.sessions`).  The
+cookie is accepted only while that record is live, so signing out (or an
+administrator deactivating the account) ends every copy of the cookie, and
+the owners' remember-me cookie dies with it.
+
+Staff (committee, supervisors, auditors, administrators) sign in with a
+password and a TOTP second factor.  The session is cleared at every sign-in
+so a session planted before sign-in is never promoted (session fixation).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import time
 from dataclasses import dataclass
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+import pyotp
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 
+from identity import sessions as signed_in
 from identity.models import OwnerAccount, StaffUser
-from identity.staff import authenticate
+from identity.staff import authenticate, totp_purpose
 from ownervote.audit import record
 from web import services
+from web.access import public
 from web.database import db
 from web.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
 STAFF_ROLES = ("committee", "supervisor", "auditor", "admin")
+# How long a sign-in lasts: staff for a working day, owners for the vote (remember-me).
+STAFF_SESSION = dt.timedelta(hours=12)
+OWNER_SESSION = dt.timedelta(days=30)
 
 
 @dataclass
@@ -38,49 +62,57 @@ class Principal:
     community_id: int | None = None
     district: str | None = None
     display_label: str = ""
+    session_id: str = ""  # the server-side session record this sign-in belongs to
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return self.id
+        return f"{self.id}:{self.session_id}"
 
 
-def _account_principal(account: OwnerAccount) -> Principal:
+def _account_principal(account: OwnerAccount, session_id: str = "") -> Principal:
     return Principal(id=f"a:{account.id}", role="owner", account_id=account.id,
-                     owner_id=account.owner_id,
+                     owner_id=account.owner_id, session_id=session_id,
                      display_label=_("Owner") + f" {account.phone_masked}")
 
 
-def _staff_principal(user: StaffUser) -> Principal:
+def _staff_principal(user: StaffUser, session_id: str = "") -> Principal:
     return Principal(id=f"s:{user.id}", role=user.role, staff_id=user.id,
                      community_id=user.community_id, district=user.district,
-                     display_label=user.username)
+                     session_id=session_id, display_label=user.username)
 
 
 def load_user(user_id: str) -> Principal | None:
-    kind, _sep, raw = user_id.partition(":")
-    if not raw.isdigit():
+    """Flask-Login's loader: ``<kind>:<id>:<session id>`` with a live session record."""
+    kind, _sep, rest = user_id.partition(":")
+    raw, _sep, session_id = rest.partition(":")
+    if not raw.isdigit() or not signed_in.is_live(db(), f"{kind}:{raw}", session_id):
         return None
     if kind == "a":
         account = db().get(OwnerAccount, int(raw))
         if account is None or account.revoked_at is not None:
             return None
-        return _account_principal(account)
+        return _account_principal(account, session_id)
     if kind == "s":
         user = db().get(StaffUser, int(raw))
-        return _staff_principal(user) if user is not None else None
+        if user is None or user.deactivated_at is not None:
+            return None
+        return _staff_principal(user, session_id)
     return None
 
 
 def sign_in(principal: Principal) -> None:
-    """Rotate the session, then sign in."""
+    """Rotate the session, record it server-side (committed), then sign in."""
+    lifetime = OWNER_SESSION if principal.role == "owner" else STAFF_SESSION
+    principal.session_id = signed_in.start(db(), principal.id, lifetime)
+    db().commit()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    login_user(principal, remember=principal.role == "owner")
+    login_user(principal, remember=principal.role == "owner", duration=lifetime)
 
 
 def sign_in_account(account: OwnerAccount) -> None:
@@ -89,13 +121,22 @@ def sign_in_account(account: OwnerAccount) -> None:
 
 
 @bp.post("/sign-out")
+@public
 def sign_out():
-    logout_user()
+    if current_user.is_authenticated:
+        signed_in.end(db(), current_user.session_id, "signed_out")
+        record(db(), actor(), "sign_out")
+        db().commit()
+    lang = session.get("lang")
     session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion
+    if lang:
+        session["lang"] = lang
     return redirect(url_for("public.home"))
 
 
 @bp.route("/staff/sign-in", methods=["GET", "POST"])
+@public
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def staff_sign_in():
     error = None
@@ -104,14 +145,80 @@ def staff_sign_in():
                             request.form.get("password", ""), request.form.get("code", ""))
         if user is not None:
             record(db(), f"staff:{user.id}", "staff.sign_in", f"staff:{user.id}")
-            db().commit()
             sign_in(_staff_principal(user))
-            return redirect(_staff_home(user.role))
+            return redirect(staff_home(user.role))
         error = _("The user name, password or one-time code is not right.")
-    return render_template("auth/staff_sign_in.html", error=error), (401 if error else 200)
+    return render_template("auth/staff_sign_in.html", error=error,
+                           demo_codes=demo_codes()), (401 if error else 200)
 
 
-def _staff_home(role: str) -> str:
+def actor() -> str:
+    """The current user as an audit-trail actor (never a name)."""
+    if not current_user.is_authenticated:
+        return "anonymous"
+    if current_user.staff_id is not None:
+        return f"staff:{current_user.staff_id}"
+    return f"account-id:{current_user.account_id}"
+
+
+@bp.app_context_processor
+def _templates() -> dict:
+    def staff_home_url() -> str:
+        return staff_home(current_user.role) if current_user.is_authenticated else "/"
+
+    return {"staff_home_url": staff_home_url}
+
+
+def staff_home(role: str) -> str:
+    """Where each role lands after signing in (its console if that page exists)."""
+    endpoint = {"committee": "committee.index", "supervisor": "supervisor.district",
+                "auditor": "auditor.index", "admin": "admin.index"}.get(role)
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint)
     return url_for("public.home")
 
 
+# -- the demo's sign-in hint ------------------------------------------------------------------
+
+def demo_mode() -> bool:
+    """OWNERVOTE_DEMO=1 outside production (never in production, whatever the variable says)."""
+    if services.settings().production:
+        return False
+    flag = current_app.config.get("OWNERVOTE_DEMO")
+    if flag is None:
+        flag = os.environ.get("OWNERVOTE_DEMO") == "1"
+    return bool(flag)
+
+
+@dataclass(frozen=True)
+class DemoCode:
+    role: str
+    username: str
+    code: str
+    seconds_left: int
+
+
+def demo_codes() -> list[DemoCode]:
+    """The demo staff accounts' current one-time codes (the demo prints their secrets anyway).
+
+    Only in demo mode, only for the accounts the demo created (by their user
+    names), and only while they are active.
+    """
+    if not demo_mode():
+        return []
+    from ownervote.demo import STAFF
+
+    names = {username: role for role, username, _password in STAFF}
+    users = db().scalars(select(StaffUser).where(StaffUser.username.in_(names),
+                                                 StaffUser.deactivated_at.is_(None))).all()
+    out = []
+    now = time.time()
+    for user in sorted(users, key=lambda u: list(names).index(u.username)):
+        if user.totp_secret_enc is None:
+            continue
+        secret = services.pii().decrypt_text(user.totp_secret_enc,
+                                             purpose=totp_purpose(user.username))
+        totp = pyotp.TOTP(secret)
+        out.append(DemoCode(user.role, user.username, totp.at(now),
+                            int(totp.interval - now % totp.interval)))
+    return out

@@ -11,9 +11,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from web import api, auditor, auth, committee, owner, public
+    from web import admin, api, auditor, auth, committee, owner, public, supervisor
 
-    for module in (public, auth, owner, api, committee, auditor):
+    for module in (public, auth, owner, api, committee, auditor, supervisor, admin):
         app.register_blueprint(module.bp)
         for extra in getattr(module, "extra_blueprints", ()):
             app.register_blueprint(extra)

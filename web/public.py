@@ -8,6 +8,8 @@ from flask import Blueprint, redirect, render_template, request
 from sqlalchemy import select
 
 from voting.models import Assembly
+from web import services
+from web.access import public
 from web.database import db
 
 bp = Blueprint("public", __name__)
@@ -16,6 +18,7 @@ VISIBLE_STATUSES = ("noticed", "open", "closed", "tallied", "announced")
 
 
 @bp.get("/")
+@public
 def home():
     assemblies = db().scalars(
         select(Assembly).where(Assembly.status.in_(VISIBLE_STATUSES)).order_by(Assembly.id.desc())
@@ -34,19 +37,23 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.get("/lang/<lang>")
+@public
 def set_language(lang: str):
     response = redirect(_safe_next(request.args.get("next")))
     if lang in ("zh", "en"):
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=services.settings().production)
     return response
 
 
 @bp.get("/verify")
+@public
 def verify_help():
     return render_template("public/verify_help.html")
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     """Liveness probe and the benchmark's baseline: no database, no template."""
     return {"status": "ok"}

@@ -1,0 +1,111 @@
+"""Public record pages: the list, an assembly's record, its checkpoints, how to verify.
+
+Also the plain-text endpoints a witness (or anyone) fetches with a script:
+a checkpoint note with its cosignatures, and a consistency proof between two
+sizes in the format ``ownervote keys cosign --proof`` reads (one hex hash per line).
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+
+from ledger import store
+from ledger.errors import LedgerError
+from web.access import public
+from web.auditor import bp, records
+from web.auditor.bundles import bundle_audience, may_download
+from web.database import db
+
+TEXT = "text/plain; charset=utf-8"
+
+
+@bp.get("/")
+@public
+def index():
+    return render_template("auditor/index.html", assemblies=records.visible_assemblies())
+
+
+@bp.get("/access")
+@public
+def access():
+    """Who may download audit bundles, and why (the decision, published)."""
+    return render_template("auditor/access.html", audience=bundle_audience())
+
+
+@bp.get("/assemblies/<int:assembly_id>")
+@public
+def assembly(assembly_id: int):
+    rec = records.record_or_404(assembly_id)
+    cps = records.checkpoints(assembly_id)
+    a = rec.assembly
+    return render_template(
+        "auditor/assembly.html", rec=rec, latest=cps[0] if cps else None,
+        checkpoint_count=len(cps), may_download=may_download(rec),
+        announcement=records.existing_page(f"/a/{a.id}/announcement")
+        if a.status == "announced" else None,
+        notice=records.existing_page(f"/a/{a.id}/notice"),
+        owner_page=records.existing_page(f"/a/{a.id}"),
+    )
+
+
+@bp.get("/assemblies/<int:assembly_id>/verify")
+@public
+def verify_steps(assembly_id: int):
+    rec = records.record_or_404(assembly_id)
+    latest = records.latest_checkpoint(assembly_id)
+    return render_template("auditor/verify.html", rec=rec, may_download=may_download(rec),
+                           size=latest.size if latest else 0,
+                           notice=records.existing_page(f"/a/{assembly_id}/notice"))
+
+
+@bp.get("/assemblies/<int:assembly_id>/checkpoints")
+@public
+def checkpoints(assembly_id: int):
+    rec = records.record_or_404(assembly_id)
+    return render_template("auditor/checkpoints.html", rec=rec,
+                           checkpoints=records.checkpoints(assembly_id),
+                           witnesses=records.witnesses())
+
+
+@bp.get("/assemblies/<int:assembly_id>/checkpoints/<int:size>/note")
+@public
+def checkpoint_note(assembly_id: int, size: int):
+    """One checkpoint as a signed note with every cosignature (what a witness cosigns)."""
+    records.record_or_404(assembly_id)
+    from ledger.checkpoints import cosigned_note
+
+    return Response(cosigned_note(db(), records.checkpoint_row(assembly_id, size)), mimetype=TEXT)
+
+
+@bp.get("/assemblies/<int:assembly_id>/checkpoints/latest/note")
+@public
+def latest_note(assembly_id: int):
+    records.record_or_404(assembly_id)
+    row = records.latest_checkpoint(assembly_id)
+    if row is None:
+        abort(404)
+    from ledger.checkpoints import cosigned_note
+
+    return Response(cosigned_note(db(), row), mimetype=TEXT)
+
+
+@bp.get("/assemblies/<int:assembly_id>/consistency")
+@public
+def consistency(assembly_id: int):
+    """RFC 9162 consistency proof between two signed sizes: ``?from=OLD&to=NEW``."""
+    records.record_or_404(assembly_id)
+    old, new = request.args.get("from", ""), request.args.get("to", "")
+    if not (old.isdigit() and new.isdigit() and len(old) < 10 and len(new) < 10):
+        abort(400, _("from and to must be checkpoint sizes"))
+    old_size, new_size = int(old), int(new)
+    # Only between signed checkpoints: nobody learns an unsigned tree head from this.
+    records.checkpoint_row(assembly_id, old_size)
+    records.checkpoint_row(assembly_id, new_size)
+    if old_size > new_size:
+        abort(400, _("from must not be larger than to"))
+    try:
+        proof = store.consistency_proof(db(), assembly_id, old_size, new_size)
+    except LedgerError:
+        abort(404)
+    return Response("".join(h.hex() + "\n" for h in proof), mimetype=TEXT)
