@@ -5,6 +5,7 @@ Inputs are exact fractions; only the drawing coordinates are rounded.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 from markupsafe import Markup, escape
@@ -14,7 +15,10 @@ BAR_HEIGHT = 22
 
 
 def _pct(part: Fraction) -> str:
-    return f"{min(max(part, Fraction(0)), Fraction(1)) * 100:.1f}".rstrip("0").rstrip(".")
+    # Fraction has no format spec before Python 3.12: round through Decimal, exactly.
+    share = min(max(part, Fraction(0)), Fraction(1)) * 100
+    tenths = (Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal("0.1"))
+    return f"{tenths}".rstrip("0").rstrip(".")
 
 
 def _x(part: Fraction) -> int:
