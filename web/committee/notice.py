@@ -1,0 +1,199 @@
+"""Scheduling, publishing the notice (通知) and the public notice page and PDF."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from identity.models import Community
+from ledger import store
+from ledger.errors import LedgerError
+from ledger.proceedings import publish_notice
+from ledger.publish import assembly_settings
+from voting.errors import TransitionRefused
+from voting.lifecycle import Status
+from voting.matters import Matter
+from voting.models import Assembly, Document
+from web import pdf, services
+from web.access import public, roles_required
+from web.committee import bp, clock, public_bp
+from web.committee.common import (
+    MANAGERS,
+    earliest_opening,
+    local,
+    managed_assembly,
+    member_actor,
+    owner_url,
+    parse_local,
+    reason_not,
+)
+from web.committee.explain import explain
+from web.database import db
+from web.qr import qr_svg
+
+
+@bp.post("/a/<int:assembly_id>/schedule")
+@roles_required(*MANAGERS)
+def schedule(assembly_id: int):
+    a = managed_assembly(assembly_id)
+    back = redirect(url_for("committee.assembly", assembly_id=a.id) + "#schedule")
+    if a.status != Status.DRAFT.value:
+        flash(_("The voting window is part of the published notice and cannot change."), "error")
+        return back
+    opens = parse_local(request.form.get("opens_at", ""))
+    closes = parse_local(request.form.get("closes_at", ""))
+    now = clock.now()
+    earliest = earliest_opening(a, now)
+    if opens is None or closes is None:
+        flash(_("Enter both the opening and the closing date and time."), "error")
+    elif closes <= opens:
+        flash(_("Voting must close after it opens."), "error")
+    elif opens < earliest:
+        flash(_("Voting cannot open before %(earliest)s: the owners must have the notice at "
+                "least %(days)s days before (物业管理条例 第14条), counting from a notice "
+                "published now.", earliest=local(earliest),
+                days=assembly_settings(a).notice_days), "error")
+    else:
+        a.opens_at, a.closes_at = opens, closes
+        db().commit()
+        flash(_("Voting window saved: %(opens)s to %(closes)s.", opens=local(opens),
+                closes=local(closes)), "ok")
+    return back
+
+
+@bp.post("/a/<int:assembly_id>/notice")
+@roles_required(*MANAGERS)
+def publish(assembly_id: int):
+    a = managed_assembly(assembly_id)
+    now = clock.now()
+    reason = reason_not(a, Status.NOTICED, now)
+    if reason is not None:
+        flash(reason, "error")
+        return redirect(url_for("committee.assembly", assembly_id=a.id))
+    session = db()
+    session.commit()
+    store.begin_write(session)
+    a = session.get(Assembly, assembly_id)
+    try:
+        publish_notice(session, a, services.log_signer(), ownervote_settings=services.settings(),
+                       now=now, actor=member_actor())
+        session.commit()
+    except (TransitionRefused, LedgerError) as exc:
+        session.rollback()
+        flash(_("The notice could not be published: %(detail)s", detail=str(exc)), "error")
+        return redirect(url_for("committee.assembly", assembly_id=assembly_id))
+    flash(_("The notice is published and the roster frozen. Print it or send the PDF, and "
+            "inform the residents' committee (居民委员会) in writing."), "ok")
+    return redirect(url_for("committee.assembly", assembly_id=assembly_id))
+
+
+def _public_assembly(assembly_id: int) -> Assembly:
+    a = db().get(Assembly, assembly_id)
+    if a is None or a.status == Status.DRAFT.value:
+        abort(404)
+    return a
+
+
+def threshold_text(matter: int) -> str:
+    if Matter(matter).threshold.value == "special":
+        return _("special matter: at least 3/4 of the participating area and of the "
+                 "participating owners must agree")
+    return _("ordinary matter: more than half of the participating area and of the "
+             "participating owners must agree")
+
+
+def notice_context(a: Assembly) -> dict:
+    """Everything the notice says, for the page and the PDF alike."""
+    community = db().get(Community, a.community_id)
+    settings = assembly_settings(a)
+    documents = db().scalars(select(Document).where(Document.assembly_id == a.id)
+                             .order_by(Document.id)).all()
+    items = []
+    for it in a.items:
+        items.append({
+            "position": it.position, "title": it.title, "description": it.description or "",
+            "matter": it.matter, "matter_zh": Matter(it.matter).zh,
+            "threshold": threshold_text(it.matter), "election": it.kind == "election",
+            "candidates": list(it.candidates or []), "seats": it.seats,
+            "buildings": list(it.scope_buildings or []),
+        })
+    url = owner_url(a.id)
+    return {
+        "assembly": a, "title": a.title, "description": a.description or "",
+        "community": community.name if community else "",
+        "address": community.address if community else "",
+        "notice_at": local(a.notice_at), "opens_at": local(a.opens_at),
+        "closes_at": local(a.closes_at), "items": items, "settings": settings,
+        "scope": sorted(settings.scope_buildings) if settings.scope_buildings else None,
+        "documents": [{"id": d.id, "filename": d.filename, "sha256": d.sha256}
+                      for d in documents],
+        "url": url, "roster_digest": a.roster_digest or "", "rules": explain(settings),
+        "quorum": _("Quorum for each item: owners holding at least 2/3 of the area AND at "
+                    "least 2/3 of the owners take part (民法典 第278条)."),
+        "online": _("Online: open %(url)s on your phone (or scan the QR code), confirm who you "
+                    "are against the real-estate registry, and vote before the deadline. You "
+                    "get a receipt to check your ballot is counted.", url=url),
+        "paper": _("On paper: collect a ballot sheet from the owners' committee, fill it in, "
+                   "sign it and return it before the deadline. The committee enters it and "
+                   "keeps the scan; an owner's first ballot on an item stands unless the rules "
+                   "below say otherwise."),
+        "proxy": _("By proxy: give a written proxy to your agent and to the committee. One "
+                   "agent may represent at most %(cap)s owners.",
+                   cap=settings.proxy_cap if settings.proxy_cap is not None else "∞"),
+        "cc": _("Copy: the residents' committee (居民委员会) of the community."),
+    }
+
+
+@public_bp.get("/a/<int:assembly_id>/notice")
+@public
+def notice_page(assembly_id: int):
+    a = _public_assembly(assembly_id)
+    ctx = notice_context(a)
+    return render_template("notices/notice.html", qr=qr_svg(ctx["url"], label=ctx["url"]),
+                           **ctx)
+
+
+@public_bp.get("/a/<int:assembly_id>/notice.pdf")
+@public
+def notice_pdf(assembly_id: int):
+    a = _public_assembly(assembly_id)
+    ctx = notice_context(a)
+    labels = pdf_labels()
+    data = pdf.notice_pdf(ctx, labels)
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=notice-{a.id}.pdf"})
+
+
+@public_bp.get("/a/<int:assembly_id>/documents/<int:document_id>")
+@public
+def public_document(assembly_id: int, document_id: int):
+    a = _public_assembly(assembly_id)
+    doc = db().get(Document, document_id)
+    if doc is None or doc.assembly_id != a.id:
+        abort(404)
+    return Response(bytes(doc.content), mimetype=doc.mime, headers={
+        "Content-Disposition": f"inline; filename=document-{doc.id}"
+                               f"{'.pdf' if doc.mime == 'application/pdf' else ''}",
+        "X-Content-SHA256": doc.sha256})
+
+
+def pdf_labels() -> dict[str, str]:
+    """The fixed wording of the PDFs, translated like every page."""
+    return {
+        "notice": _("Notice of the owners' assembly meeting"),
+        "announcement": _("Announcement of the owners' assembly's decisions"),
+        "community": _("Community"), "published": _("Published"),
+        "window": _("Voting window"), "items": _("Items"), "how": _("How to vote"),
+        "rules": _("Counting rules"), "documents": _("Documents"), "scan": _("Scan to vote"),
+        "scope": _("Who votes"), "whole": _("all owners of the community"),
+        "buildings": _("owners of buildings"), "candidates": _("Candidates"),
+        "seats": _("seats"), "roster": _("Roster fingerprint (SHA-256)"),
+        "area": _("Area"), "heads": _("Owners"), "participating": _("Took part"),
+        "agree": _("Agree"), "oppose": _("Oppose"), "abstain": _("Abstain"),
+        "total": _("All in scope"), "quorum": _("Quorum"), "met": _("met"),
+        "not_met": _("not met"), "passed": _("PASSED"), "failed": _("NOT PASSED"),
+        "voters": _("Units whose owners voted (unit and area, no names)"),
+        "objections": _("Objections"), "elected": _("Elected"), "tie": _("Tie"),
+        "page": _("Page"),
+    }

@@ -1,0 +1,240 @@
+"""Counting (计票), the announcement (公告) with its objection period, and its public pages."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from fractions import Fraction
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from identity.models import Community
+from ledger import store
+from ledger.errors import LedgerError
+from ledger.proceedings import announce, tally_assembly
+from ownervote.audit import AuditEvent, record
+from voting.errors import TallyError, TransitionRefused
+from voting.lifecycle import Status
+from voting.matters import Matter
+from voting.models import Assembly
+from web import pdf, services
+from web.access import public, roles_required
+from web.charts import result_bars
+from web.committee import bp, clock, public_bp
+from web.committee.common import MANAGERS, local, managed_assembly, member_actor, reason_not
+from web.committee.explain import explain
+from web.committee.figures import snapshot, voter_units
+from web.committee.notice import pdf_labels, threshold_text
+from web.database import db
+
+OBJECTION_ACTION = "assembly.objection"
+COUNTED = (Status.TALLIED.value, Status.ANNOUNCED.value)
+
+
+def _share(part: dict, whole: dict, key: str) -> Fraction:
+    total = Fraction(whole[key])
+    return Fraction(part[key]) / total if total else Fraction(0)
+
+
+def _pct(value: Fraction) -> str:
+    return f"{float(value * 100):.1f}%"
+
+
+def verdict(r: dict) -> str:
+    """Why the item passed or not, naming the dimension that decided it."""
+    if not r["quorum_met"]:
+        missing = [w for w, ok in ((_("area"), r["quorum"]["area"]),
+                                   (_("owners"), r["quorum"]["heads"])) if not ok]
+        return _("Not passed: fewer than 2/3 took part (%(which)s).", which="、".join(missing))
+    if r.get("election") is not None:
+        status = r["election"]["status"]
+        return {"elected": _("All seats filled."), "partial": _("Some seats remain unfilled."),
+                "none_elected": _("No candidate reached more than half of both area and "
+                                  "owners."),
+                "tie": _("A tie for the last seat: the assembly rules decide (e.g. a run-off).")
+                }.get(status, status)
+    approval = r["approval"] or {"area": False, "heads": False}
+    if r["passed"]:
+        return _("Passed: the required share agreed in area and in owners.")
+    missing = [w for w, ok in ((_("area"), approval["area"]), (_("owners"), approval["heads"]))
+               if not ok]
+    return _("Not passed: not enough agreed (%(which)s).", which="、".join(missing))
+
+
+def result_items(a: Assembly) -> list[dict]:
+    titles = {str(i.position): i for i in a.items}
+    out = []
+    for r in (a.result or {}).get("items", []):
+        item = titles[r["id"]]
+        figures = {}
+        for key in ("total", "participating", "agree", "oppose", "abstain"):
+            m = dict(r[key])
+            if key not in ("total", "participating"):
+                m["share"] = " / ".join((_pct(_share(r[key], r["participating"], "area")),
+                                         _pct(_share(r[key], r["participating"], "heads"))))
+            elif key == "participating":
+                m["share"] = " / ".join((_pct(_share(r[key], r["total"], "area")),
+                                         _pct(_share(r[key], r["total"], "heads"))))
+            if r.get("election") is not None and key in ("agree", "oppose"):
+                continue
+            figures[key] = m
+        election = r.get("election")
+        if election is not None:
+            election = dict(election)
+            if election.get("tie"):
+                election["tie_text"] = _("Tied for %(seats)s seat(s): %(names)s",
+                                         seats=election["tie"]["seats"],
+                                         names="、".join(election["tie"]["candidates"]))
+        labels = (_("Agree"), _("Oppose"), _("Abstain"))
+        bars = None
+        if election is None:
+            bars = [result_bars(_("Area"), *(_share(r[k], r["participating"], "area")
+                                             for k in ("agree", "oppose", "abstain")), labels),
+                    result_bars(_("Owners"), *(_share(r[k], r["participating"], "heads")
+                                               for k in ("agree", "oppose", "abstain")), labels)]
+        out.append({"position": item.position, "title": item.title, "matter": item.matter,
+                    "matter_zh": Matter(item.matter).zh, "threshold": threshold_text(item.matter),
+                    "figures": figures, "quorum_met": r["quorum_met"], "passed": r["passed"],
+                    "verdict": verdict(r), "election": election, "bars": bars,
+                    "joined": r.get("non_voters_joined"), "needs": r.get("needs")})
+    return out
+
+
+def objections(a: Assembly) -> list[dict]:
+    rows = db().execute(select(AuditEvent.at, AuditEvent.detail).where(
+        AuditEvent.action == OBJECTION_ACTION, AuditEvent.subject == f"assembly:{a.id}")
+        .order_by(AuditEvent.id))
+    out = []
+    for at, detail in rows:
+        text = services.pii().decrypt_text(base64.b64decode(detail["note"]),
+                                           purpose=f"objection.note:{a.id}:{detail['ref']}")
+        out.append({"at": local(at), "text": text, "late": bool(detail.get("late"))})
+    return out
+
+
+def announcement_context(a: Assembly) -> dict:
+    community = db().get(Community, a.community_id)
+    s = snapshot(a)
+    return {
+        "assembly": a, "title": a.title,
+        "community": community.name if community else "",
+        "announced_at": local(a.announced_at), "opens_at": local(a.opens_at),
+        "closes_at": local(a.closes_at), "items": result_items(a),
+        "voters": [(u, f"{area:.2f}") for u, area in voter_units(s)],
+        "objection_until": local(a.objection_until),
+        "objection_text": _("Owners who disagree with this result may raise an objection with "
+                            "the owners' committee until %(until)s. A decision can be "
+                            "challenged in court within one year (SPC interpretation art. 12).",
+                            until=local(a.objection_until)),
+        "verify_text": _("Every ballot is in the assembly's public ledger; anyone can download "
+                         "the audit bundle and recount it with the independent verifier."),
+        "rules": explain(_settings(a)),
+    }
+
+
+def _settings(a: Assembly):
+    from ledger.publish import assembly_settings
+
+    return assembly_settings(a)
+
+
+@bp.get("/a/<int:assembly_id>/results")
+@roles_required(*MANAGERS)
+def results(assembly_id: int):
+    a = managed_assembly(assembly_id)
+    now = clock.now()
+    ctx = announcement_context(a) if a.status in COUNTED else None
+    return render_template(
+        "committee/results.html", a=a, ctx=ctx, now=now,
+        tally_reason=reason_not(a, Status.TALLIED, now),
+        announce_reason=reason_not(a, Status.ANNOUNCED, now),
+        objections=objections(a) if a.status == Status.ANNOUNCED.value else [])
+
+
+def _step(assembly_id: int, target: Status):
+    a = managed_assembly(assembly_id)
+    back = redirect(url_for("committee.results", assembly_id=a.id))
+    now = clock.now()
+    reason = reason_not(a, target, now)
+    if reason is not None:
+        flash(reason, "error")
+        return back
+    session = db()
+    session.commit()
+    store.begin_write(session)
+    a = session.get(Assembly, assembly_id)
+    try:
+        if target is Status.TALLIED:
+            tally_assembly(session, a, services.log_signer(), now=now, actor=member_actor())
+        else:
+            announce(session, a, now=now, actor=member_actor())
+        session.commit()
+    except (TransitionRefused, LedgerError, TallyError) as exc:
+        session.rollback()
+        flash(_("Nothing changed: %(detail)s", detail=str(exc)), "error")
+        return back
+    flash(_("The votes are counted from the ledger and the result is recorded in it. Check "
+            "it, then publish the announcement.") if target is Status.TALLIED else
+          _("The announcement is published. Post it in the community; objections are open "
+            "until %(until)s.", until=local(a.objection_until)), "ok")
+    return back
+
+
+@bp.post("/a/<int:assembly_id>/tally")
+@roles_required(*MANAGERS)
+def count(assembly_id: int):
+    return _step(assembly_id, Status.TALLIED)
+
+
+@bp.post("/a/<int:assembly_id>/announce")
+@roles_required(*MANAGERS)
+def publish_announcement(assembly_id: int):
+    return _step(assembly_id, Status.ANNOUNCED)
+
+
+@bp.post("/a/<int:assembly_id>/objections")
+@roles_required(*MANAGERS)
+def add_objection(assembly_id: int):
+    a = managed_assembly(assembly_id)
+    back = redirect(url_for("committee.results", assembly_id=a.id) + "#objections")
+    if a.status != Status.ANNOUNCED.value:
+        flash(_("Objections are recorded after the announcement."), "error")
+        return back
+    text = (request.form.get("note") or "").strip()
+    if not 4 <= len(text) <= 1000:
+        flash(_("Write the objection in 4 to 1000 characters."), "error")
+        return back
+    ref = secrets.token_hex(8)
+    sealed = services.pii().encrypt_text(text, purpose=f"objection.note:{a.id}:{ref}")
+    late = a.objection_until is not None and clock.now() > a.objection_until
+    record(db(), member_actor(), OBJECTION_ACTION, f"assembly:{a.id}", ref=ref, late=late,
+           note=base64.b64encode(sealed).decode("ascii"))
+    db().commit()
+    flash(_("Objection recorded.") + (" " + _("It came after the objection period.")
+                                      if late else ""), "ok")
+    return back
+
+
+def _announced(assembly_id: int) -> Assembly:
+    a = db().get(Assembly, assembly_id)
+    if a is None or a.status != Status.ANNOUNCED.value:
+        abort(404)
+    return a
+
+
+@public_bp.get("/a/<int:assembly_id>/announcement")
+@public
+def announcement_page(assembly_id: int):
+    a = _announced(assembly_id)
+    return render_template("notices/announcement.html", **announcement_context(a))
+
+
+@public_bp.get("/a/<int:assembly_id>/announcement.pdf")
+@public
+def announcement_pdf(assembly_id: int):
+    a = _announced(assembly_id)
+    data = pdf.announcement_pdf(announcement_context(a), pdf_labels())
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=announcement-{a.id}.pdf"})
