@@ -1,0 +1,99 @@
+"""The assembly page (where the notice's QR code leads) and its attached documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, abort, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from identity.models import Community
+from ledger import store
+from ledger.models import LogHead
+from ledger.note import Verifier
+from ledger.publish import assembly_settings
+from voting.models import Document
+from web.access import public
+from web.api.common import current_account, visible_assembly
+from web.api.data import QUORUM, accepting_ballots, item_json, participation
+from web.api.heads import heads_for
+from web.api.messages import REVOTE
+from web.charts import participation_gauge
+from web.database import db
+from web.owner import bp
+from web.templating import area
+
+#: Documents shown in the browser; anything else is downloaded (never sniffed).
+INLINE = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
+
+
+def log_key_id(head: LogHead | None) -> str:
+    if head is None:
+        return ""
+    return Verifier.parse(head.log_vkey).key_id.hex()
+
+
+def gauges(a) -> dict[str, dict]:
+    """Per item: two SVG gauges (area, owners) against the 2/3 line, and the figures."""
+    out = {}
+    for p in participation(a):
+        out[p.item_id] = {
+            "area": participation_gauge(_("Area that voted"), p.area_share, QUORUM),
+            "heads": participation_gauge(_("Owners who voted"), p.heads_share, QUORUM),
+            "text": _("%(heads)s of %(total_heads)s owners, %(area)s of %(total_area)s",
+                      heads=p.heads, total_heads=p.total_heads, area=area(p.area),
+                      total_area=area(p.total_area)),
+            "met": p.quorum_met,
+        }
+    return out
+
+
+def days_left(closes_at: dt.datetime | None) -> int | None:
+    if closes_at is None:
+        return None
+    left = closes_at - dt.datetime.now(dt.UTC)
+    return max(0, left.days) if left.total_seconds() > 0 else None
+
+
+@bp.get("/a/<int:assembly_id>")
+@public
+def assembly(assembly_id: int):
+    a = visible_assembly(assembly_id)
+    head = db().get(LogHead, a.id)
+    community = db().get(Community, a.community_id)
+    mine = []
+    if current_user.is_authenticated and current_user.role == "owner" and head is not None:
+        mine = heads_for(a, current_account())
+    return render_template(
+        "owner/assembly.html", assembly=a, community=community,
+        items=[item_json(it) for it in a.items], gauges=gauges(a),
+        accepting=accepting_ballots(a, head, store.now_ms()), days_left=days_left(a.closes_at),
+        revote=REVOTE[assembly_settings(a).revote.value],
+        documents=db().execute(select(Document.id, Document.filename).where(
+            Document.assembly_id == a.id).order_by(Document.id)).all(),
+        log_key_id=log_key_id(head), mine=mine)
+
+
+@bp.get("/a/<int:assembly_id>/documents/<int:document_id>")
+@public
+def document(assembly_id: int, document_id: int):
+    a = visible_assembly(assembly_id)
+    doc = db().get(Document, document_id)
+    if doc is None or doc.assembly_id != a.id:
+        abort(404)
+    inline = doc.mime in INLINE
+    response = Response(bytes(doc.content),
+                        mimetype=doc.mime if inline else "application/octet-stream")
+    response.headers["Content-Disposition"] = (
+        f"{'inline' if inline else 'attachment'}; filename=\"document-{doc.id}\"; "
+        f"filename*=UTF-8''{_quote(doc.filename)}")
+    response.headers["X-Content-SHA256"] = doc.sha256
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
