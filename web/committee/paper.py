@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, Response, abort, jsonify, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 

@@ -9,7 +9,7 @@ committee's vault and only its SHA-256 goes into the ledger.
 
 from __future__ import annotations
 
-from flask import flash, abort, jsonify, render_template, request, url_for
+from flask import abort, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 

@@ -48,7 +48,10 @@ REJECT_REASONS = {
 def _community_id() -> int:
     options = communities()
     wanted = request.values.get("community_id", type=int)
-    chosen = next((c for c in options if c.id == wanted), options[0] if options else None)
+    if wanted is None:
+        chosen = options[0] if options else None
+    else:
+        chosen = next((c for c in options if c.id == wanted), None)
     if chosen is None:
         abort(404)
     require_manage(chosen.id)
