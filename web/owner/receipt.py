@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ledger import store
 from ledger.models import LogHead
 from ledger.publish import assembly_settings
 from web.access import public
 from web.api.assemblies import normalise_tracker, receipt_lookup
-from web.api.common import visible_assembly
+from web.api.common import current_account, visible_assembly
 from web.api.data import accepting_ballots
+from web.api.heads import heads_for
 from web.api.messages import CHOICES, REVOTE
 from web.database import db
 from web.owner import bp
@@ -29,13 +31,23 @@ def receipt(assembly_id: int, tracker: str):
     check_url = url_for("owner.check", assembly_id=a.id, tracker=found["tracker"],
                         _external=True)
     settings = assembly_settings(a)
+    mine = _mine(a, found)
     return render_template(
-        "owner/receipt.html", assembly=a, step=4, r=found, check_url=check_url,
+        "owner/receipt.html", assembly=a, step=4, r=found, check_url=check_url, mine=mine,
         qr=qr_svg(check_url, label=found["tracker"]), choice_labels=CHOICES,
         recorded_at=dt.datetime.fromisoformat(found["time"].replace("Z", "+00:00")),
         titles={str(it.position): it.title for it in a.items},
-        revote=REVOTE[settings.revote.value], may_change=settings.revote.value != "none"
-        and accepting_ballots(a, head, store.now_ms()))
+        revote=REVOTE[settings.revote.value], may_change=mine
+        and settings.revote.value != "none" and accepting_ballots(a, head, store.now_ms()))
+
+
+def _mine(a, found: dict) -> bool:
+    """Is the signed-in person the voter of this ballot's head?  Only they see its choices
+    here (the public record has them, but a receipt page is not where others read them)."""
+    if not (current_user.is_authenticated and current_user.role == "owner"):
+        return False
+    return any(h.head_id == found["head"] and h.head.may_vote
+               for h in heads_for(a, current_account()))
 
 
 @bp.get("/a/<int:assembly_id>/check")
