@@ -10,6 +10,7 @@ from ledger import store
 from ledger.committee import close_voting
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.receipts import Receipt, verify_receipt
+from tests import test_api_helpers as helpers
 from tests.test_api_helpers import (
     CHEN,
     HUANG,
@@ -19,8 +20,9 @@ from tests.test_api_helpers import (
     b64,
     make_world,
     new_key,
-    world,  # noqa: F401  (fixture)
 )
+
+world = helpers.world  # the fixture
 
 
 def log_vkey(settings) -> str:
@@ -204,8 +206,8 @@ def test_co_owners_one_votes_the_other_is_told_who(client, app, world) -> None:
     huang.enrol_device()
     t = huang.template()
     assert t["head"]["may_vote"] is False
-    assert t["head"]["voter"] == {"basis": "first_verified", "basis_label": "最先完成身份核验的共有人",
-                                  "name_masked": "林*"}
+    assert t["head"]["voter"] == {"basis": "first_verified",
+                                  "basis_label": "最先完成身份核验的共有人", "name_masked": "林*"}
     r = huang.enrol_ballot_key(t)
     assert r.status_code == 403 and r.get_json()["error"] == "not_your_head"
 

@@ -42,6 +42,17 @@ CHOICES = {"type": "object", "description": "item id -> agree|oppose|abstain, or
                {"enum": ["agree", "oppose", "abstain"]},
                {"type": "array", "items": STR}]}}
 
+ITEM_REQUIRED = ["id", "title", "description", "kind", "matter", "matter_label", "threshold",
+                 "threshold_label", "candidates", "seats", "buildings"]
+ITEM_PROPS = {
+    "id": STR, "title": STR, "description": STR, "kind": {"enum": ["motion", "election"]},
+    "matter": {"type": "integer", "minimum": 1, "maximum": 9,
+               "description": "民法典 第278条 matter number"},
+    "matter_label": STR, "threshold": {"enum": ["ordinary", "special"]},
+    "threshold_label": STR,
+    "candidates": nullable({"type": "array", "items": STR}), "seats": nullable(INT),
+    "buildings": nullable({"type": "array", "items": STR})}
+
 SCHEMAS: dict[str, Any] = {
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
     "Error": obj(["error", "message"], {
@@ -50,15 +61,7 @@ SCHEMAS: dict[str, Any] = {
         "field": STR, "retry_at": TIME, "attempts_left": INT, "next_seq": INT,
         "item": nullable(STR), "detail": STR, "opens_at": TIME,
         "heads": {"type": "array", "items": ref("Head")}}),
-    "Item": obj(["id", "title", "description", "kind", "matter", "matter_label", "threshold",
-                 "threshold_label", "candidates", "seats", "buildings"], {
-        "id": STR, "title": STR, "description": STR, "kind": {"enum": ["motion", "election"]},
-        "matter": {"type": "integer", "minimum": 1, "maximum": 9,
-                   "description": "民法典 第278条 matter number"},
-        "matter_label": STR, "threshold": {"enum": ["ordinary", "special"]},
-        "threshold_label": STR,
-        "candidates": nullable({"type": "array", "items": STR}), "seats": nullable(INT),
-        "buildings": nullable({"type": "array", "items": STR})}),
+    "Item": obj(ITEM_REQUIRED, ITEM_PROPS),
     "Document": obj(["id", "filename", "mime", "sha256", "size", "url"], {
         "id": INT, "filename": STR, "mime": STR, "sha256": HEX32, "size": INT, "url": STR}),
     "Participation": obj(["item", "total", "participating", "quorum_line", "quorum_met"], {
@@ -171,10 +174,11 @@ SCHEMAS: dict[str, Any] = {
         "index": INT, "seq": INT, "tracker": TRACKER,
         "channel": {"enum": ["electronic", "paper"]}, "choices": CHOICES, "voided": BOOL,
         "counts_for": {"type": "array", "items": STR}, "cast_at": TIME}),
-    "TemplateItem": {"allOf": [ref("Item"), {"type": "object", "properties": {
-        "current": {"description": "the choice that counts now, if any"},
+    "TemplateItem": obj(ITEM_REQUIRED + ["current", "locked"], {
+        **ITEM_PROPS,
+        "current": {"description": "the choice that counts now, if any (null: none)"},
         "locked": nullable({"type": "string", "description": "why a new ballot on this item "
-                            "would be refused"})}}]},
+                            "would be refused"})}),
     "BallotTemplate": obj(["assembly_id", "origin", "log_key", "prefix", "accepting_ballots",
                            "opens_at", "closes_at", "head", "heads", "next_seq", "ballot_key",
                            "items", "ballots", "revote"], {
