@@ -122,7 +122,7 @@
     if (data.counts_for.length) parts.push(texts.counts.replace("{items}", data.counts_for.join("、")));
     const replaced = Object.keys(data.replaced);
     if (replaced.length) parts.push(texts.replaced.replace("{items}", replaced.join("、")));
-    root.querySelector("[data-counts]").textContent = parts.join(" ");
+    root.querySelector("[data-result]").textContent = parts.join(" ");
   }
 
   run().then(finish, (err) => {

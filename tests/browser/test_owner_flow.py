@@ -1,0 +1,212 @@
+"""The owner's whole vote in Chromium, at phone size and at desktop size.
+
+From the assembly page (the URL the notice's QR code encodes) through identity
+verification (the demo shows the SMS on the page), the ballot, the summary,
+signing in the browser, the receipt and "check my ballot" (proofs verified by
+the page's own script), then changing the vote.  Tests do not depend on order:
+each uses its own owner, and a ballot page that says the owner already voted
+is simply the "change my vote" path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import urllib.request
+from itertools import count
+
+from identity.synthetic import demo_extract
+from tests.browser.conftest import assert_phone_friendly
+from voting.heads import head_id_for
+
+TRACKER = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")
+_numbers = count(13700000001)
+
+
+def open_assembly(demo) -> int:
+    with urllib.request.urlopen(demo.url + "/api/v1/assemblies") as r:
+        rows = json.load(r)["assemblies"]
+    return next(a["id"] for a in rows if a["status"] == "open")
+
+
+def another_owner(demo, assembly_id: int) -> dict[str, str]:
+    """A sole owner of one flat, not the demo owner, whose home has no ballot yet."""
+    db = sqlite3.connect(f"file:{demo.server.instance_dir / 'ownervote.sqlite3'}?mode=ro",
+                         uri=True)
+    voted = {h for (h,) in db.execute("SELECT DISTINCT head_id FROM ledger_entry WHERE "
+                                      "assembly_id = ? AND head_id IS NOT NULL", (assembly_id,))}
+    db.close()
+    rows = demo_extract(2024)
+    per_owner: dict[str, int] = {}
+    for row in rows:
+        per_owner[row["id_number"]] = per_owner.get(row["id_number"], 0) + 1
+    for row in rows:
+        if (row["status"] == "已登记" and row["co_ownership"] == "单独所有"
+                and row["usage"] == "住宅" and row["id_type"] == "居民身份证"
+                and per_owner[row["id_number"]] == 1 and row["owner_name"] != demo.owner["name"]
+                and head_id_for([f"{row['building']}-{row['unit']}"]) not in voted):
+            return {"name": row["owner_name"], "id_number": row["id_number"],
+                    "certificate_no": row["certificate_no"]}
+    raise AssertionError("no unvoted sole owner in the demo extract")
+
+
+def verify(page, owner: dict[str, str]) -> None:
+    page.wait_for_selector("#form-details")
+    assert_phone_friendly(page)
+    page.get_by_label("姓名").fill(owner["name"])
+    page.get_by_label("证件号码").fill(owner["id_number"])
+    page.get_by_label("不动产权证号").fill(owner["certificate_no"])
+    page.click("#form-details button[type=submit]")
+    page.wait_for_selector("#v-phone:not([hidden])")
+    assert_phone_friendly(page)
+    page.get_by_label("接收短信的手机号码").fill(str(next(_numbers)))
+    page.click("#form-phone button[type=submit]")
+    page.wait_for_selector("#v-code:not([hidden])")
+    assert_phone_friendly(page)
+    sms = page.locator("[data-sms-body]").inner_text()  # the demo shows the outbox
+    code = re.search(r"验证码 (\d{6})", sms).group(1)
+    page.get_by_label("6位验证码").fill(code)
+    page.click("#form-code button[type=submit]")
+    page.wait_for_url(re.compile(r"/a/\d+/vote"))
+
+
+def vote(page, first: str, second: str) -> str:
+    """Choose on both items, check the summary, sign; returns the receipt's tracker code."""
+    labels = {"agree": "同意", "oppose": "反对", "abstain": "弃权"}
+    page.locator(f'fieldset[data-item="1"] label.choice-{first}').click()
+    page.locator(f'fieldset[data-item="2"] label.choice-{second}').click()
+    assert page.locator(f'fieldset[data-item="1"] input[value="{first}"]').is_checked()
+    page.click("#to-confirm")
+    summary = page.locator("#confirm [data-summary]")
+    summary.wait_for()
+    assert page.locator("#choose").is_hidden()
+    assert page.locator('#steps li[aria-current="step"]').inner_text().strip().endswith("确认")
+    dds = summary.locator("dd").all_inner_texts()
+    assert dds == [labels[first], labels[second]]
+    assert_phone_friendly(page)
+    page.click("#sign")
+    page.wait_for_url(re.compile(r"/a/\d+/receipt/"))
+    tracker = page.locator("#tracker").inner_text().strip()
+    assert TRACKER.match(tracker)
+    return tracker
+
+
+def check_in_browser(page) -> None:
+    page.click("#check-link")
+    page.wait_for_selector('[data-outcome]:not([hidden])')
+    results = page.locator("[data-check]").evaluate_all("els => els.map(e => e.className)")
+    assert results == ["check-ok"] * 7, results  # every step, incl. this phone's own ballot
+    assert page.locator('[data-outcome="ok"]').is_visible()
+    assert_phone_friendly(page)
+
+
+def focus_order(page) -> list[dict]:
+    """Tab through the page; the focused controls with their position on the page."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const e = document.activeElement;
+            const r = e.getBoundingClientRect();
+            return {tag: e.tagName, id: e.id, name: e.name || '', type: e.type || '',
+                    top: Math.round(r.top + window.scrollY), inMain: !!e.closest('main')}; }""")
+        if info["tag"] == "BODY" or (seen and info == seen[0]):
+            break
+        seen.append(info)
+    return seen
+
+
+def assert_keyboard_order(page) -> None:
+    stops = [s for s in focus_order(page) if s["inMain"]]
+    names = [s["name"] or s["id"] for s in stops]
+    for wanted in ("item-1", "item-2", "to-confirm"):
+        assert wanted in names, f"Tab never reaches {wanted}: {names}"
+    assert names.index("item-1") < names.index("item-2") < names.index("to-confirm")
+    tops = [s["top"] for s in stops]
+    assert tops == sorted(tops), f"focus jumps back up the page: {stops}"
+
+
+CONTRAST_JS = """(sel) => Array.from(document.querySelectorAll(sel)).filter(e => e.offsetParent)
+  .slice(0, 3).map(e => {
+    const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+    let fg = rgba(getComputedStyle(e).color), bg = null, n = e;
+    while (n && !bg) { const c = rgba(getComputedStyle(n).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) bg = c; n = n.parentElement; }
+    return {fg, bg: bg || [255, 255, 255], text: e.textContent.trim().slice(0, 30)}; })"""
+
+
+def luminance(rgb) -> float:
+    def channel(v: float) -> float:
+        v = v / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def assert_contrast(page, selectors: list[str]) -> None:
+    for sel in selectors:
+        found = page.evaluate(CONTRAST_JS, sel)
+        assert found, f"nothing visible matches {sel}"
+        for el in found:
+            a, b = sorted((luminance(el["fg"]), luminance(el["bg"])), reverse=True)
+            ratio = (a + 0.05) / (b + 0.05)
+            assert ratio >= 4.5, f"{sel} {el['text']!r}: contrast {ratio:.2f} < 4.5"
+
+
+def test_owner_votes_checks_and_changes_the_vote_on_a_phone(demo, phone) -> None:
+    aid = open_assembly(demo)
+    phone.goto(f"{demo.url}/a/{aid}")  # the notice's QR code
+    assert "第二次业主大会会议" in phone.locator("h1").inner_text()
+    assert phone.locator("svg.gauge").count() >= 4  # area and owners, per item
+    assert phone.get_by_text("特别事项 · 四分之三").count() == 1
+    assert_phone_friendly(phone)
+    assert_contrast(phone, ["main p", "#vote-now", "a.button.secondary", ".badge.bad"])
+    phone.click("#vote-now")
+    verify(phone, demo.owner)
+
+    assert_phone_friendly(phone)
+    assert_keyboard_order(phone)
+    assert_contrast(phone, ["main p", "label.choice span", "#to-confirm", "legend"])
+    tracker = vote(phone, "agree", "oppose")
+    assert_phone_friendly(phone)
+    assert phone.locator(".qr svg").count() == 1
+    assert "投票成功" in phone.locator("h1").inner_text()
+    check_in_browser(phone)
+
+    # Change the vote on item 1: the new ballot counts, the old one is replaced there.
+    phone.goto(f"{demo.url}/a/{aid}/receipt/{tracker}")
+    phone.click("#change-link")
+    phone.wait_for_url(re.compile(r"/a/\d+/vote"))
+    assert phone.get_by_text("您已经投过票").count() == 1
+    assert phone.locator(".now-vote").first.inner_text().endswith("同意")
+    new_tracker = vote(phone, "oppose", "oppose")
+    assert new_tracker != tracker
+    check_in_browser(phone)
+    phone.goto(f"{demo.url}/a/{aid}/check/{tracker}")
+    phone.wait_for_selector('[data-outcome="ok"]:not([hidden])')
+    assert "以您后来的选票为准" in phone.locator("[data-result]").inner_text()
+
+
+def test_owner_votes_at_desktop_size_and_a_wrong_proof_fails_visibly(demo, desktop) -> None:
+    aid = open_assembly(demo)
+    owner = another_owner(demo, aid)
+    desktop.goto(f"{demo.url}/a/{aid}/verify")
+    verify(desktop, owner)
+    assert_keyboard_order(desktop)
+    tracker = vote(desktop, "abstain", "agree")
+    check_in_browser(desktop)
+
+    def tamper(route) -> None:
+        answer = route.fetch().json()
+        proof = answer["inclusion"]
+        proof[0] = ("0" if proof[0][0] != "0" else "1") + proof[0][1:]
+        route.fulfill(json=answer)
+
+    desktop.route(re.compile(r"/api/v1/assemblies/\d+/receipts/"), tamper)
+    desktop.goto(f"{demo.url}/a/{aid}/check/{tracker}")
+    desktop.wait_for_selector('[data-outcome="fail"]:not([hidden])')
+    assert desktop.locator('[data-check="inclusion"]').get_attribute("class") == "check-fail"
+    assert desktop.locator('[data-check="signature"]').get_attribute("class") == "check-ok"
+    assert desktop.locator('[data-outcome="ok"]').is_hidden()
+    assert "查验未通过" in desktop.locator('[data-outcome="fail"]').inner_text()
