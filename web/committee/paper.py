@@ -111,7 +111,7 @@ def _describe(a, choices: dict) -> list[str]:
 def paper_prepare(assembly_id: int):
     a = managed_assembly(assembly_id)
     if a.status != Status.OPEN.value:
-        return fail(_("Paper ballots can be entered only while voting is open."), 409)
+        return fail(_("Paper ballots can be entered only while voting is open."))
     s = snapshot(a)
     head, why = resolve_unit(a, s, request.form.get("building", ""),
                              request.form.get("unit", ""))
@@ -137,7 +137,7 @@ def paper_prepare(assembly_id: int):
         # member signs, so a double vote is explained before anyone signs anything.
         writer._rules(db(), log, PAPER_BALLOT, payload, s.roster)  # noqa: SLF001
     except CastRefused as exc:
-        return fail(cast_refusal(exc, a.id, head), 409)
+        return fail(cast_refusal(exc, a.id, head))
     units = s.roster.heads[head].unit_ids
     owners = unit_owners(a)
     names = sorted({n for u in units for _i, n in owners.get(u, ())})
@@ -165,10 +165,10 @@ def paper_submit(assembly_id: int):
         session.commit()
     except CastRefused as exc:
         session.rollback()
-        return fail(cast_refusal(exc, a.id, str(payload.get("head"))), 409)
+        return fail(cast_refusal(exc, a.id, str(payload.get("head"))))
     except LedgerError as exc:
         session.rollback()
-        return fail(ledger_refusal(exc), 409)
+        return fail(ledger_refusal(exc))
     flash(_("Paper ballot entered as ledger entry %(n)s.", n=out.index), "ok")
     return jsonify({"ok": True, "entry": out.index,
                     "message": _("Paper ballot entered as ledger entry %(n)s.", n=out.index),
@@ -206,15 +206,15 @@ def void_prepare(assembly_id: int):
     a = managed_assembly(assembly_id)
     if a.status != Status.OPEN.value:
         return fail(_("Ballots can be voided only while voting is open; after the close the "
-                      "count is final."), 409)
+                      "count is final."))
     target = request.form.get("target", type=int)
     reason = (request.form.get("reason") or "").strip()
     entry = db().scalars(select(LedgerEntry).where(
         LedgerEntry.assembly_id == a.id, LedgerEntry.index == (target or -1))).first()
     if entry is None or entry.kind not in (BALLOT, PAPER_BALLOT):
-        return fail(_("There is no ballot at that ledger position."), 404)
+        return fail(_("There is no ballot at that ledger position."))
     if entry.voided_by is not None:
-        return fail(_("That ballot is already void."), 409)
+        return fail(_("That ballot is already void."))
     if not 4 <= len(reason) <= 200:
         return fail(_("Give the reason in 4 to 200 characters (it is published in the ledger: "
                       "no names)."))
@@ -242,7 +242,7 @@ def void_submit(assembly_id: int):
         session.commit()
     except LedgerError as exc:
         session.rollback()
-        return fail(ledger_refusal(exc), 409)
+        return fail(ledger_refusal(exc))
     flash(_("Ballot voided (ledger entry %(n)s).", n=out.index), "ok")
     return jsonify({"ok": True, "entry": out.index,
                     "message": _("Ballot voided (ledger entry %(n)s).", n=out.index),

@@ -101,7 +101,7 @@ def proxies(assembly_id: int):
 def proxy_prepare(assembly_id: int):
     a = managed_assembly(assembly_id)
     if a.status not in (Status.NOTICED.value, Status.OPEN.value):
-        return fail(_("Proxies are registered between the notice and the close."), 409)
+        return fail(_("Proxies are registered between the notice and the close."))
     s = snapshot(a)
     head, why = resolve_unit(a, s, request.form.get("building", ""),
                              request.form.get("unit", ""))
@@ -117,7 +117,7 @@ def proxy_prepare(assembly_id: int):
         return fail(_("The agent's ID number is not valid for the ID type chosen."))
     refusal = cap_refusal(a, ref, head)
     if refusal is not None:
-        return fail(refusal, 409)
+        return fail(refusal)
     upload = request.files.get("evidence")
     content = upload.read(vault.MAX_BYTES + 1) if upload else b""
     try:
@@ -145,7 +145,7 @@ def proxy_submit(assembly_id: int):
     ref, head = str(payload.get("agent", "")), str(payload.get("head", ""))
     refusal = cap_refusal(a, ref, head)
     if refusal is not None:
-        return fail(refusal, 409)
+        return fail(refusal)
     session = db()
     session.commit()
     store.begin_write(session)
@@ -162,7 +162,7 @@ def proxy_submit(assembly_id: int):
         session.commit()
     except LedgerError as exc:
         session.rollback()
-        return fail(ledger_refusal(exc), 409)
+        return fail(ledger_refusal(exc))
     flash(_("Proxy registered as ledger entry %(n)s.", n=out.index), "ok")
     return jsonify({"ok": True, "entry": out.index,
                     "message": _("Proxy registered as ledger entry %(n)s.", n=out.index),

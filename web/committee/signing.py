@@ -40,7 +40,10 @@ def member_ref(staff: StaffUser) -> str:
     return "staff-" + services.hasher().opaque("committee-member", str(staff.id))[:24]
 
 
-def fail(message: str, status: int = 400):
+def fail(message: str, status: int = 200):
+    """A refusal the member reads and acts on.  Refusals of a well-formed request are an
+    answer (200 with ``ok: false``), not an HTTP error: the browser logs 4xx responses as
+    console errors, and nothing about the request was wrong."""
     return jsonify({"ok": False, "error": message}), status
 
 
@@ -66,7 +69,7 @@ def enroll(assembly_id: int):
     """Enrol the member's browser key in this assembly's log (idempotent)."""
     a = managed_assembly(assembly_id)
     if a.status not in (Status.NOTICED.value, Status.OPEN.value):
-        return fail(_("Committee keys are enrolled between the notice and the close."), 409)
+        return fail(_("Committee keys are enrolled between the notice and the close."))
     body = request.get_json(silent=True) or {}
     try:
         spki = canonical.unb64url(body.get("spki", ""), "spki")
@@ -93,7 +96,7 @@ def enroll(assembly_id: int):
         session.commit()
     except LedgerError as exc:
         session.rollback()
-        return fail(_("The key could not be enrolled: %(detail)s", detail=str(exc)), 409)
+        return fail(_("The key could not be enrolled: %(detail)s", detail=str(exc)))
     return jsonify({"ok": True, "official": kid, "enrolled": True, "entry": out.index})
 
 
