@@ -12,9 +12,12 @@ sign-in with password and TOTP is tested in ``test_web_auth.py``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import random
 import secrets
 from dataclasses import dataclass, field
+from unittest import mock
 
 import pyotp
 from sqlalchemy import select
@@ -22,7 +25,7 @@ from sqlalchemy import select
 from identity.importer import import_extract
 from identity.models import Community, OwnerAccount, Ownership
 from identity.pii import PiiCipher
-from identity.staff import create_staff
+from identity.staff import create_staff, hash_password
 from identity.synthetic import resident_id
 from ledger import store, writer
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
@@ -39,6 +42,7 @@ from ledger.proceedings import (
 )
 from ledger.publish import published
 from ledger.receipts import tracker_code
+from voting.models import Document
 
 DISTRICT_A = "菁城街道"
 DISTRICT_B = "桂林街道"
@@ -52,7 +56,8 @@ def extract(seed: int, units: int = 6) -> list[dict[str, str]]:
     rows = []
     for n in range(1, units + 1):
         rows.append({
-            "building": "1幢", "unit": f"{100 + n}", "certificate_no": f"闽(2021)测试第{seed}{n:04d}号",
+            "building": "1幢", "unit": f"{100 + n}",
+            "certificate_no": f"闽(2021)测试第{seed}{n:04d}号",
             "owner_name": f"测试{n}", "id_type": "居民身份证", "id_number": resident_id(rng),
             "co_ownership": "单独所有", "registered_area": f"{80 + n}.{n:02d}",
             "surveyed_area": "", "contract_area": "", "status": "已登记", "usage": "住宅"})
@@ -66,6 +71,7 @@ class Side:
     tracker: str  # of one of its ballots
     checkpoint_size: int
     draft_id: int
+    document_id: int = 0  # a document attached to the assembly
 
 
 @dataclass
@@ -134,8 +140,12 @@ def build_world(session, settings) -> World:
         aid, tracker, size = _assembly(session, settings, signer, c.id, f"{name}2026年业主大会",
                                        now, rng)
         draft = create_assembly(session, c.id, f"{name}草稿", [ItemSpec("修订管理规约", 2)])
+        content = f"{name}物业服务合同".encode()
+        doc = Document(assembly_id=aid, filename="合同.txt", mime="text/plain",
+                       sha256=hashlib.sha256(content).hexdigest(), content=content)
+        session.add(doc)
         session.commit()
-        sides.append((c, Side(c.id, aid, tracker, size, draft.id)))
+        sides.append((c, Side(c.id, aid, tracker, size, draft.id, doc.id)))
     (ca, a), (cb, b) = sides
     owner_id = session.scalars(select(Ownership.owner_id).where(
         Ownership.roster_version_id.in_(_versions(session, ca.id))).limit(1)).one()
@@ -148,13 +158,20 @@ def build_world(session, settings) -> World:
                 "supervisor_a": ("supervisor", None, DISTRICT_A),
                 "supervisor_b": ("supervisor", None, DISTRICT_B),
                 "auditor": ("auditor", None, None), "admin": ("admin", None, None)}
-    for key, (role, community, district) in accounts.items():
-        user, secret = create_staff(session, cipher, username=f"t-{key}", password=PASSWORD,
-                                    role=role, community=community, district=district)
-        world.staff[key], world.totp[key] = user.id, secret
+    # One real scrypt hash of PASSWORD for all accounts (the KDF is the slow part of a test).
+    with mock.patch("identity.staff.hash_password", _password_hash):
+        for key, (role, community, district) in accounts.items():
+            user, secret = create_staff(session, cipher, username=f"t-{key}", password=PASSWORD,
+                                        role=role, community=community, district=district)
+            world.staff[key], world.totp[key] = user.id, secret
     session.commit()
     world.owner_account_id = account.id
     return world
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    return hash_password(password)
 
 
 def _versions(session, community_id: int) -> list[int]:

@@ -27,12 +27,12 @@ from flask_babel import lazy_gettext
 
 from ledger.errors import KeyFileError, LedgerError
 from ledger.keys import load_key_ring
-from web import services
 from ownervote.audit import record
+from web import services
 from web.access import can_read, owner_of, roles_required
-from web.auth import actor
 from web.auditor import bp, records
 from web.auditor.records import Record
+from web.auth import actor
 from web.database import db
 
 BUNDLE_ROLES = ("owner", "committee", "supervisor", "auditor", "admin")
