@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from identity.models import ReviewRequest, RosterVersion
@@ -17,6 +18,7 @@ from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
     PDF,
     PNG,
     assembly_id,
+    console_records,
     csrf,
     local_input,
     sign_in,
@@ -154,3 +156,42 @@ def test_review_needs_two_members_other_than_the_submitter(app, client, session,
     # the heir's ownership is a new roster version (the noticed assembly keeps its own)
     assert session.scalar(select(func.count()).select_from(RosterVersion)) == versions + 1
     assert "测试继承人" not in client.get(f"/committee/review/{ref}").get_data(as_text=True)
+
+
+def test_console_records_helper_for_route_walks(app, session, world, ov_settings) -> None:
+    from ledger.proceedings import ItemSpec, create_assembly
+
+    a = create_assembly(session, world.a.id, "草稿", [ItemSpec("议题", 4)])
+    session.commit()
+    params = console_records(app, session, ov_settings, community_id=world.a.id,
+                             assembly_id=a.id, submitter_id=world.members["a1"].staff_id,
+                             id_number=world.rows_a[2]["id_number"])
+    client = app.test_client()
+    sign_in(client, world.members["a2"])
+    assert client.get(f"/committee/review/{params['reference']}").status_code == 200
+    assert client.get(f"/committee/a/{a.id}/files/scan/{params['sha256']}").data == PNG
+    assert client.get(f"/committee/a/{a.id}/documents/{params['document_id']}").data == PDF
+
+
+def test_the_test_clock(app, client, world) -> None:
+    from web.committee.clock import parse_offset
+
+    assert parse_offset("1d12h") == dt.timedelta(days=1, hours=12)
+    assert parse_offset("") == dt.timedelta(0)
+    for bad in ("16", "2w", "-1d", "1.5d"):
+        with pytest.raises(ValueError):
+            parse_offset(bad)
+    sign_in(client, world.members["a1"])
+    assert "clock-banner" not in client.get("/committee/").get_data(as_text=True)
+    app.config["OWNERVOTE_CLOCK_OFFSET"] = dt.timedelta(days=2)
+    assert "快 48 小时" in client.get("/committee/").get_data(as_text=True)
+
+
+def test_a_production_server_refuses_the_test_clock(ov_settings, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from web import create_app
+
+    monkeypatch.setenv("OWNERVOTE_CLOCK_OFFSET", "16d")
+    with pytest.raises(RuntimeError, match="production"):
+        create_app(replace(ov_settings, env="production"), TESTING=True)

@@ -146,3 +146,38 @@ class BrowserKey:
         message = prepared["prefix"].encode() + canonical.encode(prepared["payload"])
         return {"payload": prepared["payload"],
                 "sig": canonical.b64url(sign_p256(self.key, message))}
+
+
+def console_records(app, session, settings, *, community_id: int, assembly_id: int,
+                    submitter_id: int, id_number: str) -> dict:
+    """Records of one community for the committee console's routes (for route walks such as
+    ``test_web_access_matrix``): a document of ``assembly_id``, a stored scan, and a pending
+    review with evidence submitted by committee member ``submitter_id``.  Returns the route
+    parameters: ``document_id``, ``kind``, ``sha256``, ``reference``, ``evidence_id``."""
+    import hashlib
+
+    from identity import review
+    from identity.keyed import KeyedHasher
+    from identity.models import StaffUser, Unit
+    from voting.models import Document
+
+    cipher = PiiCipher.from_settings(settings)
+    doc = Document(assembly_id=assembly_id, filename="doc.pdf", mime="application/pdf",
+                   sha256=hashlib.sha256(PDF).hexdigest(), content=PDF)
+    session.add(doc)
+    unit = session.query(Unit).filter_by(community_id=community_id).first()
+    r = review.submit(session, staff=session.get(StaffUser, submitter_id),
+                      community_id=community_id, kind="heir",
+                      person=review.Person("测试继承人", "resident_id", id_number),
+                      hasher=KeyedHasher.from_settings(settings), cipher=cipher,
+                      unit_id=unit.id)
+    evidence = review.attach_evidence(session, r, staff=session.get(StaffUser, submitter_id),
+                                      filename="e.png", mime="image/png", content=PNG,
+                                      cipher=cipher)
+    session.commit()
+    with app.test_request_context():
+        from web.committee import vault
+
+        sha, _mime = vault.put(assembly_id, "scan", PNG)
+    return {"document_id": doc.id, "kind": "scan", "sha256": sha, "reference": r.reference,
+            "evidence_id": evidence.id}
