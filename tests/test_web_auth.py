@@ -53,7 +53,7 @@ def test_a_wrong_factor_is_refused_without_saying_which(app, world, field) -> No
              "username": {}}[field]
     username = "nobody-here" if field == "username" else "t-auditor"
     r = _sign_in(client, username, world.totp["auditor"], **wrong)
-    assert r.status_code == 401
+    assert r.status_code == 200  # the form again, with the message
     assert "用户名、密码或动态验证码不正确" in r.get_data(as_text=True)
     assert client.get("/audit/assemblies/1/bundle.zip").status_code == 401
 
@@ -130,8 +130,8 @@ def test_deactivation_ends_sessions_and_sign_in(app, world) -> None:
     assert r.status_code == 302
     assert "t-committee_a 已不能再登录" in admin.get("/admin/staff").get_data(as_text=True)
     assert member.get(bundle).status_code == 401
-    assert _sign_in(app.test_client(), "t-committee_a",
-                    world.totp["committee_a"]).status_code == 401
+    refused = _sign_in(app.test_client(), "t-committee_a", world.totp["committee_a"])
+    assert refused.status_code == 200 and "动态验证码不正确" in refused.get_data(as_text=True)
 
     # An administrator cannot lock themselves out.
     admin.post(f"/admin/staff/{world.staff['admin']}/deactivate", data={"csrf_token": token})

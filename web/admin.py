@@ -113,8 +113,7 @@ def new_staff():
                                                               "app")),
                                        role_labels=ROLE_LABELS)
     return render_template("admin/staff_new.html", communities=communities, errors=errors,
-                           districts=district_names, roles=ROLES, role_labels=ROLE_LABELS), \
-        (400 if errors else 200)
+                           districts=district_names, roles=ROLES, role_labels=ROLE_LABELS)
 
 
 @bp.post("/staff/<int:staff_id>/deactivate")
@@ -153,5 +152,4 @@ def witnesses():
                                .group_by(Cosignature.witness_id)).all())
     rows = [(w, witness_verifier(w).vkey, counts.get(w.id, 0))
             for w in db().scalars(select(Witness).order_by(Witness.name))]
-    return render_template("admin/witnesses.html", witnesses=rows, error=error), \
-        (400 if error else 200)
+    return render_template("admin/witnesses.html", witnesses=rows, error=error)

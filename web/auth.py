@@ -148,8 +148,8 @@ def staff_sign_in():
             sign_in(_staff_principal(user))
             return redirect(staff_home(user.role))
         error = _("The user name, password or one-time code is not right.")
-    return render_template("auth/staff_sign_in.html", error=error,
-                           demo_codes=demo_codes()), (401 if error else 200)
+    # A refused sign-in is an answer on the page (200), like every form here.
+    return render_template("auth/staff_sign_in.html", error=error, demo_codes=demo_codes())
 
 
 def actor() -> str:

@@ -132,8 +132,5 @@ def receipt_lookup(assembly_id: int):
     typed = request.args.get("tracker", "")
     tracker = normalise(typed) if typed else None
     found = lookup(assembly_id, rec.head.log_vkey, tracker) if tracker else None
-    status = 200
-    if typed and tracker is None:
-        status = 400
     return render_template("auditor/receipt.html", rec=rec, typed=typed, tracker=tracker,
-                           found=found), status
+                           found=found)
