@@ -13,7 +13,8 @@ included as they land: each view must carry ``allowed_roles`` (``@public`` or
 * an allowed role of *another* community or district (committee of B,
   supervisor of B's district) on A's records: 404, so they learn nothing,
   not even that the record exists — unless the route is public;
-* every HTML page served has no inline script and no style attribute.
+* every HTML page served has no inline script and no style attribute, and every POST
+  form on it carries the CSRF token.
 
 Route parameters are filled from community A's real ids (:data:`PARAMS`);
 a parameter the table does not know is reported, so new routes get covered
@@ -59,6 +60,7 @@ ROLE_OF = {"owner": "owner", "committee_a": "committee", "committee_b": "committ
            "supervisor_a": "supervisor", "supervisor_b": "supervisor", "auditor": "auditor",
            "admin": "admin"}
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+POST_FORM = re.compile(r"<form\b[^>]*\bmethod=[\"']?post[^>]*>(.*?)</form>", re.I | re.S)
 STYLE_ATTR = re.compile(r"<[^>]+\sstyle\s*=", re.I)
 
 
@@ -126,7 +128,7 @@ def _matches(expected: str, status: int) -> bool:
 def test_matrix_of_roles_and_get_routes(app, session, ov_settings) -> None:
     world = build_world(session, ov_settings)
     views = _views(app)
-    unknown, wrong, inline, tried = [], [], [], 0
+    unknown, wrong, inline, no_csrf, tried = [], [], [], [], 0
     for role in ROLES:
         client = app.test_client()
         sign_in_as(client, app, world.principal(role))
@@ -145,10 +147,13 @@ def test_matrix_of_roles_and_get_routes(app, session, ov_settings) -> None:
                 html = r.get_data(as_text=True)
                 if INLINE_SCRIPT.search(html) or STYLE_ATTR.search(html):
                     inline.append(f"{path} (as {role})")
+                if any('name="csrf_token"' not in form for form in POST_FORM.findall(html)):
+                    no_csrf.append(f"{path} (as {role})")
     assert sorted(set(unknown)) == [], ("add these route parameters to PARAMS: "
                                         + "; ".join(sorted(set(unknown))))
     assert wrong == [], "\n".join(wrong)
     assert inline == [], "inline script or style attribute in: " + ", ".join(inline)
+    assert no_csrf == [], "a POST form without the CSRF token in: " + ", ".join(no_csrf)
     assert tried >= len(ROLES) * 12  # the matrix really ran over the routes
 
 

@@ -46,7 +46,8 @@ CONTRAST = """() => {
   return out; }"""
 
 FOCUSABLE = """() => Array.from(document.querySelectorAll(
-    'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, [tabindex]'))
+    'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, '
+    + 'textarea, [tabindex]'))
     .filter(e => e.tabIndex >= 0 && (e.getClientRects().length > 0 || e.classList.contains('skip')))
     .map(e => e.outerHTML.slice(0, 80))"""
 
@@ -89,7 +90,8 @@ def test_home_on_a_phone(demo, phone) -> None:
     phone.goto(demo.url + "/")
     assert phone.locator("html").get_attribute("lang") == "zh-CN"
     assert "业主大会电子投票" in phone.locator("h1").inner_text()
-    assert phone.locator('meta[name="viewport"]').get_attribute("content").startswith("width=device-width")
+    viewport = phone.locator('meta[name="viewport"]').get_attribute("content")
+    assert viewport.startswith("width=device-width")
     assert_phone_friendly(phone)
 
 
