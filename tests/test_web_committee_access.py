@@ -139,7 +139,8 @@ def test_review_needs_two_members_other_than_the_submitter(app, client, session,
     ref = ids["reference"]
     page = client.get(f"/committee/review/{ref}").get_data(as_text=True)
     assert 'id="approve" disabled' in page and "由您提交" in page  # a1 submitted it
-    client.post(f"/committee/review/{ref}/approve")
+    refused = client.post(f"/committee/review/{ref}/approve", follow_redirects=True)
+    assert "此审核由您提交" in refused.get_data(as_text=True)  # the reason, in Chinese
     session.rollback()
     assert session.scalars(select(ReviewRequest)).one().decisions == []
     versions = session.scalar(select(func.count()).select_from(RosterVersion))

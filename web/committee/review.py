@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from identity import review as queue
 from identity import store as roster_store
-from identity.errors import IdentityError, ReviewError
+from identity.errors import IdentityError
 from identity.masking import mask_name
 from identity.models import (
     Building,
@@ -28,6 +28,7 @@ from web import services
 from web.access import require_manage, roles_required
 from web.committee import bp, vault
 from web.committee.common import communities, member
+from web.committee.forms import FormError
 from web.database import db
 
 KIND_LABELS = {
@@ -43,6 +44,26 @@ REJECT_REASONS = {
     "wrong_unit": lazy_gettext("Wrong unit or owner"),
     "duplicate": lazy_gettext("Already recorded"),
 }
+
+
+def review_refusal(exc: IdentityError) -> str:
+    """identity's reasons (English, for logs) in the member's language."""
+    text = str(exc)
+    known = (
+        ("cannot decide it", _("You submitted this review; two other members must decide it.")),
+        ("has already decided", _("You have already decided this review.")),
+        ("no evidence", _("No evidence is attached yet.")),
+        ("changed in the roster", _("The unit changed in the roster since this was submitted; "
+                                    "submit it again.")),
+        ("person's ID", _("The ID number is not valid for the ID type chosen.")),
+        ("name is required", _("Enter the person's name.")),
+        ("a unit of community", _("Enter a unit of this community, as building-number.")),
+        ("not in the current roster", _("That unit or owner is not in the current roster.")),
+    )
+    for needle, message in known:
+        if needle in text and message:
+            return message
+    return _("Not done: %(detail)s", detail=text)
 
 
 def _community_id() -> int:
@@ -121,21 +142,21 @@ def review_new():
         owner_id = form.get("owner_id", type=int)
         try:
             if current_user.role != "committee":
-                raise ReviewError(_("Only committee members submit and decide reviews."))
+                raise FormError(_("Only committee members submit and decide reviews."))
             if kind not in KIND_LABELS:
-                raise ReviewError(_("Choose what kind of person this is."))
+                raise FormError(_("Choose what kind of person this is."))
             if kind != "developer" and unit is None:
-                raise ReviewError(_("Enter the unit as building-number, e.g. 1-101."))
+                raise FormError(_("Enter the unit as building-number, e.g. 1-101."))
             if kind in ("guardian", "legal_representative"):
                 owners = _unit_owners(community_id, unit)
                 if owner_id is None and len(owners) == 1:
                     owner_id = owners[0][0]
                 if owner_id not in {o for o, _n in owners}:
-                    raise ReviewError(_("Choose which owner of the unit is represented."))
+                    raise FormError(_("Choose which owner of the unit is represented."))
             upload = request.files.get("evidence")
             content = upload.read(queue.MAX_EVIDENCE_BYTES + 1) if upload else b""
             if vault.sniff(content) is None or len(content) > queue.MAX_EVIDENCE_BYTES:
-                raise ReviewError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
+                raise FormError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
             r = queue.submit(db(), staff=member(), community_id=community_id, kind=kind,
                              person=queue.Person(form.get("name", ""), form.get("id_type", ""),
                                                  form.get("id_number", "")),
@@ -148,9 +169,12 @@ def review_new():
             db().commit()
             flash(_("Submitted. Two other committee members must now approve it."), "ok")
             return redirect(url_for("committee.review_detail", reference=r.reference))
-        except IdentityError as exc:
+        except FormError as exc:
             db().rollback()
             error = str(exc)
+        except IdentityError as exc:
+            db().rollback()
+            error = review_refusal(exc)
     return render_template("committee/review_new.html", kinds=KIND_LABELS, error=error,
                            form=form, owners=owners, id_types=ID_TYPE_ZH,
                            community_id=community_id), (400 if error else 200)
@@ -208,7 +232,7 @@ def review_decide(reference: str, action: str):
         elif action == "reject":
             reason = request.form.get("reason", "")
             if reason not in REJECT_REASONS:
-                raise ReviewError(_("Choose why it is rejected."))
+                raise FormError(_("Choose why it is rejected."))
             queue.reject(db(), r, staff=staff, reason=reason)
             message = _("Rejected.")
         elif action == "withdraw":
@@ -218,7 +242,7 @@ def review_decide(reference: str, action: str):
             upload = request.files.get("evidence")
             content = upload.read(queue.MAX_EVIDENCE_BYTES + 1) if upload else b""
             if vault.sniff(content) is None:
-                raise ReviewError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
+                raise FormError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
             queue.attach_evidence(db(), r, staff=staff, filename=upload.filename or "evidence",
                                   mime=vault.sniff(content), content=content,
                                   cipher=services.pii())
@@ -227,7 +251,10 @@ def review_decide(reference: str, action: str):
             abort(404)
         db().commit()
         flash(message, "ok")
+    except FormError as exc:
+        db().rollback()
+        flash(str(exc), "error")
     except IdentityError as exc:
         db().rollback()
-        flash(_("Not done: %(detail)s", detail=str(exc)), "error")
+        flash(review_refusal(exc), "error")
     return back
