@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from identity.models import Building, Community, Ownership, RosterVersion, Unit, UnitRecord
-from ledger import store
+from ledger import hotsql, store
 from ledger.documents import AssemblyDef, grouped_roster, item_doc, parse_assembly
 from ledger.errors import LogStateError
 from ledger.keys import log_origin
@@ -167,22 +167,29 @@ _cache: dict[tuple[int, bytes], tuple[AssemblyDef, Roster]] = {}
 
 
 def published(session: Session, assembly_id: int) -> tuple[AssemblyDef, Roster]:
-    """The published definition and roster of a log (cached by the entry-0 hash)."""
-    e0 = session.scalars(
-        select(store.LedgerEntry).where(
-            store.LedgerEntry.assembly_id == assembly_id, store.LedgerEntry.index == 0
-        )
-    ).one_or_none()
-    if e0 is None:
+    """The published definition and roster of a log (cached by the entry-0 hash).
+
+    The cache is per process and keyed by entry 0's hash, which commits to the
+    definition and the roster; one small indexed read per transaction checks it.
+    """
+    memo = hotsql.memo(session)
+    hit = memo.published.get(assembly_id)
+    if hit is not None:
+        return hit
+    row = hotsql.raw(session).one("entry0", (assembly_id,))
+    if row is None:
         raise LogStateError(f"assembly {assembly_id} has no log")
-    key = (assembly_id, bytes(e0.entry_hash))
+    key = (assembly_id, bytes(row[0]))
     hit = _cache.get(key)
     if hit is None:
-        entry = store.parse_entry(bytes(e0.body), 0)
+        entry = store.parse_entry(store.entry_bytes(session, assembly_id, 0), 0)
         adef = parse_assembly(entry.body["assembly"])
         a = session.get(Assembly, assembly_id)
         data, roster = roster_document(session, a)
         if hashlib.sha256(data).hexdigest() != entry.body["roster_sha256"]:
             raise LogStateError(f"assembly {assembly_id}: the roster changed since publication")
+        if len(_cache) >= 256:
+            _cache.clear()
         hit = _cache[key] = (adef, roster)
+    memo.published[assembly_id] = hit
     return hit

@@ -16,14 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import treemath
+from ledger import hotsql, sqlitegate, treemath
 from ledger.entries import GENESIS_PREV, PUBLISHED, encode_entry, entry_hash, parse_entry
 from ledger.errors import LogStateError
 from ledger.merkle import empty_root
-from ledger.models import LedgerEntry, LogHead, TreeNode
+from ledger.models import LedgerEntry, LogHead
 from ledger.note import Checkpoint
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -45,18 +45,33 @@ def _is_sqlite(session: Session) -> bool:
 def begin_write(session: Session) -> None:
     """Start the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
 
-    Call before anything else in the transaction that will append.
+    Call before anything else in the transaction that will append.  On SQLite
+    the writers of every process first queue on a lock file beside the database
+    (:mod:`ledger.sqlitegate`), released when the transaction ends.
     """
     if _is_sqlite(session):
         if session.in_transaction():
             if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
                 return
             raise LogStateError("begin_write must start the transaction; commit or roll back first")
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        gate = sqlitegate.enter(session)
+        try:
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        except BaseException:
+            sqlitegate.leave(session, gate)
+            raise
 
 
 def lock_head(session: Session, assembly_id: int) -> LogHead:
-    """Take the log's writer lock and return its head row."""
+    """Take the log's writer lock and return its head row (fresh from the database).
+
+    Within one transaction the lock is taken once: later calls return the same
+    head, which this transaction alone may change until it ends.
+    """
+    memo = hotsql.memo(session)
+    head = memo.locked.get(assembly_id)
+    if head is not None:
+        return head
     if _is_sqlite(session):
         mode = session.connection().get_execution_options().get("sqlite_begin")
         if mode != "IMMEDIATE":
@@ -64,18 +79,17 @@ def lock_head(session: Session, assembly_id: int) -> LogHead:
                 "on SQLite an append needs a BEGIN IMMEDIATE transaction: "
                 "call ledger.store.begin_write(session) first"
             )
-        head = session.scalars(
-            select(LogHead).where(LogHead.assembly_id == assembly_id)
-        ).one_or_none()
-    else:
-        head = session.scalars(
-            select(LogHead)
-            .where(LogHead.assembly_id == assembly_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-    if head is None:
+    raw = hotsql.raw(session)
+    row = raw.one("head", (assembly_id,), "" if not raw.pg else " FOR UPDATE")
+    if row is None:
         raise LogStateError(f"assembly {assembly_id} has no log")
+    origin, size, root, last, vkey, opens, closes, closed, last_time = row
+    head = hotsql.adopt(session, LogHead, assembly_id, {
+        "assembly_id": assembly_id, "origin": origin, "size": size, "root": bytes(root),
+        "last_entry_hash": bytes(last), "log_vkey": vkey, "opens_at_ms": opens,
+        "closes_at_ms": closes, "closed": bool(closed), "last_time_ms": last_time,
+    })
+    memo.locked[assembly_id] = head
     return head
 
 
@@ -87,17 +101,15 @@ def get_head(session: Session, assembly_id: int) -> LogHead:
 
 
 def node_getter(session: Session, assembly_id: int) -> treemath.Getter:
+    """Tree nodes by (level, index): from this transaction's memo, else one query."""
+
     def get(nodes: Iterable[treemath.Node]) -> Mapping[treemath.Node, bytes]:
+        known = hotsql.memo(session).nodes.setdefault(assembly_id, {})
         wanted = list(nodes)
-        if not wanted:
-            return {}
-        rows = session.execute(
-            select(TreeNode.level, TreeNode.index, TreeNode.hash).where(
-                TreeNode.assembly_id == assembly_id,
-                tuple_(TreeNode.level, TreeNode.index).in_(wanted),
-            )
-        )
-        return {(level, index): bytes(h) for level, index, h in rows}
+        missing = [n for n in wanted if n not in known]
+        if missing:
+            known.update(hotsql.raw(session).nodes(assembly_id, missing))
+        return {n: known[n] for n in wanted if n in known}
 
     return get
 
@@ -180,28 +192,17 @@ def append(
         new_nodes[node] = treemath.node_hash(found[left], new_nodes[right])
     found.update(new_nodes)
     root = treemath.fold([found[n] for n in treemath.peaks(index + 1)])
-    session.add(
-        LedgerEntry(
-            assembly_id=assembly_id,
-            index=index,
-            kind=kind,
-            body=data,
-            entry_hash=leaf,
-            head_id=head_id,
-            agent=agent,
-            seq=seq,
-            created_at=ms_to_datetime(t),
-        )
-    )
-    session.add_all(
-        TreeNode(assembly_id=assembly_id, level=lv, index=ix, hash=h)
-        for (lv, ix), h in new_nodes.items()
-    )
-    head.size = index + 1
-    head.root = root
-    head.last_entry_hash = leaf
-    head.last_time_ms = t
-    session.flush()
+    raw = hotsql.raw(session)
+    raw.run("insert_entry", (
+        assembly_id, index, kind, data, leaf, head_id, agent, seq,
+        raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t)),
+    ))
+    raw.many("insert_node", [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()])
+    raw.run("update_head", (index + 1, root, leaf, t, assembly_id))
+    hotsql.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t)
+    memo = hotsql.memo(session)
+    memo.nodes.setdefault(assembly_id, {}).update(new_nodes)
+    memo.appended[(assembly_id, index)] = leaf
     return Appended(index, leaf, data, index + 1, root)
 
 
@@ -265,3 +266,66 @@ def consistency_proof(session: Session, assembly_id: int, old_size: int, size: i
 def current_checkpoint(session: Session, assembly_id: int) -> Checkpoint:
     head = get_head(session, assembly_id)
     return Checkpoint(head.origin, head.size, bytes(head.root))
+
+
+# -- the casting path's shortcuts (see ledger.hotsql) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    """A row of ``checkpoint`` as the casting path reads and writes it (no ORM object)."""
+
+    id: int
+    assembly_id: int
+    size: int
+    root: bytes
+    note: str
+    created_at: dt.datetime
+
+
+def newest_checkpoint(session: Session, assembly_id: int) -> StoredCheckpoint | None:
+    """The log's newest checkpoint, read under the writer lock (one indexed read)."""
+    from ledger.models import Checkpoint as CheckpointRow
+
+    memo = hotsql.memo(session)
+    row = memo.checkpoints.get(assembly_id)
+    if row is not None:
+        return row
+    raw = hotsql.raw(session)
+    found = raw.one("latest_checkpoint", (assembly_id,))
+    if found is None:
+        return None
+    cid, size, root, note, created = found
+    return StoredCheckpoint(cid, assembly_id, size, bytes(root), note,
+                            raw.datetime(CheckpointRow.__table__.c.created_at, created))
+
+
+def insert_checkpoint(session: Session, assembly_id: int, cp: Checkpoint, note: str,
+                      created_at: dt.datetime) -> StoredCheckpoint:
+    """Store a checkpoint signed under the writer lock; it is the log's newest."""
+    from ledger.models import Checkpoint as CheckpointRow
+
+    raw = hotsql.raw(session)
+    (cid,) = raw.one("insert_checkpoint", (
+        assembly_id, cp.size, cp.root, note,
+        raw.timestamp(CheckpointRow.__table__.c.created_at, created_at)))
+    row = StoredCheckpoint(cid, assembly_id, cp.size, cp.root, note, created_at)
+    hotsql.memo(session).checkpoints[assembly_id] = row
+    return row
+
+
+def signed_here(session: Session, row: Any) -> bool:
+    """Was ``row`` (a checkpoint) signed in this transaction? (then it has no cosignature)"""
+    return hotsql.memo(session).checkpoints.get(row.assembly_id) is row
+
+
+def fresh_checkpoint_with(session: Session, assembly_id: int, index: int):
+    """The checkpoint this transaction signed for the log, if it contains entry ``index``:
+    signed under the writer lock, it is the log's newest."""
+    row = hotsql.memo(session).checkpoints.get(assembly_id)
+    return row if row is not None and row.size > index else None
+
+
+def appended_hash(session: Session, assembly_id: int, index: int) -> bytes | None:
+    """The hash of entry ``index`` if this transaction appended it."""
+    return hotsql.memo(session).appended.get((assembly_id, index))

@@ -11,13 +11,15 @@ voting's :class:`~voting.errors.CastRefused`) and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import canonical, store
-from ledger.ballots import load_p256, verify_signed
+from ledger import canonical, hotsql, store
+from ledger.ballots import key_id, load_p256, verify_signed
 from ledger.committee import (  # noqa: F401 (the writer API in one place)
     close_voting,
     publish_result,
@@ -27,10 +29,17 @@ from ledger.committee import (  # noqa: F401 (the writer API in one place)
 )
 from ledger.documents import convert_choices
 from ledger.enrolment import enroll_key, enroll_official, revoke_key  # noqa: F401
-from ledger.entries import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, parse_entry, signed_message
+from ledger.entries import (
+    BALLOT,
+    PAPER_BALLOT,
+    REPRESENTATIVE_SET,
+    check_body,
+    parse_entry,
+    signed_message,
+)
 from ledger.errors import BallotError
 from ledger.guards import check_payload, require_open, verify_official
-from ledger.models import LedgerEntry, LedgerKey, LogHead
+from ledger.models import LedgerEntry, LogHead
 from ledger.publish import published
 from voting.ballots import BallotEvent, Channel
 from voting.casting import check_cast
@@ -47,80 +56,182 @@ def next_seq(session: Session, assembly_id: int, head_id: str) -> int:
     return (last or 0) + 1
 
 
-def _history(session: Session, assembly_id: int, head_id: str) -> list[BallotEvent]:
-    rows = session.execute(
-        select(LedgerEntry.index, LedgerEntry.kind, LedgerEntry.body)
-        .where(
-            LedgerEntry.assembly_id == assembly_id,
-            LedgerEntry.head_id == head_id,
-            LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)),
-            LedgerEntry.voided_by.is_(None),
-        )
-        .order_by(LedgerEntry.index)
-    ).all()
-    events = []
-    for index, kind, body in rows:
-        p = parse_entry(bytes(body), index).body["payload"]
-        events.append(_event(session, assembly_id, index, kind, p))
-    return events
+@dataclass(frozen=True, slots=True)
+class _Key:
+    kind: str
+    head_id: str | None
+    role: str
+    agent: str | None
+    voter: str | None
+    revoked_index: int | None
 
 
-def _event(session: Session, assembly_id: int, index: int, kind: str, p: dict) -> BallotEvent:
+def _key_row(raw: hotsql.Raw, assembly_id: int, kid: str) -> _Key | None:
+    row = raw.one("key", (assembly_id, kid))
+    return None if row is None else _Key(*row)
+
+
+# key id -> loaded P-256 public key.  A key id is the SHA-256 of the key's SPKI, so the
+# entry can never be wrong for any log; whether the key is enrolled (and not revoked) in
+# this log is read from the database under the writer lock for every ballot.
+_PUBLIC_KEYS: dict[str, Any] = {}
+# digests of (key id, message, signature) verified already in this process (bounded)
+_VERIFIED: dict[bytes, None] = {}
+
+
+def _device_key(session: Session, assembly_id: int, kid: str) -> Any:
+    key = _PUBLIC_KEYS.get(kid)
+    if key is None:
+        row = hotsql.raw(session).one("spki", (assembly_id, kid))
+        if row is None or key_id(bytes(row[0])) != kid:
+            return None
+        key = load_p256(bytes(row[0]))
+        if len(_PUBLIC_KEYS) >= 200_000:
+            _PUBLIC_KEYS.clear()
+        _PUBLIC_KEYS[kid] = key
+    return key
+
+
+def _verified(kid: str, message: bytes, sig: bytes) -> bytes:
+    return hashlib.sha256(b"%s\n%s\n%s" % (kid.encode(), message, sig)).digest()
+
+
+def preverify_ballot(session: Session, assembly_id: int, payload: dict[str, Any],
+                     sig: bytes) -> None:
+    """Check a ballot's shape and its device signature *before* the writer transaction.
+
+    Optional: :func:`cast_ballot` checks everything itself, but a signature checked
+    here (ECDSA P-256, the costliest step) is not checked again while the log's lock
+    is held.  Raises :class:`~ledger.errors.SignatureError` for a wrong signature;
+    an unknown key is left for :func:`cast_ballot` to refuse.
+    """
+    check_body(BALLOT, {"payload": payload, "sig": canonical.b64url(sig)}, None)
+    key = _device_key(session, assembly_id, payload["key"])
+    if key is not None:
+        _verify_once(key, payload, sig)
+
+
+def _verify_once(key: Any, payload: dict[str, Any], sig: bytes) -> None:
+    message = signed_message(BALLOT, payload)
+    digest = _verified(payload["key"], message, sig)
+    if digest in _VERIFIED:
+        return
+    verify_signed(key, message, sig)
+    if len(_VERIFIED) >= 100_000:
+        _VERIFIED.clear()
+    _VERIFIED[digest] = None
+
+
+def _head_state(raw: hotsql.Raw, assembly_id: int, head_id: str):
+    """One indexed read of a head's entries: (next seq, accepted ballots, representative)."""
+    last_seq, history, representative = 0, [], None
+    for index, kind, seq, voided_by, body in raw.all("head_entries", (assembly_id, head_id)):
+        last_seq = max(last_seq, seq or 0)
+        if kind in (BALLOT, PAPER_BALLOT) and voided_by is None:
+            history.append((index, kind, parse_entry(bytes(body), index, fast=True)))
+        elif kind == REPRESENTATIVE_SET:
+            representative = parse_entry(bytes(body), index, fast=True).body["payload"]["voter"]
+    return last_seq + 1, history, representative
+
+
+def _event(index: int, kind: str, p: dict, key: _Key | None) -> BallotEvent:
     choices = convert_choices(p["choices"])
     if kind == PAPER_BALLOT:
         return BallotEvent(index, p["head"], Channel.PAPER, choices)
-    k = session.get(LedgerKey, (assembly_id, p["key"]))
-    if k.role == "proxy":
-        return BallotEvent(index, p["head"], Channel.PROXY, choices, k.agent)
-    return BallotEvent(index, p["head"], Channel.ELECTRONIC, choices, None, k.voter)
+    if key.role == "proxy":
+        return BallotEvent(index, p["head"], Channel.PROXY, choices, key.agent)
+    return BallotEvent(index, p["head"], Channel.ELECTRONIC, choices, None, key.voter)
 
 
-def _representative(session: Session, assembly_id: int, head_id: str) -> str | None:
-    row = session.execute(
-        select(LedgerEntry.index, LedgerEntry.body)
-        .where(
-            LedgerEntry.assembly_id == assembly_id,
-            LedgerEntry.head_id == head_id,
-            LedgerEntry.kind == REPRESENTATIVE_SET,
-        )
-        .order_by(LedgerEntry.index.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return parse_entry(bytes(row.body), row.index).body["payload"]["voter"]
-
-
-def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None) -> None:
+def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None,
+           key: _Key | None = None) -> None:
     adef, published_roster = published(session, head.assembly_id)
-    expected = next_seq(session, head.assembly_id, p["head"])
+    raw = hotsql.raw(session)
+    expected, rows, representative = _head_state(raw, head.assembly_id, p["head"])
     if p["seq"] != expected:
         raise BallotError(
             f"ballot number {p['seq']} is not the head's next ({expected}); "
             "fetch it and sign again",
             head.size,
         )
-    event = _event(session, head.assembly_id, head.size, kind, p)
+    keys: dict[str, _Key | None] = {} if key is None else {p["key"]: key}
+    history = []
+    for index, k, e in rows:
+        hp = e.body["payload"]
+        if k == BALLOT and hp["key"] not in keys:
+            keys[hp["key"]] = _key_row(raw, head.assembly_id, hp["key"])
+        history.append(_event(index, k, hp, keys.get(hp["key"]) if k == BALLOT else None))
+    event = _event(head.size, kind, p, key)
     agent_heads: set[str] = set()
     if event.agent is not None:
-        agent_heads = set(
-            session.scalars(
-                select(LedgerEntry.head_id).where(
-                    LedgerEntry.assembly_id == head.assembly_id,
-                    LedgerEntry.agent == event.agent,
-                    LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)),
-                    LedgerEntry.voided_by.is_(None),
-                )
-            ).all()
-        )
+        agent_heads = {h for (h,) in raw.all("agent_heads", (head.assembly_id, event.agent))}
     check_cast(
-        _history(session, head.assembly_id, p["head"]),
+        history,
         event,
         adef.settings,
         items=adef.items,
         roster=roster or published_roster,
         agent_heads=agent_heads,
-        representative=_representative(session, head.assembly_id, p["head"]),
+        representative=representative,
+    )
+
+
+def check_ballot(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    *,
+    now: dt.datetime | None = None,
+    roster: Roster | None = None,
+) -> tuple[LogHead, _Key]:
+    """Every check :func:`cast_ballot` makes, under the log's lock; writes nothing.
+
+    The signature is checked before the lock is taken (a device key never changes
+    once enrolled); enrolment, revocation, head, ballot number, window and the
+    casting rules are checked under the lock.  Returns what :func:`append_ballot`
+    needs; raises on refusal.
+    """
+    preverify_ballot(session, assembly_id, payload, sig)
+    head = store.lock_head(session, assembly_id)
+    check_payload(head, BALLOT, payload, sig)
+    require_open(head, max(store.now_ms(now), head.last_time_ms), "ballot")
+    k = _key_row(hotsql.raw(session), assembly_id, payload["key"])
+    if k is None or k.kind != "voter":
+        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
+    if k.revoked_index is not None:
+        raise BallotError(f"key {payload['key'][:16]} was revoked", head.size)
+    if k.head_id != payload["head"]:
+        raise BallotError("this key is enrolled for another head", head.size)
+    public = _device_key(session, assembly_id, payload["key"])
+    if public is None:
+        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
+    _verify_once(public, payload, sig)
+    _rules(session, head, BALLOT, payload, roster, k)
+    return head, k
+
+
+def append_ballot(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    checked: tuple[LogHead, _Key],
+    *,
+    now: dt.datetime | None = None,
+) -> store.Appended:
+    """Append a ballot :func:`check_ballot` accepted, in the same transaction, still locked."""
+    head, k = checked
+    return store.append(
+        session,
+        assembly_id,
+        BALLOT,
+        {"payload": payload, "sig": canonical.b64url(sig)},
+        now=now,
+        head=head,
+        head_id=payload["head"],
+        agent=k.agent,
+        seq=payload["seq"],
     )
 
 
@@ -138,29 +249,8 @@ def cast_ballot(
     ``payload`` is what the phone signed (:func:`ledger.ballots.ballot_payload`),
     ``sig`` its 64-byte P1363 signature.  Raises and writes nothing on refusal.
     """
-    head = store.lock_head(session, assembly_id)
-    check_payload(head, BALLOT, payload, sig)
-    require_open(head, max(store.now_ms(now), head.last_time_ms), "ballot")
-    k = session.get(LedgerKey, (assembly_id, payload["key"]))
-    if k is None or k.kind != "voter":
-        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
-    if k.revoked_index is not None:
-        raise BallotError(f"key {payload['key'][:16]} was revoked", head.size)
-    if k.head_id != payload["head"]:
-        raise BallotError("this key is enrolled for another head", head.size)
-    verify_signed(load_p256(bytes(k.spki)), signed_message(BALLOT, payload), sig)
-    _rules(session, head, BALLOT, payload, roster)
-    return store.append(
-        session,
-        assembly_id,
-        BALLOT,
-        {"payload": payload, "sig": canonical.b64url(sig)},
-        now=now,
-        head=head,
-        head_id=payload["head"],
-        agent=k.agent,
-        seq=payload["seq"],
-    )
+    checked = check_ballot(session, assembly_id, payload, sig, now=now, roster=roster)
+    return append_ballot(session, assembly_id, payload, sig, checked, now=now)
 
 
 def enter_paper_ballot(

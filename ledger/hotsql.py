@@ -1,0 +1,162 @@
+"""The casting hot path's storage: plain DB-API statements and a per-transaction memo.
+
+Building and running an ORM statement costs far more CPU than the indexed
+lookup it performs (``bench/cast.py`` showed ~20 statements and ~25 ms of CPU
+per ballot), so the statements every ballot runs are written here once, in
+SQL both SQLite and PostgreSQL accept, and executed on the session's own
+DB-API connection — inside the session's transaction, after flushing whatever
+the ORM has pending, so they see and are seen by ORM work in the same
+transaction.
+
+:class:`Memo` lives in ``session.info`` for one transaction (it is dropped when
+any transaction of the session ends): the log heads this transaction has
+locked, the tree nodes it read or wrote, the entries it appended and the
+checkpoints it signed.  Everything in it was read or written under the
+transaction's own writer lock, so it is exactly what the database holds for
+this transaction; nothing outlives a commit or a rollback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+Node = tuple[int, int]
+_MEMO = "ledger.hot"
+
+
+@dataclass
+class Memo:
+    locked: dict[int, Any] = field(default_factory=dict)  # assembly -> LogHead (locked)
+    nodes: dict[int, dict[Node, bytes]] = field(default_factory=dict)
+    appended: dict[tuple[int, int], bytes] = field(default_factory=dict)  # (a, index) -> hash
+    checkpoints: dict[int, Any] = field(default_factory=dict)  # a -> Checkpoint signed here
+    published: dict[int, Any] = field(default_factory=dict)
+    raw: Raw | None = None
+
+
+def memo(session: Session) -> Memo:
+    m = session.info.get(_MEMO)
+    if m is None:
+        m = session.info[_MEMO] = Memo()
+    return m
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: Any) -> None:
+    # the outermost transaction or a savepoint ended (not a flush's subtransaction)
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_MEMO, None)
+
+
+# -- statements -------------------------------------------------------------------------------
+
+_SQL = {
+    "head": 'SELECT origin, size, root, last_entry_hash, log_vkey, opens_at_ms, closes_at_ms, '
+            'closed, last_time_ms FROM log_head WHERE assembly_id = ?',
+    "entry0": 'SELECT entry_hash FROM ledger_entry WHERE assembly_id = ? AND "index" = 0',
+    "spki": "SELECT spki FROM ledger_key WHERE assembly_id = ? AND key_id = ? AND kind = 'voter'",
+    "key": "SELECT kind, head_id, role, agent, voter, revoked_index FROM ledger_key "
+           "WHERE assembly_id = ? AND key_id = ?",
+    "head_entries": 'SELECT "index", kind, seq, voided_by, body FROM ledger_entry '
+                    "WHERE assembly_id = ? AND head_id = ? "
+                    "AND kind IN ('ballot', 'paper_ballot', 'representative.set') "
+                    'ORDER BY "index"',
+    "agent_heads": "SELECT head_id FROM ledger_entry WHERE assembly_id = ? AND agent = ? "
+                   "AND kind IN ('ballot', 'paper_ballot') AND voided_by IS NULL",
+    "insert_entry": 'INSERT INTO ledger_entry (assembly_id, "index", kind, body, entry_hash, '
+                    "head_id, agent, seq, voided_by, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+    "insert_node": 'INSERT INTO tree_node (assembly_id, level, "index", hash) VALUES (?, ?, ?, ?)',
+    "update_head": "UPDATE log_head SET size = ?, root = ?, last_entry_hash = ?, "
+                   "last_time_ms = ? WHERE assembly_id = ?",
+    "latest_checkpoint": "SELECT id, size, root, note, created_at FROM checkpoint "
+                         "WHERE assembly_id = ? ORDER BY size DESC LIMIT 1",
+    "insert_checkpoint": "INSERT INTO checkpoint (assembly_id, size, root, note, created_at) "
+                         "VALUES (?, ?, ?, ?, ?) RETURNING id",
+}
+_PG = {k: v.replace("?", "%s") for k, v in _SQL.items()}
+
+
+class Raw:
+    """The session's DB-API cursor (after an ORM flush) and the dialect's SQL."""
+
+    __slots__ = ("cur", "sql", "dialect", "pg")
+
+    def __init__(self, session: Session) -> None:
+        conn = session.connection()
+        self.dialect = conn.dialect
+        self.pg = self.dialect.name == "postgresql"
+        self.sql = _PG if self.pg else _SQL
+        self.cur = conn.connection.driver_connection.cursor()
+
+    def one(self, name: str, params: tuple, suffix: str = "") -> tuple | None:
+        self.cur.execute(self.sql[name] + suffix, params)
+        return self.cur.fetchone()
+
+    def all(self, name: str, params: tuple) -> list[tuple]:
+        self.cur.execute(self.sql[name], params)
+        return self.cur.fetchall()
+
+    def run(self, name: str, params: tuple) -> None:
+        self.cur.execute(self.sql[name], params)
+
+    def many(self, name: str, rows: list[tuple]) -> None:
+        self.cur.executemany(self.sql[name], rows)
+
+    def nodes(self, assembly_id: int, wanted: list[Node]) -> dict[Node, bytes]:
+        ph = "%s" if self.pg else "?"
+        pairs = ", ".join([f"({ph}, {ph})"] * len(wanted))
+        self.cur.execute(
+            f'SELECT level, "index", hash FROM tree_node WHERE assembly_id = {ph} '
+            f'AND (level, "index") IN ({pairs})',
+            (assembly_id, *[x for node in wanted for x in node]),
+        )
+        return {(lv, ix): bytes(h) for lv, ix, h in self.cur.fetchall()}
+
+    def datetime(self, column: Any, value: Any) -> dt.datetime:
+        """A column value read raw, as the ORM would return it."""
+        proc = column.type.dialect_impl(self.dialect).result_processor(self.dialect, None)
+        return proc(value) if proc else value
+
+    def timestamp(self, column: Any, value: dt.datetime) -> Any:
+        """``value`` as the column's type binds it on this dialect (exact ORM equivalence)."""
+        proc = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+        return proc(value) if proc else value
+
+
+def raw(session: Session) -> Raw:
+    """The transaction's :class:`Raw`, after flushing what the ORM has pending (so the
+    statements see it)."""
+    session.flush()
+    m = memo(session)
+    if m.raw is None:
+        m.raw = Raw(session)
+    return m.raw
+
+
+def adopt(session: Session, model: type, pk: Any, values: dict[str, Any]) -> Any:
+    """The session's instance of ``model`` with primary key ``pk``, holding ``values`` as
+    its committed (clean) state: refreshed in place if the identity map has it, else a
+    new persistent instance — what a query with ``populate_existing`` would give."""
+    obj = session.identity_map.get(identity_key(model, pk))
+    if obj is None:
+        obj = model(**values)
+        make_transient_to_detached(obj)
+        session.add(obj)
+    else:
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
+    return obj
+
+
+def refresh(obj: Any, **values: Any) -> None:
+    """Record values a raw UPDATE just wrote as the instance's committed state."""
+    for name, value in values.items():
+        set_committed_value(obj, name, value)

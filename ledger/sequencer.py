@@ -1,0 +1,190 @@
+"""Group commit for ballots: one writer transaction, one checkpoint, one fsync per batch.
+
+A log has one writer at a time, and a receipt may be handed out only once the
+ballot's commit is durable, so without batching every ballot pays the whole
+lock → checks → append → sign → commit → fsync cycle alone, one after the
+other, and a log can take no more ballots per second than the disk can fsync.
+Here the request threads of a process that cast into the same log meet in a
+queue; one of them (the *leader*) takes every ballot queued so far (up to
+:data:`MAX_BATCH`) and, in one transaction under the log's lock:
+
+1. checks each ballot exactly as :func:`ledger.writer.cast_ballot` does
+   (:func:`~ledger.writer.check_ballot`) — a refused ballot writes nothing and
+   gets its own error; the next ballot is checked against the log *including*
+   the ballots appended before it in the batch;
+2. appends each accepted ballot (:func:`~ledger.writer.append_ballot`);
+3. signs one checkpoint covering them all and builds every receipt;
+4. commits.  Only after the commit returned are the receipts handed to their
+   requests; if anything fails (the database went away, the commit failed), no
+   ballot of the batch is acknowledged and each request gets the error (the web
+   layer answers 503 "retry": a retried ballot is either in the log already —
+   then its number is taken — or it is appended then).
+
+Leadership passes on after each batch: the leader answers its own request as
+soon as its batch is committed and wakes the oldest waiting request to lead the
+next one, so no request serves others indefinitely.  Several processes (gunicorn
+workers, app servers) each batch their own requests and take turns on the
+log's lock.  The entries, checkpoints and receipts are the same as with
+one-ballot transactions; only the number of checkpoints differs (one per batch).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger import store
+from ledger.checkpoints import issue_checkpoint
+from ledger.errors import LedgerError
+from ledger.note import Signer
+from ledger.receipts import Receipt, make_receipt
+from ledger.writer import append_ballot, check_ballot, preverify_ballot
+from voting.errors import VotingError
+
+#: Most ballots in one transaction (bounds the lock hold time and a failed batch).
+MAX_BATCH = 64
+#: How long a request waits for its batch before giving up (seconds).
+WAIT_SECONDS = 60.0
+
+
+@dataclass
+class _Item:
+    payload: dict[str, Any]
+    sig: bytes
+    signer: Signer
+    wake: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    done: bool = False
+    appended: store.Appended | None = None
+    receipt: Receipt | None = None
+    error: BaseException | None = None
+
+    def finish(self, error: BaseException | None = None, appended=None, receipt=None) -> None:
+        self.error, self.appended, self.receipt, self.done = error, appended, receipt, True
+        self.wake.set()
+
+
+class Sequencer:
+    """Batches the ballots of one process per log (see the module docstring)."""
+
+    def __init__(self, factory: sessionmaker | Callable[[], Session]) -> None:
+        self.factory = factory
+        self._lock = threading.Lock()
+        self._queues: dict[int, list[_Item]] = {}
+        self._leading: set[int] = set()
+        self.batches = 0
+        self.ballots = 0
+
+    def cast(self, assembly_id: int, payload: dict[str, Any], sig: bytes, signer: Signer,
+             *, session: Session | None = None) -> tuple[store.Appended, Receipt]:
+        """Append one ballot (in some batch) and return its entry and receipt.
+
+        Raises what :func:`ledger.writer.cast_ballot` raises for this ballot, or the
+        database error that failed its batch.  ``session`` (optional, any open
+        session) is used to check the signature before queueing.
+        """
+        if session is not None:
+            preverify_ballot(session, assembly_id, payload, sig)
+        item = _Item(payload, sig, signer)
+        with self._lock:
+            self._queues.setdefault(assembly_id, []).append(item)
+            lead = assembly_id not in self._leading
+            if lead:
+                self._leading.add(assembly_id)
+        if not lead:
+            if not item.wake.wait(WAIT_SECONDS):
+                self._abandon(assembly_id, item)
+            lead = item.lead and not item.done
+        if lead:
+            self._lead(assembly_id, item)
+        if item.error is not None:
+            raise item.error
+        assert item.appended is not None and item.receipt is not None
+        return item.appended, item.receipt
+
+    def _abandon(self, assembly_id: int, item: _Item) -> None:
+        with self._lock:
+            queue = self._queues.get(assembly_id, [])
+            if item in queue:
+                queue.remove(item)
+                item.finish(TimeoutError("the ballot waited too long for the log"))
+        item.wake.wait()  # it was taken into a batch just now: wait for that batch
+
+    def _lead(self, assembly_id: int, own: _Item) -> None:
+        try:
+            while True:
+                with self._lock:
+                    queue = self._queues.get(assembly_id, [])
+                    batch, queue[:] = queue[:MAX_BATCH], queue[MAX_BATCH:]
+                if batch:
+                    self._run(assembly_id, batch)
+                with self._lock:
+                    queue = self._queues.get(assembly_id, [])
+                    if not queue:
+                        self._leading.discard(assembly_id)
+                        return
+                    if own.done:  # hand over to the oldest waiting request
+                        queue[0].lead = True
+                        queue[0].wake.set()
+                        return
+        except BaseException:
+            with self._lock:
+                self._leading.discard(assembly_id)
+                waiting = self._queues.get(assembly_id, [])
+                if waiting:
+                    waiting[0].lead = True
+                    waiting[0].wake.set()
+            raise
+
+    def _run(self, assembly_id: int, batch: list[_Item]) -> None:
+        accepted: list[tuple[_Item, store.Appended]] = []
+        receipts: list[Receipt] = []
+        try:
+            with self.factory() as session:
+                store.begin_write(session)
+                for item in batch:
+                    try:
+                        checked = check_ballot(session, assembly_id, item.payload, item.sig)
+                    except (LedgerError, VotingError) as exc:  # refused: nothing written
+                        item.finish(exc)
+                        continue
+                    accepted.append((item, append_ballot(session, assembly_id, item.payload,
+                                                         item.sig, checked)))
+                if accepted:
+                    issue_checkpoint(session, assembly_id, batch[0].signer)
+                    receipts = [make_receipt(session, assembly_id, a.index) for _, a in accepted]
+                session.commit()
+        except BaseException as exc:
+            for item in batch:
+                if not item.done:
+                    item.finish(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self.batches += 1
+        self.ballots += len(accepted)
+        for (item, appended), receipt in zip(accepted, receipts, strict=True):
+            item.finish(appended=appended, receipt=receipt)
+
+
+_SEQUENCERS: weakref.WeakKeyDictionary[Engine, Sequencer] = weakref.WeakKeyDictionary()
+_CREATE = threading.Lock()
+
+
+def for_engine(engine: Engine) -> Sequencer:
+    """The process's sequencer for this database (one per engine)."""
+    seq = _SEQUENCERS.get(engine)
+    if seq is None:
+        with _CREATE:
+            seq = _SEQUENCERS.get(engine)
+            if seq is None:
+                from ownervote.db import make_session_factory
+
+                seq = _SEQUENCERS[engine] = Sequencer(make_session_factory(engine))
+    return seq
