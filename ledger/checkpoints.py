@@ -66,7 +66,7 @@ def issue_checkpoint(
     head = store.lock_head(session, assembly_id)
     if signer.verifier.vkey != head.log_vkey:
         raise LogStateError("this is not the key of this log")
-    prev = latest(session, assembly_id)
+    prev = store.newest_checkpoint(session, assembly_id)
     cp = Checkpoint(head.origin, head.size, bytes(head.root))
     if prev is not None:
         if prev.size == cp.size:
@@ -84,16 +84,9 @@ def issue_checkpoint(
                 f"{prev.size}: {exc}"
             ) from None
     note = sign_checkpoint(cp, signer)
-    row = CheckpointRow(
-        assembly_id=assembly_id,
-        size=cp.size,
-        root=cp.root,
-        note=note.serialize(),
-        created_at=now or dt.datetime.now(dt.UTC),
+    return store.insert_checkpoint(
+        session, assembly_id, cp, note.serialize(), now or dt.datetime.now(dt.UTC)
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def add_witness(session: Session, vkey: str) -> Witness:
@@ -160,6 +153,8 @@ def cosigned_note(session: Session, row: CheckpointRow) -> str:
     """The checkpoint note with the log's signature and every stored cosignature."""
     note = parse_note(row.note)
     extra = []
+    if store.signed_here(session, row):  # just signed under the writer lock: no cosignature yet
+        return Note(note.text, note.signatures).serialize()
     for cs, w in session.execute(
         select(Cosignature, Witness)
         .join(Witness, Witness.id == Cosignature.witness_id)

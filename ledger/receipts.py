@@ -123,7 +123,7 @@ def make_receipt(session: Any, assembly_id: int, index: int) -> Receipt:
     from ledger.models import Checkpoint as CheckpointRow
     from ledger.models import LedgerEntry
 
-    row = session.scalars(
+    row = store.fresh_checkpoint_with(session, assembly_id, index) or session.scalars(
         select(CheckpointRow)
         .where(CheckpointRow.assembly_id == assembly_id, CheckpointRow.size > index)
         .order_by(CheckpointRow.size.desc())
@@ -131,13 +131,16 @@ def make_receipt(session: Any, assembly_id: int, index: int) -> Receipt:
     ).first()
     if row is None:
         raise ReceiptError(f"no checkpoint contains entry {index} yet")
-    entry = session.scalars(
-        select(LedgerEntry).where(
-            LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == index
-        )
-    ).one()
+    leaf = store.appended_hash(session, assembly_id, index)
+    if leaf is None:
+        entry = session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == index
+            )
+        ).one()
+        leaf = bytes(entry.entry_hash)
     proof = store.inclusion_proof(session, assembly_id, index, row.size)
-    return Receipt(index, bytes(entry.entry_hash), cosigned_note(session, row), tuple(proof))
+    return Receipt(index, leaf, cosigned_note(session, row), tuple(proof))
 
 
 def receipt_update(session: Any, assembly_id: int, receipt: Receipt) -> tuple[str, list[bytes]]:
