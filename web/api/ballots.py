@@ -16,14 +16,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from identity.models import Owner
-from ledger import canonical, store
+from ledger import canonical, sequencer, store
 from ledger.ballots import PREFIXES, check_ballot_payload
-from ledger.checkpoints import issue_checkpoint
 from ledger.errors import EncodingError, LedgerError, LogStateError, SignatureError
 from ledger.models import LedgerKey
 from ledger.publish import assembly_settings
-from ledger.receipts import make_receipt
-from ledger.writer import cast_ballot, next_seq
+from ledger.writer import next_seq
 from voting.errors import CastRefused, RefusalReason
 from web import services
 from web.access import public, roles_required
@@ -49,7 +47,7 @@ from web.api.heads import (
 )
 from web.api.messages import LEDGER, REVOTE, refusal_message
 from web.database import db
-from web.extensions import csrf
+from web.extensions import cast_throttle, csrf
 
 _NO_HEAD = _l("You have no home that votes in this assembly.")
 _CHOOSE_HEAD = _l("Please choose which home you are voting for.")
@@ -167,16 +165,17 @@ def _refused(a, payload: dict, exc: CastRefused) -> ApiError:
 
 @bp.post("/assemblies/<int:assembly_id>/ballots")
 @public  # authenticated by the ballot's signature (see the module docstring)
+@cast_throttle  # per device key and per client address (web.extensions)
 @csrf.exempt  # signature-authenticated: a cross-site form cannot produce a valid signature
 def cast(assembly_id: int):
     a = visible_assembly(assembly_id)
     log_head(a)
     payload, sig = _parse_ballot()
-    begin_writing()
     try:
-        appended = cast_ballot(db(), a.id, payload, sig)
-        issue_checkpoint(db(), a.id, services.log_signer())
-        receipt = make_receipt(db(), a.id, appended.index)
+        # group commit (ledger.sequencer): checks, append, checkpoint and receipt as
+        # cast_ballot + issue_checkpoint + make_receipt, committed before it returns
+        _appended, receipt = sequencer.for_engine(db().get_bind()).cast(
+            a.id, payload, sig, services.log_signer(), session=db())
     except CastRefused as exc:
         error = _refused(a, payload, exc)
         db().rollback()
@@ -188,6 +187,7 @@ def cast(assembly_id: int):
         db().rollback()
         raise ApiError(404, "no_log", str(LEDGER["no_log"])) from None
     except LedgerError:
+        begin_writing()  # _diagnose reads under the log's writer lock
         error = _diagnose(a.id, payload)
         db().rollback()
         raise error from None
