@@ -1,11 +1,31 @@
-"""Flask-Login, Flask-WTF (CSRF) and Flask-Limiter, shared by the blueprints."""
+"""Flask-Login, Flask-WTF (CSRF), Flask-Limiter and the database-outage answers.
+
+Throttling (Flask-Limiter) counts in Redis when ``OWNERVOTE_REDIS_URL`` is set,
+so every worker of every app server shares one count per client; without it
+(the demo, development) each worker counts in its own memory.  Production
+refuses to start without Redis (``ownervote serve``).  If Redis stops
+answering, requests are not refused for it: each worker falls back to its own
+in-memory counts until Redis is back (``RATELIMIT_IN_MEMORY_FALLBACK``).
+
+Limits: staff sign-in and the owners' SMS codes (declared on their views),
+and casting (:func:`cast_throttle`): per device key
+(``OWNERVOTE_CAST_LIMIT_PER_KEY``, a person revoting) and per client address
+(``OWNERVOTE_CAST_LIMIT_PER_CLIENT``, generous: many phones share a carrier's
+address).  A refusal is ``429`` with ``Retry-After`` and a clear message.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
+from flask_babel import gettext as _
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _client_key() -> str:
@@ -13,18 +33,54 @@ def _client_key() -> str:
     return request.remote_addr or "unknown"
 
 
+def _ballot_key() -> str:
+    """The device key a ballot says it is signed with (its own bucket), else the client."""
+    body = request.get_json(silent=True)
+    payload = body.get("payload") if isinstance(body, dict) else None
+    kid = payload.get("key") if isinstance(payload, dict) else None
+    if isinstance(kid, str) and len(kid) == 64:
+        return "key:" + kid
+    return "client:" + _client_key()
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=_client_key)
 
 
+def cast_throttle(view: F) -> F:
+    """Throttle ballot casting per device key and per client address (settings)."""
+
+    def per_key() -> str:
+        return current_app.config["OWNERVOTE"].cast_limit_per_key
+
+    def per_client() -> str:
+        return current_app.config["OWNERVOTE"].cast_limit_per_client
+
+    limited = limiter.limit(per_key, key_func=_ballot_key, methods=["POST"])(view)
+    return limiter.limit(per_client, key_func=_client_key, methods=["POST"])(limited)
+
+
 def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "ownervote")
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                          {"socket_timeout": 0.5, "socket_connect_timeout": 0.5})
     login_manager.init_app(app)
     login_manager.login_view = "public.home"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from web import auth
+    from web import auth, resilience
 
     login_manager.user_loader(auth.load_user)
+    resilience.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _throttled(exc: RateLimitExceeded):
+        from web.errors import error_response
+
+        return error_response(429, _("Too many attempts in a short time. Please wait a "
+                                     "moment and try again."), "throttled")

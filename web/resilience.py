@@ -1,0 +1,89 @@
+"""When the database is unreachable or busy: a clear "try again" instead of a server error.
+
+A restart or fail-over of PostgreSQL, a dropped connection, a full connection
+pool, a lock that could not be had in time (SQLite ``database is locked``,
+PostgreSQL lock or statement time-outs, serialization failures, deadlocks)
+are answered ``503 Service Unavailable`` with ``Retry-After`` and, under
+``/api/``, ``{"error": "retry", "message": ..., "retry_after": seconds}``.
+Nothing was recorded: the request's transaction was rolled back, so a client
+sends the *same* request again.  For a ballot that is safe: if the first
+attempt was committed after all (its answer was lost), the retry is refused
+with ``409 seq_conflict`` whose ``next_seq`` shows the ballot number was used,
+and the receipt can be looked up by its tracker.
+
+Registered by :func:`web.extensions.init_app`.  Other database errors
+(a constraint violated, a programming error) stay 500: retrying would not help.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import exc as sa
+
+log = logging.getLogger(__name__)
+
+#: Seconds a client should wait before retrying.
+RETRY_AFTER = 2
+
+# SQLSTATE classes/codes that mean "not now" rather than "never"
+_RETRY_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03", "57014")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Would the same request succeed once the database is back or less busy?"""
+    if isinstance(exc, (sa.TimeoutError, sa.DisconnectionError)):  # pool exhausted, dropped
+        return True
+    if isinstance(exc, sa.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if isinstance(exc, sa.OperationalError):  # connection refused/lost, locked, I/O
+            return True
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        return any(state.startswith(prefix) for prefix in _RETRY_SQLSTATES)
+    return False
+
+
+def retry_response():
+    message = _("The service is briefly unavailable. Nothing was recorded; "
+                "please send the same request again in a moment.")
+    if request.path.startswith("/api/"):
+        response = make_response(jsonify({"error": "retry", "message": message,
+                                          "retry_after": RETRY_AFTER}), 503)
+    else:
+        response = make_response(render_template("error.html", status=503, message=message),
+                                 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    def _database_error(exc: Exception):
+        _forget_session()
+        if not is_retryable(exc):  # retrying would not help: the general 500
+            from web.errors import error_response
+
+            log.error("database error on %s %s", request.method, request.path, exc_info=exc)
+            return error_response(500, _("Something went wrong on our side. Nothing was "
+                                         "recorded; please try again."), "internal")
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc).splitlines()[0][:200])
+        return retry_response()
+
+    for cls in (sa.DBAPIError, sa.TimeoutError, sa.DisconnectionError):
+        app.register_error_handler(cls, _database_error)
+
+
+def _forget_session() -> None:
+    """Roll the request's session back now (its connection may be dead)."""
+    from flask import g
+
+    session = g.get("db")
+    if session is not None:
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+            session.invalidate()
