@@ -46,6 +46,13 @@ class Settings:
     sms_url: str | None = None
     sms_key: str | None = None
     generated: tuple[str, ...] = field(default=())
+    # service timer (``ownervote serve``): seconds between ticks (0: off) and the age after
+    # which an open log that grew gets a new signed checkpoint
+    timer_seconds: int = 30
+    checkpoint_seconds: int = 300
+    # casting throttles (Flask-Limiter notation): per device key, and per client address
+    cast_limit_per_key: str = "20 per minute; 200 per hour"
+    cast_limit_per_client: str = "600 per minute"
 
     @property
     def production(self) -> bool:
@@ -100,6 +107,26 @@ def _dev_secrets(instance_dir: Path) -> dict[str, str]:
     return values
 
 
+def _seconds(env_vars: Mapping[str, str], name: str, default: int) -> int:
+    raw = env_vars.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}")
+    return int(raw)
+
+
+def _limit(env_vars: Mapping[str, str], name: str, default: str) -> str:
+    value = env_vars.get(name, "").strip() or default
+    try:
+        from limits import parse_many
+
+        parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {value!r} is not a rate limit like '20 per minute'") from exc
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env_vars = os.environ if environ is None else environ
     env = env_vars.get("OWNERVOTE_ENV", "development").strip().lower()
@@ -144,4 +171,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sms_url=env_vars.get("OWNERVOTE_SMS_URL") or None,
         sms_key=env_vars.get("OWNERVOTE_SMS_KEY") or None,
         generated=generated,
+        timer_seconds=_seconds(env_vars, "OWNERVOTE_TIMER_SECONDS", 30),
+        checkpoint_seconds=_seconds(env_vars, "OWNERVOTE_CHECKPOINT_SECONDS", 300),
+        cast_limit_per_key=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_KEY",
+                                  "20 per minute; 200 per hour"),
+        cast_limit_per_client=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_CLIENT",
+                                     "600 per minute"),
     )

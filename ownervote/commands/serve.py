@@ -1,17 +1,79 @@
-"""``ownervote serve``: the web service under gunicorn."""
+"""``ownervote serve``: the web service under gunicorn.
+
+Several worker processes (``--workers`` / ``OWNERVOTE_WEB_WORKERS``), each with a
+few threads (``--threads`` / ``OWNERVOTE_WEB_THREADS``, gunicorn's ``gthread``
+worker, so clients and the reverse proxy keep connections alive).  Every
+worker builds its own app (its own database pool) after the fork and starts
+the service timer (:mod:`ownervote.timer`): assemblies open and close when due
+and open logs get a signed checkpoint every few minutes; the timers of all
+workers and servers coordinate through the database.
+
+Before serving, the database is checked for durability: a receipt is handed
+out only after the ballot's commit is on disk, so PostgreSQL must run with
+``fsync`` and ``synchronous_commit`` on, and SQLite in WAL mode with
+``synchronous=FULL`` (set on every connection by ``ownervote.db``).  In
+production a database that could lose acknowledged ballots is refused.
+"""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sys
+from typing import Any
 
 import click
 
-from ownervote.config import ConfigError, load_settings
+from ownervote.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """One worker per core plus one (a worker waiting on the database leaves a core idle)."""
+    return multiprocessing.cpu_count() + 1
+
+
+def default_threads() -> int:
+    return 4
+
+
+def durability_problems(settings: Settings) -> list[str]:
+    """What about the database could lose a ballot whose receipt was already given."""
+    from sqlalchemy import text
+
+    from ownervote.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    problems = []
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                for name in ("fsync", "synchronous_commit", "full_page_writes"):
+                    value = conn.execute(text(f"SHOW {name}")).scalar()
+                    if value != "on":
+                        problems.append(f"PostgreSQL {name} is {value!r}, not 'on'")
+            elif engine.dialect.name == "sqlite":
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+                if str(mode).lower() != "wal":
+                    problems.append(f"SQLite journal_mode is {mode}, not wal")
+                if sync != 2:
+                    problems.append(f"SQLite synchronous is {sync}, not 2 (FULL)")
+    finally:
+        engine.dispose()
+    return problems
+
+
+def _post_worker_init(worker: Any) -> None:
+    """In each worker after it loaded the app: start the service timer."""
+    from ownervote.timer import start_in_app
+
+    start_in_app(worker.wsgi)
 
 
 def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: int = 30,
-                 access_log: bool = False) -> None:
+                 access_log: bool = False, forwarded_allow_ips: str = "127.0.0.1") -> None:
     """Serve ``web.create_app()`` with gunicorn, each worker building its own app."""
     from gunicorn.app.base import BaseApplication
 
@@ -20,13 +82,16 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: i
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            # gthread even with one thread: it keeps client connections alive
+            self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", timeout)
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("keepalive", 5)
+            self.cfg.set("backlog", 2048)
             self.cfg.set("accesslog", "-" if access_log else None)
             self.cfg.set("errorlog", "-")
-            self.cfg.set("forwarded_allow_ips", "127.0.0.1")
+            self.cfg.set("forwarded_allow_ips", forwarded_allow_ips)
+            self.cfg.set("post_worker_init", _post_worker_init)
 
         def load(self):
             from web import create_app
@@ -39,15 +104,23 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: i
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=lambda: max(2, multiprocessing.cpu_count()),
-              show_default="number of CPUs, at least 2", type=click.IntRange(1, 256))
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", envvar="OWNERVOTE_WEB_WORKERS", default=default_workers,
+              show_default="number of CPUs + 1", type=click.IntRange(1, 256),
+              help="Worker processes (env OWNERVOTE_WEB_WORKERS).")
+@click.option("--threads", envvar="OWNERVOTE_WEB_THREADS", default=default_threads,
+              show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (env OWNERVOTE_WEB_THREADS).")
+@click.option("--forwarded-allow-ips", envvar="OWNERVOTE_FORWARDED_ALLOW_IPS",
+              default="127.0.0.1", show_default=True,
+              help="Addresses of the reverse proxies trusted for X-Forwarded-* headers.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
-def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, forwarded_allow_ips: str,
+          access_log: bool) -> None:
     """Run the web service (gunicorn) against OWNERVOTE_DATABASE_URL.
 
     In production (OWNERVOTE_ENV=production) every secret must be set in the
-    environment; the service refuses to start otherwise.
+    environment, throttling needs OWNERVOTE_REDIS_URL, and the database must
+    be durable; the service refuses to start otherwise.
     """
     try:
         settings = load_settings()
@@ -58,4 +131,17 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
         click.echo("ownervote serve: production mode needs OWNERVOTE_REDIS_URL "
                    "(throttling must be shared across workers and servers)", err=True)
         sys.exit(2)
-    run_gunicorn(host, port, workers, threads, access_log=access_log)
+    try:
+        problems = durability_problems(settings)
+    except Exception as exc:  # noqa: BLE001 - say why the database cannot be reached
+        click.echo(f"ownervote serve: cannot reach the database: {type(exc).__name__}: {exc}",
+                   err=True)
+        sys.exit(2)
+    for p in problems:
+        log.warning("durability: %s: an acknowledged ballot could be lost in a crash", p)
+    if problems and settings.production:
+        click.echo("ownervote serve: refusing to serve on a database that is not durable: "
+                   + "; ".join(problems), err=True)
+        sys.exit(2)
+    run_gunicorn(host, port, workers, threads, access_log=access_log,
+                 forwarded_allow_ips=forwarded_allow_ips)
