@@ -268,3 +268,14 @@ def test_session_records_expire_and_end(session) -> None:
     assert sessions.is_live(session, "s:7", other, now=now)
     assert sessions.end_all(session, "s:7", "deactivated", now=now) == 1
     assert not sessions.is_live(session, "s:7", other, now=now)
+
+
+def test_signing_in_as_someone_else_ends_the_previous_session(app, world) -> None:
+    client = app.test_client()
+    assert _sign_in(client, "t-auditor", world.totp["auditor"]).status_code == 302
+    auditor_cookie = _session_cookie(client)
+    assert _sign_in(client, "t-admin", world.totp["admin"]).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    replay = app.test_client()
+    replay.set_cookie("session", auditor_cookie)
+    assert replay.get("/supervisor/").status_code == 401

@@ -106,6 +106,8 @@ def load_user(user_id: str) -> Principal | None:
 def sign_in(principal: Principal) -> None:
     """Rotate the session, record it server-side (committed), then sign in."""
     lifetime = OWNER_SESSION if principal.role == "owner" else STAFF_SESSION
+    if current_user.is_authenticated:  # switching account: the old session ends here
+        signed_in.end(db(), current_user.session_id, "replaced")
     principal.session_id = signed_in.start(db(), principal.id, lifetime)
     db().commit()
     lang = session.get("lang")

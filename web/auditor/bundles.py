@@ -17,6 +17,7 @@ cosignature makes a new file and the older ones of that assembly are removed.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -35,6 +36,7 @@ from web.auditor.records import Record
 from web.auth import actor
 from web.database import db
 
+log = logging.getLogger(__name__)
 BUNDLE_ROLES = ("owner", "committee", "supervisor", "auditor", "admin")
 
 
@@ -83,7 +85,7 @@ def cached_bundle(rec: Record) -> tuple[Path, int]:
     latest = records.latest_checkpoint(rec.id)
     if latest is None:
         abort(409, _("No checkpoint has been signed yet, so there is no bundle to download."))
-    state = f"size{latest.size}-cp{len(records.checkpoints(rec.id))}" \
+    state = f"size{latest.size}-cp{records.checkpoint_count(rec.id)}" \
             f"-cs{records.cosignature_count(rec.id)}"
     folder = _cache_dir(rec.id)
     path = folder / f"{state}.zip"
@@ -96,6 +98,7 @@ def cached_bundle(rec: Record) -> tuple[Path, int]:
             export_bundle(db(), rec.id, tmp, _signer(rec))
             os.replace(tmp, path)  # atomic: another worker may be writing the same state
         except (LedgerError, KeyFileError):
+            log.exception("audit bundle of assembly %s could not be written", rec.id)
             Path(tmp).unlink(missing_ok=True)
             abort(409, _("The audit bundle cannot be produced right now. The administrator has "
                          "been told; please try again later."))

@@ -105,6 +105,11 @@ def latest_checkpoint(assembly_id: int) -> CheckpointRow | None:
     return latest(db(), assembly_id)
 
 
+def checkpoint_count(assembly_id: int) -> int:
+    return db().scalar(select(func.count(CheckpointRow.id))
+                       .where(CheckpointRow.assembly_id == assembly_id)) or 0
+
+
 def cosignature_count(assembly_id: int) -> int:
     return db().scalar(
         select(func.count(Cosignature.id))
