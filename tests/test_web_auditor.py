@@ -169,6 +169,14 @@ def test_bad_cosignatures_are_refused(app, client, world, case) -> None:
         assert len(db().scalars(select(Cosignature)).all()) == (1 if case == "twice" else 0)
 
 
+def test_oversized_or_binary_cosignature_bodies_are_refused(client, world) -> None:
+    url = f"/audit/assemblies/{world.a.assembly_id}/checkpoints/{world.a.checkpoint_size}" \
+          "/cosignatures"
+    assert client.post(url, data="— x " + "A" * 5000, content_type="text/plain").status_code \
+        == 413
+    assert client.post(url, data=b"\xff\xfe", content_type="text/plain").status_code == 422
+
+
 def test_the_cosign_form_needs_its_csrf_token(client, world) -> None:
     r = client.post(f"/audit/assemblies/{world.a.assembly_id}/cosign",
                     data={"size": "1", "cosignature": "x"})

@@ -74,9 +74,14 @@ def cosign_form(assembly_id: int):
 def cosign_api(assembly_id: int, size: int):
     """Body: the cosignature line (or the whole cosigned note), text/plain."""
     records.record_or_404(assembly_id)
-    if request.content_length is not None and request.content_length > MAX_LINE:
+    body = request.stream.read(MAX_LINE + 1)  # never more than one line's worth
+    if len(body) > MAX_LINE:
         return jsonify(error="too_large", message=_("Send one cosignature line.")), 413
-    name, reason = _store(assembly_id, size, request.get_data(as_text=True))
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return jsonify(error="refused", message=_("Send one cosignature line.")), 422
+    name, reason = _store(assembly_id, size, text)
     if name is None:
         return jsonify(error="refused", message=reason), 422
     return jsonify(witness=name, size=size), 201
