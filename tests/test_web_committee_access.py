@@ -44,7 +44,7 @@ def test_every_console_view_states_its_audience(app) -> None:
     assert unmarked == []
     public = {r.endpoint for r in _routes(app)
               if app.view_functions[r.endpoint].allowed_roles is None}
-    assert public == {"notices.notice_page", "notices.notice_pdf", "notices.public_document",
+    assert public == {"notices.notice_page", "notices.notice_pdf",
                       "notices.announcement_page", "notices.announcement_pdf"}
 
 

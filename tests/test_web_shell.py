@@ -65,3 +65,16 @@ def test_every_message_has_a_chinese_translation() -> None:
     out = subprocess.run([sys.executable, "scripts/i18n.py", "missing"], capture_output=True,
                          text=True)
     assert out.returncode == 0, "untranslated messages:\n" + out.stdout
+
+
+def test_no_route_is_registered_twice(app) -> None:
+    """Two views on one URL and method: only the first would ever answer."""
+    seen: dict[tuple[str, str], str] = {}
+    clashes = []
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            key = (rule.rule, method)
+            if key in seen:
+                clashes.append(f"{method} {rule.rule}: {seen[key]} and {rule.endpoint}")
+            seen[key] = rule.endpoint
+    assert clashes == []

@@ -165,19 +165,6 @@ def notice_pdf(assembly_id: int):
         "Content-Disposition": f"inline; filename=notice-{a.id}.pdf"})
 
 
-@public_bp.get("/a/<int:assembly_id>/documents/<int:document_id>")
-@public
-def public_document(assembly_id: int, document_id: int):
-    a = _public_assembly(assembly_id)
-    doc = db().get(Document, document_id)
-    if doc is None or doc.assembly_id != a.id:
-        abort(404)
-    return Response(bytes(doc.content), mimetype=doc.mime, headers={
-        "Content-Disposition": f"inline; filename=document-{doc.id}"
-                               f"{'.pdf' if doc.mime == 'application/pdf' else ''}",
-        "X-Content-SHA256": doc.sha256})
-
-
 def pdf_labels() -> dict[str, str]:
     """The fixed wording of the PDFs, translated like every page."""
     return {
