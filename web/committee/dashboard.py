@@ -29,6 +29,7 @@ from ownervote.audit import AuditEvent, record
 from voting.areas import from_hundredths
 from voting.errors import TransitionRefused
 from voting.lifecycle import Status
+from voting.matters import min_to_reach_quorum
 from voting.models import Assembly
 from web import services
 from web.access import roles_required
@@ -82,9 +83,8 @@ def dashboard(assembly_id: int):
     closed = a.status in (Status.CLOSED.value, Status.TALLIED.value, Status.ANNOUNCED.value)
     quorum_needs = {}
     for item_id, part in parts.items():
-        need_heads = max(0, -((3 * part.heads - 2 * part.total_heads) // 3))
-        need_area = max(0, -((3 * part.area - 2 * part.total_area) // 3))
-        quorum_needs[item_id] = (need_heads, from_hundredths(need_area))
+        quorum_needs[item_id] = (min_to_reach_quorum(part.heads, part.total_heads),
+                                 from_hundredths(min_to_reach_quorum(part.area, part.total_area)))
     now = clock.now()
     return render_template(
         "committee/dashboard.html", a=a, parts=parts, gauges=gauges, overall=overall,
