@@ -15,6 +15,7 @@ an unkeyed hash would be no protection at all).
   the decrypted registry name; never stored.
 * ``roster_owner_ref`` — the pseudonym an owner has in one community's
   canonical roster (see ``identity.roster``); unlinkable across communities.
+* ``ledger_voter_ref`` — an owner's pseudonym in one assembly's ledger.
 * ``opaque`` — throttling keys and client references in audit events.
 """
 
@@ -83,6 +84,15 @@ class KeyedHasher:
             if len(self._refs) < 1_000_000:  # memo: a refresh derives each ref twice
                 self._refs[(community, id_hash)] = ref
         return ref
+
+    def ledger_voter_ref(self, origin: str, owner_id_hash: str) -> str:
+        """The pseudonym of an owner in one log's enrolment and representative entries.
+
+        Different in every log (the origin is hashed in), so ledgers of two
+        assemblies cannot be joined on it; the server can recompute it to tell a
+        co-owner who already votes for their home.
+        """
+        return "v-" + self.opaque("ledger-voter/v1", f"{origin}\x00{owner_id_hash}")[:32]
 
     def opaque(self, label: str, value: str) -> str:
         return self._mac("ownervote/opaque/v1", label, value)

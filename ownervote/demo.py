@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from identity.importer import import_extract
-from identity.models import Community
+from identity.keyed import KeyedHasher
+from identity.models import Building, Community, Owner, Ownership, Unit
 from identity.pii import PiiCipher
 from identity.staff import create_staff
 from identity.synthetic import DEMO_COMMUNITY, demo_extract
@@ -93,12 +94,28 @@ def demo_owner(seed: int = SEED) -> DemoOwner:
     raise RuntimeError("the demo extract has no sole registered owner of a flat")
 
 
-def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, *, share: float,
+def _unit_owner_hashes(session: Session, assembly: Assembly) -> dict[str, list[str]]:
+    """Unit label ("building-number") -> ID hashes of its owners in the frozen roster."""
+    rows = session.execute(
+        select(Building.name, Unit.number, Owner.id_hash)
+        .join(Unit, Unit.building_id == Building.id)
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .join(Owner, Owner.id == Ownership.owner_id)
+        .where(Ownership.roster_version_id == assembly.roster_version_id))
+    owners: dict[str, list[str]] = {}
+    for building, number, id_hash in rows:
+        owners.setdefault(f"{building}-{number}", []).append(id_hash)
+    return owners
+
+
+def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, hasher: KeyedHasher,
+                         *, share: float,
                          start: dt.datetime, end: dt.datetime, rng: random.Random,
                          skip_heads: frozenset[str] = frozenset()) -> int:
     """Enrol a device key for a ``share`` of heads and cast one signed ballot each."""
     adef, roster = published(session, assembly.id)
     origin = store.get_head(session, assembly.id).origin
+    owners = _unit_owner_hashes(session, assembly)
     heads = sorted(h for h in roster.heads if h not in skip_heads)
     voters = rng.sample(heads, round(len(heads) * share))
     span = (end - start) / max(len(voters), 1)
@@ -106,8 +123,11 @@ def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, *
         at = start + span * n
         key = rng_key(rng)
         der = spki(key.public_key())
-        writer.enroll_key(session, assembly.id, signer, head_id, der, voter=f"demo-voter-{n}",
-                          now=at, roster=roster)
+        # The same pseudonym the owner pages use, so co-owners see who voted for their home.
+        unit_owners = sorted(h for u in roster.heads[head_id].unit_ids for h in owners.get(u, ()))
+        voter = hasher.ledger_voter_ref(origin, unit_owners[0] if unit_owners else "developer")
+        writer.enroll_key(session, assembly.id, signer, head_id, der, voter=voter, now=at,
+                          roster=roster)
         choices: dict[str, object] = {}
         for item_id, item in adef.items.items():
             if item.candidates:
@@ -134,6 +154,7 @@ def load_demo(session_factory, settings: Settings, signer: Signer,
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     rng = random.Random(SEED)
     cipher = PiiCipher.from_settings(settings)
+    hasher = KeyedHasher.from_settings(settings)
     accounts: list[DemoAccount] = []
     with session_factory() as session:
         import_extract(session, DEMO_COMMUNITY, demo_extract(SEED), settings=settings,
@@ -150,8 +171,9 @@ def load_demo(session_factory, settings: Settings, signer: Signer,
 
         closed = create_assembly(
             session, community.id, "2026年第一次业主大会会议",
-            [ItemSpec("选举第二届业主委员会委员", 3, "从五名候选人中选出三名委员。", kind="election",
-                      seats=3, candidates=("陈建国", "林秀英", "黄志明", "张丽华", "吴海峰")),
+            [ItemSpec("选举第二届业主委员会委员", 3, "从五名候选人中选出三名委员。",
+                      kind="election", seats=3,
+                      candidates=("陈建国", "林秀英", "黄志明", "张丽华", "吴海峰")),
              ItemSpec("修订《管理规约》", 2, "修订后的管理规约全文见附件。")],
             description="本次会议采用书面征求意见（电子投票）形式召开。",
             opens_at=now - dt.timedelta(days=40), closes_at=now - dt.timedelta(days=26),
@@ -171,7 +193,7 @@ def load_demo(session_factory, settings: Settings, signer: Signer,
         publish_notice(session, closed, signer, ownervote_settings=settings,
                        now=now - dt.timedelta(days=56), actor="demo")
         open_voting(session, closed, signer, now=closed.opens_at, actor="demo")
-        _cast_random_ballots(session, closed, signer, share=0.78, start=closed.opens_at,
+        _cast_random_ballots(session, closed, signer, hasher, share=0.78, start=closed.opens_at,
                              end=closed.closes_at - dt.timedelta(hours=1), rng=rng)
         close_voting(session, closed, signer, now=closed.closes_at, actor="demo")
         tally_assembly(session, closed, signer, now=closed.closes_at + dt.timedelta(hours=2),
@@ -187,7 +209,7 @@ def load_demo(session_factory, settings: Settings, signer: Signer,
 
         # Leave the demo owner's own head unvoted so they can try it.
         store.begin_write(session)
-        _cast_random_ballots(session, open_, signer, share=0.4, start=open_.opens_at,
+        _cast_random_ballots(session, open_, signer, hasher, share=0.4, start=open_.opens_at,
                              end=now - dt.timedelta(minutes=5), rng=rng,
                              skip_heads=_demo_owner_heads(session, open_, settings))
         session.commit()

@@ -40,7 +40,7 @@ from web.database import db
 
 def voter_reference(hasher: KeyedHasher, origin: str, owner_id_hash: str) -> str:
     """The pseudonym of an owner in one log's ``key.enrolled``/``representative.set`` entries."""
-    return "v-" + hasher.opaque("ledger-voter/v1", f"{origin}\x00{owner_id_hash}")[:32]
+    return hasher.ledger_voter_ref(origin, owner_id_hash)
 
 
 def owner_masked_name(owner_id: int | None) -> str:
