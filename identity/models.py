@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -156,6 +157,8 @@ class StaffUser(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # set when an administrator deactivates the account: it can no longer sign in
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # time step of the last TOTP code accepted: each code signs in once
+    last_totp_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class OwnerAccount(Base):

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 
 import pyotp
+import pyotp.utils
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import select
@@ -93,8 +94,11 @@ def create_staff(session: Session, cipher: PiiCipher, *, username: str, password
 
 
 def authenticate(session: Session, cipher: PiiCipher, username: str, password: str,
-                 code: str) -> StaffUser | None:
-    """The account if the password and the current TOTP code are right, else ``None``."""
+                 code: str, *, now: dt.datetime | None = None) -> StaffUser | None:
+    """The account if the password and an unused current TOTP code are right, else ``None``.
+
+    Records the code's time step on the account (the caller commits).
+    """
     user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
     password_ok = check_password(user.password_hash if user else None, password)
     if user is None or not password_ok or user.totp_secret_enc is None \
@@ -104,10 +108,22 @@ def authenticate(session: Session, cipher: PiiCipher, username: str, password: s
     code = "".join(code.split())
     if not (len(code) == 6 and code.isdigit()):
         return None
-    # pyotp compares in constant time; one step of clock drift either way is accepted.
-    if not pyotp.TOTP(secret).verify(code, valid_window=1):
+    step = _matching_step(pyotp.TOTP(secret), code, now or dt.datetime.now(dt.UTC))
+    # A code works once: one seen by a shoulder-surfer or a proxy cannot be replayed.
+    if step is None or (user.last_totp_step is not None and step <= user.last_totp_step):
         return None
+    user.last_totp_step = step
     return user
+
+
+def _matching_step(totp: pyotp.TOTP, code: str, now: dt.datetime) -> int | None:
+    """The time step whose code ``code`` is, allowing one step of clock drift either way."""
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        # pyotp's comparison is constant-time
+        if pyotp.utils.strings_equal(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def deactivate_staff(session: Session, user: StaffUser, *, actor: str,

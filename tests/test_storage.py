@@ -18,7 +18,9 @@ from ownervote.models import metadata
 
 def test_migrations_match_models(engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+        )
     assert diff == [], f"models differ from migrations; generate a new revision: {diff}"
 
 
@@ -33,15 +35,24 @@ def test_area_round_trips_exactly(session) -> None:
     rv = RosterVersion(community_id=c.id, version=1, digest="0" * 64)
     session.add(rv)
     session.flush()
-    rec = UnitRecord(roster_version_id=rv.id, unit_id=u.id, status="registered", usage="residential",
-                     registered_area=Decimal("89.37"), surveyed_area=Decimal("0.01"),
-                     contract_area=Decimal("123456789.99"))
+    rec = UnitRecord(
+        roster_version_id=rv.id,
+        unit_id=u.id,
+        status="registered",
+        usage="residential",
+        registered_area=Decimal("89.37"),
+        surveyed_area=Decimal("0.01"),
+        contract_area=Decimal("123456789.99"),
+    )
     session.add(rec)
     session.commit()
     session.expire_all()
     got = session.scalars(select(UnitRecord)).one()
     assert (got.registered_area, got.surveyed_area, got.contract_area) == (
-        Decimal("89.37"), Decimal("0.01"), Decimal("123456789.99"))
+        Decimal("89.37"),
+        Decimal("0.01"),
+        Decimal("123456789.99"),
+    )
     assert isinstance(got.registered_area, Decimal)
 
 

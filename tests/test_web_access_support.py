@@ -19,7 +19,6 @@ import secrets
 from dataclasses import dataclass, field
 from unittest import mock
 
-import pyotp
 from sqlalchemy import select
 
 from identity.importer import import_extract
@@ -42,6 +41,7 @@ from ledger.proceedings import (
 )
 from ledger.publish import published
 from ledger.receipts import tracker_code
+from tests.support.totp import fresh_code
 from voting.models import Document
 
 DISTRICT_A = "菁城街道"
@@ -205,7 +205,7 @@ def sign_in_as(client, app, principal: str | None) -> None:
 
 
 def totp_now(secret: str) -> str:
-    return pyotp.TOTP(secret).now()
+    return fresh_code(secret)
 
 
 def test_world(session, ov_settings, app, client) -> None:

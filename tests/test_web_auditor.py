@@ -7,13 +7,13 @@ import re
 import time
 from html import unescape
 
-import pyotp
 import pytest
 from sqlalchemy import select
 
 from ledger import merkle
 from ledger.keys import generate
 from ledger.note import ALG_COSIGNATURE_V1, Verifier, cosign, open_checkpoint, parse_note
+from tests.support.totp import fresh_code
 from tests.test_web_access_matrix import INLINE_SCRIPT, STYLE_ATTR
 from tests.test_web_access_support import DISTRICT_A, build_world, sign_in_as
 
@@ -272,7 +272,7 @@ def test_admin_creates_an_account_whose_totp_secret_is_shown_once(app, world) ->
     token = _csrf(client, "/staff/sign-in")
     r = client.post("/staff/sign-in", data={"csrf_token": token, "username": "new-auditor",
                                             "password": "a long password",
-                                            "code": pyotp.TOTP(secret).now()})
+                                            "code": fresh_code(secret)})
     assert r.status_code == 302 and r.headers["Location"] == "/audit/"
 
 

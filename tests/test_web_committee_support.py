@@ -13,7 +13,6 @@ import random
 import re
 from dataclasses import dataclass
 
-import pyotp
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -24,6 +23,7 @@ from identity.staff import create_staff
 from identity.synthetic import person_name, resident_id
 from ledger import canonical
 from ledger.ballots import sign_p256, spki
+from tests.support.totp import fresh_code
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test document\n"
@@ -55,7 +55,7 @@ class Member:
     staff_id: int
 
     def code(self) -> str:
-        return pyotp.TOTP(self.secret).now()
+        return fresh_code(self.secret)
 
 
 @dataclass

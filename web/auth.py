@@ -221,6 +221,9 @@ def demo_codes() -> list[DemoCode]:
         secret = services.pii().decrypt_text(user.totp_secret_enc,
                                              purpose=totp_purpose(user.username))
         totp = pyotp.TOTP(secret)
-        out.append(DemoCode(user.role, user.username, totp.at(now),
-                            int(totp.interval - now % totp.interval)))
+        # Each code signs in once: after a sign-in, hint the next step's (also accepted).
+        step = max(totp.timecode(dt.datetime.fromtimestamp(now, dt.UTC)),
+                   (user.last_totp_step or 0) + 1)
+        out.append(DemoCode(user.role, user.username, totp.generate_otp(step),
+                            int(totp.interval * (step + 1) - now)))
     return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer
+from tests.support.totp import fresh_code
 
 pytestmark = pytest.mark.browser
 
@@ -26,9 +27,8 @@ class DemoStaff:
     totp_secret: str
 
     def code(self) -> str:
-        import pyotp
 
-        return pyotp.TOTP(self.totp_secret).now()
+        return fresh_code(self.totp_secret)
 
 
 @dataclass
@@ -44,22 +44,28 @@ class Demo:
 
 def _parse_init_demo(stdout: str) -> tuple[dict[str, DemoStaff], dict[str, str]]:
     staff = {}
-    for m in re.finditer(r"^\s+(committee|supervisor|auditor|admin)\s+(\S+)\s+(\S+)\s+TOTP secret (\S+)",
-                         stdout, re.M):
+    for m in re.finditer(
+        r"^\s+(committee|supervisor|auditor|admin)\s+(\S+)\s+(\S+)\s+TOTP secret (\S+)",
+        stdout,
+        re.M,
+    ):
         staff[m.group(1)] = DemoStaff(m.group(2), m.group(3), m.group(4))
     m = re.search(r"name (\S+)\s+ID (\S+)\s+certificate (\S+)\n\s+unit (\S+) (\S+)", stdout)
     assert m, f"init-demo did not print the demo owner:\n{stdout}"
-    owner = dict(zip(("name", "id_number", "certificate_no", "building", "unit"), m.groups(),
-                     strict=True))
+    owner = dict(
+        zip(("name", "id_number", "certificate_no", "building", "unit"), m.groups(), strict=True)
+    )
     return staff, owner
 
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     instance = tmp_path_factory.mktemp("demo-instance")
-    server = LiveServer(instance_dir=instance,
-                        database_url=f"sqlite:///{instance / 'ownervote.sqlite3'}",
-                        extra_env={"OWNERVOTE_DEMO": "1"})
+    server = LiveServer(
+        instance_dir=instance,
+        database_url=f"sqlite:///{instance / 'ownervote.sqlite3'}",
+        extra_env={"OWNERVOTE_DEMO": "1"},
+    )
     out = server.cli("init-demo")
     staff, owner = _parse_init_demo(out.stdout)
     server.start()
@@ -72,8 +78,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run ./dev test, which "
-                    "installs Debian's chromium, or set OWNERVOTE_CHROMIUM", pytrace=False)
+        pytest.fail(
+            f"the browser tests need Chromium at {CHROMIUM}: run ./dev test, which "
+            "installs Debian's chromium, or set OWNERVOTE_CHROMIUM",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

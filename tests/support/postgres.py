@@ -68,20 +68,42 @@ def start_throwaway_cluster() -> str:
         shutil.chown(datadir, "postgres", "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*run_as, f"{bindir}/initdb", "-D", datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        [
+            *run_as,
+            f"{bindir}/initdb",
+            "-D",
+            datadir,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+        ],
         check=True,
         capture_output=True,
     )
     subprocess.run(
-        [*run_as, f"{bindir}/pg_ctl", "-D", datadir, "-w", "-l", f"{datadir}/log",
-         "-o", f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+        [
+            *run_as,
+            f"{bindir}/pg_ctl",
+            "-D",
+            datadir,
+            "-w",
+            "-l",
+            f"{datadir}/log",
+            "-o",
+            f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
         check=True,
         capture_output=True,
     )
 
     def stop() -> None:
-        subprocess.run([*run_as, f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*run_as, f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(datadir, ignore_errors=True)
 
     atexit.register(stop)
@@ -97,7 +119,9 @@ def server_url() -> str:
     url = os.environ.get("OWNERVOTE_TEST_POSTGRES_URL")
     if url:
         if not _can_connect(url):
-            raise PostgresUnavailable(f"OWNERVOTE_TEST_POSTGRES_URL={url} does not accept connections")
+            raise PostgresUnavailable(
+                f"OWNERVOTE_TEST_POSTGRES_URL={url} does not accept connections"
+            )
         return url
     if _can_connect(DEFAULT_URL):
         return DEFAULT_URL
