@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -60,14 +61,15 @@ def _forget(session: Session, transaction: Any) -> None:
 _SQL = {
     "head": 'SELECT origin, size, root, last_entry_hash, log_vkey, opens_at_ms, closes_at_ms, '
             'closed, last_time_ms FROM log_head WHERE assembly_id = ?',
+    "status_with_log": "SELECT a.status FROM assembly a JOIN log_head h ON h.assembly_id = a.id "
+                       "WHERE a.id = ?",
     "entry0": 'SELECT entry_hash FROM ledger_entry WHERE assembly_id = ? AND "index" = 0',
     "spki": "SELECT spki FROM ledger_key WHERE assembly_id = ? AND key_id = ? AND kind = 'voter'",
     "key": "SELECT kind, head_id, role, agent, voter, revoked_index FROM ledger_key "
            "WHERE assembly_id = ? AND key_id = ?",
     "head_entries": 'SELECT "index", kind, seq, voided_by, body FROM ledger_entry '
                     "WHERE assembly_id = ? AND head_id = ? "
-                    "AND kind IN ('ballot', 'paper_ballot', 'representative.set') "
-                    'ORDER BY "index"',
+                    "AND kind IN ('ballot', 'paper_ballot', 'representative.set')",
     "agent_heads": "SELECT head_id FROM ledger_entry WHERE assembly_id = ? AND agent = ? "
                    "AND kind IN ('ballot', 'paper_ballot') AND voided_by IS NULL",
     "insert_entry": 'INSERT INTO ledger_entry (assembly_id, "index", kind, body, entry_hash, '
@@ -82,42 +84,63 @@ _SQL = {
                          "VALUES (?, ?, ?, ?, ?) RETURNING id",
 }
 _PG = {k: v.replace("?", "%s") for k, v in _SQL.items()}
+_BIND: dict[tuple[int, str], Any] = {}
 
 
 class Raw:
-    """The session's DB-API cursor (after an ORM flush) and the dialect's SQL."""
+    """The session's DB-API cursor (after an ORM flush) and the dialect's SQL.
 
-    __slots__ = ("cur", "sql", "dialect", "pg")
+    Driver errors come out as SQLAlchemy's (``OperationalError`` …), as from any other
+    statement, and a connection the driver found dead is invalidated, so the pool
+    replaces it and the web layer answers "retry" (:mod:`web.resilience`).
+    """
+
+    __slots__ = ("conn", "cur", "sql", "dialect", "pg")
 
     def __init__(self, session: Session) -> None:
-        conn = session.connection()
-        self.dialect = conn.dialect
+        self.conn = session.connection()
+        self.dialect = self.conn.dialect
         self.pg = self.dialect.name == "postgresql"
         self.sql = _PG if self.pg else _SQL
-        self.cur = conn.connection.driver_connection.cursor()
+        self.cur = self.conn.connection.driver_connection.cursor()
+
+    def _exec(self, sql: str, params: Any, many: bool = False) -> None:
+        try:
+            if many:
+                self.cur.executemany(sql, params)
+            else:
+                self.cur.execute(sql, params)
+        except self.dialect.loaded_dbapi.Error as exc:
+            gone = self.dialect.is_disconnect(exc, self.conn.connection.dbapi_connection,
+                                              self.cur)
+            if gone:
+                self.conn.invalidate(exc)
+            raise sa_exc.DBAPIError.instance(
+                sql, params, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True,
+                connection_invalidated=gone, dialect=self.dialect) from exc
 
     def one(self, name: str, params: tuple, suffix: str = "") -> tuple | None:
-        self.cur.execute(self.sql[name] + suffix, params)
+        self._exec(self.sql[name] + suffix, params)
         return self.cur.fetchone()
 
     def all(self, name: str, params: tuple) -> list[tuple]:
-        self.cur.execute(self.sql[name], params)
+        self._exec(self.sql[name], params)
         return self.cur.fetchall()
 
     def run(self, name: str, params: tuple) -> None:
-        self.cur.execute(self.sql[name], params)
+        self._exec(self.sql[name], params)
 
     def many(self, name: str, rows: list[tuple]) -> None:
-        self.cur.executemany(self.sql[name], rows)
+        self._exec(self.sql[name], rows, many=True)
 
     def nodes(self, assembly_id: int, wanted: list[Node]) -> dict[Node, bytes]:
+        # one primary-key lookup per node (for a row-value IN list or a long OR, SQLite
+        # scans every node of the log)
         ph = "%s" if self.pg else "?"
-        pairs = ", ".join([f"({ph}, {ph})"] * len(wanted))
-        self.cur.execute(
-            f'SELECT level, "index", hash FROM tree_node WHERE assembly_id = {ph} '
-            f'AND (level, "index") IN ({pairs})',
-            (assembly_id, *[x for node in wanted for x in node]),
-        )
+        part = f'SELECT level, "index", hash FROM tree_node WHERE assembly_id = {ph} ' \
+               f'AND level = {ph} AND "index" = {ph}'
+        self._exec(" UNION ALL ".join([part] * len(wanted)),
+                   tuple(x for lv, ix in wanted for x in (assembly_id, lv, ix)))
         return {(lv, ix): bytes(h) for lv, ix, h in self.cur.fetchall()}
 
     def datetime(self, column: Any, value: Any) -> dt.datetime:
@@ -127,7 +150,10 @@ class Raw:
 
     def timestamp(self, column: Any, value: dt.datetime) -> Any:
         """``value`` as the column's type binds it on this dialect (exact ORM equivalence)."""
-        proc = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+        key = (id(column), self.dialect.name)
+        proc = _BIND.get(key, False)
+        if proc is False:
+            proc = _BIND[key] = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return proc(value) if proc else value
 
 

@@ -75,6 +75,9 @@ class Sequencer:
 
     def __init__(self, factory: sessionmaker | Callable[[], Session]) -> None:
         self.factory = factory
+        # one session per log, reused batch after batch by whichever request leads it (one at
+        # a time), with its head kept: the next batch refreshes it instead of building it
+        self._sessions: dict[int, tuple[Session, list[Any]]] = {}
         self._lock = threading.Lock()
         self._queues: dict[int, list[_Item]] = {}
         self._leading: set[int] = set()
@@ -142,25 +145,56 @@ class Sequencer:
                     waiting[0].wake.set()
             raise
 
-    def _run(self, assembly_id: int, batch: list[_Item]) -> None:
+    @staticmethod
+    def _transaction(session: Session, assembly_id: int, batch: list[_Item], keep: list[Any]
+                     ) -> tuple[list[tuple[_Item, store.Appended]], list[Receipt]]:
+        """Check and append the batch, sign one checkpoint, build the receipts, commit.
+
+        ``keep`` holds the log's head object between batches (the session's identity map
+        holds it weakly), so the next batch refreshes it instead of building it."""
         accepted: list[tuple[_Item, store.Appended]] = []
         receipts: list[Receipt] = []
+        store.begin_write(session)
+        for item in batch:
+            try:
+                checked = check_ballot(session, assembly_id, item.payload, item.sig)
+            except (LedgerError, VotingError) as exc:  # refused: nothing written
+                item.finish(exc)
+                continue
+            accepted.append((item, append_ballot(session, assembly_id, item.payload, item.sig,
+                                                 checked)))
+        if accepted:
+            issue_checkpoint(session, assembly_id, batch[0].signer)
+            receipts = [make_receipt(session, assembly_id, a.index) for _, a in accepted]
+        keep[:] = [store.lock_head(session, assembly_id)]  # already locked: no statement
+        session.commit()
+        return accepted, receipts
+
+    def _session(self, assembly_id: int) -> tuple[Session, list[Any]]:
+        with self._lock:
+            found = self._sessions.get(assembly_id)
+            if found is None:
+                idle = [a for a in self._sessions if a not in self._leading]
+                if len(self._sessions) >= 64 and idle:
+                    self._sessions.pop(idle[0])[0].close()
+                found = self._sessions[assembly_id] = (self.factory(), [])
+            return found
+
+    def _drop(self, assembly_id: int) -> None:
+        with self._lock:
+            found = self._sessions.pop(assembly_id, None)
+        if found is not None:
+            try:
+                found[0].close()
+            except Exception:  # noqa: BLE001 - its connection may be dead; the pool copes
+                pass
+
+    def _run(self, assembly_id: int, batch: list[_Item]) -> None:
+        session, keep = self._session(assembly_id)
         try:
-            with self.factory() as session:
-                store.begin_write(session)
-                for item in batch:
-                    try:
-                        checked = check_ballot(session, assembly_id, item.payload, item.sig)
-                    except (LedgerError, VotingError) as exc:  # refused: nothing written
-                        item.finish(exc)
-                        continue
-                    accepted.append((item, append_ballot(session, assembly_id, item.payload,
-                                                         item.sig, checked)))
-                if accepted:
-                    issue_checkpoint(session, assembly_id, batch[0].signer)
-                    receipts = [make_receipt(session, assembly_id, a.index) for _, a in accepted]
-                session.commit()
-        except BaseException as exc:
+            accepted, receipts = self._transaction(session, assembly_id, batch, keep)
+        except BaseException as exc:  # rolled back: nothing of the batch is acknowledged
+            self._drop(assembly_id)
             for item in batch:
                 if not item.done:
                     item.finish(exc)
@@ -171,6 +205,26 @@ class Sequencer:
         self.ballots += len(accepted)
         for (item, appended), receipt in zip(accepted, receipts, strict=True):
             item.finish(appended=appended, receipt=receipt)
+
+
+_VISIBLE: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
+
+
+def visible_log(session: Session, assembly_id: int, visible: tuple[str, ...]) -> bool:
+    """Has the assembly a log and a status in ``visible``?  One indexed read, no ORM object;
+    a yes is remembered per process, because an assembly's log, once published, stays
+    (and a lifecycle that only moves forward keeps it in the owners' statuses)."""
+    from ledger import hotsql
+
+    engine = session.get_bind()
+    known = _VISIBLE.setdefault(engine, set())
+    if assembly_id in known:
+        return True
+    row = hotsql.raw(session).one("status_with_log", (assembly_id,))
+    if row is None or row[0] not in visible:
+        return False
+    known.add(assembly_id)
+    return True
 
 
 _SEQUENCERS: weakref.WeakKeyDictionary[Engine, Sequencer] = weakref.WeakKeyDictionary()

@@ -125,7 +125,9 @@ def _verify_once(key: Any, payload: dict[str, Any], sig: bytes) -> None:
 def _head_state(raw: hotsql.Raw, assembly_id: int, head_id: str):
     """One indexed read of a head's entries: (next seq, accepted ballots, representative)."""
     last_seq, history, representative = 0, [], None
-    for index, kind, seq, voided_by, body in raw.all("head_entries", (assembly_id, head_id)):
+    # sorted here: with ORDER BY, SQLite walks the log's whole (assembly, index) index
+    rows = sorted(raw.all("head_entries", (assembly_id, head_id)))
+    for index, kind, seq, voided_by, body in rows:
         last_seq = max(last_seq, seq or 0)
         if kind in (BALLOT, PAPER_BALLOT) and voided_by is None:
             history.append((index, kind, parse_entry(bytes(body), index, fast=True)))
