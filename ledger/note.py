@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import struct
 from dataclasses import dataclass
@@ -45,11 +46,11 @@ class Verifier:
     alg: int
     public_key: bytes
 
-    @property
+    @functools.cached_property
     def key_id(self) -> bytes:
         return key_id(self.name, self.alg, self.public_key)
 
-    @property
+    @functools.cached_property
     def vkey(self) -> str:
         b64 = base64.b64encode(bytes([self.alg]) + self.public_key).decode()
         return f"{self.name}+{self.key_id.hex()}+{b64}"
@@ -85,7 +86,7 @@ class Signer:
     def __post_init__(self) -> None:
         _check_name(self.name)
 
-    @property
+    @functools.cached_property
     def verifier(self) -> Verifier:
         from cryptography.hazmat.primitives import serialization
 
