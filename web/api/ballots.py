@@ -27,6 +27,7 @@ from web import services
 from web.access import public, roles_required
 from web.api import bp
 from web.api.common import (
+    VISIBLE,
     ApiError,
     current_account,
     iso_ms,
@@ -168,16 +169,16 @@ def _refused(a, payload: dict, exc: CastRefused) -> ApiError:
 @cast_throttle  # per device key and per client address (web.extensions)
 @csrf.exempt  # signature-authenticated: a cross-site form cannot produce a valid signature
 def cast(assembly_id: int):
-    a = visible_assembly(assembly_id)
-    log_head(a)
+    if not sequencer.visible_log(db(), assembly_id, VISIBLE):  # fast path: no ORM load
+        log_head(visible_assembly(assembly_id))  # raises the precise 404
     payload, sig = _parse_ballot()
     try:
         # group commit (ledger.sequencer): checks, append, checkpoint and receipt as
         # cast_ballot + issue_checkpoint + make_receipt, committed before it returns
         _appended, receipt = sequencer.for_engine(db().get_bind()).cast(
-            a.id, payload, sig, services.log_signer(), session=db())
+            assembly_id, payload, sig, services.log_signer(), session=db())
     except CastRefused as exc:
-        error = _refused(a, payload, exc)
+        error = _refused(visible_assembly(assembly_id), payload, exc)
         db().rollback()
         raise error from None
     except SignatureError:
@@ -188,19 +189,19 @@ def cast(assembly_id: int):
         raise ApiError(404, "no_log", str(LEDGER["no_log"])) from None
     except LedgerError:
         begin_writing()  # _diagnose reads under the log's writer lock
-        error = _diagnose(a.id, payload)
+        error = _diagnose(assembly_id, payload)
         db().rollback()
         raise error from None
     db().commit()
-    body = receipt.to_json()
+    body, tracker = receipt.to_json(), receipt.tracker
     return jsonify({
         "receipt": body,
         "tracker": receipt.tracker,
         "index": receipt.index,
         "seq": payload["seq"],
         "links": {
-            "receipt_page": url_for("owner.receipt", assembly_id=a.id, tracker=receipt.tracker),
-            "check_page": url_for("owner.check", assembly_id=a.id, tracker=receipt.tracker),
-            "lookup": url_for("api.receipt", assembly_id=a.id, tracker=receipt.tracker),
+            "receipt_page": url_for("owner.receipt", assembly_id=assembly_id, tracker=tracker),
+            "check_page": url_for("owner.check", assembly_id=assembly_id, tracker=tracker),
+            "lookup": url_for("api.receipt", assembly_id=assembly_id, tracker=tracker),
         },
     }), 201
