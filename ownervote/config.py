@@ -53,6 +53,8 @@ class Settings:
     # casting throttles (Flask-Limiter notation): per device key, and per client address
     cast_limit_per_key: str = "20 per minute; 200 per hour"
     cast_limit_per_client: str = "600 per minute"
+    # prefix of the throttling keys in Redis (several deployments may share one Redis)
+    redis_prefix: str = "ownervote"
 
     @property
     def production(self) -> bool:
@@ -177,4 +179,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                                   "20 per minute; 200 per hour"),
         cast_limit_per_client=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_CLIENT",
                                      "600 per minute"),
+        redis_prefix=env_vars.get("OWNERVOTE_REDIS_PREFIX", "").strip() or "ownervote",
     )

@@ -11,15 +11,17 @@ Limits: staff sign-in and the owners' SMS codes (declared on their views),
 and casting (:func:`cast_throttle`): per device key
 (``OWNERVOTE_CAST_LIMIT_PER_KEY``, a person revoting) and per client address
 (``OWNERVOTE_CAST_LIMIT_PER_CLIENT``, generous: many phones share a carrier's
-address).  A refusal is ``429`` with ``Retry-After`` and a clear message.
+address).  A refusal is ``429`` with ``Retry-After`` (seconds until the window resets) and a
+clear message; other answers carry no rate-limit headers.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, make_response, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import LoginManager
@@ -62,7 +64,11 @@ def cast_throttle(view: F) -> F:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "ownervote")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["OWNERVOTE"].redis_prefix)
+    # No X-RateLimit-* / Retry-After on every answer of a throttled view (Flask-Limiter would
+    # put the window's reset time on a 201 or on a 503 "retry in 2 s"); a 429 says
+    # Retry-After itself (below).
+    app.config["RATELIMIT_HEADERS_ENABLED"] = False
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
@@ -82,5 +88,10 @@ def init_app(app: Flask) -> None:
     def _throttled(exc: RateLimitExceeded):
         from web.errors import error_response
 
-        return error_response(429, _("Too many attempts in a short time. Please wait a "
-                                     "moment and try again."), "throttled")
+        response = make_response(error_response(
+            429, _("Too many attempts in a short time. Please wait a moment and try again."),
+            "throttled"))
+        current = limiter.current_limit
+        wait = int(current.reset_at - time.time()) if current is not None else 60
+        response.headers["Retry-After"] = str(max(1, wait))
+        return response

@@ -78,12 +78,21 @@ def init_app(app: Flask) -> None:
 
 
 def _forget_session() -> None:
-    """Roll the request's session back now (its connection may be dead)."""
+    """Roll the request's session back now and drop it (its connection may be dead), so the
+    end of the request does not trip over it again."""
     from flask import g
 
-    session = g.get("db")
-    if session is not None:
+    session = g.pop("db", None)
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone
         try:
-            session.rollback()
-        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
             session.invalidate()
+        except Exception:  # noqa: BLE001 - the pool replaces it
+            pass
+    try:
+        session.close()
+    except Exception:  # noqa: BLE001
+        pass
