@@ -1,0 +1,186 @@
+"""Safe sequencing on both databases: one writer per log, logs in parallel, group commit.
+
+* PostgreSQL: a writer holding one assembly's log does not hold up another
+  assembly's writer (per-log row lock), and does hold up a second writer of the
+  same log (checked with ``lock_timeout``: the database refuses to wait, so the
+  test never depends on timing);
+* the sequencer (``ledger.sequencer``): ballots cast from many threads at once
+  all land, in one chain, with fewer checkpoints than ballots when batched; a
+  refused ballot in a batch refuses only itself; a failure before the commit
+  acknowledges nothing of the batch and writes nothing;
+* the casting path's plain SQL writes the same values the ORM reads back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import func, select, text
+
+from ledger import merkle, sequencer, store, writer
+from ledger.errors import BallotError
+from ledger.keys import load_or_create_log_key, log_key_name
+from ledger.models import Checkpoint, LedgerEntry
+from ledger.receipts import receipt_update, verify_receipt
+from ownervote.db import make_session_factory
+from tests.support.castload import prepare, presign
+
+
+@pytest.fixture
+def opened(ov_settings):
+    """Two open assemblies on one roster of 12 heads, keys enrolled."""
+    return prepare(ov_settings, 12, assemblies=2)
+
+
+def _ballot(body: bytes):
+    import json
+
+    from ledger import canonical
+
+    data = json.loads(body)
+    return data["payload"], canonical.unb64url(data["signature"])
+
+
+def _signer(ov_settings):
+    return load_or_create_log_key(ov_settings.log_key_file, log_key_name(ov_settings.base_url))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_two_logs_append_in_parallel_one_log_has_one_writer(engine, opened, backend) -> None:
+    first, second = opened
+    factory = make_session_factory(engine)
+    work1 = presign(first, 2)
+    work2 = presign(second, 1)
+    p1, s1 = _ballot(next(iter(work1.values()))[0])
+    p2, s2 = _ballot(next(iter(work2.values()))[0])
+    holder = factory()
+    try:
+        store.begin_write(holder)
+        writer.cast_ballot(holder, first.assembly_id, p1, s1)  # holds log 1, not committed
+        with factory() as other:
+            other.execute(text("SET LOCAL lock_timeout = '20s'"))
+            writer.cast_ballot(other, second.assembly_id, p2, s2)  # log 2: not blocked
+            other.commit()
+        p3, s3 = _ballot(list(work1.values())[1][0])
+        with factory() as same:
+            same.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(Exception, match="lock timeout|LockNotAvailable|canceling"):
+                writer.cast_ballot(same, first.assembly_id, p3, s3)  # log 1: must wait
+            same.rollback()
+    finally:
+        holder.rollback()
+        holder.close()
+    with factory() as check:
+        n = check.scalar(select(func.count()).select_from(LedgerEntry).where(
+            LedgerEntry.assembly_id == second.assembly_id, LedgerEntry.kind == "ballot"))
+        assert n == 1
+
+
+def test_sequencer_batches_many_threads_into_one_chain(engine, opened, ov_settings) -> None:
+    target = opened[0]
+    seq = sequencer.Sequencer(make_session_factory(engine))
+    signer = _signer(ov_settings)
+    work = presign(target, 36)  # 12 heads x 3 ballots (revotes)
+    results: dict[tuple[str, int], object] = {}
+    errors: list[BaseException] = []
+
+    def lane(head: str, bodies: list[bytes]) -> None:
+        for n, body in enumerate(bodies, start=1):
+            p, s = _ballot(body)
+            try:
+                results[(head, n)] = seq.cast(target.assembly_id, p, s, signer)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=lane, args=item) for item in work.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors[:3]
+    assert len(results) == 36
+    assert seq.ballots == 36 and 1 <= seq.batches <= 36
+    with make_session_factory(engine)() as session:
+        entries = list(store.iter_entries(session, target.assembly_id))
+        assert merkle.root(entries) == bytes(store.get_head(session, target.assembly_id).root)
+        newest = session.scalars(select(Checkpoint).where(
+            Checkpoint.assembly_id == target.assembly_id).order_by(Checkpoint.size.desc())).first()
+        for (_head, _n), (appended, receipt) in results.items():
+            assert merkle.leaf_hash(entries[appended.index]) == receipt.entry_hash
+            note, proof = receipt_update(session, target.assembly_id, receipt)
+            verify_receipt(receipt, note, proof, target.log_vkey)
+        assert newest.size == len(entries)
+
+
+def test_a_refused_ballot_refuses_only_itself(engine, opened, ov_settings) -> None:
+    target = opened[0]
+    seq = sequencer.Sequencer(make_session_factory(engine))
+    signer = _signer(ov_settings)
+    work = presign(target, 12)
+    heads = sorted(work)
+    good = _ballot(work[heads[0]][0])
+    replay_of = _ballot(work[heads[1]][0])
+    seq.cast(target.assembly_id, *replay_of, signer)
+    barrier = threading.Barrier(2)
+    outcome: dict[str, object] = {}
+
+    def run(name: str, ballot) -> None:
+        barrier.wait()
+        try:
+            outcome[name] = seq.cast(target.assembly_id, *ballot, signer)
+        except BaseException as exc:  # noqa: BLE001
+            outcome[name] = exc
+
+    threads = [threading.Thread(target=run, args=("good", good)),
+               threading.Thread(target=run, args=("replay", replay_of))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert isinstance(outcome["replay"], BallotError), outcome["replay"]
+    assert isinstance(outcome["good"], tuple)
+
+
+def test_a_failed_batch_acknowledges_and_writes_nothing(engine, opened, ov_settings,
+                                                        monkeypatch) -> None:
+    target = opened[0]
+    seq = sequencer.Sequencer(make_session_factory(engine))
+    signer = _signer(ov_settings)
+    p, s = _ballot(next(iter(presign(target, 1).values()))[0])
+
+    def broken(*_a, **_k):
+        raise RuntimeError("the disk is full")
+
+    with make_session_factory(engine)() as session:
+        before = store.get_head(session, target.assembly_id).size
+    monkeypatch.setattr(sequencer, "make_receipt", broken)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        seq.cast(target.assembly_id, p, s, signer)
+    monkeypatch.undo()
+    with make_session_factory(engine)() as session:
+        assert store.get_head(session, target.assembly_id).size == before
+    appended, receipt = seq.cast(target.assembly_id, p, s, signer)  # the retry lands
+    assert appended.index == before and receipt.index == before
+
+
+def test_plain_sql_writes_read_back_through_the_orm(engine, opened, ov_settings) -> None:
+    target = opened[0]
+    p, s = _ballot(next(iter(presign(target, 1).values()))[0])
+    factory = make_session_factory(engine)
+    t = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).replace(microsecond=123000)
+    with factory() as session:
+        store.begin_write(session)
+        head = store.lock_head(session, target.assembly_id)
+        t = max(t, store.ms_to_datetime(head.last_time_ms))
+        out = writer.cast_ballot(session, target.assembly_id, p, s, now=t)
+        session.commit()
+    with factory() as session:
+        row = session.scalars(select(LedgerEntry).where(
+            LedgerEntry.assembly_id == target.assembly_id, LedgerEntry.index == out.index)).one()
+        assert row.created_at == t and row.seq == 1 and row.head_id == p["head"]
+        assert bytes(row.entry_hash) == out.entry_hash and bytes(row.body) == out.data
+        head = store.get_head(session, target.assembly_id)
+        assert head.size == out.size and bytes(head.root) == out.root
+        assert head.last_time_ms == store.now_ms(t)
