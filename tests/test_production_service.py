@@ -181,3 +181,17 @@ def test_other_database_errors_stay_500(app) -> None:
 
     r = app.test_client().get("/_test/integrity")
     assert r.status_code == 500 and "Retry-After" not in r.headers
+
+
+def test_numbers_and_characters_the_database_cannot_take_are_refused_first(client) -> None:
+    # beyond PostgreSQL's integer / SQLite's 64-bit binding: nothing has that id
+    for path in ("/a/2147483648", "/api/v1/assemblies/99999999999999999999/ballot-template",
+                 "/audit/assemblies/1/checkpoints/9223372036854775808/note"):
+        r = client.get(path)
+        assert r.status_code == 404, path
+    assert client.get("/committee/review/R%00x/approve").status_code in (404, 405)
+    r = client.get("/verify", query_string={"next": "a\x00b"})
+    assert r.status_code == 400 and "NUL" in r.get_data(as_text=True)
+    r = client.post("/api/v1/assemblies/1/ballots", data=b'{"payload": "\\u0000"}',
+                    content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["error"] == "malformed"

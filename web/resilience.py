@@ -1,4 +1,12 @@
-"""When the database is unreachable or busy: a clear "try again" instead of a server error.
+"""When the database cannot serve a request: a clear answer instead of a server error.
+
+* A number in the path (``/a/<int:assembly_id>``) beyond the database's integer
+  columns (PostgreSQL ``integer``: below 2³¹) names nothing: 404, before any
+  query (PostgreSQL would refuse to compare it, SQLite to bind past 2⁶³).
+* A NUL character in a path value, a query string, a form field or a JSON
+  body is refused with 400 before any view (no text here may contain one, and
+  PostgreSQL cannot store it).
+* The database unreachable or busy: "try again", as follows.
 
 A restart or fail-over of PostgreSQL, a dropped connection, a full connection
 pool, a lock that could not be had in time (SQLite ``database is locked``,
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, abort, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import exc as sa
 
@@ -60,7 +68,34 @@ def retry_response():
     return response
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+#: Path numbers must fit the database's ``integer`` columns (ids, sizes, positions).
+MAX_PATH_INT = 2**31 - 1
+
+
 def init_app(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def _path_values(_endpoint, values) -> None:
+        for value in (values or {}).values():
+            if isinstance(value, int) and not 0 <= value <= MAX_PATH_INT:
+                abort(404)
+            if isinstance(value, str) and "\x00" in value:
+                abort(404)
+
+    @app.before_request
+    def _no_nul():
+        bad = any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True))
+        if not bad and request.mimetype in FORM_TYPES:
+            bad = any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True))
+        if not bad and request.is_json:
+            bad = b"\\u0000" in request.get_data(cache=True)
+        if bad:
+            from web.errors import error_response
+
+            return error_response(400, _("The request contains a character that is not "
+                                         "allowed (NUL)."), "malformed")
+        return None
+
     def _database_error(exc: Exception):
         _forget_session()
         if not is_retryable(exc):  # retrying would not help: the general 500
