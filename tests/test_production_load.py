@@ -51,3 +51,66 @@ def test_sigkill_of_the_whole_server_under_load(tmp_path, database_url, backend)
     check = report.check
     assert check["acknowledged"] + check["in_doubt_committed"] == check["in_ledger"] == 240
     assert check["receipts_verified"] == check["acknowledged"] and check["bundle_valid"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_replays_reorders_and_cross_assembly_ballots_over_http(tmp_path, database_url,
+                                                               backend) -> None:
+    """The same signed ballot sent at once over four connections to three workers lands
+    once; a ballot signed with the next number before the current one, or for another
+    assembly's log, is refused; the log and bundle stay valid."""
+    import json
+    import threading
+
+    from tests.support.castload import prepare, presign
+    from tests.support.httpload import Conn, post_bytes
+    from tests.support.ledgercheck import check_run
+    from tests.support.loaddriver import Server
+
+    server = Server(tmp_path / "instance", database_url, workers=3, threads=4)
+    first, second = prepare(server.settings(), 12, assemblies=2)
+    work = presign(first, 24)  # seq 1 and 2 for each of 12 heads
+    other = presign(second, 12)
+    server.start()
+
+    def send(aid: int, body: bytes) -> tuple[int, dict]:
+        conn = Conn("127.0.0.1", server.port)
+        try:
+            status, _h, raw = conn.request(post_bytes(
+                "127.0.0.1", server.port, f"/api/v1/assemblies/{aid}/ballots", body))
+        finally:
+            conn.close()
+        return status, json.loads(raw)
+
+    try:
+        heads = sorted(work)
+        reordered = [send(first.assembly_id, work[h][1]) for h in heads[:4]]  # seq 2 first
+        crossed = [send(first.assembly_id, other[h][0]) for h in sorted(other)[:4]]
+        answers: dict[str, list] = {h: [] for h in heads}
+        barrier = threading.Barrier(4 * len(heads))
+
+        def replay(h: str) -> None:
+            barrier.wait()
+            answers[h].append(send(first.assembly_id, work[h][0]))
+
+        threads = [threading.Thread(target=replay, args=(h,)) for h in heads for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    finally:
+        server.stop()
+    assert [s for s, _ in reordered] == [409] * 4 and all(
+        b["error"] == "seq_conflict" and b["next_seq"] == 1 for _, b in reordered)
+    assert [s for s, _ in crossed] == [422] * 4 and all(
+        b["error"] == "wrong_assembly" for _, b in crossed), crossed
+    results = []
+    for h, got in answers.items():
+        statuses = sorted(s for s, _ in got)
+        assert statuses[0] == 201 and statuses.count(201) == 1, (h, got)
+        assert all(s == 409 and b["error"] == "seq_conflict" for s, b in got if s != 201)
+        ok = next(b for s, b in got if s == 201)
+        results.append([h, 1, "acknowledged", 201, 0.0, 1, json.dumps(ok), None])
+    report = check_run(server, first, results, bundle_dir=tmp_path)
+    assert report["ok"], report
+    assert report["in_ledger"] == len(heads) and report["bundle_valid"]
