@@ -58,6 +58,7 @@ class _Item:
     payload: dict[str, Any]
     sig: bytes
     signer: Signer
+    message: bytes | None = None  # the signed message, when checked before queueing
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     done: bool = False
@@ -92,9 +93,10 @@ class Sequencer:
         database error that failed its batch.  ``session`` (optional, any open
         session) is used to check the signature before queueing.
         """
+        message = None
         if session is not None:
-            preverify_ballot(session, assembly_id, payload, sig)
-        item = _Item(payload, sig, signer)
+            message = preverify_ballot(session, assembly_id, payload, sig)
+        item = _Item(payload, sig, signer, message)
         with self._lock:
             self._queues.setdefault(assembly_id, []).append(item)
             lead = assembly_id not in self._leading
@@ -157,7 +159,8 @@ class Sequencer:
         store.begin_write(session)
         for item in batch:
             try:
-                checked = check_ballot(session, assembly_id, item.payload, item.sig)
+                checked = check_ballot(session, assembly_id, item.payload, item.sig,
+                                       message=item.message)
             except (LedgerError, VotingError) as exc:  # refused: nothing written
                 item.finish(exc)
                 continue

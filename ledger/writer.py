@@ -37,7 +37,7 @@ from ledger.entries import (
     parse_entry,
     signed_message,
 )
-from ledger.errors import BallotError
+from ledger.errors import BallotError, EntryError
 from ledger.guards import check_payload, require_open, verify_official
 from ledger.models import LedgerEntry, LogHead
 from ledger.publish import published
@@ -97,23 +97,25 @@ def _verified(kid: str, message: bytes, sig: bytes) -> bytes:
 
 
 def preverify_ballot(session: Session, assembly_id: int, payload: dict[str, Any],
-                     sig: bytes) -> None:
+                     sig: bytes) -> bytes:
     """Check a ballot's shape and its device signature *before* the writer transaction.
 
     Optional: :func:`cast_ballot` checks everything itself, but a signature checked
     here (ECDSA P-256, the costliest step) is not checked again while the log's lock
     is held.  Raises :class:`~ledger.errors.SignatureError` for a wrong signature;
-    an unknown key is left for :func:`cast_ballot` to refuse.
+    an unknown key is left for :func:`cast_ballot` to refuse.  Returns the signed
+    message, which :func:`check_ballot` takes (``message=``) to skip what was done here.
     """
     check_body(BALLOT, {"payload": payload, "sig": canonical.b64url(sig)}, None)
+    message = signed_message(BALLOT, payload)
     key = _device_key(session, assembly_id, payload["key"])
     if key is not None:
-        _verify_once(key, payload, sig)
+        _verify_once(key, payload["key"], message, sig)
+    return message
 
 
-def _verify_once(key: Any, payload: dict[str, Any], sig: bytes) -> None:
-    message = signed_message(BALLOT, payload)
-    digest = _verified(payload["key"], message, sig)
+def _verify_once(key: Any, kid: str, message: bytes, sig: bytes) -> None:
+    digest = _verified(kid, message, sig)
     if digest in _VERIFIED:
         return
     verify_signed(key, message, sig)
@@ -186,17 +188,21 @@ def check_ballot(
     *,
     now: dt.datetime | None = None,
     roster: Roster | None = None,
+    message: bytes | None = None,
 ) -> tuple[LogHead, _Key]:
     """Every check :func:`cast_ballot` makes, under the log's lock; writes nothing.
 
     The signature is checked before the lock is taken (a device key never changes
     once enrolled); enrolment, revocation, head, ballot number, window and the
-    casting rules are checked under the lock.  Returns what :func:`append_ballot`
-    needs; raises on refusal.
+    casting rules are checked under the lock.  ``message``: what
+    :func:`preverify_ballot` returned for this very payload (its shape is then not
+    checked again).  Returns what :func:`append_ballot` needs; raises on refusal.
     """
-    preverify_ballot(session, assembly_id, payload, sig)
+    if message is None:
+        message = preverify_ballot(session, assembly_id, payload, sig)
     head = store.lock_head(session, assembly_id)
-    check_payload(head, BALLOT, payload, sig)
+    if payload["origin"] != head.origin:  # the rest of guards.check_payload: done before
+        raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size)
     require_open(head, max(store.now_ms(now), head.last_time_ms), "ballot")
     k = _key_row(hotsql.raw(session), assembly_id, payload["key"])
     if k is None or k.kind != "voter":
@@ -208,7 +214,7 @@ def check_ballot(
     public = _device_key(session, assembly_id, payload["key"])
     if public is None:
         raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
-    _verify_once(public, payload, sig)
+    _verify_once(public, payload["key"], message, sig)
     _rules(session, head, BALLOT, payload, roster, k)
     return head, k
 
