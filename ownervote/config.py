@@ -50,9 +50,10 @@ class Settings:
     # which an open log that grew gets a new signed checkpoint
     timer_seconds: int = 30
     checkpoint_seconds: int = 300
-    # casting throttles (Flask-Limiter notation): per device key, and per client address
-    cast_limit_per_key: str = "20 per minute; 200 per hour"
-    cast_limit_per_client: str = "600 per minute"
+    # casting throttles (Flask-Limiter notation): per device key; per client address ("" off:
+    # the reverse proxy limits requests per address, see docs/deployment.md)
+    cast_limit_per_key: str = "60 per day"
+    cast_limit_per_client: str = ""
     # prefix of the throttling keys in Redis (several deployments may share one Redis)
     redis_prefix: str = "ownervote"
 
@@ -119,7 +120,9 @@ def _seconds(env_vars: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _limit(env_vars: Mapping[str, str], name: str, default: str) -> str:
-    value = env_vars.get(name, "").strip() or default
+    value = env_vars.get(name, default).strip()
+    if not value:
+        return ""  # no such limit
     try:
         from limits import parse_many
 
@@ -175,9 +178,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         generated=generated,
         timer_seconds=_seconds(env_vars, "OWNERVOTE_TIMER_SECONDS", 30),
         checkpoint_seconds=_seconds(env_vars, "OWNERVOTE_CHECKPOINT_SECONDS", 300),
-        cast_limit_per_key=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_KEY",
-                                  "20 per minute; 200 per hour"),
-        cast_limit_per_client=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_CLIENT",
-                                     "600 per minute"),
+        cast_limit_per_key=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_KEY", "60 per day"),
+        cast_limit_per_client=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_CLIENT", ""),
         redis_prefix=env_vars.get("OWNERVOTE_REDIS_PREFIX", "").strip() or "ownervote",
     )

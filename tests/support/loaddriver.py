@@ -50,8 +50,6 @@ class Server:
             OWNERVOTE_DATABASE_URL=self.database_url,
             OWNERVOTE_ENV="development",
             OWNERVOTE_BASE_URL=self.url,
-            # the load comes from one address: lift the per-client casting limit only
-            OWNERVOTE_CAST_LIMIT_PER_CLIENT="1000000 per minute",
         )
         env.update(self.extra_env)
         return env
