@@ -44,7 +44,13 @@ from ledger.checkpoints import issue_checkpoint
 from ledger.errors import LedgerError
 from ledger.note import Signer
 from ledger.receipts import Receipt, make_receipt
-from ledger.writer import append_ballot, check_ballot, preverify_ballot
+from ledger.writer import (
+    append_ballot,
+    ballot_message,
+    check_ballot,
+    load_device_keys,
+    verify_if_key_known,
+)
 from voting.errors import VotingError
 
 #: Most ballots in one transaction (bounds the lock hold time and a failed batch).
@@ -58,7 +64,8 @@ class _Item:
     payload: dict[str, Any]
     sig: bytes
     signer: Signer
-    message: bytes | None = None  # the signed message, when checked before queueing
+    message: bytes | None = None  # the signed message, shape checked before queueing
+    verified: bool = False  # its signature too (the device key was known)
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     done: bool = False
@@ -90,13 +97,14 @@ class Sequencer:
         """Append one ballot (in some batch) and return its entry and receipt.
 
         Raises what :func:`ledger.writer.cast_ballot` raises for this ballot, or the
-        database error that failed its batch.  ``session`` (optional, any open
-        session) is used to check the signature before queueing.
+        database error that failed its batch.  The request's thread checks the shape,
+        and the signature when the device key is known to this process; the leader
+        checks the others' signatures before taking the lock.  (``session`` is not
+        used; accepted for older callers.)
         """
-        message = None
-        if session is not None:
-            message = preverify_ballot(session, assembly_id, payload, sig)
-        item = _Item(payload, sig, signer, message)
+        message = ballot_message(payload, sig)
+        item = _Item(payload, sig, signer, message,
+                     verified=verify_if_key_known(payload["key"], message, sig))
         with self._lock:
             self._queues.setdefault(assembly_id, []).append(item)
             lead = assembly_id not in self._leading
@@ -148,6 +156,21 @@ class Sequencer:
             raise
 
     @staticmethod
+    def _verify(session: Session, assembly_id: int, batch: list[_Item]) -> None:
+        """Signatures by keys this process had not seen: their SPKIs in one read, checked
+        before the writer lock is taken (a refused one is answered now)."""
+        unknown = [item for item in batch if not item.verified]
+        if not unknown:
+            return
+        load_device_keys(session, assembly_id, [item.payload["key"] for item in unknown])
+        session.commit()  # end the read: the writer transaction starts afresh
+        for item in unknown:
+            try:
+                verify_if_key_known(item.payload["key"], item.message, item.sig)
+            except LedgerError as exc:
+                item.finish(exc)
+
+    @staticmethod
     def _transaction(session: Session, assembly_id: int, batch: list[_Item], keep: list[Any]
                      ) -> tuple[list[tuple[_Item, store.Appended]], list[Receipt]]:
         """Check and append the batch, sign one checkpoint, build the receipts, commit.
@@ -158,6 +181,8 @@ class Sequencer:
         receipts: list[Receipt] = []
         store.begin_write(session)
         for item in batch:
+            if item.done:  # refused before the lock
+                continue
             try:
                 checked = check_ballot(session, assembly_id, item.payload, item.sig,
                                        message=item.message)
@@ -195,6 +220,7 @@ class Sequencer:
     def _run(self, assembly_id: int, batch: list[_Item]) -> None:
         session, keep = self._session(assembly_id)
         try:
+            self._verify(session, assembly_id, batch)
             accepted, receipts = self._transaction(session, assembly_id, batch, keep)
         except BaseException as exc:  # rolled back: nothing of the batch is acknowledged
             self._drop(assembly_id)

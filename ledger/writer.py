@@ -86,14 +86,49 @@ def _device_key(session: Session, assembly_id: int, kid: str) -> Any:
         if row is None or key_id(bytes(row[0])) != kid:
             return None
         key = load_p256(bytes(row[0]))
-        if len(_PUBLIC_KEYS) >= 200_000:
-            _PUBLIC_KEYS.clear()
-        _PUBLIC_KEYS[kid] = key
+        _remember_key(kid, key)
     return key
 
 
 def _verified(kid: str, message: bytes, sig: bytes) -> bytes:
     return hashlib.sha256(b"%s\n%s\n%s" % (kid.encode(), message, sig)).digest()
+
+
+def ballot_message(payload: dict[str, Any], sig: bytes) -> bytes:
+    """A ballot's shape checked; the exact bytes its device signed (no database)."""
+    check_body(BALLOT, {"payload": payload, "sig": canonical.b64url(sig)}, None)
+    return signed_message(BALLOT, payload)
+
+
+def verify_if_key_known(kid: str, message: bytes, sig: bytes) -> bool:
+    """Check the signature now if this process knows the device key (else False: later).
+    Raises :class:`~ledger.errors.SignatureError` for a wrong signature."""
+    key = _PUBLIC_KEYS.get(kid)
+    if key is None:
+        return False
+    _verify_once(key, kid, message, sig)
+    return True
+
+
+def load_device_keys(session: Session, assembly_id: int, kids: list[str]) -> None:
+    """Fetch the SPKIs of ``kids`` enrolled in the log in one read (for later checks)."""
+    wanted = [k for k in dict.fromkeys(kids) if k not in _PUBLIC_KEYS]
+    if not wanted:
+        return
+    raw = hotsql.raw(session)
+    ph = "%s" if raw.pg else "?"
+    raw._exec(f"SELECT key_id, spki FROM ledger_key WHERE assembly_id = {ph} "  # noqa: SLF001
+              f"AND kind = 'voter' AND key_id IN ({', '.join([ph] * len(wanted))})",
+              (assembly_id, *wanted))
+    for kid, spki_der in raw.cur.fetchall():
+        if key_id(bytes(spki_der)) == kid:
+            _remember_key(kid, load_p256(bytes(spki_der)))
+
+
+def _remember_key(kid: str, key: Any) -> None:
+    if len(_PUBLIC_KEYS) >= 200_000:
+        _PUBLIC_KEYS.clear()
+    _PUBLIC_KEYS[kid] = key
 
 
 def preverify_ballot(session: Session, assembly_id: int, payload: dict[str, Any],
@@ -106,8 +141,7 @@ def preverify_ballot(session: Session, assembly_id: int, payload: dict[str, Any]
     an unknown key is left for :func:`cast_ballot` to refuse.  Returns the signed
     message, which :func:`check_ballot` takes (``message=``) to skip what was done here.
     """
-    check_body(BALLOT, {"payload": payload, "sig": canonical.b64url(sig)}, None)
-    message = signed_message(BALLOT, payload)
+    message = ballot_message(payload, sig)
     key = _device_key(session, assembly_id, payload["key"])
     if key is not None:
         _verify_once(key, payload["key"], message, sig)

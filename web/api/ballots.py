@@ -176,7 +176,7 @@ def cast(assembly_id: int):
         # group commit (ledger.sequencer): checks, append, checkpoint and receipt as
         # cast_ballot + issue_checkpoint + make_receipt, committed before it returns
         _appended, receipt = sequencer.for_engine(db().get_bind()).cast(
-            assembly_id, payload, sig, services.log_signer(), session=db())
+            assembly_id, payload, sig, services.log_signer())
     except CastRefused as exc:
         error = _refused(visible_assembly(assembly_id), payload, exc)
         db().rollback()
