@@ -18,9 +18,11 @@ this transaction; nothing outlives a commit or a rollback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -111,13 +113,28 @@ class Raw:
             else:
                 self.cur.execute(sql, params)
         except self.dialect.loaded_dbapi.Error as exc:
-            gone = self.dialect.is_disconnect(exc, self.conn.connection.dbapi_connection,
-                                              self.cur)
-            if gone:
-                self.conn.invalidate(exc)
-            raise sa_exc.DBAPIError.instance(
-                sql, params, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True,
-                connection_invalidated=gone, dialect=self.dialect) from exc
+            self._raise(exc, sql, params)
+
+    def _raise(self, exc: Exception, sql: str, params: Any) -> NoReturn:
+        gone = self.dialect.is_disconnect(exc, self.conn.connection.dbapi_connection, self.cur)
+        if gone:
+            self.conn.invalidate(exc)
+        raise sa_exc.DBAPIError.instance(
+            sql, params, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True,
+            connection_invalidated=gone, dialect=self.dialect) from exc
+
+    @contextlib.contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """PostgreSQL: the statements inside go out together and are answered together
+        (psycopg pipeline mode: one round trip instead of one each); SQLite: as usual."""
+        if not self.pg:
+            yield
+            return
+        try:
+            with self.conn.connection.driver_connection.pipeline():
+                yield
+        except self.dialect.loaded_dbapi.Error as exc:
+            self._raise(exc, "(pipeline)", ())
 
     def one(self, name: str, params: tuple, suffix: str = "") -> tuple | None:
         self._exec(self.sql[name] + suffix, params)

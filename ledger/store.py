@@ -193,12 +193,12 @@ def append(
     found.update(new_nodes)
     root = treemath.fold([found[n] for n in treemath.peaks(index + 1)])
     raw = hotsql.raw(session)
-    raw.run("insert_entry", (
-        assembly_id, index, kind, data, leaf, head_id, agent, seq,
-        raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t)),
-    ))
-    raw.many("insert_node", [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()])
-    raw.run("update_head", (index + 1, root, leaf, t, assembly_id))
+    created = raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t))
+    with raw.pipelined():  # three writes, one round trip on PostgreSQL
+        raw.run("insert_entry", (assembly_id, index, kind, data, leaf, head_id, agent, seq,
+                                 created))
+        raw.many("insert_node", [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()])
+        raw.run("update_head", (index + 1, root, leaf, t, assembly_id))
     hotsql.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t)
     memo = hotsql.memo(session)
     memo.nodes.setdefault(assembly_id, {}).update(new_nodes)
