@@ -54,12 +54,13 @@ def begin_write(session: Session) -> None:
             if session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE":
                 return
             raise LogStateError("begin_write must start the transaction; commit or roll back first")
-        gate = sqlitegate.enter(session)
+        held = sqlitegate.enter(session)
         try:
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         except BaseException:
-            sqlitegate.leave(session, gate)
+            sqlitegate.leave(session, held)
             raise
+        sqlitegate.attach(session, held)
 
 
 def lock_head(session: Session, assembly_id: int) -> LogHead:

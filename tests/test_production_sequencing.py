@@ -184,3 +184,28 @@ def test_plain_sql_writes_read_back_through_the_orm(engine, opened, ov_settings)
         head = store.get_head(session, target.assembly_id)
         assert head.size == out.size and bytes(head.root) == out.root
         assert head.last_time_ms == store.now_ms(t)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_sqlite_writer_gate_opens_when_a_session_is_dropped(engine, backend) -> None:
+    """A writer session dropped mid-transaction (never committed or closed) does not keep
+    every other writer waiting: returning its connection to the pool opens the gate."""
+    import gc
+
+    factory = make_session_factory(engine)
+    dropped = factory()
+    store.begin_write(dropped)
+    dropped.execute(text("SELECT 1"))
+    del dropped
+    gc.collect()
+    done = threading.Event()
+
+    def writer_after() -> None:
+        with factory() as s:
+            store.begin_write(s)
+            s.commit()
+        done.set()
+
+    t = threading.Thread(target=writer_after, daemon=True)
+    t.start()
+    assert done.wait(60), "the gate stayed closed after its session was dropped"
