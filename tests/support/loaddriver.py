@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ class Server:
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     starts: int = 0
+    # its own throttling counts if a Redis is shared (runs reuse the same device keys)
+    redis_prefix: str = field(default_factory=lambda: f"run-{uuid.uuid4().hex[:12]}")
 
     @property
     def url(self) -> str:
@@ -50,6 +53,7 @@ class Server:
             OWNERVOTE_DATABASE_URL=self.database_url,
             OWNERVOTE_ENV="development",
             OWNERVOTE_BASE_URL=self.url,
+            OWNERVOTE_REDIS_PREFIX=self.redis_prefix,
         )
         env.update(self.extra_env)
         return env
