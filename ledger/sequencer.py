@@ -30,6 +30,7 @@ one-ballot transactions; only the number of checkpoints differs (one per batch).
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -132,6 +133,7 @@ class Sequencer:
     def _lead(self, assembly_id: int, own: _Item) -> None:
         try:
             while True:
+                _let_others_queue()
                 with self._lock:
                     queue = self._queues.get(assembly_id, [])
                     batch, queue[:] = queue[:MAX_BATCH], queue[MAX_BATCH:]
@@ -234,6 +236,17 @@ class Sequencer:
         self.ballots += len(accepted)
         for (item, appended), receipt in zip(accepted, receipts, strict=True):
             item.finish(appended=appended, receipt=receipt)
+
+
+def _let_others_queue() -> None:
+    """Under gevent (``ownervote serve``'s default worker) requests are greenlets that run
+    one at a time, and none of a batch's work yields to the others, so a leader that
+    started at once would take a batch of one.  Waiting until the event loop is idle lets
+    every request whose bytes have already arrived be parsed and queue first.  Threads
+    need nothing: the others queue while the leader works."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        sys.modules["gevent"].idle()
 
 
 _VISIBLE: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()

@@ -93,3 +93,31 @@ def test_without_redis_each_server_counts_alone(tmp_path, redis_url) -> None:
         for s in servers:
             s.stop()
     assert statuses == [404] * 8, statuses  # 4 each: under each server's own 6
+
+
+@pytest.fixture
+def throttled_app(ov_settings):
+    """The app with throttling on (each worker's memory: no Redis in ``ov_settings``)."""
+    from web import create_app
+
+    application = create_app(ov_settings, TESTING=True, WTF_CSRF_ENABLED=False)
+    yield application
+    application.extensions["ownervote.engine"].dispose()
+
+
+def test_limits_declared_on_views_hold(throttled_app) -> None:
+    """Staff sign-in (10 a minute) and owner verification (20 a minute) refuse the next
+    attempt with 429 — checked by the views' own limits, since the app keeps no
+    before-request pass for default limits (web.extensions)."""
+    client = throttled_app.test_client()
+    form = {"username": "nobody", "password": "wrong", "code": "000000"}
+    signs = [client.post("/staff/sign-in", data=form).status_code for _ in range(11)]
+    assert signs[:10] == [200] * 10 and signs[10] == 429, signs
+    assert client.get("/staff/sign-in").status_code == 200  # only POSTs are counted
+    matches = [client.post("/api/v1/verification/match", json={}).status_code
+               for _ in range(21)]
+    assert 429 not in matches[:20] and matches[20] == 429, matches
+    answer = client.post("/api/v1/verification/match", json={})
+    assert answer.status_code == 429 and answer.get_json()["error"] == "throttled"
+    assert int(answer.headers["Retry-After"]) >= 1
+    assert all(client.get("/healthz").status_code == 200 for _ in range(50))

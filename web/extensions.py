@@ -104,12 +104,27 @@ def cast_throttle(view: F) -> F:
     return throttled  # type: ignore[return-value]
 
 
+def _drop_empty_default_pass(app: Flask) -> None:
+    """Only limits declared on views exist here, and their decorators check them.  Flask-
+    Limiter's before-request pass would still resolve, on every request, an empty list of
+    default and application limits — a quarter of a trivial request's CPU (py-spy, the
+    ``/healthz`` baseline of bench/cast.py) — so it is left out while there are none."""
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits:
+        return
+    funcs = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in funcs:  # noqa: SLF001 - registered by init_app
+        funcs.remove(limiter._check_request_limit)  # noqa: SLF001
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["OWNERVOTE"].redis_prefix)
     # No X-RateLimit-* / Retry-After on every answer of a throttled view (Flask-Limiter would
     # put the window's reset time on a 201 or on a 503 "retry in 2 s"); a 429 says
     # Retry-After itself (below).
     app.config["RATELIMIT_HEADERS_ENABLED"] = False
+    # on unless this app says otherwise (Flask-Limiter would keep what the last app said)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
@@ -119,6 +134,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)
+    _drop_empty_default_pass(app)
 
     from web import auth, resilience
 

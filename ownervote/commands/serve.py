@@ -1,12 +1,17 @@
 """``ownervote serve``: the web service under gunicorn.
 
-Several worker processes (``--workers`` / ``OWNERVOTE_WEB_WORKERS``), each with a
-few threads (``--threads`` / ``OWNERVOTE_WEB_THREADS``, gunicorn's ``gthread``
-worker, so clients and the reverse proxy keep connections alive).  Every
-worker builds its own app (its own database pool) after the fork and starts
-the service timer (:mod:`ownervote.timer`): assemblies open and close when due
-and open logs get a signed checkpoint every few minutes; the timers of all
-workers and servers coordinate through the database.
+Several worker processes (``--workers`` / ``OWNERVOTE_WEB_WORKERS``).  Each serves
+many connections at once (kept alive for clients and the reverse proxy) with
+gunicorn's ``gevent`` worker by default: requests run as greenlets on one event
+loop, which costs a third of what a thread pool does per request (bench/cast.py,
+the ``/healthz`` baseline: 2,000 against 700 requests/s on 2 cores), and the database
+drivers cooperate with it (psycopg 3 waits through gevent; SQLite calls are short
+and run in place).  ``--worker-class gthread`` (``OWNERVOTE_WEB_WORKER_CLASS``)
+serves with ``--threads`` threads per worker instead.  Every worker builds its own
+app (its own database pool) after the fork and starts the service timer
+(:mod:`ownervote.timer`): assemblies open and close when due and open logs get a
+signed checkpoint every few minutes; the timers of all workers and servers
+coordinate through the database.
 
 Before serving, the database is checked for durability: a receipt is handed
 out only after the ballot's commit is on disk, so PostgreSQL must run with
@@ -36,10 +41,16 @@ def default_workers() -> int:
 
 
 def default_threads() -> int:
-    """Threads per worker: requests waiting on one worker's batch (ledger.sequencer) join
-    the next one, so more threads make bigger batches — one commit and checkpoint for
-    several ballots (bench/cast.py on 2 cores: 2 × 16 was best; 2 × 4 gave a third)."""
+    """Threads per ``gthread`` worker: requests waiting on one worker's batch
+    (ledger.sequencer) join the next one, so more threads make bigger batches — one
+    commit and checkpoint for several ballots (bench/cast.py on 2 cores: 2 × 16 was
+    best; 2 × 4 gave a third)."""
     return 16
+
+
+WORKER_CLASSES = ("gevent", "gthread")
+#: Connections one ``gevent`` worker serves at once (each a greenlet).
+GEVENT_CONNECTIONS = 1000
 
 
 def durability_problems(settings: Settings) -> list[str]:
@@ -77,7 +88,8 @@ def _post_worker_init(worker: Any) -> None:
 
 
 def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: int = 30,
-                 access_log: bool = False, forwarded_allow_ips: str = "127.0.0.1") -> None:
+                 access_log: bool = False, forwarded_allow_ips: str = "127.0.0.1",
+                 worker_class: str = "gevent") -> None:
     """Serve ``web.create_app()`` with gunicorn, each worker building its own app."""
     from gunicorn.app.base import BaseApplication
 
@@ -85,9 +97,11 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: i
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            # gthread even with one thread: it keeps client connections alive
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("worker_class", worker_class)
+            if worker_class == "gevent":
+                self.cfg.set("worker_connections", GEVENT_CONNECTIONS)
+            else:  # gthread even with one thread: it keeps client connections alive
+                self.cfg.set("threads", threads)
             self.cfg.set("timeout", timeout)
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("keepalive", 5)
@@ -113,13 +127,17 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: i
               help="Worker processes (env OWNERVOTE_WEB_WORKERS).")
 @click.option("--threads", envvar="OWNERVOTE_WEB_THREADS", default=default_threads,
               show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker (env OWNERVOTE_WEB_THREADS).")
+              help="Threads per gthread worker (env OWNERVOTE_WEB_THREADS).")
+@click.option("--worker-class", envvar="OWNERVOTE_WEB_WORKER_CLASS", default="gevent",
+              show_default=True, type=click.Choice(WORKER_CLASSES),
+              help="gunicorn worker: gevent (event loop) or gthread (thread pool); "
+                   "env OWNERVOTE_WEB_WORKER_CLASS.")
 @click.option("--forwarded-allow-ips", envvar="OWNERVOTE_FORWARDED_ALLOW_IPS",
               default="127.0.0.1", show_default=True,
               help="Addresses of the reverse proxies trusted for X-Forwarded-* headers.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
-def serve(host: str, port: int, workers: int, threads: int, forwarded_allow_ips: str,
-          access_log: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, worker_class: str,
+          forwarded_allow_ips: str, access_log: bool) -> None:
     """Run the web service (gunicorn) against OWNERVOTE_DATABASE_URL.
 
     In production (OWNERVOTE_ENV=production) every secret must be set in the
@@ -148,4 +166,4 @@ def serve(host: str, port: int, workers: int, threads: int, forwarded_allow_ips:
                    + "; ".join(problems), err=True)
         sys.exit(2)
     run_gunicorn(host, port, workers, threads, access_log=access_log,
-                 forwarded_allow_ips=forwarded_allow_ips)
+                 forwarded_allow_ips=forwarded_allow_ips, worker_class=worker_class)
