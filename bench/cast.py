@@ -7,7 +7,8 @@ Each run starts from nothing: a fresh instance folder and database (SQLite in
 the instance folder; PostgreSQL: a new database on ``OWNERVOTE_TEST_POSTGRES_URL``
 or 127.0.0.1:5432, dropped afterwards), a registry import of ``--heads`` flats,
 an open assembly and one enrolled P-256 device key per head (set-up, not
-timed).  Then ``ownervote serve --workers W --threads T`` is started and:
+timed).  Then ``ownervote serve --workers W`` (gevent workers, or
+``--worker-class gthread`` with ``--threads T``) is started and:
 
 1. baseline: ``GET /healthz`` (a trivial Flask view, no database) from the same
    ``C`` client connections, ``--baseline-requests`` in all;
@@ -21,7 +22,8 @@ timed).  Then ``ownervote serve --workers W --threads T`` is started and:
 
 Throughput is acknowledged ballots over the wall time from the first request to
 the last answer; latencies are per request as the client saw them.  The last
-line is JSON.
+line is JSON; ``cpu_speed_ms`` (before and after) says how fast the machine was
+running at the time (:func:`cpu_speed_ms`).
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--heads", type=int, default=None, help="default: ballots / 2, at most 2000")
     ap.add_argument("--workers", type=int, default=None, help="gunicorn workers (serve default)")
-    ap.add_argument("--threads", type=int, default=None, help="threads per worker")
+    ap.add_argument("--threads", type=int, default=None, help="threads per gthread worker")
+    ap.add_argument("--worker-class", choices=("gevent", "gthread"), default=None,
+                    help="gunicorn worker (serve default: gevent)")
     ap.add_argument("--client-processes", type=int, default=2)
     ap.add_argument("--baseline-requests", type=int, default=None, help="default: 2 × ballots")
     ap.add_argument("--redis", default=os.environ.get("OWNERVOTE_REDIS_URL", "redis://127.0.0.1:6379/15"),
@@ -65,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--keep", action="store_true", help="keep the instance folder")
     args = ap.parse_args(argv)
     heads = args.heads or max(1, min(2000, args.ballots // 2))
-    load0 = os.getloadavg()
+    load0, speed0 = os.getloadavg(), cpu_speed_ms()
 
     tmp = Path(tempfile.mkdtemp(prefix="ownervote-bench-"))
     instance = tmp / "instance"
@@ -75,6 +79,10 @@ def main(argv: list[str] | None = None) -> dict:
         extra["OWNERVOTE_WEB_WORKERS"] = str(args.workers)
     if args.threads:
         extra["OWNERVOTE_WEB_THREADS"] = str(args.threads)
+    if args.worker_class:
+        extra["OWNERVOTE_WEB_WORKER_CLASS"] = args.worker_class
+    worker_class = extra.get("OWNERVOTE_WEB_WORKER_CLASS") or os.environ.get(
+        "OWNERVOTE_WEB_WORKER_CLASS", "gevent")
     server = Server(instance, url, extra_env=extra)
     workers, threads = _serve_shape(server)
     server.workers, server.threads = workers, threads
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
             if r[2] != "acknowledged":
                 key = f"{r[3]} {str(r[7])[:60]}"
                 errors[key] = errors.get(key, 0) + 1
-        load1 = os.getloadavg()
+        load1, speed1 = os.getloadavg(), cpu_speed_ms()
         server.stop()
 
         from tests.support.ledgercheck import check_run
@@ -116,7 +124,8 @@ def main(argv: list[str] | None = None) -> dict:
         checked = check_run(server, prepared, run.results,
                             bundle_dir=None if args.no_bundle else tmp)
         result = {
-            "db": args.db, "workers": workers, "threads": threads,
+            "db": args.db, "worker_class": worker_class, "workers": workers,
+            "threads": threads if worker_class == "gthread" else None,
             "throttle_store": "redis" if extra["OWNERVOTE_REDIS_URL"] else "memory",
             "concurrency": args.concurrency, "client_processes": args.client_processes,
             "ballots": args.ballots, "heads": heads,
@@ -136,6 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
             "server_cpu_per_ballot_ms": round(1000 * server_cpu / max(1, len(acked)), 3),
             "seconds": round(run.seconds, 2), "cpus": os.cpu_count(),
             "loadavg_before": [round(x, 2) for x in load0],
+            "cpu_speed_ms": [speed0, speed1],
             "loadavg_after": [round(x, 2) for x in load1],
             "problems": checked["problems"][:5],
         }
@@ -151,13 +161,27 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             print(f"kept {tmp}", file=sys.stderr)
     print(f"cast: {result['ballots_per_s']:,.0f} ballots/s, p50 {result['p50_ms']} ms, "
-          f"p99 {result['p99_ms']} ms ({workers} workers × {threads} threads, "
+          f"p99 {result['p99_ms']} ms ({workers} {worker_class} workers, "
           f"{args.concurrency} clients); client CPU {result['client_cpu_s']} s, server CPU "
           f"{result['server_cpu_s']} s; {result['acknowledged']} acknowledged, "
           f"{result['in_ledger']} in the ledger, chain ok {result['chain_ok']}, "
           f"bundle valid {result['bundle_valid']}")
     print(json.dumps(result, ensure_ascii=False))
     return result
+
+
+def cpu_speed_ms() -> float:
+    """CPU milliseconds a fixed pure-Python loop takes now (lower is faster).
+
+    On a shared virtual machine the same code runs at very different speeds from one
+    minute to the next (seen here: 420 to 800 ms for this loop), so the figures of
+    a run are read against it.
+    """
+    t = time.process_time()
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    return round(1000 * (time.process_time() - t), 1)
 
 
 def _reachable(url: str) -> bool:

@@ -77,6 +77,10 @@ def _key_row(raw: hotsql.Raw, assembly_id: int, kid: str) -> _Key | None:
 _PUBLIC_KEYS: dict[str, Any] = {}
 # digests of (key id, message, signature) verified already in this process (bounded)
 _VERIFIED: dict[bytes, None] = {}
+# (assembly, index) -> (the entry's bytes, parsed): an appended entry never changes, so a
+# head's earlier ballots are parsed once per process, not again at each revote; a hit
+# counts only if the bytes read now are the very bytes parsed (bounded)
+_PARSED: dict[tuple[int, int], tuple[bytes, Any]] = {}
 
 
 def _device_key(session: Session, assembly_id: int, kid: str) -> Any:
@@ -166,10 +170,21 @@ def _head_state(raw: hotsql.Raw, assembly_id: int, head_id: str):
     for index, kind, seq, voided_by, body in rows:
         last_seq = max(last_seq, seq or 0)
         if kind in (BALLOT, PAPER_BALLOT) and voided_by is None:
-            history.append((index, kind, parse_entry(bytes(body), index, fast=True)))
+            history.append((index, kind, _parsed(assembly_id, index, bytes(body))))
         elif kind == REPRESENTATIVE_SET:
-            representative = parse_entry(bytes(body), index, fast=True).body["payload"]["voter"]
+            representative = _parsed(assembly_id, index, bytes(body)).body["payload"]["voter"]
     return last_seq + 1, history, representative
+
+
+def _parsed(assembly_id: int, index: int, data: bytes):  # -> entries.Entry
+    hit = _PARSED.get((assembly_id, index))
+    if hit is not None and hit[0] == data:
+        return hit[1]
+    entry = parse_entry(data, index, fast=True)
+    if len(_PARSED) >= 100_000:
+        _PARSED.clear()
+    _PARSED[(assembly_id, index)] = (data, entry)
+    return entry
 
 
 def _event(index: int, kind: str, p: dict, key: _Key | None) -> BallotEvent:

@@ -17,7 +17,9 @@ from ownervote.config import Settings, load_settings
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the application for ``settings`` (default: from the environment)."""
     settings = settings or load_settings()
-    app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
+    from web.appclass import OwnervoteFlask
+
+    app = OwnervoteFlask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         OWNERVOTE=settings,
