@@ -9,7 +9,8 @@ registration time of the transfer (登簿时间) as recorded by the committee, o
 failing that the time the registry refresh showing the new owner was
 imported.
 
-How the web/ledger side applies it (see docs/identity.md):
+How the web/ledger side is to apply it (not built yet; docs/identity.md says what the
+committee does meanwhile):
 
 * the assembly's denominators (T) stay those of the frozen roster — a
   transfer changes who casts the unit's vote, not how much it weighs;

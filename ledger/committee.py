@@ -38,22 +38,8 @@ def register_proxy(
     now: dt.datetime | None = None,
 ) -> store.Appended:
     """A written proxy typed in by a committee member (evidence SHA-256, pseudonymous agent)."""
-    head = store.lock_head(session, assembly_id)
-    check_payload(head, PROXY_REGISTERED, payload, sig)
-    require_open(head, store.now_ms(now), "proxy", window=False)
-    verify_official(session, head, payload, sig, PROXY_REGISTERED)
-    if payload["head"] not in published(session, assembly_id)[1].heads:
-        raise EntryError(f"head {payload['head']} is not in the roster", head.size)
-    return store.append(
-        session,
-        assembly_id,
-        PROXY_REGISTERED,
-        {"payload": payload, "sig": canonical.b64url(sig)},
-        now=now,
-        head=head,
-        head_id=payload["head"],
-        agent=payload["agent"],
-    )
+    return _append_head_entry(session, assembly_id, PROXY_REGISTERED, payload, sig, now,
+                              what="proxy", agent=payload["agent"])
 
 
 def set_representative(
@@ -64,20 +50,29 @@ def set_representative(
     now: dt.datetime | None = None,
 ) -> store.Appended:
     """The committee records which co-owner votes for a head."""
+    return _append_head_entry(session, assembly_id, REPRESENTATIVE_SET, payload, sig, now,
+                              what="representative")
+
+
+def _append_head_entry(session: Session, assembly_id: int, kind: str, payload: dict[str, Any],
+                       sig: bytes, now: dt.datetime | None, *, what: str,
+                       agent: str | None = None) -> store.Appended:
+    """A committee-signed entry about one roster head, while the log takes entries."""
     head = store.lock_head(session, assembly_id)
-    check_payload(head, REPRESENTATIVE_SET, payload, sig)
-    require_open(head, store.now_ms(now), "representative", window=False)
-    verify_official(session, head, payload, sig, REPRESENTATIVE_SET)
+    check_payload(head, kind, payload, sig)
+    require_open(head, store.now_ms(now), what, window=False)
+    verify_official(session, head, payload, sig, kind)
     if payload["head"] not in published(session, assembly_id)[1].heads:
         raise EntryError(f"head {payload['head']} is not in the roster", head.size)
     return store.append(
         session,
         assembly_id,
-        REPRESENTATIVE_SET,
+        kind,
         {"payload": payload, "sig": canonical.b64url(sig)},
         now=now,
         head=head,
         head_id=payload["head"],
+        agent=agent,
     )
 
 

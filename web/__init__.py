@@ -19,7 +19,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings()
     from web.appclass import OwnervoteFlask
 
-    app = OwnervoteFlask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
+    app = OwnervoteFlask(__name__, instance_path=str(settings.instance_dir),
+                         instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         OWNERVOTE=settings,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, render_template, request, url_for
+from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ledger import store, writer
 from ledger.ballots import new_nonce
 from ledger.entries import BALLOT, PAPER_BALLOT, VOIDED, parse_entry
-from ledger.errors import LedgerError
 from ledger.models import LedgerEntry
 from ownervote.audit import record
 from voting.errors import CastRefused
@@ -18,8 +17,8 @@ from web.access import roles_required
 from web.committee import bp, clock, vault
 from web.committee.common import MANAGERS, local, managed_assembly, member_actor
 from web.committee.figures import snapshot, unit_owners
-from web.committee.refusals import cast_refusal, ledger_refusal
-from web.committee.signing import fail, signed_request, to_sign
+from web.committee.refusals import cast_refusal
+from web.committee.signing import append_signed, fail, signed_request, to_sign
 from web.database import db
 from web.templating import area as area_text
 
@@ -155,24 +154,17 @@ def paper_submit(assembly_id: int):
     payload, sig = signed_request(a.id)
     if payload is None:
         return sig
-    session = db()
-    session.commit()
-    store.begin_write(session)
-    try:
+
+    def write(session):
         out = writer.enter_paper_ballot(session, a.id, payload, sig, now=clock.now())
         record(session, member_actor(), "paper_ballot.enter", f"assembly:{a.id}",
                entry=out.index, head=payload.get("head"))
-        session.commit()
-    except CastRefused as exc:
-        session.rollback()
-        return fail(cast_refusal(exc, a.id, str(payload.get("head"))))
-    except LedgerError as exc:
-        session.rollback()
-        return fail(ledger_refusal(exc))
-    flash(_("Paper ballot entered as ledger entry %(n)s.", n=out.index), "ok")
-    return jsonify({"ok": True, "entry": out.index,
-                    "message": _("Paper ballot entered as ledger entry %(n)s.", n=out.index),
-                    "redirect": url_for("committee.paper", assembly_id=a.id)})
+        return out
+
+    return append_signed(
+        a, write, back="committee.paper",
+        done=lambda n: _("Paper ballot entered as ledger entry %(n)s.", n=n),
+        refused=lambda exc: cast_refusal(exc, a.id, str(payload.get("head"))))
 
 
 @bp.get("/a/<int:assembly_id>/files/<kind>/<sha256>")
@@ -232,18 +224,12 @@ def void_submit(assembly_id: int):
     payload, sig = signed_request(a.id)
     if payload is None:
         return sig
-    session = db()
-    session.commit()
-    store.begin_write(session)
-    try:
+
+    def write(session):
         out = writer.void_entry(session, a.id, payload, sig, now=clock.now())
         record(session, member_actor(), "ballot.void", f"assembly:{a.id}", entry=out.index,
                target=payload.get("target"))
-        session.commit()
-    except LedgerError as exc:
-        session.rollback()
-        return fail(ledger_refusal(exc))
-    flash(_("Ballot voided (ledger entry %(n)s).", n=out.index), "ok")
-    return jsonify({"ok": True, "entry": out.index,
-                    "message": _("Ballot voided (ledger entry %(n)s).", n=out.index),
-                    "redirect": url_for("committee.ballots", assembly_id=a.id)})
+        return out
+
+    return append_signed(a, write, back="committee.ballots",
+                         done=lambda n: _("Ballot voided (ledger entry %(n)s).", n=n))

@@ -9,7 +9,7 @@ committee's vault and only its SHA-256 goes into the ledger.
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, render_template, request, url_for
+from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -21,7 +21,6 @@ from identity.vocab import ID_TYPE_ZH, USCC
 from ledger import store, writer
 from ledger.ballots import new_nonce
 from ledger.entries import PROXY_REGISTERED
-from ledger.errors import LedgerError
 from ledger.publish import assembly_settings
 from ownervote.audit import record
 from voting.lifecycle import Status
@@ -32,8 +31,7 @@ from web.committee import bp, clock, vault
 from web.committee.common import MANAGERS, local, managed_assembly, member_actor
 from web.committee.figures import snapshot
 from web.committee.paper import resolve_unit
-from web.committee.refusals import ledger_refusal
-from web.committee.signing import fail, signed_request, to_sign
+from web.committee.signing import append_signed, fail, signed_request, to_sign
 from web.database import db
 
 
@@ -146,10 +144,8 @@ def proxy_submit(assembly_id: int):
     refusal = cap_refusal(a, ref, head)
     if refusal is not None:
         return fail(refusal)
-    session = db()
-    session.commit()
-    store.begin_write(session)
-    try:
+
+    def write(session):
         out = writer.register_proxy(session, a.id, payload, sig, now=clock.now())
         session.add(Proxy(
             assembly_id=a.id, head_id=head, agent_ref=ref,
@@ -159,11 +155,7 @@ def proxy_submit(assembly_id: int):
             created_at=clock.now()))
         record(session, member_actor(), "proxy.register", f"assembly:{a.id}", entry=out.index,
                head=head)
-        session.commit()
-    except LedgerError as exc:
-        session.rollback()
-        return fail(ledger_refusal(exc))
-    flash(_("Proxy registered as ledger entry %(n)s.", n=out.index), "ok")
-    return jsonify({"ok": True, "entry": out.index,
-                    "message": _("Proxy registered as ledger entry %(n)s.", n=out.index),
-                    "redirect": url_for("committee.proxies", assembly_id=a.id)})
+        return out
+
+    return append_signed(a, write, back="committee.proxies",
+                         done=lambda n: _("Proxy registered as ledger entry %(n)s.", n=n))

@@ -14,11 +14,13 @@ each one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import jsonify, request
+from flask import flash, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from identity.models import StaffUser
 from ledger import canonical, store, writer
@@ -27,6 +29,7 @@ from ledger.entries import PREFIXES, parse_entry
 from ledger.errors import EncodingError, LedgerError, SignatureError
 from ledger.models import LedgerEntry, LedgerKey
 from ownervote.audit import record
+from voting.errors import CastRefused
 from voting.lifecycle import Status
 from web import services
 from web.access import roles_required
@@ -113,6 +116,35 @@ def signed_request(assembly_id: int) -> tuple[dict, bytes] | tuple[None, Any]:
     if not owns_key(assembly_id, payload.get("official")):
         return None, fail(_("This entry is not signed with your enrolled committee key."), 403)
     return payload, raw
+
+
+def append_signed(a, write: Callable[[Session], store.Appended], *, done: Callable[[int], str],
+                  back: str, refused: Callable[[CastRefused], str] | None = None):
+    """Append a member-signed entry in one writer transaction and answer the browser.
+
+    ``write`` appends (and records) in the session; ``done(index)`` is the message;
+    ``back`` the page to return to.  A refusal rolls everything back and is answered
+    with its reason (``refused`` words casting refusals).
+    """
+    from web.committee.refusals import ledger_refusal
+
+    session = db()
+    session.commit()
+    store.begin_write(session)
+    try:
+        out = write(session)
+        session.commit()
+    except CastRefused as exc:
+        session.rollback()
+        if refused is None:
+            raise
+        return fail(refused(exc))
+    except LedgerError as exc:
+        session.rollback()
+        return fail(ledger_refusal(exc))
+    flash(done(out.index), "ok")
+    return jsonify({"ok": True, "entry": out.index, "message": done(out.index),
+                    "redirect": url_for(back, assembly_id=a.id)})
 
 
 def to_sign(kind: str, payload: dict, summary: list[str]) -> dict:
