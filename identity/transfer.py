@@ -5,22 +5,15 @@ otherwise the buyer votes.**  Applied per agenda item (quorum and majority
 are per item, so a seller who voted on item 1 but not item 2 before the
 transfer leaves item 2 to the buyer).  "Before" is strict: a ballot whose
 time equals the transfer time is after it.  The transfer time is the
-registration time of the transfer (登簿时间) as recorded by the committee, or
-failing that the time the registry refresh showing the new owner was
-imported.
+registration time of the transfer (登簿时间) as the committee records it from
+the registry record.
 
-How the web/ledger side is to apply it (not built yet; docs/identity.md says what the
-committee does meanwhile):
-
-* the assembly's denominators (T) stay those of the frozen roster — a
-  transfer changes who casts the unit's vote, not how much it weighs;
-* when a refresh shows a transfer of a unit of an open assembly, call
-  :func:`decide` per item with the times of the seller's ballots on it; if
-  the result is ``buyer``, void (ledger ``void`` entry) any seller ballot cast
-  at or after the transfer and let the buyer cast; if ``seller``, refuse the
-  buyer's ballot with :data:`SELLER_VOTED` and keep the seller's last ballot
-  from before the transfer;
-* :func:`may_cast` answers, at cast time, whether seller or buyer may cast now.
+How it is applied (docs/identity.md): the committee records the transfer in the
+ledger (``unit.transferred``, after voiding the seller's ballots from at or after it);
+from then on the casting rules (:class:`voting.casting.Transfer`) let only the buyer
+vote online, and not on an item the seller voted on before the transfer.  These two
+functions state the per-item decision on its own; ``tests/test_voting_transfer.py``
+checks that the casting rule agrees with :func:`decide`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ Stored (SQLAlchemy, caller's transaction):
   publish      assembly + frozen roster -> entry 0
   writer       cast_ballot, enter_paper_ballot, next_seq, counted_votes, and (from
                enrolment, committee) enroll_*, revoke_key, register_proxy,
-               set_representative, void_entry, close_voting, publish_result
+               set_representative, record_transfer, void_entry, close_voting,
+               publish_result
   checkpoints  issue_checkpoint, witnesses and cosignatures
   export       export_bundle
 

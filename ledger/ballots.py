@@ -38,6 +38,7 @@ PREFIXES: dict[str, bytes] = {
     "key.revoked": b"ownervote/key-revocation/v1\n",
     "official.enrolled": b"ownervote/official-enrolment/v1\n",
     "representative.set": b"ownervote/representative/v1\n",
+    "unit.transferred": b"ownervote/unit-transfer/v1\n",
 }
 
 HEAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")

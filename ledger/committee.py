@@ -1,4 +1,4 @@
-"""Committee entries: proxies, representatives, voids; closing and the result.
+"""Committee entries: proxies, representatives, transfers, voids; closing and the result.
 
 Runs in the caller's writer transaction (:func:`ledger.store.begin_write`).
 Proxies, representatives and voids carry a payload signed by an enrolled
@@ -21,10 +21,12 @@ from ledger.entries import (
     PROXY_REGISTERED,
     REPRESENTATIVE_SET,
     RESULT,
+    UNIT_TRANSFERRED,
     VOIDED,
 )
 from ledger.errors import EntryError, LogStateError
 from ledger.guards import check_payload, require_open, verify_official
+from ledger.headstate import head_rules
 from ledger.models import LedgerEntry
 from ledger.note import Signer
 from ledger.publish import published
@@ -54,11 +56,43 @@ def set_representative(
                               what="representative")
 
 
+def record_transfer(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    now: dt.datetime | None = None,
+) -> store.Appended:
+    """A unit sold during the vote (law.md): from this entry on, the buyer votes for its head.
+
+    The committee records it from the registry (the registration time, the buyer's
+    keyed voter reference, the SHA-256 of the registry record).  Refused when the
+    transfer is in the future, when the head's unit was already recorded as
+    transferred, or while the head has ballots from at or after the transfer that
+    still count — the committee voids them first (they are void by law), so that
+    every ballot of the seller that remains is one from before the transfer.
+    """
+    head = store.lock_head(session, assembly_id)
+    state = head_rules(session, assembly_id, str(payload.get("head", "")))
+    at = payload.get("transferred_at")
+    if isinstance(at, int) and at > max(store.now_ms(now), head.last_time_ms):
+        raise EntryError("the transfer time is in the future", head.size)
+    if state.transfer is not None:
+        raise EntryError(f"head {payload.get('head')}: a transfer is already recorded "
+                         f"(entry {state.transfer_index})", head.size)
+    late = [index for index, t in state.ballots if isinstance(at, int) and t >= at]
+    if late:
+        raise EntryError("void the ballots cast at or after the transfer first: entries "
+                         + ", ".join(map(str, late)), head.size)
+    return _append_head_entry(session, assembly_id, UNIT_TRANSFERRED, payload, sig, now,
+                              what="transfer", head=head)
+
+
 def _append_head_entry(session: Session, assembly_id: int, kind: str, payload: dict[str, Any],
                        sig: bytes, now: dt.datetime | None, *, what: str,
-                       agent: str | None = None) -> store.Appended:
+                       agent: str | None = None, head: Any = None) -> store.Appended:
     """A committee-signed entry about one roster head, while the log takes entries."""
-    head = store.lock_head(session, assembly_id)
+    head = head or store.lock_head(session, assembly_id)
     check_payload(head, kind, payload, sig)
     require_open(head, store.now_ms(now), what, window=False)
     verify_official(session, head, payload, sig, kind)
@@ -83,7 +117,12 @@ def void_entry(
     sig: bytes,
     now: dt.datetime | None = None,
 ) -> store.Appended:
-    """Void a ballot (reason and committee key recorded); it stops counting, stays in the log."""
+    """Void a ballot (reason and committee key recorded); it stops counting, stays in the log.
+
+    A transfer recorded by mistake is voided the same way, once no ballot of its head
+    after it counts any more (the buyer's, voided first): the head is then as if the
+    transfer had never been recorded.
+    """
     head = store.lock_head(session, assembly_id)
     check_payload(head, VOIDED, payload, sig)
     verify_official(session, head, payload, sig, VOIDED)
@@ -92,10 +131,17 @@ def void_entry(
             LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == payload["target"]
         )
     ).first()
-    if target is None or target.kind not in (BALLOT, PAPER_BALLOT) or target.voided_by is not None:
+    if target is None or target.kind not in (BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED) \
+            or target.voided_by is not None:
         raise EntryError(f"entry {payload['target']} is not a ballot that counts", head.size)
     if head.closed:
         raise EntryError("voting is closed", head.size)
+    if target.kind == UNIT_TRANSFERRED:
+        after = [i for i, _t in head_rules(session, assembly_id, target.head_id).ballots
+                 if i > target.index]
+        if after:
+            raise EntryError("void the ballots cast after the transfer first: entries "
+                             + ", ".join(map(str, after)), head.size)
     out = store.append(
         session,
         assembly_id,

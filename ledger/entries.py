@@ -41,6 +41,7 @@ KEY_ENROLLED = "key.enrolled"
 KEY_REVOKED = "key.revoked"
 PROXY_REGISTERED = "proxy.registered"
 REPRESENTATIVE_SET = "representative.set"
+UNIT_TRANSFERRED = "unit.transferred"
 BALLOT = "ballot"
 PAPER_BALLOT = "paper_ballot"
 VOIDED = "entry.voided"
@@ -54,6 +55,7 @@ KINDS = (
     KEY_REVOKED,
     PROXY_REGISTERED,
     REPRESENTATIVE_SET,
+    UNIT_TRANSFERRED,
     BALLOT,
     PAPER_BALLOT,
     VOIDED,
@@ -66,6 +68,7 @@ SIGNED = {
     PAPER_BALLOT: "official",
     PROXY_REGISTERED: "official",
     REPRESENTATIVE_SET: "official",
+    UNIT_TRANSFERRED: "official",
     VOIDED: "official",
     KEY_ENROLLED: "log",
     KEY_REVOKED: "log",
@@ -165,6 +168,15 @@ def _check_payload(kind: str, p: Any) -> None:
         expect_keys(p, {"origin", "head", "voter", "official", "nonce"}, "representative payload")
         _official(p)
         _str(p["voter"], "voter", 64)
+    elif kind == UNIT_TRANSFERRED:
+        expect_keys(p, {"origin", "head", "buyer", "transferred_at", "official", "nonce",
+                        "evidence_sha256"}, "transfer payload")
+        _official(p)
+        _str(p["buyer"], "buyer", 64)
+        at = p["transferred_at"]
+        if not isinstance(at, int) or isinstance(at, bool) or not 0 <= at <= canonical.MAX_INT:
+            raise EncodingError("transferred_at must be a time in Unix milliseconds")
+        _sha(p["evidence_sha256"], "evidence_sha256")
     elif kind == VOIDED:
         expect_keys(p, {"origin", "target", "reason", "official", "nonce"}, "void payload")
         _official(p)

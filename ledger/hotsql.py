@@ -71,7 +71,8 @@ _SQL = {
            "WHERE assembly_id = ? AND key_id = ?",
     "head_entries": 'SELECT "index", kind, seq, voided_by, body FROM ledger_entry '
                     "WHERE assembly_id = ? AND head_id = ? "
-                    "AND kind IN ('ballot', 'paper_ballot', 'representative.set')",
+                    "AND kind IN ('ballot', 'paper_ballot', 'representative.set', "
+                    "'unit.transferred')",
     "agent_heads": "SELECT head_id FROM ledger_entry WHERE assembly_id = ? AND agent = ? "
                    "AND kind IN ('ballot', 'paper_ballot') AND voided_by IS NULL",
     "insert_entry": 'INSERT INTO ledger_entry (assembly_id, "index", kind, body, entry_hash, '

@@ -26,8 +26,9 @@ from ledger.entries import (
     Entry,
 )
 from ledger.errors import EncodingError
+from ledger.replayheads import HeadState
 from voting.ballots import BallotEvent, Channel
-from voting.casting import check_cast
+from voting.casting import Transfer, check_cast
 from voting.errors import CastRefused, VotingError
 from voting.heads import Roster
 from voting.tally import tally
@@ -43,96 +44,6 @@ class KeyInfo:
     agent: str | None
     voter: str | None
     revoked: bool = False
-
-
-def prune(history: list[BallotEvent]) -> list[BallotEvent]:
-    """Keep what ``check_cast`` reads (its documented history contract).
-
-    The latest ballot (highest ``seq``), the first electronic ballot naming a
-    voter, and the first two ballots per (item, paper or not): enough to tell
-    0, 1 or at least 2 earlier ballots on each item and form.
-    """
-    keep: set[int] = {len(history) - 1} if history else set()
-    for i, e in enumerate(history):
-        if e.channel is Channel.ELECTRONIC and e.voter is not None:
-            keep.add(i)
-            break
-    seen: dict[tuple[str, bool], int] = {}
-    for i, e in enumerate(history):
-        for item in e.choices:
-            k = (item, e.channel is Channel.PAPER)
-            if seen.get(k, 0) < 2:
-                seen[k] = seen.get(k, 0) + 1
-                keep.add(i)
-    return [history[i] for i in sorted(keep)]
-
-
-_SIGS: dict[tuple, int] = {}  # history signature -> small int (cheap to hash in memo keys)
-
-
-class HeadState:
-    """A head's ballot number and the accepted ballots the casting rules can read.
-
-    Kept incrementally with the same rule as :func:`prune`: the latest ballot,
-    the first electronic ballot naming a voter and the first two ballots per
-    (item, paper or not).  Memory per head is bounded by the number of items.
-    Ballots that are not kept are never turned into ``BallotEvent`` objects
-    unless the rules need to see the latest one.
-    """
-
-    __slots__ = ("seq", "sig", "_kept", "_counts", "_last", "_voter")
-
-    def __init__(self) -> None:
-        self.seq = 0
-        self._kept: dict[int, BallotEvent] = {}  # kept for good, by seq
-        self._counts: dict[tuple[str, bool], int] = {}
-        self._last: BallotEvent | tuple | None = None
-        self._voter: str | None = None
-        # everything of the history the casting rules read, except the latest seq (which
-        # is always below a new ballot's): counts per (item, form) and the first voter
-        self.sig = _SIGS.setdefault(((), None), len(_SIGS))
-
-    @property
-    def history(self) -> list[BallotEvent]:
-        last = self._last
-        if type(last) is tuple:
-            last = self._last = BallotEvent(*last)
-        if last is None or last.seq in self._kept:
-            return list(self._kept.values())
-        return [*self._kept.values(), last]
-
-    def add(self, e: BallotEvent) -> None:
-        self.add_fields(e.seq, e.head_id, e.channel, e.choices, e.agent, e.voter, e)
-
-    def add_fields(
-        self,
-        seq: int,
-        head: str,
-        channel: Channel,
-        votes: Any,
-        agent: str | None,
-        voter: str | None,
-        event: BallotEvent | None = None,
-    ) -> None:
-        """Record an accepted ballot; build its event only if it is kept."""
-        keep = False
-        if self._voter is None and channel is Channel.ELECTRONIC and voter is not None:
-            self._voter = voter
-            keep = True
-        paper = channel is Channel.PAPER
-        counts = self._counts
-        for item in votes:
-            k = (item, paper)
-            n = counts.get(k, 0)
-            if n < 2:
-                counts[k] = n + 1
-                keep = True
-        if keep:
-            event = event or BallotEvent(seq, head, channel, votes, agent, voter)
-            self._kept[seq] = event
-            sig = (tuple(sorted(counts.items())), self._voter)
-            self.sig = _SIGS.setdefault(sig, len(_SIGS))
-        self._last = event if event is not None else (seq, head, channel, votes, agent, voter)
 
 
 class Replayer:
@@ -153,6 +64,8 @@ class Replayer:
         self.proxies: dict[str, set[str]] = {}
         self.agents: dict[str, set[str]] = {}
         self.representatives: dict[str, str] = {}
+        self.transfers: dict[str, Transfer] = {}
+        self.voided_transfers: dict[int, str] = {}  # entry index -> head
         self.votes: dict[tuple[str, str], Any] = {}
         self.voided_seen: set[int] = set()
         self.ballots = 0
@@ -269,12 +182,40 @@ class Replayer:
         ):
             self.representatives[p["head"]] = p["voter"]
 
+    def _unit_transferred(self, index: int, t: int, body: dict, p: dict) -> None:
+        """From here on the buyer votes for the head; the seller's earlier ballots stand
+        on their items (ledger.headstate says the same for the server)."""
+        head = p["head"]
+        if not (self._need_official(index, p) and self._need_head(index, head)
+                and self._open_for(index, "a transfer")):
+            return
+        if index in self.voided:  # voided later: as if never recorded (see _entry_voided)
+            self.voided_seen.add(index)
+            self.voided_transfers[index] = head
+            return
+        if head in self.transfers:
+            self.fail(index, f"head {head}: a second transfer")
+            return
+        if p["transferred_at"] > t:
+            self.fail(index, "the transfer time is after the entry's time")
+        state = self.heads.get(head) or HeadState()
+        if state.last_time >= p["transferred_at"]:
+            self.fail(index, f"head {head}: a ballot from at or after the transfer still counts")
+        self.transfers[head] = Transfer(p["buyer"], state.items())
+        self.heads[head] = HeadState(state.seq)  # the buyer's ballots are judged among theirs
+        self.representatives.pop(head, None)
+
     def _entry_voided(self, index: int, t: int, body: dict, p: dict) -> None:
         if not (self._need_official(index, p) and self._open_for(index, "a void")):
             return
         target = p["target"]
         if target not in self.voided_seen:
-            self.fail(index, f"voids entry {target}, which is not an earlier ballot")
+            self.fail(index, f"voids entry {target}, which is not an earlier ballot or transfer")
+        head = self.voided_transfers.pop(target, None)
+        state = self.heads.get(head) if head is not None else None
+        if state is not None and state.last_index > target:
+            self.fail(index, f"voids transfer {target} while a later ballot of head {head} "
+                             "counts")
         self.voided_seen.discard(target)  # a second void of the same target fails too
 
     def _voting_closed(self, index: int, t: int, body: dict, p: Any) -> None:
@@ -381,11 +322,13 @@ class Replayer:
             self.voided_seen.add(index)
             return
         rep = self.representatives.get(head)
+        transfer = self.transfers.get(head)
         try:
             key, votes = self._votes(choices)
             # check_cast is pure and reads of the history only what state.sig stands for
             # (and the latest seq, always lower): an accepted combination is accepted again.
-            memo = None if agent is not None else (head, state.sig, channel, key, voter, rep)
+            memo = None if agent is not None else (head, state.sig, channel, key, voter, rep,
+                                                   transfer)
             if memo is not None and memo in self._accepted:
                 state.add_fields(index, head, channel, votes, agent, voter)
             else:
@@ -398,6 +341,7 @@ class Replayer:
                     roster=self.roster,
                     agent_heads=self.agents.get(agent, ()) if agent is not None else (),
                     representative=rep,
+                    transfer=transfer,
                 )
                 if memo is not None and len(self._accepted) < MAX_MEMO:
                     self._accepted.add(memo)
@@ -408,6 +352,7 @@ class Replayer:
         except (VotingError, ValueError, EncodingError) as exc:
             self.fail(index, f"head {head}: {exc}")
             return
+        state.last_time, state.last_index = t, index
         if agent is not None:
             self.agents.setdefault(agent, set()).add(head)
         votes_of = self.votes

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +22,7 @@ from ledger.ballots import key_id, load_p256, verify_signed
 from ledger.committee import (  # noqa: F401 (the writer API in one place)
     close_voting,
     publish_result,
+    record_transfer,
     register_proxy,
     set_representative,
     void_entry,
@@ -32,16 +32,15 @@ from ledger.enrolment import enroll_key, enroll_official, revoke_key  # noqa: F4
 from ledger.entries import (
     BALLOT,
     PAPER_BALLOT,
-    REPRESENTATIVE_SET,
     check_body,
     parse_entry,
     signed_message,
 )
 from ledger.errors import BallotError, EntryError
 from ledger.guards import check_payload, require_open, verify_official
+from ledger.headstate import KeyRow, event, head_rules, key_row
 from ledger.models import LedgerEntry, LogHead
 from ledger.publish import published
-from voting.ballots import BallotEvent, Channel
 from voting.casting import check_cast
 from voting.heads import Roster
 
@@ -56,33 +55,12 @@ def next_seq(session: Session, assembly_id: int, head_id: str) -> int:
     return (last or 0) + 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Key:
-    kind: str
-    head_id: str | None
-    role: str
-    agent: str | None
-    voter: str | None
-    revoked_index: int | None
-
-
-def _key_row(raw: hotsql.Raw, assembly_id: int, kid: str) -> _Key | None:
-    row = raw.one("key", (assembly_id, kid))
-    return None if row is None else _Key(*row)
-
-
 # key id -> loaded P-256 public key.  A key id is the SHA-256 of the key's SPKI, so the
 # entry can never be wrong for any log; whether the key is enrolled (and not revoked) in
 # this log is read from the database under the writer lock for every ballot.
 _PUBLIC_KEYS: dict[str, Any] = {}
 # digests of (key id, message, signature) verified already in this process (bounded)
 _VERIFIED: dict[bytes, None] = {}
-# (assembly, index) -> (the entry's bytes, parsed): an appended entry never changes, so a
-# head's earlier ballots are parsed once per process, not again at each revote; a hit
-# counts only if the bytes read now are the very bytes parsed (bounded)
-_PARSED: dict[tuple[int, int], tuple[bytes, Any]] = {}
-
-
 def _device_key(session: Session, assembly_id: int, kid: str) -> Any:
     key = _PUBLIC_KEYS.get(kid)
     if key is None:
@@ -162,70 +140,31 @@ def _verify_once(key: Any, kid: str, message: bytes, sig: bytes) -> None:
     _VERIFIED[digest] = None
 
 
-def _head_state(raw: hotsql.Raw, assembly_id: int, head_id: str):
-    """One indexed read of a head's entries: (next seq, accepted ballots, representative)."""
-    last_seq, history, representative = 0, [], None
-    # sorted here: with ORDER BY, SQLite walks the log's whole (assembly, index) index
-    rows = sorted(raw.all("head_entries", (assembly_id, head_id)))
-    for index, kind, seq, voided_by, body in rows:
-        last_seq = max(last_seq, seq or 0)
-        if kind in (BALLOT, PAPER_BALLOT) and voided_by is None:
-            history.append((index, kind, _parsed(assembly_id, index, bytes(body))))
-        elif kind == REPRESENTATIVE_SET:
-            representative = _parsed(assembly_id, index, bytes(body)).body["payload"]["voter"]
-    return last_seq + 1, history, representative
-
-
-def _parsed(assembly_id: int, index: int, data: bytes):  # -> entries.Entry
-    hit = _PARSED.get((assembly_id, index))
-    if hit is not None and hit[0] == data:
-        return hit[1]
-    entry = parse_entry(data, index, fast=True)
-    if len(_PARSED) >= 100_000:
-        _PARSED.clear()
-    _PARSED[(assembly_id, index)] = (data, entry)
-    return entry
-
-
-def _event(index: int, kind: str, p: dict, key: _Key | None) -> BallotEvent:
-    choices = convert_choices(p["choices"])
-    if kind == PAPER_BALLOT:
-        return BallotEvent(index, p["head"], Channel.PAPER, choices)
-    if key.role == "proxy":
-        return BallotEvent(index, p["head"], Channel.PROXY, choices, key.agent)
-    return BallotEvent(index, p["head"], Channel.ELECTRONIC, choices, None, key.voter)
-
-
 def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None,
-           key: _Key | None = None) -> None:
+           key: KeyRow | None = None) -> None:
     adef, published_roster = published(session, head.assembly_id)
-    raw = hotsql.raw(session)
-    expected, rows, representative = _head_state(raw, head.assembly_id, p["head"])
-    if p["seq"] != expected:
+    state = head_rules(session, head.assembly_id, p["head"],
+                       {} if key is None else {p["key"]: key})
+    if p["seq"] != state.next_seq:
         raise BallotError(
-            f"ballot number {p['seq']} is not the head's next ({expected}); "
+            f"ballot number {p['seq']} is not the head's next ({state.next_seq}); "
             "fetch it and sign again",
             head.size,
         )
-    keys: dict[str, _Key | None] = {} if key is None else {p["key"]: key}
-    history = []
-    for index, k, e in rows:
-        hp = e.body["payload"]
-        if k == BALLOT and hp["key"] not in keys:
-            keys[hp["key"]] = _key_row(raw, head.assembly_id, hp["key"])
-        history.append(_event(index, k, hp, keys.get(hp["key"]) if k == BALLOT else None))
-    event = _event(head.size, kind, p, key)
+    new = event(head.size, kind, p, key)
     agent_heads: set[str] = set()
-    if event.agent is not None:
-        agent_heads = {h for (h,) in raw.all("agent_heads", (head.assembly_id, event.agent))}
+    if new.agent is not None:
+        agent_heads = {h for (h,) in hotsql.raw(session).all(
+            "agent_heads", (head.assembly_id, new.agent))}
     check_cast(
-        history,
-        event,
+        state.history,
+        new,
         adef.settings,
         items=adef.items,
         roster=roster or published_roster,
         agent_heads=agent_heads,
-        representative=representative,
+        representative=state.representative,
+        transfer=state.transfer,
     )
 
 
@@ -238,7 +177,7 @@ def check_ballot(
     now: dt.datetime | None = None,
     roster: Roster | None = None,
     message: bytes | None = None,
-) -> tuple[LogHead, _Key]:
+) -> tuple[LogHead, KeyRow]:
     """Every check :func:`cast_ballot` makes, under the log's lock; writes nothing.
 
     The signature is checked before the lock is taken (a device key never changes
@@ -253,7 +192,7 @@ def check_ballot(
     if payload["origin"] != head.origin:  # the rest of guards.check_payload: done before
         raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size)
     require_open(head, max(store.now_ms(now), head.last_time_ms), "ballot")
-    k = _key_row(hotsql.raw(session), assembly_id, payload["key"])
+    k = key_row(hotsql.raw(session), assembly_id, payload["key"])
     if k is None or k.kind != "voter":
         raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
     if k.revoked_index is not None:
@@ -273,7 +212,7 @@ def append_ballot(
     assembly_id: int,
     payload: dict[str, Any],
     sig: bytes,
-    checked: tuple[LogHead, _Key],
+    checked: tuple[LogHead, KeyRow],
     *,
     now: dt.datetime | None = None,
 ) -> store.Appended:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.replay import HeadState, prune
+from ledger.replayheads import HeadState, prune
 from voting.ballots import BallotEvent, Channel, Choice
 from voting.casting import check_cast
 from voting.errors import CastRefused

@@ -17,7 +17,11 @@ Rules, in the order they are checked (each refusal is a
 4. co-owners: once one co-owner has cast an electronic ballot for a head,
    another co-owner's electronic ballot is refused unless the committee has
    recorded that co-owner as the head's representative;
-5. per item already voted on by this head:
+5. a unit sold during the vote (law.md: the seller's ballot stands if cast before the
+   transfer, otherwise the buyer votes), once the transfer is recorded
+   (:class:`Transfer`): only the buyer casts online (the seller, the seller's co-owners
+   and agents are refused), and not on an item the seller voted on before the transfer;
+6. per item already voted on by this head:
 
    * *precedence* between paper and electronic (proxy ballots are
      electronic): ``first_cast`` refuses the other form; ``paper`` lets a
@@ -51,6 +55,41 @@ from voting.items import Item
 from voting.settings import AssemblySettings, Precedence, RevotePolicy
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """A head's unit(s) sold during the vote, as recorded: who votes from now on.
+
+    ``buyer`` is the buyer's pseudonymous voter reference; ``locked`` the items on
+    which the seller's ballots from before the transfer stand (the items of the head's
+    accepted ballots at the time the transfer was recorded — ballots from at or after
+    the transfer must have been voided by then).  With a transfer, ``history`` and
+    ``representative`` handed to :func:`check_cast` are those from after it: the
+    buyer's revotes and paper precedence are judged among the buyer's own ballots.
+    """
+
+    buyer: str
+    locked: frozenset[str]
+
+
+def _check_transfer(new: BallotEvent, transfer: Transfer) -> None:
+    online = new.channel is not Channel.PAPER  # paper: the committee enters the buyer's
+    if online and (new.channel is Channel.PROXY or new.voter != transfer.buyer):
+        raise CastRefused(
+            RefusalReason.UNIT_TRANSFERRED,
+            "this unit was sold during the vote; from the transfer on, its buyer votes",
+            seq=new.seq,
+        )
+    for item_id in new.choices:
+        if item_id in transfer.locked:
+            raise CastRefused(
+                RefusalReason.SELLER_VOTED_BEFORE_TRANSFER,
+                f'the seller voted on item "{item_id}" before the unit was transferred; '
+                "that ballot stands",
+                item_id=item_id,
+                seq=new.seq,
+            )
+
+
 def _form(event: BallotEvent) -> str:
     return "paper" if event.channel is Channel.PAPER else "electronic"
 
@@ -64,6 +103,7 @@ def check_cast(
     roster: Roster | None = None,
     agent_heads: Collection[str] = (),
     representative: str | None = None,
+    transfer: Transfer | None = None,
 ) -> None:
     """Accept (return ``None``) or refuse ``new`` given the head's earlier accepted ballots.
 
@@ -72,10 +112,11 @@ def check_cast(
     item, scope and choice checks — the server and the verifier must pass
     them.  ``agent_heads`` are the heads ``new.agent`` already represents
     through accepted ballots; ``representative`` the co-owner the committee
-    recorded for this head, if any.
+    recorded for this head, if any; ``transfer`` the head's recorded transfer, if
+    any (then ``history`` and ``representative`` are those from after it).
     """
     mine = [event for event in history if event.head_id == new.head_id]
-    _check(mine, new, settings, items, roster, agent_heads, representative)
+    _check(mine, new, settings, items, roster, agent_heads, representative, transfer)
 
 
 def _check(
@@ -86,6 +127,7 @@ def _check(
     roster: Roster | None,
     agent_heads: Collection[str],
     representative: str | None,
+    transfer: Transfer | None = None,
 ) -> None:
     seq = new.seq
     if not new.choices:
@@ -103,6 +145,8 @@ def _check(
         )
     if items is not None:
         _check_items(new, items, roster)
+    if transfer is not None:
+        _check_transfer(new, transfer)
     if new.agent is not None or new.channel is Channel.PROXY:
         _check_proxy(new, settings, agent_heads)
     if mine or representative is not None:

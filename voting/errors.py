@@ -66,6 +66,8 @@ class RefusalReason(StrEnum):
     PROXY_CAP_EXCEEDED = "proxy_cap_exceeded"
     CO_OWNER_ALREADY_VOTED = "co_owner_already_voted"
     OUT_OF_ORDER = "out_of_order"
+    UNIT_TRANSFERRED = "unit_transferred"
+    SELLER_VOTED_BEFORE_TRANSFER = "seller_voted_before_transfer"
 
 
 class CastRefused(VotingError):

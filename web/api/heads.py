@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -23,9 +23,10 @@ from identity.keyed import KeyedHasher
 from identity.masking import mask_name
 from identity.models import Building, Owner, OwnerAccount, Ownership, RosterVersion, Unit
 from identity.pii import owner_name_purpose
-from identity.representatives import AccountHead, account_heads
-from ledger.documents import convert_choices
-from ledger.entries import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, parse_entry
+from identity.representatives import AccountHead, VoterDecision, account_heads
+from identity.store import latest_version
+from ledger.entries import BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED, parse_entry
+from ledger.headstate import head_rules
 from ledger.models import LedgerEntry, LedgerKey, LogHead
 from ledger.publish import assembly_settings, published
 from ledger.receipts import tracker_code
@@ -97,12 +98,59 @@ class HeadView:
         }
 
 
+def transfers_in(a: Assembly) -> dict[str, str]:
+    """head id -> the buyer's voter reference, for the units sold during the vote."""
+    rows = db().execute(select(LedgerEntry.index, LedgerEntry.body).where(
+        LedgerEntry.assembly_id == a.id, LedgerEntry.kind == UNIT_TRANSFERRED,
+        LedgerEntry.voided_by.is_(None))).all()
+    payloads = (parse_entry(bytes(body), index).body["payload"] for index, body in rows)
+    return {p["head"]: p["buyer"] for p in payloads}
+
+
+def _owns_now(a: Assembly, owner_id: int, units: tuple[str, ...]) -> bool:
+    """Does the owner hold one of ``units`` in the community's newest register (the buyer
+    must be the registered owner now, not only the person the committee named)?"""
+    version = latest_version(db(), a.community_id)
+    if version is None:
+        return False
+    rows = db().execute(
+        select(Building.name, Unit.number).join(Unit, Unit.building_id == Building.id)
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .where(Ownership.roster_version_id == version.id, Ownership.owner_id == owner_id,
+               Unit.community_id == a.community_id)).all()
+    return any(f"{b}-{n}" in units for b, n in rows)
+
+
+def _with_transfers(a: Assembly, account: OwnerAccount, heads: list[AccountHead]
+                    ) -> list[AccountHead]:
+    """A sold unit's head: the buyer votes for it (even though the frozen roster names the
+    seller), the seller no longer does (law.md; ledger ``unit.transferred``)."""
+    transfers = transfers_in(a)
+    if not transfers:
+        return heads
+    owner = db().get(Owner, account.owner_id)
+    me = voter_reference(services.hasher(), db().get(LogHead, a.id).origin, owner.id_hash)
+    out = [replace(h, may_vote=False, voter=VoterDecision(None, "transferred"))
+           if transfers.get(h.head_id, me) != me else h for h in heads]
+    roster = published(db(), a.id)[1]
+    for head_id, buyer in transfers.items():
+        rh = roster.heads[head_id]
+        if buyer == me and head_id not in {h.head_id for h in out} \
+                and _owns_now(a, owner.id, rh.unit_ids):
+            out.append(AccountHead(head_id, tuple(rh.unit_ids), rh.area, rh.developer,
+                                   account.revoked_at is None,
+                                   VoterDecision(account.owner_id, "buyer")))
+    return sorted(out, key=lambda h: h.units)
+
+
 def heads_for(a: Assembly, account: OwnerAccount) -> list[HeadView]:
-    """The account's heads in ``a``'s frozen roster, with who votes for each."""
+    """The account's heads in ``a``'s frozen roster (and units it bought during the vote),
+    with who votes for each."""
     if a.roster_version_id is None:
         return []
     version = db().get(RosterVersion, a.roster_version_id)
-    heads = account_heads(db(), account, version, services.hasher(), assembly_settings(a))
+    heads = _with_transfers(a, account, account_heads(db(), account, version, services.hasher(),
+                                                      assembly_settings(a)))
     views = []
     for h in heads:
         view = HeadView(h)
@@ -156,42 +204,11 @@ def current_choices(ballots: list[dict[str, Any]]) -> dict[str, Any]:
     return {item: b["choices"][item] for b in ballots for item in b["counts_for"]}
 
 
-def ballot_history(assembly_id: int, head_id: str) -> list[BallotEvent]:
-    events = []
-    for index, kind, body, _h, voided_by, _t in _rows(assembly_id, head_id):
-        if voided_by is not None:
-            continue
-        p = parse_entry(bytes(body), index).body["payload"]
-        choices = convert_choices(p["choices"])
-        if kind == PAPER_BALLOT:
-            events.append(BallotEvent(index, head_id, Channel.PAPER, choices))
-            continue
-        k = db().get(LedgerKey, (assembly_id, p["key"]))
-        if k is not None and k.role == "proxy":
-            events.append(BallotEvent(index, head_id, Channel.PROXY, choices, k.agent))
-        else:
-            events.append(BallotEvent(index, head_id, Channel.ELECTRONIC, choices, None,
-                                      k.voter if k is not None else None))
-    return events
-
-
-def representative_of(assembly_id: int, head_id: str) -> str | None:
-    row = db().execute(
-        select(LedgerEntry.index, LedgerEntry.body)
-        .where(LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == head_id,
-               LedgerEntry.kind == REPRESENTATIVE_SET)
-        .order_by(LedgerEntry.index.desc()).limit(1)).first()
-    if row is None:
-        return None
-    return parse_entry(bytes(row.body), row.index).body["payload"]["voter"]
-
-
-def co_owner_voting(a: Assembly, origin: str, head_id: str,
-                    history: list[BallotEvent] | None = None) -> str:
+def co_owner_voting(a: Assembly, origin: str, head_id: str) -> str:
     """Masked name of the co-owner who votes for the head in the log (recorded or first)."""
-    history = ballot_history(a.id, head_id) if history is None else history
-    voter = representative_of(a.id, head_id) or next(
-        (e.voter for e in history if e.channel is Channel.ELECTRONIC and e.voter), None)
+    state = head_rules(db(), a.id, head_id)
+    voter = state.representative or next(
+        (e.voter for e in state.history if e.channel is Channel.ELECTRONIC and e.voter), None)
     if voter is None:
         return ""
     return co_owner_by_voter(a, origin, head_units(a, head_id)).get(voter, "")
@@ -211,8 +228,7 @@ def item_locks(a: Assembly, head: LogHead, head_id: str, voter: str) -> dict[str
     paper precedence or the co-owner rule allow.
     """
     adef, roster = published(db(), a.id)
-    history = ballot_history(a.id, head_id)
-    representative = representative_of(a.id, head_id)
+    state = head_rules(db(), a.id, head_id)
     titles = {str(it.position): it.title for it in a.items}
     locks: dict[str, str] = {}
     who: str | None = None
@@ -220,10 +236,10 @@ def item_locks(a: Assembly, head: LogHead, head_id: str, voter: str) -> dict[str
         vote = Approval.of(()) if item.is_election else Choice.ABSTAIN
         event = BallotEvent(head.size, head_id, Channel.ELECTRONIC, {item_id: vote}, None, voter)
         try:
-            check_cast(history, event, adef.settings, items=adef.items, roster=roster,
-                       representative=representative)
+            check_cast(state.history, event, adef.settings, items=adef.items, roster=roster,
+                       representative=state.representative, transfer=state.transfer)
         except CastRefused as exc:
             if exc.reason is RefusalReason.CO_OWNER_ALREADY_VOTED and who is None:
-                who = co_owner_voting(a, head.origin, head_id, history)
+                who = co_owner_voting(a, head.origin, head_id)
             locks[item_id] = refusal_message(exc, titles, who or "")
     return locks

@@ -69,6 +69,12 @@ REFUSALS = {
                                              "record a different co-owner."),
     RefusalReason.OUT_OF_ORDER: _l("This ballot is out of order. Please reload the page and "
                                    "vote again."),
+    RefusalReason.UNIT_TRANSFERRED: _l("This home was sold during the vote. From the "
+                                       "registration of the transfer on, its buyer votes for "
+                                       "it."),
+    RefusalReason.SELLER_VOTED_BEFORE_TRANSFER: _l(
+        "The former owner voted on \u201c%(item)s\u201d before the home was transferred, and "
+        "that ballot stands."),
 }
 
 LEDGER = {
@@ -105,6 +111,8 @@ HOLDER = {
 BASIS = {
     "first_verified": _l("the first co-owner to verify"),
     "committee": _l("recorded by the owners' committee"),
+    "transferred": _l("sold during the vote: the buyer votes"),
+    "buyer": _l("bought during the vote"),
 }
 
 CHOICES = {"agree": _l("Agree"), "oppose": _l("Oppose"), "abstain": _l("Abstain")}

@@ -2,8 +2,8 @@
 
 Modules by concern: ``assemblies`` (drafts, settings, items, documents),
 ``notice`` (schedule, publish, the public notice), ``dashboard`` (participation,
-non-voters, reminders, opening and closing), ``paper`` and ``proxies`` (entries
-signed with the member's browser key, see ``signing``), ``results`` (count,
+non-voters, reminders, opening and closing), ``paper``, ``proxies`` and
+``transfers`` (entries signed with the member's browser key, see ``signing``), ``results`` (count,
 announcement, objections, the public announcement) and ``review`` (the
 identity review queue).  ``public_bp`` carries the public notice and
 announcement pages, which live outside ``/committee``.
@@ -41,4 +41,5 @@ from web.committee import (  # noqa: E402,F401  (the views register themselves o
     results,
     review,
     signing,
+    transfers,
 )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ledger import store, writer
 from ledger.ballots import new_nonce
-from ledger.entries import BALLOT, PAPER_BALLOT, VOIDED, parse_entry
+from ledger.entries import BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED, VOIDED, parse_entry
 from ledger.models import LedgerEntry
 from ownervote.audit import record
 from voting.errors import CastRefused
@@ -203,7 +203,7 @@ def void_prepare(assembly_id: int):
     reason = (request.form.get("reason") or "").strip()
     entry = db().scalars(select(LedgerEntry).where(
         LedgerEntry.assembly_id == a.id, LedgerEntry.index == (target or -1))).first()
-    if entry is None or entry.kind not in (BALLOT, PAPER_BALLOT):
+    if entry is None or entry.kind not in (BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED):
         return fail(_("There is no ballot at that ledger position."))
     if entry.voided_by is not None:
         return fail(_("That ballot is already void."))

@@ -68,6 +68,9 @@ def cast_refusal(exc: CastRefused, assembly_id: int, head_id: str) -> str:
         return _("The proxy rules of this assembly do not allow this ballot.")
     if r is RefusalReason.CO_OWNER_ALREADY_VOTED:
         return _("Another co-owner of this unit already votes for it.")
+    if r is RefusalReason.SELLER_VOTED_BEFORE_TRANSFER:
+        return _("The seller voted on item %(item)s before the unit was transferred; that "
+                 "ballot stands. Leave the item blank.", item=item)
     return _("The ballot was refused (%(code)s).", code=r.value)
 
 

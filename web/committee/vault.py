@@ -17,7 +17,7 @@ from pathlib import Path
 
 from web import services
 
-KINDS = ("scan", "proxy")
+KINDS = ("scan", "proxy", "transfer")
 MAX_BYTES = 10 * 1024 * 1024
 # The types a phone camera or a scanner produces.
 ALLOWED_TYPES = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff",
