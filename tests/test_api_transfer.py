@@ -109,3 +109,34 @@ def test_only_the_registered_owner_can_be_the_buyer(app, session, ov_settings,
     t = other.template()
     assert head not in [h["id"] for h in t["heads"]]
     assert seller.template()["head"]["may_vote"] is False  # the seller's vote is gone still
+
+
+def test_a_unit_counted_with_others_cannot_be_recorded_as_sold(app, session, ov_settings,
+                                                                world) -> None:
+    """陈明's two flats are one owner in the frozen roster: the committee's page refuses to
+    record the sale of one of them (it would split the head), naming both."""
+    import datetime as dt
+    import io
+
+    from identity.models import Community
+    from identity.pii import PiiCipher
+    from identity.staff import create_staff
+    from tests.test_web_committee_support import PNG, BrowserKey, Member, local_input, sign_in
+
+    community = session.query(Community).filter_by(name="测试小区").one()
+    user, secret = create_staff(session, PiiCipher.from_settings(ov_settings), username="c1",
+                                password="c1-password-1", role="committee",
+                                community=community)
+    session.commit()
+    client = app.test_client()
+    sign_in(client, Member("c1", "c1-password-1", secret, user.id))
+    key = BrowserKey()
+    assert key.enroll(client, world.assembly_id).status_code == 200
+    answer = client.post(f"/committee/a/{world.assembly_id}/transfers/prepare", data={
+        "building": "1幢", "unit": "101",
+        "transferred_at": local_input(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)),
+        "buyer_id_type": "resident_id", "buyer_id_number": BUYER_ID,
+        "official": key_id(key.spki), "evidence": (io.BytesIO(PNG), "record.png")},
+        content_type="multipart/form-data").get_json()
+    assert answer["ok"] is False
+    assert "1幢-101" in answer["error"] and "1幢-201" in answer["error"]

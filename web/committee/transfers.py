@@ -86,6 +86,15 @@ def transfer_prepare(assembly_id: int):
                              request.form.get("unit", ""))
     if head is None:
         return fail(why)
+    units = s.roster.heads[head].unit_ids
+    if len(units) > 1:
+        # the frozen roster counts these units as one owner (several units of the same
+        # owners, or the developer's); the sale of one would split that head, which a frozen
+        # roster cannot do
+        return fail(_("This unit is one of several that count as one owner in the frozen "
+                      "roster (%(units)s). The sale of one of them cannot be recorded here; "
+                      "the seller keeps the vote for them in this assembly.",
+                      units="、".join(units)))
     at = parse_local(request.form.get("transferred_at", ""))
     if at is None:
         return fail(_("Enter the registration time of the transfer from the registry record."))
@@ -117,10 +126,9 @@ def transfer_prepare(assembly_id: int):
     payload = {"origin": origin, "head": head, "buyer": buyer, "transferred_at": at_ms,
                "official": request.form.get("official", ""), "nonce": new_nonce(),
                "evidence_sha256": sha}
-    units = "、".join(s.roster.heads[head].unit_ids)
     voted = sorted({i for e in state.history for i in e.choices}, key=int)
     summary = [_("Units %(units)s were transferred on %(time)s; from then on the buyer votes.",
-                 units=units, time=local(at)),
+                 units="、".join(units), time=local(at)),
                _("The seller's ballots before the transfer stand on items: %(items)s.",
                  items="、".join(voted) or "—"),
                _("Registry record SHA-256 %(sha)s…", sha=sha[:16])]
