@@ -223,3 +223,38 @@ def test_the_demos_announced_assembly(demo, phone) -> None:
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(requests.get(
         demo.url + f"/a/{aid}/announcement.pdf", timeout=30).content)).pages)
     assert "2026年第一次业主大会会议" in text and "陈建国" in text
+
+
+def test_a_unit_sold_during_the_vote_is_recorded(demo, desktop, servers) -> None:
+    """The demo's open assembly: a unit whose owner has not voted is recorded as sold, signed
+    with the member's browser key, and listed (the buyer only as a pseudonym)."""
+    import random
+
+    from identity.synthetic import resident_id
+
+    server = servers("")
+    page = desktop
+    sign_in(page, demo, server.url)
+    page.goto(server.url + "/committee/")
+    page.get_by_role("link", name="2026年第二次业主大会会议").click()
+    page.get_by_role("link", name="尚未投票").click()
+    cells = page.locator("tbody tr td:first-child").all_inner_texts()
+    unit = next(c for c in cells if "、" not in c and "开发" not in c and "-" in c).strip()
+    building, number = unit.rsplit("-", 1)
+    buyer = resident_id(random.Random(11))
+    page.get_by_role("link", name="过户").click()
+    page.select_option("#building", building)
+    page.fill("#unit", number)
+    page.fill("#transferred_at", local(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)))
+    page.fill("#buyer_id_number", buyer)
+    page.set_input_files("#evidence", files=[{"name": "record.png", "mimeType": "image/png",
+                                             "buffer": PNG}])
+    page.locator("[data-sign-start]").click()
+    page.locator("[data-sign-panel]").wait_for()
+    summary = page.locator("[data-sign-summary]").inner_text()
+    assert unit in summary and "买受人" in summary, summary
+    with page.expect_navigation():
+        page.locator("[data-sign-confirm]").click()
+    assert "过户已登记为账本记录" in flash(page)
+    row = page.locator("tbody tr", has_text=unit)
+    assert row.count() == 1 and buyer not in page.content()
