@@ -12,7 +12,9 @@ first pass this gate, released when the session's transaction ends:
   it waits for the gate, so a process that has just released the gate and wants
   it again queues behind the one already waiting: they alternate.  ``flock``
   blocks in the kernel (the GIL is released) and wakes as soon as the gate is
-  free.
+  free.  Under gevent (``ownervote serve``'s default worker) a waiting worker's
+  event loop waits with it; what it waits for is the other worker's batch, a few
+  milliseconds, while requests already sent wait in the socket buffers.
 
 Writers that do not pass the gate (the ``sqlite3`` shell, other tools) still
 meet SQLite's own lock (``busy_timeout``).  A transaction that ends without its
