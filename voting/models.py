@@ -1,7 +1,8 @@
-"""Storage for assemblies, their items and the ballot index.
+"""Storage for assemblies, their items, documents and proxies.
 
-The ledger (``ledger.models``) is the record of what was cast; the ``ballot``
-table is an index of it for the dashboards, rebuilt from the ledger if needed.
+Ballots are not stored here: the ledger (``ledger.models``: entries of kind
+``ballot`` and ``paper_ballot``, indexed by head and ballot number) is the only
+record of what was cast, and nothing links a ballot to an owner's identity.
 """
 
 from __future__ import annotations
@@ -69,24 +70,6 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class Ballot(Base):
-    """Index of ballots in the ledger: who (head) cast what, through which channel."""
-
-    __tablename__ = "ballot"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"), index=True)
-    head_id: Mapped[str] = mapped_column(String(64), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner.id"), nullable=True)
-    channel: Mapped[str] = mapped_column(String(20))  # electronic|paper|proxy
-    choices: Mapped[dict] = mapped_column(JSON)
-    entry_index: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="counted")  # counted|superseded|void
-    cast_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    scan_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Proxy(Base):
