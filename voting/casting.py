@@ -60,9 +60,9 @@ class Transfer:
     """A head's unit(s) sold during the vote, as recorded: who votes from now on.
 
     ``buyer`` is the buyer's pseudonymous voter reference; ``locked`` the items on
-    which the seller's ballots from before the transfer stand (the items of the head's
-    accepted ballots at the time the transfer was recorded — ballots from at or after
-    the transfer must have been voided by then).  With a transfer, ``history`` and
+    which the seller's ballots from before the transfer stand: the items of the head's
+    accepted, non-voided ballots that precede the transfer entry in the log (ballots
+    from at or after the transfer time must have been voided before it was recorded).  With a transfer, ``history`` and
     ``representative`` handed to :func:`check_cast` are those from after it: the
     buyer's revotes and paper precedence are judged among the buyer's own ballots.
     """
