@@ -77,3 +77,45 @@ def test_agrees_with_the_pure_decision_per_item(seller, at, buyer_items) -> None
         assert exc.reason is RefusalReason.SELLER_VOTED_BEFORE_TRANSFER
         accepted = False
     assert accepted == buyer_decides
+
+
+@given(
+    seller=st.lists(st.tuples(st.integers(0, 99), st.sets(st.sampled_from(["1", "2", "3"]),
+                                                          min_size=1)), max_size=5),
+    buyer=st.lists(st.sets(st.sampled_from(["1", "2", "3"]), min_size=1), max_size=5),
+)
+def test_what_counts_is_the_laws_answer_per_item(seller, buyer) -> None:
+    """The seller votes before the transfer (at minute 100), the buyer after it; with the
+    casting rules deciding and the last accepted ballot counting, each item is counted from
+    the seller's last ballot before the transfer when ``decide`` says the seller votes,
+    else from the buyer's last ballot on it that the rules could accept."""
+    at = T0 + dt.timedelta(minutes=100)
+    seller = sorted(seller, key=lambda b: b[0])
+    counted: dict[str, int] = {}
+    history: list[BallotEvent] = []
+    for n, (_minute, items) in enumerate(seller):
+        event = _ballot(n + 1, sorted(items), voter="seller")
+        check_cast(history, event, SETTINGS)  # one owner revoting before the transfer
+        history.append(event)
+        counted.update(dict.fromkeys(items, n + 1))
+    transfer = Transfer("buyer", frozenset(i for _m, items in seller for i in items))
+    after: list[BallotEvent] = []
+    for n, items in enumerate(buyer):
+        event = _ballot(100 + n, sorted(items))
+        try:
+            check_cast(after, event, SETTINGS, transfer=transfer)
+        except CastRefused:
+            continue
+        after.append(event)
+        counted.update(dict.fromkeys(items, 100 + n))
+
+    for item in ("1", "2", "3"):
+        times = [T0 + dt.timedelta(minutes=m) for m, items in seller if item in items]
+        decision = decide(at, times)
+        if decision.voter == "seller":
+            last = max(n + 1 for n, (_m, items) in enumerate(seller) if item in items)
+            assert counted[item] == last
+        else:
+            free = [100 + n for n, items in enumerate(buyer) if not items & transfer.locked]
+            expected = [n for n in free if item in buyer[n - 100]]
+            assert counted.get(item) == (expected[-1] if expected else None)
