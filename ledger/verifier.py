@@ -240,6 +240,8 @@ def verify_bundle(
         {
             "entries": size,
             "ballots": replayer.ballots,
+            "voided": len(replayer.voided),
+            "transfers": len(replayer.transfers),  # units sold during the vote (not voided)
             "heads_voted": len(replayer.heads),
             "checkpoints": len(cps),
             "cosigned": sum(1 for c in cps if c.cosigners),

@@ -126,6 +126,7 @@ def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committ
     assert votes[(sold, "1")] == Choice.AGREE  # the seller's, from before the transfer
     assert votes[(sold, "2")] == Approval.of(["甲"])  # the buyer's last
     assert report.valid, {k: v for k, v in report.checks.items() if v}
+    assert report.info["transfers"] == 1 and report.info["voided"] == 1
 
 
 def test_the_verifier_refuses_what_the_server_would_have_refused(session, log,

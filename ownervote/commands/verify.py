@@ -57,8 +57,9 @@ def verify(
                 click.echo(f"       {f}")
         info = report.info
         click.echo(
-            f"{info.get('origin')}: {info.get('entries')} entries, {info.get('ballots')} ballots, "
-            f"{info.get('checkpoints')} checkpoints ({info.get('cosigned')} cosigned by "
+            f"{info.get('origin')}: {info.get('entries')} entries, {info.get('ballots')} ballots "
+            f"({info.get('voided')} entries voided, {info.get('transfers')} units sold during "
+            f"the vote), {info.get('checkpoints')} checkpoints ({info.get('cosigned')} cosigned by "
             f"{', '.join(info.get('witnesses') or []) or 'no witness'}); log key "
             f"{info.get('log_key')}"
         )
