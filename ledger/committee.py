@@ -1,7 +1,7 @@
 """Committee entries: proxies, representatives, transfers, voids; closing and the result.
 
 Runs in the caller's writer transaction (:func:`ledger.store.begin_write`).
-Proxies, representatives and voids carry a payload signed by an enrolled
+Proxies, representatives, transfers and voids carry a payload signed by an enrolled
 committee key; closing and the result are covered by the log's checkpoints.
 """
 
