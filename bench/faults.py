@@ -28,14 +28,12 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support import faults  # noqa: E402
-from tests.support.pgcluster import control  # noqa: E402
 
 
 def _database(kind: str, tmp: Path):
@@ -47,44 +45,15 @@ def _database(kind: str, tmp: Path):
 
 
 def _restarts(tmp: Path, args) -> faults.Report:
-    """Like faults.postgres_restarts, ``args.restarts`` times (fast / immediate in turn)."""
+    """faults.postgres_restarts on a new throw-away cluster, with the long run's settings."""
     from tests.support.postgres import create_database, start_throwaway_cluster
 
     url, _drop = create_database(start_throwaway_cluster(), tag="faults_")
-    return _pg_restart_many(tmp, url, args)  # control() refuses anything but a throw-away
-
-
-def _pg_restart_many(tmp: Path, url: str, args) -> faults.Report:
-    cluster = control(url)
-    total = args.heads * args.per_head
-    n = args.restarts
-
-    def during(server, prepared, report, extra):
-        spare = iter(extra["spare"].items())
-        for k in range(n):
-            got = faults.wait_for_ballots(url, prepared.assembly_id, total * (k + 1) // (n + 2))
-            if got >= total:
-                return
-            mode = ("fast", "immediate")[k % 2]
-            cluster.stop(mode)
-            report.faults += 1
-            head, body = next(spare)
-            report.probes.append({"mode": mode, **faults.probe(server, prepared, body)})
-            time.sleep(args.down_seconds)
-            cluster.start()
-            for _ in range(300):
-                answer = faults.probe(server, prepared, body)
-                if answer["status"] != 503:
-                    break
-                time.sleep(0.1)
-            extra["results"].append([head, 1, "acknowledged" if answer["status"] == 201
-                                     else "refused", answer["status"], 0.0, 1,
-                                     answer.get("raw"), json.dumps(answer.get("json"))])
-
-    return faults._scenario("postgres-restart", tmp, url, "postgresql", heads=args.heads,
-                            per_head=args.per_head, clients=args.clients,
-                            workers=args.workers, threads=args.threads,
-                            deadline=args.deadline, during=during, reserve=n)
+    # control() (inside) refuses anything but a throw-away cluster
+    return faults.postgres_restarts(tmp, url, heads=args.heads, per_head=args.per_head,
+                                    clients=args.clients, workers=args.workers,
+                                    threads=args.threads, deadline=args.deadline,
+                                    restarts=args.restarts, down_seconds=args.down_seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -162,8 +162,12 @@ def probe(server: Server, prepared: Prepared, body: bytes) -> dict[str, Any]:
 
 def postgres_restarts(tmp: Path, url: str, *, heads: int = 60, per_head: int = 4,
                       clients: int = 10, workers: int = 2, threads: int = 4,
-                      deadline: float = 150) -> Report:
-    """``url``: a database on a THROW-AWAY cluster (``postgres.start_throwaway_cluster``)."""
+                      deadline: float = 150, restarts: int = 2,
+                      down_seconds: float = 0.0) -> Report:
+    """``url``: a database on a THROW-AWAY cluster (``postgres.start_throwaway_cluster``).
+
+    ``restarts`` stops, alternately clean (``fast``) and crash-like (``immediate``),
+    spread over the run, each followed by ``down_seconds`` with the database away."""
     from tests.support.pgcluster import control
 
     cluster = control(url)
@@ -171,16 +175,18 @@ def postgres_restarts(tmp: Path, url: str, *, heads: int = 60, per_head: int = 4
 
     def during(server: Server, prepared: Prepared, report: Report, extra: dict) -> None:
         spare = iter(extra["spare"].items())
-        for k, mode in enumerate(("fast", "immediate")):
-            got = wait_for_ballots(url, prepared.assembly_id, total * (k + 1) // 3)
+        for k in range(restarts):
+            got = wait_for_ballots(url, prepared.assembly_id, total * (k + 1) // (restarts + 1))
             if got >= total:
                 return
+            mode = ("fast", "immediate")[k % 2]
             cluster.stop(mode)
             report.faults += 1
             head, body = next(spare)
             report.probes.append({"mode": mode, **probe(server, prepared, body)})
+            time.sleep(down_seconds)
             cluster.start()
-            for _ in range(200):  # the probe's ballot, once the database is back
+            for _ in range(300):  # the probe's ballot, once the database is back
                 answer = probe(server, prepared, body)
                 if answer["status"] != 503:
                     break
@@ -191,4 +197,4 @@ def postgres_restarts(tmp: Path, url: str, *, heads: int = 60, per_head: int = 4
 
     return _scenario("postgres-restart", tmp, url, "postgresql", heads=heads,
                      per_head=per_head, clients=clients, workers=workers, threads=threads,
-                     deadline=deadline, during=during, reserve=2)
+                     deadline=deadline, during=during, reserve=restarts)
