@@ -35,8 +35,12 @@ class KeyRow:
     revoked_index: int | None
 
 
-def key_row(raw: hotsql.Raw, assembly_id: int, kid: str) -> KeyRow | None:
-    row = raw.one("key", (assembly_id, kid))
+def key_row(session: Session, assembly_id: int, kid: str) -> KeyRow | None:
+    """The device key's row in the log (None: not enrolled), read with the lock."""
+    memo = hotsql.memo(session)
+    if (assembly_id, kid) in memo.keys:  # read for the batch (ledger.prefetch)
+        return memo.keys[(assembly_id, kid)]
+    row = hotsql.raw(session).one("key", (assembly_id, kid))
     return None if row is None else KeyRow(*row)
 
 
@@ -83,14 +87,15 @@ def event(index: int, kind: str, p: dict, key: KeyRow | None) -> BallotEvent:
 def head_rules(session: Session, assembly_id: int, head_id: str,
                keys: dict[str, KeyRow | None] | None = None) -> HeadRules:
     """Read the head's entries once (``keys``: device key rows already known, by key id)."""
-    raw = hotsql.raw(session)
     keys = {} if keys is None else keys
+    rows = hotsql.memo(session).head_rows.get((assembly_id, head_id))  # ledger.prefetch
+    if rows is None:
+        rows = hotsql.raw(session).all("head_entries", (assembly_id, head_id))
     last_seq, representative = 0, None
     accepted: list[tuple[int, str, Any]] = []
     transfer_at: tuple[int, int, str] | None = None  # (index, time, buyer)
     # sorted here: with ORDER BY, SQLite walks the log's whole (assembly, index) index
-    for index, kind, seq, voided_by, body in sorted(raw.all("head_entries",
-                                                            (assembly_id, head_id))):
+    for index, kind, seq, voided_by, body in sorted(rows):
         last_seq = max(last_seq, seq or 0)
         if kind in (BALLOT, PAPER_BALLOT):
             if voided_by is None:
@@ -108,7 +113,7 @@ def head_rules(session: Session, assembly_id: int, head_id: str,
             locked.update(hp["choices"])
             continue
         if kind == BALLOT and hp["key"] not in keys:
-            keys[hp["key"]] = key_row(raw, assembly_id, hp["key"])
+            keys[hp["key"]] = key_row(session, assembly_id, hp["key"])
         history.append(event(index, kind, hp, keys.get(hp["key"]) if kind == BALLOT else None))
     if transfer_at is None:
         return HeadRules(last_seq + 1, history, representative, None, ballots=ballots)

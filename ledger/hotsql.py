@@ -11,9 +11,17 @@ transaction.
 :class:`Memo` lives in ``session.info`` for one transaction (it is dropped when
 any transaction of the session ends): the log heads this transaction has
 locked, the tree nodes it read or wrote, the entries it appended and the
-checkpoints it signed.  Everything in it was read or written under the
+checkpoints it signed, and what a batch of ballots read at once
+(:mod:`ledger.prefetch`).  Everything in it was read or written under the
 transaction's own writer lock, so it is exactly what the database holds for
 this transaction; nothing outlives a commit or a rollback.
+
+Deferred writes: a batch's appends (:func:`Raw.defer`) are not sent one by one
+but ride along with the next statement of the transaction, in one pipeline on
+PostgreSQL (one round trip for the whole batch's rows).  Nothing can read
+around them: :class:`Raw` sends them before any statement of its own, and the
+session sends them before any ORM statement, ORM flush or commit (the event
+listeners below).  A rollback drops them with the rest of the transaction.
 """
 
 from __future__ import annotations
@@ -41,7 +49,19 @@ class Memo:
     appended: dict[tuple[int, int], bytes] = field(default_factory=dict)  # (a, index) -> hash
     checkpoints: dict[int, Any] = field(default_factory=dict)  # a -> Checkpoint signed here
     published: dict[int, Any] = field(default_factory=dict)
+    # ledger.prefetch: read for a batch under the lock, kept current by its appends
+    entry0: dict[int, bytes] = field(default_factory=dict)  # a -> entry 0's hash
+    newest: dict[int, Any] = field(default_factory=dict)  # a -> newest checkpoint (or None)
+    keys: dict[tuple[int, str], Any] = field(default_factory=dict)  # (a, key id) -> KeyRow
+    head_rows: dict[tuple[int, str], list[tuple]] = field(default_factory=dict)
+    defer_writes: bool = False  # appends go out with the next statement (Raw.defer)
     raw: Raw | None = None
+
+    def forget_prefetched(self, assembly_id: int) -> None:
+        """An entry other than a ballot changes what the rules read: read it again."""
+        for table in (self.keys, self.head_rows):
+            for k in [k for k in table if k[0] == assembly_id]:
+                del table[k]
 
 
 def memo(session: Session) -> Memo:
@@ -49,6 +69,28 @@ def memo(session: Session) -> Memo:
     if m is None:
         m = session.info[_MEMO] = Memo()
     return m
+
+
+def send_deferred(session: Session) -> None:
+    """Send the transaction's deferred writes now (before anything else reads or commits)."""
+    m = session.info.get(_MEMO)
+    if m is not None and m.raw is not None and m.raw.pending:
+        m.raw.send_pending()
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    send_deferred(session)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    send_deferred(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_orm_statement(state: Any) -> None:
+    send_deferred(state.session)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -60,7 +102,7 @@ def _forget(session: Session, transaction: Any) -> None:
 
 # -- statements -------------------------------------------------------------------------------
 
-_SQL = {
+SQL = {
     "head": 'SELECT origin, size, root, last_entry_hash, log_vkey, opens_at_ms, closes_at_ms, '
             'closed, last_time_ms FROM log_head WHERE assembly_id = ?',
     "status_with_log": "SELECT a.status FROM assembly a JOIN log_head h ON h.assembly_id = a.id "
@@ -86,7 +128,7 @@ _SQL = {
     "insert_checkpoint": "INSERT INTO checkpoint (assembly_id, size, root, note, created_at) "
                          "VALUES (?, ?, ?, ?, ?) RETURNING id",
 }
-_PG = {k: v.replace("?", "%s") for k, v in _SQL.items()}
+_PG = {k: v.replace("?", "%s") for k, v in SQL.items()}
 _BIND: dict[tuple[int, str], Any] = {}
 
 
@@ -98,16 +140,43 @@ class Raw:
     replaces it and the web layer answers "retry" (:mod:`web.resilience`).
     """
 
-    __slots__ = ("conn", "cur", "sql", "dialect", "pg")
+    __slots__ = ("conn", "cur", "sql", "dialect", "pg", "pending")
 
     def __init__(self, session: Session) -> None:
         self.conn = session.connection()
         self.dialect = self.conn.dialect
         self.pg = self.dialect.name == "postgresql"
-        self.sql = _PG if self.pg else _SQL
+        self.sql = _PG if self.pg else SQL
         self.cur = self.conn.connection.driver_connection.cursor()
+        # deferred writes, in order: (SQL, replace key) -> rows (executemany) or one row
+        self.pending: dict[tuple[str, Any], Any] = {}
+
+    def defer(self, name: str, params: Any, *, replace: Any = None) -> None:
+        """Write later, with the transaction's next statement (see the module docstring).
+
+        ``params``: a list of rows, added to the rows of the same statement deferred
+        before; or, with ``replace``, one row that replaces the row deferred before with
+        the same key (an UPDATE whose last values are all that matter)."""
+        if replace is None:
+            self.pending.setdefault((self.sql[name], None), []).extend(params)
+        else:
+            self.pending[(self.sql[name], replace)] = params
+
+    def send_pending(self) -> None:
+        with self.pipelined():
+            self._send_pending()
+
+    def _send_pending(self) -> None:
+        pending, self.pending = self.pending, {}
+        for (sql, one), params in pending.items():
+            self._exec(sql, params, many=one is None)
 
     def _exec(self, sql: str, params: Any, many: bool = False) -> None:
+        if self.pending:  # the deferred writes go first, in the same round trip
+            with self.pipelined():
+                self._send_pending()
+                self._exec(sql, params, many)
+            return
         try:
             if many:
                 self.cur.executemany(sql, params)
@@ -128,11 +197,12 @@ class Raw:
     def pipelined(self) -> Iterator[None]:
         """PostgreSQL: the statements inside go out together and are answered together
         (psycopg pipeline mode: one round trip instead of one each); SQLite: as usual."""
-        if not self.pg:
+        driver = self.conn.connection.driver_connection
+        if not self.pg or driver.pgconn.pipeline_status:  # SQLite, or a pipeline already
             yield
             return
         try:
-            with self.conn.connection.driver_connection.pipeline():
+            with driver.pipeline():
                 yield
         except self.dialect.loaded_dbapi.Error as exc:
             self._raise(exc, "(pipeline)", ())
@@ -150,6 +220,30 @@ class Raw:
 
     def many(self, name: str, rows: list[tuple]) -> None:
         self._exec(self.sql[name], rows, many=True)
+
+    def reads(self, statements: list[tuple[str, tuple]]) -> list[list[tuple]]:
+        """Several reads' rows, in one round trip on PostgreSQL (a cursor each, pipelined;
+        the server runs them in order).  ``statements``: (SQL with ``?``, params)."""
+        if not self.pg:
+            out = []
+            for sql, params in statements:
+                self._exec(sql, params)
+                out.append(self.cur.fetchall())
+            return out
+        driver = self.conn.connection.driver_connection
+        cursors = [self.cur, *(driver.cursor() for _ in statements[1:])]
+        try:
+            with self.pipelined():
+                if self.pending:
+                    self._send_pending()
+                for cur, (sql, params) in zip(cursors, statements, strict=True):
+                    cur.execute(sql.replace("?", "%s"), params)
+                return [cur.fetchall() for cur in cursors]
+        except self.dialect.loaded_dbapi.Error as exc:
+            self._raise(exc, "(batched reads)", ())
+        finally:
+            for cur in cursors[1:]:
+                cur.close()
 
     def nodes(self, assembly_id: int, wanted: list[Node]) -> dict[Node, bytes]:
         # one primary-key lookup per node (for a row-value IN list or a long OR, SQLite

@@ -176,10 +176,13 @@ def published(session: Session, assembly_id: int) -> tuple[AssemblyDef, Roster]:
     hit = memo.published.get(assembly_id)
     if hit is not None:
         return hit
-    row = hotsql.raw(session).one("entry0", (assembly_id,))
-    if row is None:
-        raise LogStateError(f"assembly {assembly_id} has no log")
-    key = (assembly_id, bytes(row[0]))
+    first = memo.entry0.get(assembly_id)  # read with the lock (ledger.prefetch)
+    if first is None:
+        row = hotsql.raw(session).one("entry0", (assembly_id,))
+        if row is None:
+            raise LogStateError(f"assembly {assembly_id} has no log")
+        first = bytes(row[0])
+    key = (assembly_id, first)
     hit = _cache.get(key)
     if hit is None:
         entry = store.parse_entry(store.entry_bytes(session, assembly_id, 0), 0)

@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger import store
+from ledger import hotsql, prefetch, store
 from ledger.checkpoints import issue_checkpoint
 from ledger.errors import LedgerError
 from ledger.note import Signer
@@ -183,10 +183,12 @@ class Sequencer:
         holds it weakly), so the next batch refreshes it instead of building it."""
         accepted: list[tuple[_Item, store.Appended]] = []
         receipts: list[Receipt] = []
+        todo = [item for item in batch if not item.done]  # not refused before the lock
         store.begin_write(session)
-        for item in batch:
-            if item.done:  # refused before the lock
-                continue
+        prefetch.for_batch(session, assembly_id, (i.payload["head"] for i in todo),
+                           (i.payload["key"] for i in todo))
+        hotsql.memo(session).defer_writes = True  # the rows go out with the checkpoint
+        for item in todo:
             try:
                 checked = check_ballot(session, assembly_id, item.payload, item.sig,
                                        message=item.message)
@@ -263,8 +265,6 @@ def visible_log(session: Session, assembly_id: int, visible: tuple[str, ...]) ->
     """Has the assembly a log and a status in ``visible``?  One indexed read, no ORM object;
     a yes is remembered per process, because an assembly's log, once published, stays
     (and a lifecycle that only moves forward keeps it in the owners' statuses)."""
-    from ledger import hotsql
-
     engine = session.get_bind()
     known = _VISIBLE.setdefault(engine, set())
     if assembly_id in known:

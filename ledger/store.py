@@ -20,13 +20,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import hotsql, sqlitegate, treemath
-from ledger.entries import GENESIS_PREV, PUBLISHED, encode_entry, entry_hash, parse_entry
+from ledger.entries import (
+    BALLOT,
+    GENESIS_PREV,
+    PAPER_BALLOT,
+    PUBLISHED,
+    encode_entry,
+    entry_hash,
+    parse_entry,
+)
 from ledger.errors import LogStateError
 from ledger.merkle import empty_root
 from ledger.models import LedgerEntry, LogHead
 from ledger.note import Checkpoint
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_BALLOTS = (BALLOT, PAPER_BALLOT)
 
 
 def now_ms(now: dt.datetime | None = None) -> int:
@@ -69,19 +78,28 @@ def lock_head(session: Session, assembly_id: int) -> LogHead:
     Within one transaction the lock is taken once: later calls return the same
     head, which this transaction alone may change until it ends.
     """
-    memo = hotsql.memo(session)
-    head = memo.locked.get(assembly_id)
+    head = hotsql.memo(session).locked.get(assembly_id)
     if head is not None:
         return head
-    if _is_sqlite(session):
-        mode = session.connection().get_execution_options().get("sqlite_begin")
-        if mode != "IMMEDIATE":
-            raise LogStateError(
-                "on SQLite an append needs a BEGIN IMMEDIATE transaction: "
-                "call ledger.store.begin_write(session) first"
-            )
     raw = hotsql.raw(session)
-    row = raw.one("head", (assembly_id,), "" if not raw.pg else " FOR UPDATE")
+    return locked_head(session, assembly_id, raw.one("head", (assembly_id,), lock_suffix(session)))
+
+
+def lock_suffix(session: Session) -> str:
+    """What turns the ``head`` read into taking the log's lock (PostgreSQL: a row lock;
+    SQLite: nothing — the ``BEGIN IMMEDIATE`` transaction holds the database's, checked)."""
+    if not _is_sqlite(session):
+        return " FOR UPDATE"
+    if session.connection().get_execution_options().get("sqlite_begin") != "IMMEDIATE":
+        raise LogStateError(
+            "on SQLite an append needs a BEGIN IMMEDIATE transaction: "
+            "call ledger.store.begin_write(session) first"
+        )
+    return ""
+
+
+def locked_head(session: Session, assembly_id: int, row: tuple | None) -> LogHead:
+    """The head row just read with :func:`lock_suffix`, as the transaction's locked head."""
     if row is None:
         raise LogStateError(f"assembly {assembly_id} has no log")
     origin, size, root, last, vkey, opens, closes, closed, last_time = row
@@ -90,7 +108,7 @@ def lock_head(session: Session, assembly_id: int) -> LogHead:
         "last_entry_hash": bytes(last), "log_vkey": vkey, "opens_at_ms": opens,
         "closes_at_ms": closes, "closed": bool(closed), "last_time_ms": last_time,
     })
-    memo.locked[assembly_id] = head
+    hotsql.memo(session).locked[assembly_id] = head
     return head
 
 
@@ -194,16 +212,28 @@ def append(
     found.update(new_nodes)
     root = treemath.fold([found[n] for n in treemath.peaks(index + 1)])
     raw = hotsql.raw(session)
-    created = raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t))
-    with raw.pipelined():  # three writes, one round trip on PostgreSQL
-        raw.run("insert_entry", (assembly_id, index, kind, data, leaf, head_id, agent, seq,
-                                 created))
-        raw.many("insert_node", [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()])
-        raw.run("update_head", (index + 1, root, leaf, t, assembly_id))
-    hotsql.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t)
     memo = hotsql.memo(session)
+    created = raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t))
+    entry_row = (assembly_id, index, kind, data, leaf, head_id, agent, seq, created)
+    node_rows = [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()]
+    head_row = (index + 1, root, leaf, t, assembly_id)
+    if memo.defer_writes:  # a batch: every row goes out with the next statement
+        raw.defer("insert_entry", [entry_row])
+        raw.defer("insert_node", node_rows)
+        raw.defer("update_head", head_row, replace=assembly_id)
+    else:
+        with raw.pipelined():  # three writes, one round trip on PostgreSQL
+            raw.run("insert_entry", entry_row)
+            raw.many("insert_node", node_rows)
+            raw.run("update_head", head_row)
+    hotsql.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t)
     memo.nodes.setdefault(assembly_id, {}).update(new_nodes)
     memo.appended[(assembly_id, index)] = leaf
+    rows = memo.head_rows.get((assembly_id, head_id)) if kind in _BALLOTS else None
+    if rows is not None:  # what a later ballot of the batch must see of this head
+        rows.append((index, kind, seq, None, data))
+    elif kind not in _BALLOTS:
+        memo.forget_prefetched(assembly_id)
     return Appended(index, leaf, data, index + 1, root)
 
 
@@ -292,8 +322,17 @@ def newest_checkpoint(session: Session, assembly_id: int) -> StoredCheckpoint | 
     row = memo.checkpoints.get(assembly_id)
     if row is not None:
         return row
+    if assembly_id in memo.newest:  # read with the lock (ledger.prefetch)
+        return memo.newest[assembly_id]
     raw = hotsql.raw(session)
-    found = raw.one("latest_checkpoint", (assembly_id,))
+    return stored_checkpoint(raw, assembly_id, raw.one("latest_checkpoint", (assembly_id,)))
+
+
+def stored_checkpoint(raw: hotsql.Raw, assembly_id: int, found: tuple | None
+                      ) -> StoredCheckpoint | None:
+    """A ``latest_checkpoint`` row read raw."""
+    from ledger.models import Checkpoint as CheckpointRow
+
     if found is None:
         return None
     cid, size, root, note, created = found

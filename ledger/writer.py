@@ -192,7 +192,7 @@ def check_ballot(
     if payload["origin"] != head.origin:  # the rest of guards.check_payload: done before
         raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size)
     require_open(head, max(store.now_ms(now), head.last_time_ms), "ballot")
-    k = key_row(hotsql.raw(session), assembly_id, payload["key"])
+    k = key_row(session, assembly_id, payload["key"])
     if k is None or k.kind != "voter":
         raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
     if k.revoked_index is not None:

@@ -19,7 +19,7 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from ledger import merkle, sequencer, store, writer
+from ledger import hotsql, merkle, sequencer, store, writer
 from ledger.errors import BallotError
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.models import Checkpoint, LedgerEntry
@@ -209,3 +209,121 @@ def test_the_sqlite_writer_gate_opens_when_a_session_is_dropped(engine, backend)
     t = threading.Thread(target=writer_after, daemon=True)
     t.start()
     assert done.wait(60), "the gate stayed closed after its session was dropped"
+
+
+def _items(target, bodies: list[bytes], signer) -> list[sequencer._Item]:
+    """Ballots as the sequencer queues them (shape and, with a known key, signature checked)."""
+    items = []
+    for body in bodies:
+        p, s = _ballot(body)
+        message = writer.ballot_message(p, s)
+        items.append(sequencer._Item(p, s, signer, message,  # noqa: SLF001
+                                     verified=writer.verify_if_key_known(p["key"], message, s)))
+    return items
+
+
+def _waits(monkeypatch) -> list[str]:
+    """Record each statement the batch waits for: a plain statement, or a pipeline of them
+    (one round trip on PostgreSQL), or the commit."""
+    seen: list[str] = []
+    depth = [0]
+
+    def counted(name, method):
+        def wrapper(self, *args, **kwargs):
+            if depth[0] == 0:
+                seen.append(name if name != "_exec" else str(args[0]).split()[0])
+            depth[0] += 1
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+        return wrapper
+
+    for name in ("_exec", "reads", "send_pending"):
+        monkeypatch.setattr(hotsql.Raw, name, counted(name, getattr(hotsql.Raw, name)))
+    monkeypatch.setattr(hotsql.Raw, "pipelined", _one_wait(hotsql.Raw.pipelined, seen, depth))
+    return seen
+
+
+def _one_wait(pipelined, seen, depth):
+    import contextlib
+
+    @contextlib.contextmanager
+    def wrapper(self):
+        outer = depth[0] == 0
+        if outer:
+            seen.append("pipeline")
+        depth[0] += 1
+        try:
+            with pipelined(self):
+                yield
+        finally:
+            depth[0] -= 1
+    return wrapper
+
+
+def test_a_batch_waits_for_the_database_a_fixed_number_of_times(engine, opened, ov_settings,
+                                                                monkeypatch) -> None:
+    """Under the log's lock every other writer waits, so a batch's round trips must not grow
+    with its size: the lock and every read in one pipeline (ledger.prefetch), the rows with
+    the checkpoint, then the commit — for 1 ballot or for 12, first votes or revotes."""
+    target = opened[0]
+    seq = sequencer.Sequencer(make_session_factory(engine))
+    signer = _signer(ov_settings)
+    work = presign(target, 25)  # 12 heads: first votes, revotes, and one head a third time
+    rounds = [[b[i] for b in work.values() if len(b) > i] for i in range(3)]
+    with make_session_factory(engine)() as session:  # device keys known (read before the lock)
+        writer.load_device_keys(session, target.assembly_id,
+                                [_ballot(b[0])[0]["key"] for b in work.values()])
+    seq._run(target.assembly_id, _items(target, rounds[0][:1], signer))  # noqa: SLF001
+    counts = []
+    for bodies in (rounds[0][1:], rounds[1], rounds[2]):
+        seen = _waits(monkeypatch)
+        items = _items(target, bodies, signer)
+        seq._run(target.assembly_id, items)  # noqa: SLF001
+        monkeypatch.undo()
+        assert all(i.error is None and i.receipt is not None for i in items), \
+            [i.error for i in items if i.error][:3]
+        counts.append((len(items), seen))
+    assert [n for n, _ in counts] == [11, 12, 1]
+    for _n, seen in counts:
+        assert seen == ["reads", "INSERT"], seen  # + the commit (SQLAlchemy's)
+
+
+def test_a_head_twice_in_one_batch_is_checked_against_its_first_ballot(
+        engine, opened, ov_settings) -> None:
+    """The batch's reads are kept current by its own appends: a head's second ballot in the
+    same batch needs the next number (a replay of the first is refused, alone)."""
+    target = opened[0]
+    seq = sequencer.Sequencer(make_session_factory(engine))
+    signer = _signer(ov_settings)
+    head = sorted(target.keys)[0]
+    first, second = presign(target, 2, heads=[head])[head]
+    items = _items(target, [first, first, second], signer)
+    seq._run(target.assembly_id, items)  # noqa: SLF001
+    assert items[0].error is None and items[2].error is None
+    assert isinstance(items[1].error, BallotError) and "next" in str(items[1].error)
+    assert items[2].appended.index == items[0].appended.index + 1
+
+
+def test_the_prefetched_peaks_are_the_trees(engine, opened, ov_settings) -> None:
+    """ledger.prefetch reads the tree's peaks in SQL from the locked size; for every size
+    they must be exactly the nodes treemath says make the root."""
+    from ledger import prefetch, treemath
+
+    target = opened[0]
+    factory = make_session_factory(engine)
+    bodies = [b[0] for b in presign(target, 12).values()]
+    for body in [None, *bodies]:
+        if body is not None:
+            with factory() as session:
+                store.begin_write(session)
+                writer.cast_ballot(session, target.assembly_id, *_ballot(body))
+                session.commit()
+        with factory() as session:
+            store.begin_write(session)
+            head = prefetch.for_batch(session, target.assembly_id, [], [])
+            peaks = hotsql.memo(session).nodes[target.assembly_id]
+            assert sorted(peaks) == sorted(treemath.peaks(head.size))
+            assert treemath.fold([peaks[n] for n in treemath.peaks(head.size)]) == bytes(head.root)
+            session.rollback()

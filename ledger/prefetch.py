@@ -1,0 +1,94 @@
+"""What a batch of ballots reads under the log's lock, read at once.
+
+Checking a ballot under the lock reads its device key's row and its head's
+entries (:func:`ledger.writer.check_ballot`), and the batch's checkpoint
+reads entry 0 and the newest checkpoint: two statements per ballot, each a
+round trip to PostgreSQL made while every other writer of the log waits; the
+first append reads the tree's peaks.  :func:`for_batch` reads all of it for
+the whole batch in one pipeline, lock
+first: PostgreSQL runs a pipeline's statements in order, so the reads start
+once ``SELECT … FOR UPDATE`` holds the lock and see the log as its holder does
+(each statement of a READ COMMITTED transaction takes its snapshot when it
+starts).  On SQLite (one process's memory away, the ``BEGIN IMMEDIATE``
+transaction holding the lock already) the same statements simply run in turn.
+
+What was read goes into the transaction's memo (:mod:`ledger.hotsql`), where
+:func:`ledger.headstate.key_row`, :func:`ledger.headstate.head_rules`,
+:func:`ledger.publish.published` and :func:`ledger.store.newest_checkpoint`
+find it.  The batch's own appends keep it current
+(:func:`ledger.store.append` adds each ballot to its head's rows), and an
+entry of any other kind makes them read afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from ledger import hotsql, store
+from ledger.headstate import KeyRow
+from ledger.models import LogHead
+
+# the peaks of the locked tree (what the first append folds and hashes with): the node at
+# level L, index size/2**L - 1, for each bit L set in the log's size; levels beyond 2**62
+# entries are not looked for (store.node_getter would read any node missing here)
+_PEAKS = ("WITH RECURSIVE lv(l) AS (SELECT 0 UNION ALL SELECT l + 1 FROM lv WHERE l < 62) "
+          'SELECT t.level, t."index", t.hash FROM lv, log_head h, tree_node t '
+          "WHERE h.assembly_id = ? AND ((h.size >> lv.l) & 1) = 1 "
+          'AND t.assembly_id = h.assembly_id AND t.level = lv.l AND t."index" = (h.size >> lv.l) - 1')
+_KEYS = ("SELECT key_id, kind, head_id, role, agent, voter, revoked_index FROM ledger_key "
+         "WHERE assembly_id = ? AND key_id {}")
+_HEAD_ENTRIES = ('SELECT head_id, "index", kind, seq, voided_by, body FROM ledger_entry '
+                 "WHERE assembly_id = ? AND head_id {} AND kind IN "
+                 "('ballot', 'paper_ballot', 'representative.set', 'unit.transferred')")
+
+
+def _in(raw: hotsql.Raw, values: list[str]) -> tuple[str, tuple]:
+    """``IN`` a list: one array parameter on PostgreSQL (the same statement text whatever
+    the batch's size, so the server's prepared statement is reused), placeholders on SQLite."""
+    if raw.pg:
+        return "= ANY(?)", (values,)
+    return f"IN ({', '.join('?' * len(values))})", tuple(values)
+
+
+def for_batch(session: Session, assembly_id: int, heads: Iterable[str], kids: Iterable[str]
+              ) -> LogHead:
+    """Take the log's lock and read what checking ballots of ``heads`` signed with the
+    device keys ``kids`` needs; returns the locked head.  Call first in the writer
+    transaction (after :func:`ledger.store.begin_write`)."""
+    memo = hotsql.memo(session)
+    if assembly_id in memo.locked:
+        raise RuntimeError("ledger.prefetch.for_batch must take the log's lock itself")
+    heads, kids = sorted(set(heads)), sorted(set(kids))
+    raw = hotsql.raw(session)
+    statements = [(hotsql.SQL["head"] + store.lock_suffix(session), (assembly_id,)),
+                  (hotsql.SQL["entry0"], (assembly_id,)),
+                  (hotsql.SQL["latest_checkpoint"], (assembly_id,)),
+                  (_PEAKS, (assembly_id,))]
+    if kids:
+        cond, params = _in(raw, kids)
+        statements.append((_KEYS.format(cond), (assembly_id, *params)))
+    if heads:
+        cond, params = _in(raw, heads)
+        statements.append((_HEAD_ENTRIES.format(cond), (assembly_id, *params)))
+    found = raw.reads(statements)
+    head = store.locked_head(session, assembly_id, found[0][0] if found[0] else None)
+    if found[1]:
+        memo.entry0[assembly_id] = bytes(found[1][0][0])
+    memo.newest[assembly_id] = store.stored_checkpoint(
+        raw, assembly_id, found[2][0] if found[2] else None)
+    memo.nodes.setdefault(assembly_id, {}).update(
+        {(level, index): bytes(h) for level, index, h in found[3]})
+    rest = iter(found[4:])
+    if kids:
+        rows = {r[0]: KeyRow(*r[1:]) for r in next(rest)}
+        for kid in kids:
+            memo.keys[(assembly_id, kid)] = rows.get(kid)
+    if heads:
+        by_head: dict[str, list[tuple]] = {h: [] for h in heads}
+        for head_id, *row in next(rest):
+            by_head[head_id].append(tuple(row))
+        for head_id, rows_of in by_head.items():
+            memo.head_rows[(assembly_id, head_id)] = rows_of
+    return head
