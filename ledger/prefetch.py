@@ -36,7 +36,8 @@ from ledger.models import LogHead
 _PEAKS = ("WITH RECURSIVE lv(l) AS (SELECT 0 UNION ALL SELECT l + 1 FROM lv WHERE l < 62) "
           'SELECT t.level, t."index", t.hash FROM lv, log_head h, tree_node t '
           "WHERE h.assembly_id = ? AND ((h.size >> lv.l) & 1) = 1 "
-          'AND t.assembly_id = h.assembly_id AND t.level = lv.l AND t."index" = (h.size >> lv.l) - 1')
+          "AND t.assembly_id = h.assembly_id AND t.level = lv.l "
+          'AND t."index" = (h.size >> lv.l) - 1')
 _KEYS = ("SELECT key_id, kind, head_id, role, agent, voter, revoked_index FROM ledger_key "
          "WHERE assembly_id = ? AND key_id {}")
 _HEAD_ENTRIES = ('SELECT head_id, "index", kind, seq, voided_by, body FROM ledger_entry '

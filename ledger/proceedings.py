@@ -207,7 +207,8 @@ def tally_assembly(
 
 
 def announce(session: Session, a: Assembly, *, now: dt.datetime, actor: str = "system") -> None:
-    """tallied → announced: the announcement (公告) is out; objections may be raised until the end."""
+    """tallied → announced: the announcement (公告) is out; objections may be raised until
+    the end."""
     a.announced_at = now
     try:
         _move(a, Status.ANNOUNCED, now)

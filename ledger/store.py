@@ -316,8 +316,6 @@ class StoredCheckpoint:
 
 def newest_checkpoint(session: Session, assembly_id: int) -> StoredCheckpoint | None:
     """The log's newest checkpoint, read under the writer lock (one indexed read)."""
-    from ledger.models import Checkpoint as CheckpointRow
-
     memo = hotsql.memo(session)
     row = memo.checkpoints.get(assembly_id)
     if row is not None:
