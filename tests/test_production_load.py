@@ -114,3 +114,57 @@ def test_replays_reorders_and_cross_assembly_ballots_over_http(tmp_path, databas
     report = check_run(server, first, results, bundle_dir=tmp_path)
     assert report["ok"], report
     assert report["in_ledger"] == len(heads) and report["bundle_valid"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_request_waiting_for_postgresql_does_not_stop_the_worker(tmp_path, database_url,
+                                                                  backend) -> None:
+    """One gevent worker; the test holds the log's lock, so a ballot waits for PostgreSQL.
+    Meanwhile the same worker still answers other requests (psycopg waits through gevent,
+    ownervote.geventpg — the master imported psycopg before the worker was patched); once
+    the lock is released the ballot lands."""
+    import threading
+    import time
+    import urllib.request
+
+    from ledger import store
+    from ownervote.db import make_engine, make_session_factory
+    from tests.support.castload import prepare, presign
+    from tests.support.httpload import Conn, post_bytes
+    from tests.support.loaddriver import Server
+
+    server = Server(tmp_path / "instance", database_url, workers=1,
+                    extra_env={"OWNERVOTE_WEB_WORKER_CLASS": "gevent"})
+    target = prepare(server.settings(), 2)[0]
+    body = next(iter(presign(target, 1).values()))[0]
+    engine = make_engine(database_url)
+    holder = make_session_factory(engine)()
+    server.start()
+    answer: list[int] = []
+
+    def cast() -> None:
+        conn = Conn("127.0.0.1", server.port)
+        try:
+            answer.append(conn.request(post_bytes(
+                "127.0.0.1", server.port, f"/api/v1/assemblies/{target.assembly_id}/ballots",
+                body))[0])
+        finally:
+            conn.close()
+
+    try:
+        urllib.request.urlopen(server.url + "/healthz", timeout=30).read()  # the worker is up
+        store.begin_write(holder)
+        store.lock_head(holder, target.assembly_id)  # the ballot will wait for this lock
+        waiting = threading.Thread(target=cast)
+        waiting.start()
+        time.sleep(1.0)  # it reached the lock (nothing else holds the worker up)
+        assert not answer, "the ballot was answered while its log was locked"
+        with urllib.request.urlopen(server.url + "/healthz", timeout=5) as r:
+            assert r.status == 200  # answered by the same (only) worker meanwhile
+        holder.rollback()
+        waiting.join(60)
+    finally:
+        holder.close()
+        engine.dispose()
+        server.stop()
+    assert answer == [201]

@@ -327,3 +327,45 @@ def test_the_prefetched_peaks_are_the_trees(engine, opened, ov_settings) -> None
             assert sorted(peaks) == sorted(treemath.peaks(head.size))
             assert treemath.fold([peaks[n] for n in treemath.peaks(head.size)]) == bytes(head.root)
             session.rollback()
+
+
+def test_requests_waiting_for_a_batch_hold_no_connection(ov_settings, opened) -> None:
+    """The batch's leader takes a pooled connection; the requests waiting for it must not
+    hold one.  Four first ballots at once (the process has not yet seen the log, so each
+    reads it) on a pool of four connections: all are answered, none waits for the pool."""
+    from ownervote.db import make_engine
+    from web import create_app
+
+    target = opened[0]
+    app = create_app(ov_settings, TESTING=True, RATELIMIT_ENABLED=False)
+    app.extensions["ownervote.engine"].dispose()
+    small = make_engine(ov_settings.database_url, pool_size=4, max_overflow=0, pool_timeout=3)
+    app.extensions["ownervote.engine"] = small
+    app.extensions["ownervote.sessionmaker"] = make_session_factory(small)
+    bodies = [b[0] for b in presign(target, 4).values()]
+    together = threading.Barrier(4)
+    seen = sequencer.visible_log
+    answers: list[int] = []
+
+    def first_look(session, assembly_id, visible):  # all four have read before any goes on
+        found = seen(session, assembly_id, visible)
+        together.wait(30)
+        return found
+
+    def post(body: bytes) -> None:
+        r = app.test_client().post(f"/api/v1/assemblies/{target.assembly_id}/ballots",
+                                   data=body, content_type="application/json")
+        answers.append(r.status_code)
+
+    sequencer._VISIBLE.pop(small, None)  # noqa: SLF001 - a new process's first requests
+    try:
+        sequencer.visible_log = first_look
+        threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        sequencer.visible_log = seen
+        small.dispose()
+    assert sorted(answers) == [201] * 4, answers

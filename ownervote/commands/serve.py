@@ -5,10 +5,11 @@ many connections at once (kept alive for clients and the reverse proxy) with
 gunicorn's ``gevent`` worker by default: requests run as greenlets on one event
 loop, which costs a third of what a thread pool does per request (bench/cast.py,
 the ``/healthz`` baseline: 2,000 against 700 requests/s on 2 cores), and the database
-drivers cooperate with it (psycopg 3 waits through gevent; SQLite calls are short
-and run in place).  ``--worker-class gthread`` (``OWNERVOTE_WEB_WORKER_CLASS``)
-serves with ``--threads`` threads per worker instead.  Every worker builds its own
-app (its own database pool) after the fork and starts the service timer
+drivers cooperate with it (psycopg 3 waits through gevent,
+:mod:`ownervote.geventpg`; SQLite calls are short and run in place).
+``--worker-class gthread`` (``OWNERVOTE_WEB_WORKER_CLASS``) serves with
+``--threads`` threads per worker instead.  Every worker builds its own app (its
+own database pool) after the fork and starts the service timer
 (:mod:`ownervote.timer`): assemblies open and close when due and open logs get a
 signed checkpoint every few minutes; the timers of all workers and servers
 coordinate through the database.
@@ -113,6 +114,11 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: i
 
         def load(self):
             from web import create_app
+
+            if worker_class == "gevent":
+                from ownervote import geventpg
+
+                geventpg.use_in_this_worker()
 
             return create_app()
 

@@ -171,6 +171,9 @@ def _refused(a, payload: dict, exc: CastRefused) -> ApiError:
 def cast(assembly_id: int):
     if not sequencer.visible_log(db(), assembly_id, VISIBLE):  # fast path: no ORM load
         log_head(visible_assembly(assembly_id))  # raises the precise 404
+    # End that read: a request waiting for its batch must not hold a pooled connection,
+    # or the batch's leader could wait for one behind the requests that wait for it.
+    db().rollback()
     payload, sig = _parse_ballot()
     try:
         # group commit (ledger.sequencer): checks, append, checkpoint and receipt as
