@@ -104,7 +104,7 @@ def _forget(session: Session, transaction: Any) -> None:
 
 SQL = {
     "head": 'SELECT origin, size, root, last_entry_hash, log_vkey, opens_at_ms, closes_at_ms, '
-            'closed, last_time_ms FROM log_head WHERE assembly_id = ?',
+            'closed, last_time_ms, peaks FROM log_head WHERE assembly_id = ?',
     "status_with_log": "SELECT a.status FROM assembly a JOIN log_head h ON h.assembly_id = a.id "
                        "WHERE a.id = ?",
     "entry0": 'SELECT entry_hash FROM ledger_entry WHERE assembly_id = ? AND "index" = 0',
@@ -122,13 +122,24 @@ SQL = {
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
     "insert_node": 'INSERT INTO tree_node (assembly_id, level, "index", hash) VALUES (?, ?, ?, ?)',
     "update_head": "UPDATE log_head SET size = ?, root = ?, last_entry_hash = ?, "
-                   "last_time_ms = ? WHERE assembly_id = ?",
+                   "last_time_ms = ?, peaks = ? WHERE assembly_id = ?",
     "latest_checkpoint": "SELECT id, size, root, note, created_at FROM checkpoint "
                          "WHERE assembly_id = ? ORDER BY size DESC LIMIT 1",
     "insert_checkpoint": "INSERT INTO checkpoint (assembly_id, size, root, note, created_at) "
                          "VALUES (?, ?, ?, ?, ?) RETURNING id",
 }
 _PG = {k: v.replace("?", "%s") for k, v in SQL.items()}
+# PostgreSQL: many rows in one statement, a column per array parameter (executemany would
+# send, and psycopg build in Python, one statement per row)
+_PG_ROWS = {
+    "insert_entry": 'INSERT INTO ledger_entry (assembly_id, "index", kind, body, entry_hash, '
+                    "head_id, agent, seq, voided_by, created_at) "
+                    "SELECT a, i, k, b, h, hd, ag, s, NULL, c FROM unnest(%s::int4[], "
+                    "%s::int4[], %s::text[], %s::bytea[], %s::bytea[], %s::text[], %s::text[], "
+                    "%s::int4[], %s::timestamptz[]) AS t(a, i, k, b, h, hd, ag, s, c)",
+    "insert_node": 'INSERT INTO tree_node (assembly_id, level, "index", hash) '
+                   "SELECT * FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::bytea[])",
+}
 _BIND: dict[tuple[int, str], Any] = {}
 
 
@@ -148,7 +159,7 @@ class Raw:
         self.pg = self.dialect.name == "postgresql"
         self.sql = _PG if self.pg else SQL
         self.cur = self.conn.connection.driver_connection.cursor()
-        # deferred writes, in order: (SQL, replace key) -> rows (executemany) or one row
+        # deferred writes, in order: (statement, replace key) -> rows, or one row to replace
         self.pending: dict[tuple[str, Any], Any] = {}
 
     def defer(self, name: str, params: Any, *, replace: Any = None) -> None:
@@ -158,9 +169,9 @@ class Raw:
         before; or, with ``replace``, one row that replaces the row deferred before with
         the same key (an UPDATE whose last values are all that matter)."""
         if replace is None:
-            self.pending.setdefault((self.sql[name], None), []).extend(params)
+            self.pending.setdefault((name, None), []).extend(params)
         else:
-            self.pending[(self.sql[name], replace)] = params
+            self.pending[(name, replace)] = params
 
     def send_pending(self) -> None:
         with self.pipelined():
@@ -168,8 +179,13 @@ class Raw:
 
     def _send_pending(self) -> None:
         pending, self.pending = self.pending, {}
-        for (sql, one), params in pending.items():
-            self._exec(sql, params, many=one is None)
+        for (name, one), params in pending.items():
+            if one is not None:
+                self._exec(self.sql[name], params)
+            elif self.pg and name in _PG_ROWS and len(params) > 1:
+                self._exec(_PG_ROWS[name], [list(column) for column in zip(*params, strict=True)])
+            else:
+                self._exec(self.sql[name], params, many=True)
 
     def _exec(self, sql: str, params: Any, many: bool = False) -> None:
         if self.pending:  # the deferred writes go first, in the same round trip

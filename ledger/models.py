@@ -41,6 +41,10 @@ class LogHead(Base):
     closes_at_ms: Mapped[int] = mapped_column(BigInteger)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     last_time_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the hashes of the tree's peaks (treemath.peaks(size), 32 bytes each), which the next
+    # append folds; written with size and root, so taking the lock reads them too (NULL:
+    # a log written before they were kept — read the nodes)
+    peaks: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class LedgerEntry(Base):

@@ -3,9 +3,8 @@
 Checking a ballot under the lock reads its device key's row and its head's
 entries (:func:`ledger.writer.check_ballot`), and the batch's checkpoint
 reads entry 0 and the newest checkpoint: two statements per ballot, each a
-round trip to PostgreSQL made while every other writer of the log waits; the
-first append reads the tree's peaks.  :func:`for_batch` reads all of it for
-the whole batch in one pipeline, lock
+round trip to PostgreSQL made while every other writer of the log waits.
+:func:`for_batch` reads all of it for the whole batch in one pipeline, lock
 first: PostgreSQL runs a pipeline's statements in order, so the reads start
 once ``SELECT … FOR UPDATE`` holds the lock and see the log as its holder does
 (each statement of a READ COMMITTED transaction takes its snapshot when it
@@ -30,14 +29,6 @@ from ledger import hotsql, store
 from ledger.headstate import KeyRow
 from ledger.models import LogHead
 
-# the peaks of the locked tree (what the first append folds and hashes with): the node at
-# level L, index size/2**L - 1, for each bit L set in the log's size; levels beyond 2**62
-# entries are not looked for (store.node_getter would read any node missing here)
-_PEAKS = ("WITH RECURSIVE lv(l) AS (SELECT 0 UNION ALL SELECT l + 1 FROM lv WHERE l < 62) "
-          'SELECT t.level, t."index", t.hash FROM lv, log_head h, tree_node t '
-          "WHERE h.assembly_id = ? AND ((h.size >> lv.l) & 1) = 1 "
-          "AND t.assembly_id = h.assembly_id AND t.level = lv.l "
-          'AND t."index" = (h.size >> lv.l) - 1')
 _KEYS = ("SELECT key_id, kind, head_id, role, agent, voter, revoked_index FROM ledger_key "
          "WHERE assembly_id = ? AND key_id {}")
 _HEAD_ENTRIES = ('SELECT head_id, "index", kind, seq, voided_by, body FROM ledger_entry '
@@ -65,8 +56,7 @@ def for_batch(session: Session, assembly_id: int, heads: Iterable[str], kids: It
     raw = hotsql.raw(session)
     statements = [(hotsql.SQL["head"] + store.lock_suffix(session), (assembly_id,)),
                   (hotsql.SQL["entry0"], (assembly_id,)),
-                  (hotsql.SQL["latest_checkpoint"], (assembly_id,)),
-                  (_PEAKS, (assembly_id,))]
+                  (hotsql.SQL["latest_checkpoint"], (assembly_id,))]
     if kids:
         cond, params = _in(raw, kids)
         statements.append((_KEYS.format(cond), (assembly_id, *params)))
@@ -79,9 +69,7 @@ def for_batch(session: Session, assembly_id: int, heads: Iterable[str], kids: It
         memo.entry0[assembly_id] = bytes(found[1][0][0])
     memo.newest[assembly_id] = store.stored_checkpoint(
         raw, assembly_id, found[2][0] if found[2] else None)
-    memo.nodes.setdefault(assembly_id, {}).update(
-        {(level, index): bytes(h) for level, index, h in found[3]})
-    rest = iter(found[4:])
+    rest = iter(found[3:])
     if kids:
         rows = {r[0]: KeyRow(*r[1:]) for r in next(rest)}
         for kid in kids:

@@ -102,14 +102,30 @@ def locked_head(session: Session, assembly_id: int, row: tuple | None) -> LogHea
     """The head row just read with :func:`lock_suffix`, as the transaction's locked head."""
     if row is None:
         raise LogStateError(f"assembly {assembly_id} has no log")
-    origin, size, root, last, vkey, opens, closes, closed, last_time = row
+    origin, size, root, last, vkey, opens, closes, closed, last_time, peaks = row
+    root, peaks = bytes(root), None if peaks is None else bytes(peaks)
     head = hotsql.adopt(session, LogHead, assembly_id, {
-        "assembly_id": assembly_id, "origin": origin, "size": size, "root": bytes(root),
+        "assembly_id": assembly_id, "origin": origin, "size": size, "root": root,
         "last_entry_hash": bytes(last), "log_vkey": vkey, "opens_at_ms": opens,
         "closes_at_ms": closes, "closed": bool(closed), "last_time_ms": last_time,
+        "peaks": peaks,
     })
-    hotsql.memo(session).locked[assembly_id] = head
+    memo = hotsql.memo(session)
+    memo.locked[assembly_id] = head
+    known = _peak_nodes(size, root, peaks)
+    if known:  # what the next append folds, without reading tree nodes
+        memo.nodes.setdefault(assembly_id, {}).update(known)
     return head
+
+
+def _peak_nodes(size: int, root: bytes, peaks: bytes | None) -> dict[treemath.Node, bytes]:
+    """The head row's peaks as tree nodes — only if they fold to its root (else, or for a
+    log that has none stored, nothing: the nodes are read)."""
+    nodes = treemath.peaks(size)
+    if peaks is None or len(peaks) != 32 * len(nodes):
+        return {}
+    hashes = [peaks[i:i + 32] for i in range(0, len(peaks), 32)]
+    return dict(zip(nodes, hashes, strict=True)) if treemath.fold(hashes) == root else {}
 
 
 def get_head(session: Session, assembly_id: int) -> LogHead:
@@ -172,6 +188,7 @@ def create_log(
             closes_at_ms=closes_at_ms,
             closed=False,
             last_time_ms=0,
+            peaks=b"",
         )
     )
     session.flush()
@@ -210,13 +227,14 @@ def append(
     for node, left, right in treemath.completed_by_append(index):
         new_nodes[node] = treemath.node_hash(found[left], new_nodes[right])
     found.update(new_nodes)
-    root = treemath.fold([found[n] for n in treemath.peaks(index + 1)])
+    peaks = [found[n] for n in treemath.peaks(index + 1)]
+    root = treemath.fold(peaks)
     raw = hotsql.raw(session)
     memo = hotsql.memo(session)
     created = raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t))
     entry_row = (assembly_id, index, kind, data, leaf, head_id, agent, seq, created)
     node_rows = [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()]
-    head_row = (index + 1, root, leaf, t, assembly_id)
+    head_row = (index + 1, root, leaf, t, b"".join(peaks), assembly_id)
     if memo.defer_writes:  # a batch: every row goes out with the next statement
         raw.defer("insert_entry", [entry_row])
         raw.defer("insert_node", node_rows)
@@ -226,7 +244,8 @@ def append(
             raw.run("insert_entry", entry_row)
             raw.many("insert_node", node_rows)
             raw.run("update_head", head_row)
-    hotsql.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t)
+    hotsql.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t,
+                   peaks=b"".join(peaks))
     memo.nodes.setdefault(assembly_id, {}).update(new_nodes)
     memo.appended[(assembly_id, index)] = leaf
     rows = memo.head_rows.get((assembly_id, head_id)) if kind in _BALLOTS else None

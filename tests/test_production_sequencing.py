@@ -304,12 +304,23 @@ def test_a_head_twice_in_one_batch_is_checked_against_its_first_ballot(
     assert items[0].error is None and items[2].error is None
     assert isinstance(items[1].error, BallotError) and "next" in str(items[1].error)
     assert items[2].appended.index == items[0].appended.index + 1
+    with make_session_factory(engine)() as session:  # the batch's rows, as the ORM reads them
+        for item in (items[0], items[2]):
+            row = session.scalars(select(LedgerEntry).where(
+                LedgerEntry.assembly_id == target.assembly_id,
+                LedgerEntry.index == item.appended.index)).one()
+            assert bytes(row.body) == item.appended.data
+            assert bytes(row.entry_hash) == item.appended.entry_hash
+            assert (row.head_id, row.seq, row.kind) == (head, item.payload["seq"], "ballot")
+            entry = store.read_entry(session, target.assembly_id, row.index)
+            assert store.now_ms(row.created_at) == entry.time
 
 
-def test_the_prefetched_peaks_are_the_trees(engine, opened, ov_settings) -> None:
-    """ledger.prefetch reads the tree's peaks in SQL from the locked size; for every size
-    they must be exactly the nodes treemath says make the root."""
-    from ledger import prefetch, treemath
+def test_the_head_row_carries_the_trees_peaks(engine, opened, ov_settings) -> None:
+    """The lock's read of the head row gives the peaks the next append folds (no tree_node
+    read); for every size they are exactly the stored nodes treemath says make the root,
+    and peaks that do not fold to the root are not used."""
+    from ledger import treemath
 
     target = opened[0]
     factory = make_session_factory(engine)
@@ -322,11 +333,21 @@ def test_the_prefetched_peaks_are_the_trees(engine, opened, ov_settings) -> None
                 session.commit()
         with factory() as session:
             store.begin_write(session)
-            head = prefetch.for_batch(session, target.assembly_id, [], [])
+            head = store.lock_head(session, target.assembly_id)
             peaks = hotsql.memo(session).nodes[target.assembly_id]
-            assert sorted(peaks) == sorted(treemath.peaks(head.size))
-            assert treemath.fold([peaks[n] for n in treemath.peaks(head.size)]) == bytes(head.root)
+            wanted = treemath.peaks(head.size)
+            assert sorted(peaks) == sorted(wanted)
+            assert peaks == hotsql.raw(session).nodes(target.assembly_id, wanted)
+            assert treemath.fold([peaks[n] for n in wanted]) == bytes(head.root)
             session.rollback()
+    with factory() as session:  # a head row whose peaks do not fold to its root
+        store.begin_write(session)
+        session.execute(text("UPDATE log_head SET peaks = :p WHERE assembly_id = :a"),
+                        {"p": bytes(32) * len(wanted), "a": target.assembly_id})
+        assert not hotsql.memo(session).nodes.get(target.assembly_id)
+        store.lock_head(session, target.assembly_id)
+        assert not hotsql.memo(session).nodes.get(target.assembly_id)
+        session.rollback()
 
 
 def test_requests_waiting_for_a_batch_hold_no_connection(ov_settings, opened) -> None:
