@@ -20,6 +20,11 @@ queue; one of them (the *leader*) takes every ballot queued so far (up to
    layer answers 503 "retry": a retried ballot is either in the log already —
    then its number is taken — or it is appended then).
 
+An optional *gate* (:attr:`Sequencer.gate`, set by the web layer to count each device
+key's ballots against its throttle) sees the batch's ballots whose signatures
+were checked, before the lock, and may refuse some of them: the requests of a
+batch are counted in one step, not one round trip to the counter each.
+
 Leadership passes on after each batch: the leader answers its own request as
 soon as its batch is committed and wakes the oldest waiting request to lead the
 next one, so no request serves others indefinitely.  Several processes (gunicorn
@@ -61,6 +66,9 @@ GATHER_SECONDS = 0.005
 #: How long a request waits for its batch before giving up (seconds).
 WAIT_SECONDS = 60.0
 
+#: The ballots' payloads in -> per ballot, the refusal to raise for it, or None to admit it.
+Gate = Callable[[list[dict[str, Any]]], list[BaseException | None]]
+
 
 @dataclass
 class _Item:
@@ -92,6 +100,7 @@ class Sequencer:
         self._lock = threading.Lock()
         self._queues: dict[int, list[_Item]] = {}
         self._leading: set[int] = set()
+        self.gate: Gate | None = None
         self.batches = 0
         self.ballots = 0
 
@@ -174,6 +183,15 @@ class Sequencer:
             except LedgerError as exc:
                 item.finish(exc)
 
+    def _admit(self, batch: list[_Item]) -> None:
+        """The gate's verdict on the ballots still standing (one call for the batch)."""
+        todo = [item for item in batch if not item.done]
+        if self.gate is None or not todo:
+            return
+        for item, refusal in zip(todo, self.gate([i.payload for i in todo]), strict=True):
+            if refusal is not None:
+                item.finish(refusal)
+
     @staticmethod
     def _transaction(session: Session, assembly_id: int, batch: list[_Item], keep: list[Any]
                      ) -> tuple[list[tuple[_Item, store.Appended]], list[Receipt]]:
@@ -227,6 +245,9 @@ class Sequencer:
         session, keep = self._session(assembly_id)
         try:
             self._verify(session, assembly_id, batch)
+            self._admit(batch)
+            if all(item.done for item in batch):  # every ballot refused already
+                return
             accepted, receipts = self._transaction(session, assembly_id, batch, keep)
         except BaseException as exc:  # rolled back: nothing of the batch is acknowledged
             self._drop(assembly_id)

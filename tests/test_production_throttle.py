@@ -121,3 +121,74 @@ def test_limits_declared_on_views_hold(throttled_app) -> None:
     assert answer.status_code == 429 and answer.get_json()["error"] == "throttled"
     assert int(answer.headers["Retry-After"]) >= 1
     assert all(client.get("/healthz").status_code == 200 for _ in range(50))
+
+
+def test_a_device_keys_ballots_are_counted_in_their_batches(tmp_path) -> None:
+    """Per device key (here 3 a minute, each worker's memory as in the demo): counted by
+    the ballot's batch once its signature was checked.  A head's 4th ballot is refused
+    with 429 before the log's lock — nothing written, its number still free — while
+    another head's go on; a ballot with a bad signature is not counted."""
+    import json
+
+    from ledger import canonical
+    from ownervote.config import load_settings
+    from ownervote.migrate import upgrade
+    from tests.support.castload import prepare, presign
+    from web import create_app
+
+    db = f"sqlite:///{tmp_path / 'ownervote.sqlite3'}"
+    upgrade(db)
+    env = {"OWNERVOTE_INSTANCE_DIR": str(tmp_path / "instance"), "OWNERVOTE_DATABASE_URL": db,
+           "OWNERVOTE_ENV": "development", "OWNERVOTE_BASE_URL": "http://ownervote.test",
+           "OWNERVOTE_CAST_LIMIT_PER_KEY": "3 per minute", "OWNERVOTE_TIMER_SECONDS": "0"}
+    target = prepare(load_settings(env), 2)[0]
+    first, second = (bodies for _h, bodies in sorted(presign(target, 10).items()))
+    app = create_app(load_settings(env), TESTING=True)
+    client = app.test_client()
+    url = f"/api/v1/assemblies/{target.assembly_id}/ballots"
+
+    def cast(body: bytes) -> tuple[int, dict]:
+        r = client.post(url, data=body, content_type="application/json")
+        return r.status_code, r.get_json()
+
+    try:
+        forged = json.loads(first[0])
+        forged["signature"] = canonical.b64url(bytes(64))
+        assert cast(json.dumps(forged).encode())[0] == 422  # bad signature: not counted
+        answers = [cast(body) for body in first]
+        others = [cast(body) for body in second[:3]]
+    finally:
+        app.extensions["ownervote.engine"].dispose()
+    assert [s for s, _ in answers] == [201, 201, 201, 429, 429], answers
+    assert answers[3][1]["error"] == "throttled"
+    assert [s for s, _ in others] == [201, 201, 201]
+
+
+def test_two_servers_share_the_device_key_limit_through_redis(tmp_path, redis_url) -> None:
+    """The same limit counted in the batches of two app servers: a head's ballots sent to
+    them in turn are counted together (the 4th refused), through Redis."""
+    from tests.support.castload import prepare, presign
+
+    servers = _servers(tmp_path, redis_url)
+    for s in servers:  # one service: one log key and base URL (the key's name) for both
+        s.instance_dir = servers[0].instance_dir
+        s.extra_env.update(OWNERVOTE_CAST_LIMIT_PER_KEY="3 per minute",
+                           OWNERVOTE_CAST_LIMIT_PER_CLIENT="",
+                           OWNERVOTE_BASE_URL="http://ownervote.test")
+    target = prepare(servers[0].settings(), 1)[0]
+    bodies = next(iter(presign(target, 5).values()))
+    statuses = []
+    try:
+        for s in servers:
+            s.start()
+        for n, body in enumerate(bodies):
+            s = servers[n % 2]
+            conn = Conn("127.0.0.1", s.port)
+            statuses.append(conn.request(post_bytes(
+                "127.0.0.1", s.port, f"/api/v1/assemblies/{target.assembly_id}/ballots",
+                body))[0])
+            conn.close()
+    finally:
+        for s in servers:
+            s.stop()
+    assert statuses == [201, 201, 201, 429, 429], statuses

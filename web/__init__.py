@@ -39,11 +39,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.config.update(overrides)
 
-    from web import database, errors, extensions, i18n, security, services, templating
+    from web import database, errors, extensions, i18n, security, services, templating, throttle
 
     database.init_app(app, settings)
     services.init_app(app, settings)
     extensions.init_app(app)
+    throttle.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

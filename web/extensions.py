@@ -8,11 +8,7 @@ answering, requests are not refused for it: each worker falls back to its own
 in-memory counts until Redis is back (``RATELIMIT_IN_MEMORY_FALLBACK``).
 
 Limits: staff sign-in and the owners' SMS codes (declared on their views),
-and casting (:func:`cast_throttle`): per device key
-(``OWNERVOTE_CAST_LIMIT_PER_KEY``, default 60 a day: a person changing their vote)
-and, if set, per client address (``OWNERVOTE_CAST_LIMIT_PER_CLIENT``; by default the
-reverse proxy limits requests per address, in C and before Python — each Redis-backed
-limit costs the casting path about 0.3 ms of CPU, ``bench/cast.py``).
+and casting (:mod:`web.throttle`).
 
 A refusal is ``429`` with ``Retry-After`` (seconds until the window resets) and
 a clear message; other answers carry no rate-limit headers.
@@ -20,12 +16,11 @@ a clear message; other answers carry no rate-limit headers.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, make_response, request
+from flask import Flask, make_response, request
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import LoginManager
@@ -34,74 +29,15 @@ from flask_wtf.csrf import CSRFProtect
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _client_key() -> str:
+def client_key() -> str:
+    """Who a request is from, for throttling: the client's address."""
     # Behind the reverse proxy, ProxyFix (see web.security) makes remote_addr the client's.
     return request.remote_addr or "unknown"
 
 
-def _ballot_key() -> str:
-    """The device key a ballot says it is signed with (its own bucket), else the client."""
-    body = request.get_json(silent=True)
-    payload = body.get("payload") if isinstance(body, dict) else None
-    kid = payload.get("key") if isinstance(payload, dict) else None
-    if isinstance(kid, str) and len(kid) == 64:
-        return "key:" + kid
-    return "client:" + _client_key()
-
-
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=_client_key)
-
-
-class CastThrottled(RateLimitExceeded):
-    """A casting limit was reached (answered like any Flask-Limiter refusal)."""
-
-    def __init__(self, reset_at: float) -> None:  # noqa: D107 - no Limit object here
-        Exception.__init__(self, "casting throttled")
-        self.code, self.description, self.reset_at = 429, "casting throttled", reset_at
-
-
-@functools.lru_cache(maxsize=32)
-def _items(value: str) -> tuple:
-    from limits import parse_many
-
-    return tuple(parse_many(value)) if value else ()
-
-
-def _check(limit: str, key: str, scope: str) -> None:
-    """Count one request against ``limit`` in Flask-Limiter's storage (Redis in production);
-    if the storage does not answer, let the request through (it is logged)."""
-    for item in _items(limit):
-        try:
-            args = (current_app.config["RATELIMIT_KEY_PREFIX"], key, scope)
-            if not limiter.limiter.hit(item, *args):
-                reset = limiter.limiter.get_window_stats(item, *args).reset_time
-                raise CastThrottled(reset)
-        except CastThrottled:
-            raise
-        except Exception:  # noqa: BLE001 - Redis away: casting must not stop for it
-            current_app.logger.warning("casting throttle storage unavailable", exc_info=True)
-            return
-
-
-def cast_throttle(view: F) -> F:
-    """Throttle ballot casting per device key and (if set) per client address.
-
-    Counted directly in Flask-Limiter's storage — one Redis call per limit — instead
-    of through its decorator, whose bookkeeping cost the casting path ~10 % of its CPU
-    (py-spy, bench/cast.py).
-    """
-
-    @functools.wraps(view)
-    def throttled(*args: Any, **kwargs: Any) -> Any:
-        settings = current_app.config["OWNERVOTE"]
-        if limiter.enabled and request.method == "POST":
-            _check(settings.cast_limit_per_key, _ballot_key(), "cast-key")
-            _check(settings.cast_limit_per_client, "client:" + _client_key(), "cast-client")
-        return view(*args, **kwargs)
-
-    return throttled  # type: ignore[return-value]
+limiter = Limiter(key_func=client_key)
 
 
 def _drop_empty_default_pass(app: Flask) -> None:

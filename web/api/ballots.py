@@ -48,7 +48,8 @@ from web.api.heads import (
 )
 from web.api.messages import LEDGER, REVOTE, refusal_message
 from web.database import db
-from web.extensions import cast_throttle, csrf
+from web.extensions import csrf
+from web.throttle import cast_throttle
 
 _NO_HEAD = _l("You have no home that votes in this assembly.")
 _CHOOSE_HEAD = _l("Please choose which home you are voting for.")
@@ -166,7 +167,7 @@ def _refused(a, payload: dict, exc: CastRefused) -> ApiError:
 
 @bp.post("/assemblies/<int:assembly_id>/ballots")
 @public  # authenticated by the ballot's signature (see the module docstring)
-@cast_throttle  # per device key and per client address (web.extensions)
+@cast_throttle  # per client address, if set; per device key: in its batch (web.throttle)
 @csrf.exempt  # signature-authenticated: a cross-site form cannot produce a valid signature
 def cast(assembly_id: int):
     if not sequencer.visible_log(db(), assembly_id, VISIBLE):  # fast path: no ORM load
