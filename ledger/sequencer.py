@@ -176,7 +176,11 @@ class Sequencer:
         if not unknown:
             return
         load_device_keys(session, assembly_id, [item.payload["key"] for item in unknown])
-        session.commit()  # end the read: the writer transaction starts afresh
+        if session.get_bind().dialect.name == "sqlite":
+            # end the read: the writer's transaction must begin as BEGIN IMMEDIATE.  (On
+            # PostgreSQL it goes on into the writer's: the lock is taken, and every read
+            # under it sees the log as of then — each statement takes its own snapshot.)
+            session.commit()
         for item in unknown:
             try:
                 verify_if_key_known(item.payload["key"], item.message, item.sig)
