@@ -26,6 +26,10 @@ Stored (SQLAlchemy, caller's transaction):
                publish_result
   checkpoints  issue_checkpoint, witnesses and cosignatures
   export       export_bundle
+  sequencer    group commit of a process's ballots per log (the casting path), with
+               hotsql (its plain SQL, deferred writes, per-transaction memo),
+               prefetch (a batch's reads in one round trip) and headstate (what the
+               casting rules read about a head)
 
 docs/audit-bundle.md specifies every byte.
 """
