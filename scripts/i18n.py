@@ -1,7 +1,8 @@
 """Translation catalog helper.
 
-    python scripts/i18n.py missing        list msgids used in web/ without a Chinese translation
-    python scripts/i18n.py stub AREA      append those msgids (empty) to translations/zh_Hans_CN/AREA.po
+    python scripts/i18n.py missing    list msgids used in web/ without a Chinese translation
+    python scripts/i18n.py stub AREA  append those msgids (empty) to
+                                      translations/zh_Hans_CN/AREA.po
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def used_msgids() -> dict[str, str]:
     """msgid -> first place it is used."""
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(WEB), METHOD_MAP, keywords=KEYWORDS, options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+        str(WEB), METHOD_MAP, keywords=KEYWORDS,
+        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         ids = message if isinstance(message, tuple) else (message,)
         for msgid in ids:
@@ -40,7 +42,8 @@ def translated() -> dict[str, str]:
             for message in read_po(fh):
                 if message.id and message.string:
                     key = message.id if isinstance(message.id, str) else message.id[0]
-                    out[key] = message.string if isinstance(message.string, str) else message.string[0]
+                    text = message.string
+                    out[key] = text if isinstance(text, str) else text[0]
     return out
 
 

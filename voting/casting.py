@@ -62,9 +62,10 @@ class Transfer:
     ``buyer`` is the buyer's pseudonymous voter reference; ``locked`` the items on
     which the seller's ballots from before the transfer stand: the items of the head's
     accepted, non-voided ballots that precede the transfer entry in the log (ballots
-    from at or after the transfer time must have been voided before it was recorded).  With a transfer, ``history`` and
-    ``representative`` handed to :func:`check_cast` are those from after it: the
-    buyer's revotes and paper precedence are judged among the buyer's own ballots.
+    from at or after the transfer time must have been voided before it was recorded).
+    With a transfer, ``history`` and ``representative`` handed to :func:`check_cast` are
+    those from after it: the buyer's revotes and paper precedence are judged among the
+    buyer's own ballots.
     """
 
     buyer: str

@@ -38,8 +38,10 @@ def participation_gauge(label: str, part: Fraction, line: Fraction = Fraction(2,
         f'<text x="0" y="14" font-size="13" fill="#1a1a1a">{escape(text)}</text>'
         f'<rect x="0" y="20" width="{WIDTH}" height="{BAR_HEIGHT}" rx="4" fill="#e4e7eb"/>'
         f'<rect x="0" y="20" width="{_x(part)}" height="{BAR_HEIGHT}" rx="4" fill="{fill}"/>'
-        f'<line x1="{lx}" y1="16" x2="{lx}" y2="46" stroke="#1a1a1a" stroke-width="2" stroke-dasharray="3 2"/>'
-        f'<text x="{min(lx + 3, WIDTH - 28)}" y="51" font-size="10" fill="#1a1a1a">{escape(line_label)}</text>'
+        f'<line x1="{lx}" y1="16" x2="{lx}" y2="46" stroke="#1a1a1a" stroke-width="2" '
+        'stroke-dasharray="3 2"/>'
+        f'<text x="{min(lx + 3, WIDTH - 28)}" y="51" font-size="10" fill="#1a1a1a">'
+        f"{escape(line_label)}</text>"
         "</svg>"
     )
 
@@ -53,11 +55,14 @@ def result_bars(label: str, agree: Fraction, oppose: Fraction, abstain: Fraction
     for share, colour in parts:
         w = _x(share)
         if w:
-            rects.append(f'<rect x="{x}" y="20" width="{w}" height="{BAR_HEIGHT}" fill="{colour}"/>')
+            rects.append(
+                f'<rect x="{x}" y="20" width="{w}" height="{BAR_HEIGHT}" fill="{colour}"/>')
         x += w
-    desc = ", ".join(f"{name} {_pct(share)}%" for name, (share, _c) in zip(labels, parts, strict=True))
+    desc = ", ".join(f"{name} {_pct(share)}%"
+                     for name, (share, _c) in zip(labels, parts, strict=True))
     return Markup(
-        f'<svg class="gauge" viewBox="0 0 {WIDTH} 46" role="img" aria-label="{escape(label)}: {escape(desc)}">'
+        f'<svg class="gauge" viewBox="0 0 {WIDTH} 46" role="img" '
+        f'aria-label="{escape(label)}: {escape(desc)}">'
         f'<text x="0" y="14" font-size="13" fill="#1a1a1a">{escape(label)}</text>'
         f'<rect x="0" y="20" width="{WIDTH}" height="{BAR_HEIGHT}" fill="#e4e7eb"/>'
         + "".join(rects)

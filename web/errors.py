@@ -25,15 +25,18 @@ def error_response(status: int, message: str, code: str = "error"):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return error_response(400, _("The form expired or was not sent from this site. Please reload the page and try again."), "csrf")
+        return error_response(400, _("The form expired or was not sent from this site. "
+                                     "Please reload the page and try again."), "csrf")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if isinstance(exc, InternalServerError):
             return _internal(exc)
-        return error_response(exc.code or 400, exc.description or exc.name, exc.name.lower().replace(" ", "_"))
+        return error_response(exc.code or 400, exc.description or exc.name,
+                              exc.name.lower().replace(" ", "_"))
 
     @app.errorhandler(Exception)
     def _internal(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, _("Something went wrong on our side. Nothing was recorded; please try again."), "internal")
+        return error_response(500, _("Something went wrong on our side. Nothing was "
+                                     "recorded; please try again."), "internal")
