@@ -192,3 +192,47 @@ def test_two_servers_share_the_device_key_limit_through_redis(tmp_path, redis_ur
         for s in servers:
             s.stop()
     assert statuses == [201, 201, 201, 429, 429], statuses
+
+
+def test_casting_goes_on_in_memory_while_redis_is_away(tmp_path, monkeypatch) -> None:
+    """Redis does not answer (nothing listens on its port): the first batch's count fails
+    over to the worker's memory, later batches do not try Redis again for a while (no
+    ballot waits for it), and the limit (here 2 a minute) still holds, per worker."""
+    import socket
+
+    from ownervote.config import load_settings
+    from ownervote.migrate import upgrade
+    from tests.support.castload import prepare, presign
+    from web import create_app, throttle
+
+    monkeypatch.setattr(throttle, "_redis_down_until", 0.0)
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = f"sqlite:///{tmp_path / 'ownervote.sqlite3'}"
+    upgrade(db)
+    env = {"OWNERVOTE_INSTANCE_DIR": str(tmp_path / "instance"), "OWNERVOTE_DATABASE_URL": db,
+           "OWNERVOTE_ENV": "development", "OWNERVOTE_BASE_URL": "http://ownervote.test",
+           "OWNERVOTE_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+           "OWNERVOTE_REDIS_PREFIX": f"t-{uuid.uuid4().hex}",
+           "OWNERVOTE_CAST_LIMIT_PER_KEY": "2 per minute", "OWNERVOTE_TIMER_SECONDS": "0"}
+    target = prepare(load_settings(env), 1)[0]
+    bodies = next(iter(presign(target, 3).values()))
+    app = create_app(load_settings(env), TESTING=True)
+    tried: list[str] = []
+    counts = throttle._counts  # noqa: SLF001
+
+    def watched(storage, keys):
+        tried.append(type(storage).__name__)
+        return counts(storage, keys)
+
+    monkeypatch.setattr(throttle, "_counts", watched)
+    client = app.test_client()
+    try:
+        statuses = [client.post(f"/api/v1/assemblies/{target.assembly_id}/ballots",
+                                data=body, content_type="application/json").status_code
+                    for body in bodies]
+    finally:
+        app.extensions["ownervote.engine"].dispose()
+    assert statuses == [201, 201, 429], statuses
+    assert tried == ["RedisStorage", "MemoryStorage", "MemoryStorage", "MemoryStorage"], tried

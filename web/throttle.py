@@ -14,19 +14,21 @@
 Both count in Flask-Limiter's storage, with its keys and fixed windows (Redis
 when ``OWNERVOTE_REDIS_URL`` is set, so every worker of every app server
 shares one count; else each worker's memory), and a refusal is its ``429`` with
-``Retry-After``.  If the storage does not answer, casting goes on without the
-throttle (logged).
+``Retry-After``.  If Redis does not answer, each worker counts in its own memory
+for a few seconds before trying Redis again (logged), so casting never waits for it.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from flask_limiter import RateLimitExceeded
+from limits.storage import MemoryStorage
 
 from web.extensions import client_key, limiter
 
@@ -49,27 +51,55 @@ def _items(value: str) -> tuple:
     return tuple(parse_many(value)) if value else ()
 
 
-def _counts(counters: list[tuple[Any, tuple[str, ...]]]) -> list[int]:
-    """Add one to each ``(limit item, identifiers)`` counter; the new counts.  Redis: one
+#: After Redis failed to answer, count in this process's memory for so long (seconds).
+STORAGE_RETRY_SECONDS = 10.0
+_fallback = MemoryStorage()
+_redis_down_until = 0.0
+
+
+def _is_redis(storage: Any) -> bool:
+    return type(storage).__name__ == "RedisStorage"
+
+
+def _counts(storage: Any, keys: list[tuple[str, int]]) -> list[int]:
+    """Add one to each ``(key, window seconds)`` counter; the new counts.  Redis: one
     transaction for all — each counter created at 0 with its window's expiry if absent
     (so it cannot outlive its window), then incremented."""
-    storage = limiter.limiter.storage
-    keys = [(item.key_for(*ids), item.get_expiry()) for item, ids in counters]
-    if type(storage).__name__ != "RedisStorage":
+    if not _is_redis(storage):
         return [storage.incr(key, expiry) for key, expiry in keys]
     pipe = storage.get_connection().pipeline(transaction=True)
     for key, expiry in keys:
-        pipe.set(key, 0, ex=expiry, nx=True)
-        pipe.incr(key)
+        pipe.set(storage.prefixed_key(key), 0, ex=expiry, nx=True)
+        pipe.incr(storage.prefixed_key(key))
     return [int(n) for n in pipe.execute()[1::2]]
 
 
-def _refusal(counters: list[tuple[Any, tuple[str, ...]]], counts: list[int]
-             ) -> CastThrottled | None:
-    for (item, ids), count in zip(counters, counts, strict=True):
-        if count > item.amount:
-            return CastThrottled(limiter.limiter.get_window_stats(item, *ids).reset_time)
-    return None
+def _count(counters: list[tuple[Any, tuple[str, ...]]]) -> list[CastThrottled | None]:
+    """Count one hit on each ``(limit item, identifiers)``; per counter, its refusal (the
+    count went over the limit) or None.  If Redis does not answer, the counts go to this
+    process's memory for :data:`STORAGE_RETRY_SECONDS` (logged), as Flask-Limiter's own
+    fallback does — casting never waits for a Redis that is away, batch after batch."""
+    global _redis_down_until
+    storage = limiter.limiter.storage
+    if _is_redis(storage) and time.monotonic() < _redis_down_until:
+        storage = _fallback
+    keys = [(item.key_for(*ids), item.get_expiry()) for item, ids in counters]
+    try:
+        counts = _counts(storage, keys)
+    except Exception:
+        if not _is_redis(storage):
+            raise
+        _redis_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
+        log.warning("casting throttle: Redis does not answer; counting in this worker's "
+                    "memory for %d s", STORAGE_RETRY_SECONDS, exc_info=True)
+        storage = _fallback
+        counts = _counts(storage, keys)
+    return [CastThrottled(storage.get_expiry(key)) if n > item.amount else None
+            for (item, _ids), (key, _w), n in zip(counters, keys, counts, strict=True)]
+
+
+def _first(verdicts: list[CastThrottled | None]) -> CastThrottled | None:
+    return next((v for v in verdicts if v is not None), None)
 
 
 def key_gate(app: Flask) -> Callable[[list[dict[str, Any]]], list[BaseException | None]]:
@@ -83,9 +113,8 @@ def key_gate(app: Flask) -> Callable[[list[dict[str, Any]]], list[BaseException 
         per_ballot = [[(item, (prefix, "key:" + p["key"], "cast-key")) for item in limits]
                       for p in payloads]
         try:
-            counts = iter(_counts([c for counters in per_ballot for c in counters]))
-            return [_refusal(counters, [next(counts) for _ in counters])
-                    for counters in per_ballot]
+            verdicts = iter(_count([c for counters in per_ballot for c in counters]))
+            return [_first([next(verdicts) for _ in counters]) for counters in per_ballot]
         except Exception:  # noqa: BLE001 - Redis away: casting must not stop for it
             log.warning("casting throttle storage unavailable", exc_info=True)
             return [None] * len(payloads)
@@ -105,7 +134,7 @@ def cast_throttle(view: F) -> F:
             counters = [(item, (current_app.config["RATELIMIT_KEY_PREFIX"],
                                 "client:" + client_key(), "cast-client")) for item in limits]
             try:
-                refusal = _refusal(counters, _counts(counters))
+                refusal = _first(_count(counters))
             except Exception:  # noqa: BLE001 - Redis away: casting must not stop for it
                 current_app.logger.warning("casting throttle storage unavailable",
                                            exc_info=True)
