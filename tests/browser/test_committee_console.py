@@ -238,6 +238,8 @@ def test_a_unit_sold_during_the_vote_is_recorded(demo, desktop, servers) -> None
     page.goto(server.url + "/committee/")
     page.get_by_role("link", name="2026年第二次业主大会会议").click()
     page.get_by_role("link", name="尚未投票").click()
+    page.wait_for_url(re.compile(r"/non-voters"))  # the list itself, not the page before it
+    page.locator("tbody tr td:first-child").first.wait_for()
     cells = page.locator("tbody tr td:first-child").all_inner_texts()
     unit = next(c for c in cells if "、" not in c and "开发" not in c and "-" in c).strip()
     building, number = unit.rsplit("-", 1)
