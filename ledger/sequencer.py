@@ -251,6 +251,7 @@ class Sequencer:
             self._verify(session, assembly_id, batch)
             self._admit(batch)
             if all(item.done for item in batch):  # every ballot refused already
+                session.rollback()  # end _verify's read (PostgreSQL keeps it open)
                 return
             accepted, receipts = self._transaction(session, assembly_id, batch, keep)
         except BaseException as exc:  # rolled back: nothing of the batch is acknowledged
