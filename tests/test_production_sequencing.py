@@ -344,10 +344,22 @@ def test_the_head_row_carries_the_trees_peaks(engine, opened, ov_settings) -> No
         store.begin_write(session)
         session.execute(text("UPDATE log_head SET peaks = :p WHERE assembly_id = :a"),
                         {"p": bytes(32) * len(wanted), "a": target.assembly_id})
-        assert not hotsql.memo(session).nodes.get(target.assembly_id)
         store.lock_head(session, target.assembly_id)
         assert not hotsql.memo(session).nodes.get(target.assembly_id)
         session.rollback()
+    last = next(iter(presign(target, 13, seed=5, heads=[sorted(target.keys)[0]]).values()))[1]
+    with factory() as session:  # a log from before peaks were kept (NULL): nodes are read
+        store.begin_write(session)
+        session.execute(text("UPDATE log_head SET peaks = NULL WHERE assembly_id = :a"),
+                        {"a": target.assembly_id})
+        writer.cast_ballot(session, target.assembly_id, *_ballot(last))
+        session.commit()
+    with factory() as session:
+        head = store.get_head(session, target.assembly_id)
+        entries = list(store.iter_entries(session, target.assembly_id))
+        assert merkle.root(entries) == bytes(head.root)
+        hashes = [head.peaks[i:i + 32] for i in range(0, len(head.peaks), 32)]
+        assert treemath.fold(hashes) == bytes(head.root)  # kept again from this append on
 
 
 def test_requests_waiting_for_a_batch_hold_no_connection(ov_settings, opened) -> None:
