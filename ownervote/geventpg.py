@@ -6,11 +6,11 @@ a C ``poll()`` that blocks the whole process, unless gevent has patched
 ``select`` already, and then ``select.poll`` emulated on gevent, which builds a
 poll object and its watchers for every wait.  In a gevent worker the first
 stops every other request of the worker for each round trip to the database
-(including a writer waiting for the log's lock); the second cost a casting
-request more CPU than the waiting it saves (bench/cast.py on 2 cores: 700
-against 850 ballots/s).  :func:`wait` parks the greenlet on one libev watcher
-of the connection's socket: the other requests run meanwhile, for a few
-microseconds per wait.
+(including a writer waiting for the log's lock); the second is costly
+(bench/cast.py on PostgreSQL, 3,000 ballots: 5.3–5.8 s of server CPU against
+4.3–4.6 s with the blocking wait).  :func:`wait` parks the greenlet on one
+libev watcher of the connection's socket: the other requests run meanwhile,
+for a few microseconds per wait.
 """
 
 from __future__ import annotations
