@@ -234,7 +234,8 @@ def append(
     created = raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t))
     entry_row = (assembly_id, index, kind, data, leaf, head_id, agent, seq, created)
     node_rows = [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()]
-    head_row = (index + 1, root, leaf, t, b"".join(peaks), assembly_id)
+    peak_bytes = b"".join(peaks)
+    head_row = (index + 1, root, leaf, t, peak_bytes, assembly_id)
     if memo.defer_writes:  # a batch: every row goes out with the next statement
         raw.defer("insert_entry", [entry_row])
         raw.defer("insert_node", node_rows)
@@ -245,7 +246,7 @@ def append(
             raw.many("insert_node", node_rows)
             raw.run("update_head", head_row)
     hotsql.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t,
-                   peaks=b"".join(peaks))
+                   peaks=peak_bytes)
     memo.nodes.setdefault(assembly_id, {}).update(new_nodes)
     memo.appended[(assembly_id, index)] = leaf
     rows = memo.head_rows.get((assembly_id, head_id)) if kind in _BALLOTS else None
