@@ -12,21 +12,18 @@ of silently showing the wrong person's data.
 
 The first key of the ring encrypts; any key decrypts (looked up by the kid in
 the ciphertext).  Rotation: put a new key first in ``OWNERVOTE_PII_KEYS``,
-run :func:`reencrypt_all` (``ownervote keys rotate-pii``), then drop the old
-key.  See docs/personal-data.md.
+run :func:`identity.store.pii_rotation.reencrypt_all` (``ownervote keys
+rotate-pii``), then drop the old key.  See docs/personal-data.md.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from identity.errors import PiiError
 
@@ -123,83 +120,6 @@ def person_name_purpose(kind: str, key: str) -> str:
     return f"{kind}.name:{key}"
 
 
-# --- rotation -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EncryptedColumn:
-    """One column holding :class:`PiiCipher` ciphertexts and how to rebuild its purpose."""
-
-    model: type
-    attribute: str
-    purpose: Callable[[Any], str]
-
-    @property
-    def name(self) -> str:
-        return f"{self.model.__tablename__}.{self.attribute}"  # type: ignore[attr-defined]
-
-
-_EXTRA_COLUMNS: list[EncryptedColumn] = []
-
-
-def register_encrypted_column(model: type, attribute: str, purpose: Callable[[Any], str]) -> None:
-    """Let :func:`reencrypt_all` rotate a column another package owns (e.g. proxy names)."""
-    column = EncryptedColumn(model, attribute, purpose)
-    if all(c.name != column.name for c in _EXTRA_COLUMNS):
-        _EXTRA_COLUMNS.append(column)
-
-
-def encrypted_columns() -> list[EncryptedColumn]:
-    """Every column holding personal-data ciphertexts, identity's own and registered ones."""
-    from identity import models as m
-    from identity.staff import totp_purpose
-
-    own = [
-        EncryptedColumn(m.Owner, "name_enc", lambda r: owner_name_purpose(r.id_hash)),
-        EncryptedColumn(m.OwnerAccount, "phone_enc", lambda r: account_phone_purpose(r.key)),
-        EncryptedColumn(m.OwnerAccount, "holder_name_enc",
-                        lambda r: person_name_purpose("holder", r.key)),
-        EncryptedColumn(m.Verification, "phone_enc",
-                        lambda r: f"verification.phone:{r.token_hash}"),
-        EncryptedColumn(m.Verification, "holder_name_enc",
-                        lambda r: f"verification.holder:{r.token_hash}"),
-        EncryptedColumn(m.ReviewRequest, "person_name_enc",
-                        lambda r: person_name_purpose("review", r.reference)),
-        EncryptedColumn(m.ReviewEvidence, "content_enc",
-                        lambda r: f"evidence.content:{r.request_id}:{r.sha256}"),
-        EncryptedColumn(m.ReviewEvidence, "filename_enc",
-                        lambda r: f"evidence.filename:{r.request_id}:{r.sha256}"),
-        EncryptedColumn(m.Representation, "name_enc",
-                        lambda r: person_name_purpose("representative", r.reference)),
-        EncryptedColumn(m.StaffUser, "display_name_enc", lambda r: f"staff.name:{r.username}"),
-        EncryptedColumn(m.StaffUser, "totp_secret_enc", lambda r: totp_purpose(r.username)),
-    ]
-    return own + _EXTRA_COLUMNS
-
-
-def reencrypt_all(session: Session, cipher: PiiCipher, *, batch: int = 1000) -> dict[str, int]:
-    """Re-encrypt every ciphertext not under the primary key; return counts per column.
-
-    Idempotent and restartable: rows already under the primary key are left
-    alone, and each batch is flushed as it goes.  The caller commits (one
-    transaction, so a failure leaves every row readable under the old ring).
-    """
-    counts: dict[str, int] = {}
-    for column in encrypted_columns():
-        attr = getattr(column.model, column.attribute)
-        done = 0
-        rows: Any = session.scalars(select(column.model).where(attr.is_not(None)).execution_options(
-            yield_per=batch))
-        for row in rows:
-            blob = getattr(row, column.attribute)
-            if not cipher.needs_rotation(blob):
-                continue
-            purpose = column.purpose(row)
-            setattr(row, column.attribute,
-                    cipher.encrypt(cipher.decrypt(blob, purpose=purpose), purpose=purpose))
-            done += 1
-            if done % batch == 0:
-                session.flush()
-        session.flush()
-        counts[column.name] = done
-    return counts
+def proxy_name_purpose(assembly_id: int, agent_ref: str) -> str:
+    """A proxy agent's name, bound to the assembly and the agent's pseudonym."""
+    return person_name_purpose("proxy", f"{assembly_id}:{agent_ref}")

@@ -5,7 +5,8 @@ Reviews of kinds ``delivered_buyer``, ``heir``, ``court_ruling`` and
 version** (source ``review:<reference>``): the roster digest that an
 assembly freezes then covers committee additions too.  Guardians and legal
 persons' representatives do not change who owns anything; they are recorded
-in the ``representation`` side table (see ``identity.review``).
+in the ``representation`` side table (see :mod:`identity.store.review`, which
+also carries the changes over: :func:`identity.store.review.carry_over`).
 
 A later registry extract would silently undo an addition the registry has not
 caught up with, so the importer re-applies ("carries over") each approved
@@ -19,13 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from identity import vocab
 from identity.errors import ReviewError
-from identity.models import ReviewRequest, Unit
-from identity.store import StoredUnit
+from identity.roster import StoredUnit
 
 OWNERSHIP_KINDS = frozenset({"delivered_buyer", "heir", "court_ruling", "developer"})
 REPRESENTATION_KINDS = frozenset({"guardian", "legal_representative"})
@@ -78,32 +75,10 @@ def apply_change(units: Sequence[StoredUnit], *, kind: str, label: str | None,
     return out
 
 
-def _still_applies(review: ReviewRequest, units: Sequence[StoredUnit],
-                   label: str | None) -> bool:
-    if review.kind == "developer":
+def still_applies(kind: str, before: dict | None, units: Sequence[StoredUnit],
+                  label: str | None) -> bool:
+    """Does an approved change still fit the incoming units (the unit as it was approved)?"""
+    if kind == "developer":
         return any(u.status in vocab.DEVELOPER_STATUSES and not u.owner_hashes for u in units)
     unit = next((u for u in units if u.label == label), None)
-    return unit is not None and before_state(unit) == review.params.get("before")
-
-
-def carry_over(session: Session, community_id: int,
-               units: list[StoredUnit]) -> tuple[list[StoredUnit], tuple[str, ...]]:
-    """Re-apply approved ownership reviews the incoming registry data has not overtaken."""
-    reviews = session.scalars(
-        select(ReviewRequest).where(ReviewRequest.community_id == community_id,
-                                    ReviewRequest.status == "approved",
-                                    ReviewRequest.kind.in_(OWNERSHIP_KINDS))
-        .order_by(ReviewRequest.decided_at, ReviewRequest.id)).all()
-    carried = []
-    for review in reviews:
-        label = None
-        if review.unit_id is not None:
-            unit = session.get(Unit, review.unit_id)
-            label = unit.label if unit is not None else None
-        if not _still_applies(review, units, label):
-            continue
-        units = apply_change(units, kind=review.kind, label=label,
-                             person_hash=review.person_id_hash,
-                             replace=bool(review.params.get("replace", True)))
-        carried.append(review.reference)
-    return units, tuple(carried)
+    return unit is not None and before_state(unit) == before

@@ -39,6 +39,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from identity import vocab
+from identity.keyed import KeyedHasher
 from voting.areas import Measure, format_area, from_hundredths, pick_area
 from voting.errors import RosterError as VotingRosterError
 from voting.heads import Unit as VotingUnit
@@ -198,3 +199,40 @@ def _with_parking(settings: AssemblySettings) -> AssemblySettings:
     from dataclasses import replace
 
     return replace(settings, count_parking=True)
+
+
+class StoredUnit(NamedTuple):
+    """A unit as stored in one roster version (named tuple, for speed)."""
+
+    building: str
+    number: str
+    status: str
+    usage: str
+    registered_area: Decimal | None
+    surveyed_area: Decimal | None
+    contract_area: Decimal | None
+    co_ownership: str
+    certificate_hash: str | None
+    owner_hashes: frozenset[str]  # Owner.id_hash of each owner
+
+    @property
+    def label(self) -> str:
+        return f"{self.building}-{self.number}"
+
+    def with_owners(self, owner_hashes: Iterable[str], **changes: object) -> StoredUnit:
+        return self._replace(owner_hashes=frozenset(owner_hashes), **changes)  # type: ignore[arg-type]
+
+
+def to_roster_units(units: Iterable[StoredUnit], community: str,
+                    hasher: KeyedHasher) -> list[RosterUnit]:
+    ref: dict[str, str] = {}
+
+    def owner_ref(id_hash: str) -> str:
+        r = ref.get(id_hash)
+        if r is None:
+            r = ref[id_hash] = hasher.roster_owner_ref(community, id_hash)
+        return r
+
+    return [RosterUnit(u.building, u.number, u.status, u.usage, u.registered_area,
+                       u.surveyed_area, u.contract_area, u.co_ownership,
+                       frozenset(owner_ref(h) for h in u.owner_hashes)) for u in units]

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
+from identity.devicekeys import key_id, load_p256
+from identity.errors import DeviceKeyError
 from ledger import canonical
 from ledger.errors import EncodingError, SignatureError
 
@@ -46,10 +48,6 @@ ITEM_KEY = re.compile(r"^[1-9][0-9]{0,3}$")
 MOTION_CHOICES = ("agree", "oppose", "abstain")
 _PREHASHED = ec.ECDSA(Prehashed(hashes.SHA256()))
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-
-
-def key_id(spki_der: bytes) -> str:
-    return hashlib.sha256(spki_der).hexdigest()
 
 
 def new_nonce() -> str:
@@ -130,21 +128,13 @@ def signing_message(payload: Mapping[str, Any], kind: str = "ballot") -> bytes:
     return PREFIXES[kind] + canonical.encode(dict(payload))
 
 
-def load_p256(spki_der: bytes) -> ec.EllipticCurvePublicKey:
+def load_voter_key(spki_der: bytes) -> ec.EllipticCurvePublicKey:
+    """A voter's P-256 key (:func:`identity.devicekeys.load_p256`); a bad one is a
+    :class:`~ledger.errors.SignatureError` here, as every other key the log refuses."""
     try:
-        key = serialization.load_der_public_key(spki_der)
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise SignatureError("public key is not a valid SubjectPublicKeyInfo") from exc
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise SignatureError("voter keys must be ECDSA P-256")
-    if (
-        key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        != spki_der
-    ):
-        raise SignatureError("public key SPKI is not in its canonical (uncompressed) DER form")
-    return key
+        return load_p256(spki_der)
+    except DeviceKeyError as exc:
+        raise SignatureError(f"voter key: {exc}") from None
 
 
 def load_official_key(spki_der: bytes) -> ec.EllipticCurvePublicKey | Ed25519PublicKey:
@@ -154,7 +144,7 @@ def load_official_key(spki_der: bytes) -> ec.EllipticCurvePublicKey | Ed25519Pub
         raise SignatureError("public key is not a valid SubjectPublicKeyInfo") from exc
     if isinstance(key, Ed25519PublicKey):
         return key
-    return load_p256(spki_der)
+    return load_voter_key(spki_der)
 
 
 def p1363_to_der(sig: bytes) -> bytes:
@@ -194,7 +184,7 @@ def verify_ballot_signature(spki_der: bytes, payload: Mapping[str, Any], sig_raw
     check_ballot_payload(dict(payload))
     if payload["key"] != key_id(spki_der):
         raise SignatureError("payload key id is not the SHA-256 of this public key")
-    verify_p256_message(load_p256(spki_der), signing_message(payload), sig_raw64)
+    verify_p256_message(load_voter_key(spki_der), signing_message(payload), sig_raw64)
 
 
 def sign_p256(private_key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:

@@ -1,7 +1,7 @@
 """An in-memory log with the stored log's entry, checkpoint and bundle formats.
 
 For tests, tools and the benchmark: builds entries exactly as
-:mod:`ledger.store` does (same encoder, same attestations) without a
+:mod:`ledger.store.logstore` does (same encoder, same attestations) without a
 database, signs checkpoints and writes an audit bundle.  Entries are kept as
 bytes in a list, or spooled to a file for very large logs.
 """

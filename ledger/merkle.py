@@ -6,7 +6,7 @@ Hashes are SHA-256 with the RFC 6962 domain separation: a leaf is
 and the empty tree ``SHA-256("")``.
 
 This module is the public, scriptable API auditors rely on; the stored log
-(``ledger.treemath`` + ``ledger.store``) computes the same values from stored
+(``ledger.treemath`` + ``ledger.store.logstore``) computes the same values from stored
 subtree hashes without re-reading entries.
 """
 

@@ -184,7 +184,7 @@ class Replayer:
 
     def _unit_transferred(self, index: int, t: int, body: dict, p: dict) -> None:
         """From here on the buyer votes for the head; the seller's earlier ballots stand
-        on their items (ledger.headstate says the same for the server)."""
+        on their items (ledger.store.headstate says the same for the server)."""
         head = p["head"]
         if not (self._need_official(index, p) and self._need_head(index, head)
                 and self._open_for(index, "a transfer")):

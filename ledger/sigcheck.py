@@ -23,7 +23,7 @@ from ledger.ballots import (
     PREFIXES,
     check_choices,
     load_official_key,
-    load_p256,
+    load_voter_key,
     verify_p256_message,
     verify_signed,
 )
@@ -53,7 +53,7 @@ def _voter_key(key_id: str) -> Any:
         spki = _voter_spki.get(key_id)
         if spki is None:
             raise LedgerError(f"no enrolment of key {key_id[:16]} in the log")
-        k = _cache[key_id] = load_p256(spki)
+        k = _cache[key_id] = load_voter_key(spki)
     return k
 
 
@@ -84,7 +84,7 @@ def _check_signed(kind: str, body: dict[str, Any]) -> None:
             if hashlib.sha256(spki).hexdigest() != kid:
                 raise LedgerError("key id is not the SHA-256 of the enrolled SPKI")
             if kind == KEY_ENROLLED:
-                load_p256(spki)
+                load_voter_key(spki)
             else:
                 load_official_key(spki)
 

@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from identity.importer import import_extract
 from identity.keyed import KeyedHasher
-from identity.models import Building, Community, Owner, Ownership, Unit
 from identity.pii import PiiCipher
-from identity.staff import create_staff
+from identity.store.importer import import_extract
+from identity.store.models import Building, Community, Owner, Ownership, Unit
+from identity.store.staff import create_staff
 from identity.synthetic import DEMO_COMMUNITY, demo_extract
-from ledger import store, writer
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.note import Signer
-from ledger.proceedings import (
+from ledger.store import logstore, writer
+from ledger.store.proceedings import (
     ItemSpec,
     announce,
     close_voting,
@@ -39,9 +39,9 @@ from ledger.proceedings import (
     publish_notice,
     tally_assembly,
 )
-from ledger.publish import published
+from ledger.store.publish import published
 from ownervote.config import Settings
-from voting.models import Assembly
+from voting.store.models import Assembly
 
 DISTRICT = "菁城街道"
 CITY = "漳平市"
@@ -114,7 +114,7 @@ def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, h
                          skip_heads: frozenset[str] = frozenset()) -> int:
     """Enrol a device key for a ``share`` of heads and cast one signed ballot each."""
     adef, roster = published(session, assembly.id)
-    origin = store.get_head(session, assembly.id).origin
+    origin = logstore.get_head(session, assembly.id).origin
     owners = _unit_owner_hashes(session, assembly)
     heads = sorted(h for h in roster.heads if h not in skip_heads)
     voters = rng.sample(heads, round(len(heads) * share))
@@ -189,7 +189,7 @@ def load_demo(session_factory, settings: Settings, signer: Signer,
             actor="demo")
         session.commit()
 
-        store.begin_write(session)
+        logstore.begin_write(session)
         publish_notice(session, closed, signer, ownervote_settings=settings,
                        now=now - dt.timedelta(days=56), actor="demo")
         open_voting(session, closed, signer, now=closed.opens_at, actor="demo")
@@ -201,14 +201,14 @@ def load_demo(session_factory, settings: Settings, signer: Signer,
         announce(session, closed, now=closed.closes_at + dt.timedelta(days=1), actor="demo")
         session.commit()
 
-        store.begin_write(session)
+        logstore.begin_write(session)
         publish_notice(session, open_, signer, ownervote_settings=settings,
                        now=now - dt.timedelta(days=17), actor="demo")
         open_voting(session, open_, signer, now=open_.opens_at, actor="demo")
         session.commit()
 
         # Leave the demo owner's own head unvoted so they can try it.
-        store.begin_write(session)
+        logstore.begin_write(session)
         _cast_random_ballots(session, open_, signer, hasher, share=0.4, start=open_.opens_at,
                              end=now - dt.timedelta(minutes=5), rng=rng,
                              skip_heads=_demo_owner_heads(session, open_, settings))

@@ -10,13 +10,13 @@ jitter) a worker runs :func:`tick`:
 2. each is handled in its own writer transaction.  On PostgreSQL the worker first
    tries ``pg_try_advisory_xact_lock`` for that assembly: if another worker (on
    this or another app server) holds it, this one skips it — the election.  Then
-   it takes the log's writer lock (:func:`ledger.store.lock_head`; SQLite:
+   it takes the log's writer lock (:func:`ledger.store.logstore.lock_head`; SQLite:
    ``BEGIN IMMEDIATE``) and *re-reads* the assembly, so work done meanwhile by
    another worker or by a committee member is not done twice;
-3. open/close are the steps of :func:`ledger.proceedings.advance_due`
+3. open/close are the steps of :func:`ledger.store.proceedings.advance_due`
    (``open_voting`` / ``close_voting``), done per assembly with that log's own key
    (after ``ownervote keys rotate-log`` an open log keeps its retired key);
-   checkpoints are :func:`ledger.checkpoints.issue_checkpoint`, which signs only
+   checkpoints are :func:`ledger.store.checkpoints.issue_checkpoint`, which signs only
    when the log grew and only views consistent with the last one.
 
 Correctness rests on the per-log lock and the re-read, not on the election: two
@@ -53,8 +53,8 @@ class TickReport:
 def due_work(session: Session, now: dt.datetime, checkpoint_age: dt.timedelta
              ) -> tuple[list[int], list[int]]:
     """Assemblies due to open or close, and open logs due a checkpoint (read only)."""
-    from ledger.models import Checkpoint, LogHead
-    from voting.models import Assembly
+    from ledger.store.models import Checkpoint, LogHead
+    from voting.store.models import Assembly
 
     due = list(session.scalars(
         select(Assembly.id).where(
@@ -97,7 +97,7 @@ def _elected(session: Session, assembly_id: int) -> bool:
 
 def _signer(ring: dict[str, Any], session: Session, assembly_id: int):
     from ledger.errors import KeyFileError
-    from ledger.store import get_head
+    from ledger.store.logstore import get_head
 
     vkey = get_head(session, assembly_id).log_vkey
     if vkey not in ring:
@@ -107,11 +107,11 @@ def _signer(ring: dict[str, Any], session: Session, assembly_id: int):
 
 def tick(factory: sessionmaker, settings: Any, now: dt.datetime | None = None) -> TickReport:
     """One round of the timer (see the module docstring); each step commits on its own."""
-    from ledger import store
-    from ledger.checkpoints import issue_checkpoint
     from ledger.keys import load_key_ring, load_or_create_log_key, log_key_name
-    from ledger.proceedings import close_voting, open_voting
-    from voting.models import Assembly
+    from ledger.store import logstore
+    from ledger.store.checkpoints import issue_checkpoint
+    from ledger.store.proceedings import close_voting, open_voting
+    from voting.store.models import Assembly
 
     now = now or dt.datetime.now(dt.UTC)
     report = TickReport()
@@ -124,12 +124,12 @@ def tick(factory: sessionmaker, settings: Any, now: dt.datetime | None = None) -
         ring = load_key_ring(settings.log_key_file)
         for aid in [*due, *stale]:
             try:
-                store.begin_write(session)
+                logstore.begin_write(session)
                 if not _elected(session, aid):
                     report.skipped.append(aid)
                     session.rollback()
                     continue
-                store.lock_head(session, aid)  # a noticed or open assembly has its log
+                logstore.lock_head(session, aid)  # a noticed or open assembly has its log
                 signer = _signer(ring, session, aid)
                 a = session.scalars(select(Assembly).where(Assembly.id == aid)
                                     .execution_options(populate_existing=True)).one()
@@ -181,10 +181,10 @@ class ServiceTimer(threading.Thread):
 
 def warm(factory: sessionmaker, limit: int = 64) -> int:
     """Load the published definition and roster of open logs into this process's cache
-    (:func:`ledger.publish.published`), so the first ballot after a start does not wait
+    (:func:`ledger.store.publish.published`), so the first ballot after a start does not wait
     for a roster to be rebuilt."""
-    from ledger.models import LogHead
-    from ledger.publish import published
+    from ledger.store.models import LogHead
+    from ledger.store.publish import published
 
     with factory() as session:
         ids = list(session.scalars(select(LogHead.assembly_id)

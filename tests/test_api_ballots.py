@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from ledger import store
-from ledger.committee import close_voting
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.receipts import Receipt, verify_receipt
+from ledger.store import logstore
+from ledger.store.committee import close_voting
 from tests import test_api_helpers as helpers
 from tests.test_api_helpers import (
     CHEN,
@@ -179,7 +179,7 @@ def test_closed_voting_refuses_ballots(client, session, world) -> None:
     phone = Phone(client, world.assembly_id)
     t = phone.ready(CHEN)
     session.expire_all()
-    store.begin_write(session)
+    logstore.begin_write(session)
     close_voting(session, world.assembly_id, reason="test")
     session.commit()
     r = phone.cast(phone.ballot(t, {"1": "agree"}))

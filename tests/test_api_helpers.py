@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from identity.importer import import_extract
-from identity.models import Community, SmsOutbox
-from ledger import canonical, store
+from identity.store.importer import import_extract
+from identity.store.models import Community, SmsOutbox
+from ledger import canonical
 from ledger.ballots import key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
+from ledger.store import logstore
+from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
 from voting.settings import AssemblySettings
 
 SMALL = Path(__file__).parent / "data" / "registry" / "small.csv"
@@ -64,7 +65,7 @@ def make_world(session, ov_settings, *, revote: str = "until_close", status: str
         actor="test")
     session.commit()
     signer = load_or_create_log_key(ov_settings.log_key_file, log_key_name(ov_settings.base_url))
-    store.begin_write(session)
+    logstore.begin_write(session)
     notice = now - dt.timedelta(days=17) if status == "open" else now
     publish_notice(session, a, signer, ownervote_settings=ov_settings, now=notice, actor="test")
     if status == "open":

@@ -10,12 +10,13 @@ from __future__ import annotations
 import random
 import time
 
-from identity.importer import import_extract
+from identity.store.importer import import_extract
 from identity.synthetic import resident_id
-from ledger import store, writer
+from ledger import timestamps
 from ledger.ballots import key_id, new_nonce, sign_p256, spki
 from ledger.entries import UNIT_TRANSFERRED, signed_message
 from ledger.keys import load_or_create_log_key, log_key_name
+from ledger.store import logstore, writer
 from tests.test_api_helpers import (  # noqa: F401 (fixture)
     SMALL,
     WANG,
@@ -45,14 +46,14 @@ def _record_transfer(app, session, ov_settings, aid: int, head: str,
     signer = load_or_create_log_key(ov_settings.log_key_file, log_key_name(ov_settings.base_url))
     member = new_key()
     der = spki(member.public_key())
-    origin = store.get_head(session, aid).origin
+    origin = logstore.get_head(session, aid).origin
     with app.app_context():
         buyer = buyer_ref(origin, "resident_id", buyer_id)
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     writer.enroll_official(session, aid, signer, der, "staff-9")
     payload = {"origin": origin, "head": head, "buyer": buyer,
-               "transferred_at": store.now_ms() - 1, "official": key_id(der),
+               "transferred_at": timestamps.now_ms() - 1, "official": key_id(der),
                "nonce": new_nonce(), "evidence_sha256": "cd" * 32}
     writer.record_transfer(session, aid, payload,
                            sign_p256(member, signed_message(UNIT_TRANSFERRED, payload)))
@@ -118,9 +119,9 @@ def test_a_unit_counted_with_others_cannot_be_recorded_as_sold(app, session, ov_
     import datetime as dt
     import io
 
-    from identity.models import Community
     from identity.pii import PiiCipher
-    from identity.staff import create_staff
+    from identity.store.models import Community
+    from identity.store.staff import create_staff
     from tests.test_web_committee_support import PNG, BrowserKey, Member, local_input, sign_in
 
     community = session.query(Community).filter_by(name="测试小区").one()

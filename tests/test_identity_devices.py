@@ -13,12 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from identity import devices, transfer
+from identity import devicekeys, transfer
 from identity.errors import DeviceKeyError
 from identity.keyed import KeyedHasher
-from identity.models import DeviceKey, Owner, OwnerAccount
 from identity.pii import PiiCipher, account_phone_purpose
-from identity.sms import OutboxSmsGateway, outbox
+from identity.store import devices
+from identity.store.models import DeviceKey, Owner, OwnerAccount
+from identity.store.smsoutbox import OutboxSmsGateway, outbox
 from tests.test_identity_helpers import settings_with
 
 SETTINGS = settings_with()
@@ -48,21 +49,21 @@ def account(session):
 
 def test_p256_keys_only() -> None:
     good = spki(ec.generate_private_key(ec.SECP256R1()))
-    assert devices.load_p256(good).curve.name == "secp256r1"
+    assert devicekeys.load_p256(good).curve.name == "secp256r1"
     for other in (spki(ec.generate_private_key(ec.SECP384R1())),
                   spki(ed25519.Ed25519PrivateKey.generate())):
         with pytest.raises(DeviceKeyError, match="P-256"):
-            devices.load_p256(other)
+            devicekeys.load_p256(other)
     with pytest.raises(DeviceKeyError):
-        devices.load_p256(spki(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
+        devicekeys.load_p256(spki(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
     with pytest.raises(DeviceKeyError, match="not a valid SPKI"):
-        devices.load_p256(b"\x30\x03\x02\x01\x01")
+        devicekeys.load_p256(b"\x30\x03\x02\x01\x01")
     with pytest.raises(DeviceKeyError):
-        devices.load_p256(b"")
+        devicekeys.load_p256(b"")
     point = bytearray(good)
     point[-1] ^= 1  # almost certainly off the curve
     with pytest.raises(DeviceKeyError):
-        devices.load_p256(bytes(point))
+        devicekeys.load_p256(bytes(point))
 
 
 def test_compressed_points_are_not_canonical() -> None:
@@ -75,7 +76,7 @@ def test_compressed_points_are_not_canonical() -> None:
     der = prefix + compressed
     assert load_der_public_key(der).public_numbers() == key.public_numbers()
     with pytest.raises(DeviceKeyError, match="canonical"):
-        devices.load_p256(der)
+        devicekeys.load_p256(der)
 
 
 def test_enrol_revokes_the_old_phone_and_tells_the_owner(session, account) -> None:

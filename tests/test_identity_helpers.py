@@ -46,7 +46,7 @@ def env_for(db_url: str) -> dict[str, str]:
 
 
 def make_staff(session, community_id: int, username: str, role: str = "committee"):  # type: ignore[no-untyped-def]
-    from identity.models import StaffUser
+    from identity.store.models import StaffUser
 
     user = StaffUser(username=username, password_hash="x", role=role, community_id=community_id)
     session.add(user)

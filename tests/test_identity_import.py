@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from identity.errors import ExtractError, RosterIntegrityError
-from identity.freeze import freeze_roster, published_roster, roster_units
-from identity.importer import import_extract
 from identity.keyed import KeyedHasher
-from identity.models import Owner, Ownership, RosterVersion, UnitRecord
 from identity.parsing import parse_bytes
 from identity.roster import decode, digest
+from identity.store.freeze import freeze_roster, published_roster, roster_units
+from identity.store.importer import import_extract
+from identity.store.models import Owner, Ownership, RosterVersion, UnitRecord
 from identity.synthetic import demo_extract, to_csv
 from ownervote.audit import AuditEvent
 from tests.test_identity_helpers import REGISTRY_DATA, env_for, settings_with
@@ -132,8 +132,8 @@ def test_digest_is_sha256_of_the_published_pii_free_encoding(session) -> None:
 
 
 def test_freeze_fixes_the_version_and_detects_tampering(session) -> None:
-    from identity.models import Community
-    from voting.models import Assembly
+    from identity.store.models import Community
+    from voting.store.models import Assembly
 
     import_extract(session, "测试小区", SMALL, settings=SETTINGS)
     community = session.scalars(select(Community)).one()

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from identity.errors import PiiError
-from identity.pii import PiiCipher, reencrypt_all
+from identity.pii import PiiCipher
+from identity.store.pii_rotation import reencrypt_all
 from tests.support.totp import fresh_code
 
 K1, K2 = ("k1", os.urandom(32)), ("k2", os.urandom(32))
@@ -69,8 +70,8 @@ def test_ring_is_checked() -> None:
 def test_reencrypt_all_rotates_every_owner_name(session) -> None:
     from sqlalchemy import select
 
-    from identity.importer import import_extract
-    from identity.models import Owner
+    from identity.store.importer import import_extract
+    from identity.store.models import Owner
     from identity.synthetic import demo_extract
     from tests.test_identity_helpers import settings_with
 
@@ -89,7 +90,7 @@ def test_reencrypt_all_rotates_every_owner_name(session) -> None:
 
 
 def test_reencrypt_all_covers_staff_totp_secrets(session) -> None:
-    from identity.staff import authenticate, create_staff
+    from identity.store.staff import authenticate, create_staff
 
     old = PiiCipher([K1])
     user, secret = create_staff(session, old, username="委员甲", password="long-enough-pw",

@@ -7,12 +7,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from identity import review
 from identity.errors import ReviewError
-from identity.freeze import roster_units
-from identity.importer import import_extract
 from identity.keyed import KeyedHasher
-from identity.models import (
+from identity.parsing import parse_bytes
+from identity.pii import PiiCipher
+from identity.store import review
+from identity.store.freeze import roster_units
+from identity.store.importer import import_extract
+from identity.store.models import (
     Community,
     Owner,
     OwnerAccount,
@@ -20,12 +22,10 @@ from identity.models import (
     RosterVersion,
     Unit,
 )
-from identity.parsing import parse_bytes
-from identity.pii import PiiCipher
-from identity.representatives import account_heads
-from identity.sms import OutboxSmsGateway, outbox
-from identity.store import latest_version
-from identity.verification import Claim, VerificationService
+from identity.store.representatives import account_heads
+from identity.store.rosters import latest_version
+from identity.store.smsoutbox import OutboxSmsGateway, outbox
+from ownervote.services.verification import Claim, VerificationService
 from tests.test_identity_helpers import REGISTRY_DATA, make_staff, settings_with
 
 SETTINGS = settings_with()

@@ -7,8 +7,9 @@ import datetime as dt
 import pyotp
 import pytest
 
+from identity.credentials import StaffError, check_password, hash_password
 from identity.pii import PiiCipher
-from identity.staff import StaffError, authenticate, check_password, create_staff, hash_password
+from identity.store.staff import authenticate, create_staff
 
 KEY = ("k1", bytes(range(32)))
 NOW = dt.datetime(2026, 11, 20, 8, 0, 7, tzinfo=dt.UTC)

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy import select
 
-from identity import throttle
 from identity.errors import (
     CodeInvalid,
     InvalidIdNumber,
@@ -24,14 +23,16 @@ from identity.errors import (
     Throttled,
     VerificationExpired,
 )
-from identity.importer import import_extract
 from identity.keyed import KeyedHasher
-from identity.models import Community, Owner, OwnerAccount, RosterVersion
 from identity.pii import PiiCipher
-from identity.representatives import account_heads, record_unit_representative, voter_for
-from identity.sms import HttpSmsGateway, OutboxSmsGateway, make_gateway, normalise_phone, outbox
-from identity.verification import Claim, VerificationService
+from identity.sms import HttpSmsGateway, normalise_phone
+from identity.store import throttle
+from identity.store.importer import import_extract
+from identity.store.models import Community, Owner, OwnerAccount, RosterVersion
+from identity.store.representatives import account_heads, record_unit_representative, voter_for
+from identity.store.smsoutbox import OutboxSmsGateway, make_gateway, outbox
 from ownervote.audit import AuditEvent
+from ownervote.services.verification import Claim, VerificationService
 from tests.test_identity_helpers import REGISTRY_DATA, make_staff, settings_with
 
 SETTINGS = settings_with()
@@ -294,7 +295,7 @@ def test_first_verified_co_owner_votes_unless_the_committee_chooses(world, sessi
     assert alone.may_vote and alone.voter.basis == "sole_owner"
 
     member = make_staff(session, cid, "委员甲")
-    from identity.models import Unit
+    from identity.store.models import Unit
 
     unit_id = session.scalars(select(Unit.id).where(Unit.number == "101",
                                                     Unit.building.has(name="2幢"))).one()

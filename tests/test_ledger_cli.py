@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledger import checkpoints, store, writer
 from ledger.keys import write_key_file
 from ledger.note import parse_note
-from ledger.publish import publish_assembly, published
-from ledger.store import begin_write
+from ledger.store import checkpoints, logstore, writer
+from ledger.store.logstore import begin_write
+from ledger.store.publish import publish_assembly, published
 from ownervote.cli import main
 from tests.test_ledger_support import (
     CLOSES,
@@ -48,7 +48,7 @@ def run_assembly(session) -> int:
     publish_assembly(session, aid, LOG_SIGNER, None, now=DURING - dt.timedelta(days=3))
     checkpoints.add_witness(session, WITNESS.verifier.vkey)
     session.commit()
-    origin = store.get_head(session, aid).origin
+    origin = logstore.get_head(session, aid).origin
     adef, roster = published(session, aid)
     session.commit()
     for n, head in enumerate(sorted(roster.heads)):

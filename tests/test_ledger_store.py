@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import func, select, update
 
-from ledger import checkpoints, merkle, store, writer
+from ledger import merkle
 from ledger.entries import CLOSED
 from ledger.errors import (
     BallotError,
@@ -18,11 +18,13 @@ from ledger.errors import (
     LogStateError,
     ReceiptError,
 )
-from ledger.models import LedgerEntry, LogHead, TreeNode
 from ledger.note import cosign, parse_note
-from ledger.publish import publish_assembly, published
-from ledger.receipts import Receipt, make_receipt, receipt_update, verify_receipt
-from ledger.store import begin_write
+from ledger.receipts import Receipt, verify_receipt
+from ledger.store import checkpoints, logstore, writer
+from ledger.store.logstore import begin_write
+from ledger.store.models import LedgerEntry, LogHead, TreeNode
+from ledger.store.publish import publish_assembly, published
+from ledger.store.receipts import make_receipt, receipt_update
 from ownervote.db import make_session_factory
 from tests.test_ledger_support import (
     DURING,
@@ -49,21 +51,21 @@ def log(session):
         now=DURING - dt.timedelta(days=2),
     )
     session.commit()
-    origin = store.get_head(session, aid).origin
+    origin = logstore.get_head(session, aid).origin
     heads = sorted(published(session, aid)[1].heads)
     session.commit()
     return aid, origin, heads
 
 
 def _entries(session, aid):
-    return list(store.iter_entries(session, aid))
+    return list(logstore.iter_entries(session, aid))
 
 
 def test_publish_writes_entry_zero(session, log) -> None:
     aid, origin, heads = log
     assert origin == f"vote.zhangping.example/community-1/assembly/{aid}"
     assert len(heads) == 4  # 101, 102, 201+202, developer 203+204
-    head = store.get_head(session, aid)
+    head = logstore.get_head(session, aid)
     assert head.size == 1 and bytes(head.root) == merkle.root(_entries(session, aid))
 
 
@@ -81,13 +83,13 @@ def test_one_writer_at_a_time_per_log(engine, session, log) -> None:
     factory = make_session_factory(engine)
     first = factory()
     begin_write(first)
-    store.lock_head(first, aid)
+    logstore.lock_head(first, aid)
     acquired = threading.Event()
 
     def second_writer() -> None:
         with factory() as second:
             begin_write(second)
-            store.lock_head(second, aid)
+            logstore.lock_head(second, aid)
             acquired.set()
             second.rollback()
 
@@ -115,7 +117,7 @@ def test_appends_keep_tree_nodes_and_proofs_equal_to_merkle(session, log) -> Non
     n = len(entries)
     assert n == 38
     session.commit()
-    head = store.get_head(session, aid)
+    head = logstore.get_head(session, aid)
     assert bytes(head.root) == merkle.root(entries)
     # exactly the complete subtrees are stored: n leaves + n - popcount(n) inner nodes
     count = session.scalar(
@@ -123,13 +125,13 @@ def test_appends_keep_tree_nodes_and_proofs_equal_to_merkle(session, log) -> Non
     )
     assert count == 2 * n - bin(n).count("1")
     for size in (1, 2, 5, 16, 17, 37, 38):
-        assert store.root_at(session, aid, size) == merkle.root(entries[:size])
+        assert logstore.root_at(session, aid, size) == merkle.root(entries[:size])
         for index in {0, size // 2, size - 1}:
-            assert store.inclusion_proof(session, aid, index, size) == merkle.inclusion_proof(
+            assert logstore.inclusion_proof(session, aid, index, size) == merkle.inclusion_proof(
                 entries[:size], index
             )
         for old in (0, 1, size // 3, size - 1, size):
-            assert store.consistency_proof(session, aid, old, size) == merkle.consistency_proof(
+            assert logstore.consistency_proof(session, aid, old, size) == merkle.consistency_proof(
                 entries[:size], old
             )
 
@@ -157,8 +159,9 @@ def test_checkpoints_are_consistent_and_refuse_a_forked_tree(session, log) -> No
         .where(TreeNode.assembly_id == aid, TreeNode.level == 1, TreeNode.index == 0)
         .values(hash=b"\x00" * 32)
     )
-    head = store.lock_head(session, aid)
-    head.root = merkle.node_hash(b"\x00" * 32, merkle.leaf_hash(store.entry_bytes(session, aid, 2)))
+    head = logstore.lock_head(session, aid)
+    third = logstore.entry_bytes(session, aid, 2)
+    head.root = merkle.node_hash(b"\x00" * 32, merkle.leaf_hash(third))
     session.flush()
     with pytest.raises(InconsistentCheckpoint, match="not consistent"):
         checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
@@ -225,7 +228,7 @@ def test_cast_receipt_and_refusals(session, log) -> None:
     newest, proof = receipt_update(session, aid, receipt)
     assert (
         verify_receipt(receipt, newest, proof, LOG_SIGNER.verifier).size
-        == store.get_head(session, aid).size
+        == logstore.get_head(session, aid).size
     )
     with pytest.raises(ReceiptError):
         verify_receipt(
@@ -291,7 +294,7 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     from ledger.ballots import new_nonce
     from ledger.entries import PAPER_BALLOT, PROXY_REGISTERED, REPRESENTATIVE_SET, VOIDED
     from ledger.errors import SignatureError
-    from ledger.export import export_bundle
+    from ledger.store.export import export_bundle
     from ledger.verifier import verify_bundle
     from voting.tally import tally
 
@@ -404,9 +407,9 @@ def test_concurrent_writers_are_serialised(engine, log) -> None:
         t.join()
     assert not errors, errors
     with factory() as s:
-        entries = list(store.iter_entries(s, aid))
-        head = store.get_head(s, aid)
+        entries = list(logstore.iter_entries(s, aid))
+        head = logstore.get_head(s, aid)
         assert len(entries) == head.size == 1 + 3 * 8
         assert bytes(head.root) == merkle.root(entries)
         for i in range(1, len(entries)):
-            assert store.parse_entry(entries[i], i).prev == merkle.leaf_hash(entries[i - 1])
+            assert logstore.parse_entry(entries[i], i).prev == merkle.leaf_hash(entries[i - 1])

@@ -11,11 +11,19 @@ from decimal import Decimal
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session
 
-from identity.models import Building, Community, Owner, Ownership, RosterVersion, Unit, UnitRecord
+from identity.store.models import (
+    Building,
+    Community,
+    Owner,
+    Ownership,
+    RosterVersion,
+    Unit,
+    UnitRecord,
+)
 from ledger import keys
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.note import ALG_COSIGNATURE_V1
-from voting.models import Assembly, Item
+from voting.store.models import Assembly, Item
 
 OPENS = dt.datetime(2026, 3, 1, 0, 0, tzinfo=dt.UTC)
 CLOSES = dt.datetime(2026, 3, 16, 0, 0, tzinfo=dt.UTC)

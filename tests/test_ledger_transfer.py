@@ -10,13 +10,13 @@ import datetime as dt
 
 import pytest
 
-from ledger import checkpoints, store, writer
 from ledger.ballots import new_nonce
 from ledger.entries import BALLOT, UNIT_TRANSFERRED, VOIDED
 from ledger.errors import EntryError
-from ledger.export import export_bundle
-from ledger.publish import published
-from ledger.store import begin_write
+from ledger.store import checkpoints, logstore, writer
+from ledger.store.export import export_bundle
+from ledger.store.logstore import begin_write
+from ledger.store.publish import published
 from ledger.verifier import verify_bundle
 from tests.test_ledger_store import _cast, _committee_sign, log  # noqa: F401 (fixture)
 from tests.test_ledger_support import DURING, LOG_SIGNER, device, signed_ballot
@@ -145,7 +145,7 @@ def test_the_verifier_refuses_what_the_server_would_have_refused(session, log,
     from ledger import canonical
 
     begin_write(session)
-    store.append(session, aid, BALLOT, {"payload": payload, "sig": canonical.b64url(sig)},
+    logstore.append(session, aid, BALLOT, {"payload": payload, "sig": canonical.b64url(sig)},
                  now=T + 4 * HOUR, head_id=sold, seq=2)
     session.commit()
     _votes, report = _finish(session, aid, tmp_path)
@@ -206,7 +206,7 @@ def test_the_verifier_refuses_a_transfer_voided_under_a_counting_ballot(
     _cast(session, aid, origin, sold, buyer, 1, {"2": ["乙"]}, now=T + 4 * HOUR)
     p, s = committee(VOIDED, target=transfer.index, reason="slipped in")
     begin_write(session)  # bypassing writer.void_entry, which refuses this
-    store.append(session, aid, VOIDED, {"payload": p, "sig": canonical.b64url(s)},
+    logstore.append(session, aid, VOIDED, {"payload": p, "sig": canonical.b64url(s)},
                  now=T + 5 * HOUR)
     session.commit()
     _votes, report = _finish(session, aid, tmp_path)

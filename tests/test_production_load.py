@@ -127,7 +127,7 @@ def test_a_request_waiting_for_postgresql_does_not_stop_the_worker(tmp_path, dat
     import time
     import urllib.request
 
-    from ledger import store
+    from ledger.store import logstore
     from ownervote.db import make_engine, make_session_factory
     from tests.support.castload import prepare, presign
     from tests.support.httpload import Conn, post_bytes
@@ -153,8 +153,8 @@ def test_a_request_waiting_for_postgresql_does_not_stop_the_worker(tmp_path, dat
 
     try:
         urllib.request.urlopen(server.url + "/healthz", timeout=30).read()  # the worker is up
-        store.begin_write(holder)
-        store.lock_head(holder, target.assembly_id)  # the ballot will wait for this lock
+        logstore.begin_write(holder)
+        logstore.lock_head(holder, target.assembly_id)  # the ballot will wait for this lock
         waiting = threading.Thread(target=cast)
         waiting.start()
         time.sleep(1.0)  # it reached the lock (nothing else holds the worker up)

@@ -4,7 +4,7 @@
   assembly's writer (per-log row lock), and does hold up a second writer of the
   same log (checked with ``lock_timeout``: the database refuses to wait, so the
   test never depends on timing);
-* the sequencer (``ledger.sequencer``): ballots cast from many threads at once
+* the sequencer (``ledger.store.sequencer``): ballots cast from many threads at once
   all land, in one chain, with fewer checkpoints than ballots when batched; a
   refused ballot in a batch refuses only itself; a failure before the commit
   acknowledges nothing of the batch and writes nothing;
@@ -19,11 +19,13 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from ledger import hotsql, merkle, sequencer, store, writer
+from ledger import merkle, timestamps
 from ledger.errors import BallotError
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.models import Checkpoint, LedgerEntry
-from ledger.receipts import receipt_update, verify_receipt
+from ledger.receipts import verify_receipt
+from ledger.store import fastpath, logstore, sequencer, writer
+from ledger.store.models import Checkpoint, LedgerEntry
+from ledger.store.receipts import receipt_update
 from ownervote.db import make_session_factory
 from tests.support.castload import prepare, presign
 
@@ -57,7 +59,7 @@ def test_two_logs_append_in_parallel_one_log_has_one_writer(engine, opened, back
     p2, s2 = _ballot(next(iter(work2.values()))[0])
     holder = factory()
     try:
-        store.begin_write(holder)
+        logstore.begin_write(holder)
         writer.cast_ballot(holder, first.assembly_id, p1, s1)  # holds log 1, not committed
         with factory() as other:
             other.execute(text("SET LOCAL lock_timeout = '20s'"))
@@ -103,8 +105,8 @@ def test_sequencer_batches_many_threads_into_one_chain(engine, opened, ov_settin
     assert len(results) == 36
     assert seq.ballots == 36 and 1 <= seq.batches <= 36
     with make_session_factory(engine)() as session:
-        entries = list(store.iter_entries(session, target.assembly_id))
-        assert merkle.root(entries) == bytes(store.get_head(session, target.assembly_id).root)
+        entries = list(logstore.iter_entries(session, target.assembly_id))
+        assert merkle.root(entries) == bytes(logstore.get_head(session, target.assembly_id).root)
         newest = session.scalars(select(Checkpoint).where(
             Checkpoint.assembly_id == target.assembly_id).order_by(Checkpoint.size.desc())).first()
         for (_head, _n), (appended, receipt) in results.items():
@@ -154,13 +156,13 @@ def test_a_failed_batch_acknowledges_and_writes_nothing(engine, opened, ov_setti
         raise RuntimeError("the disk is full")
 
     with make_session_factory(engine)() as session:
-        before = store.get_head(session, target.assembly_id).size
+        before = logstore.get_head(session, target.assembly_id).size
     monkeypatch.setattr(sequencer, "make_receipt", broken)
     with pytest.raises(RuntimeError, match="disk is full"):
         seq.cast(target.assembly_id, p, s, signer)
     monkeypatch.undo()
     with make_session_factory(engine)() as session:
-        assert store.get_head(session, target.assembly_id).size == before
+        assert logstore.get_head(session, target.assembly_id).size == before
     appended, receipt = seq.cast(target.assembly_id, p, s, signer)  # the retry lands
     assert appended.index == before and receipt.index == before
 
@@ -171,9 +173,9 @@ def test_plain_sql_writes_read_back_through_the_orm(engine, opened, ov_settings)
     factory = make_session_factory(engine)
     t = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).replace(microsecond=123000)
     with factory() as session:
-        store.begin_write(session)
-        head = store.lock_head(session, target.assembly_id)
-        t = max(t, store.ms_to_datetime(head.last_time_ms))
+        logstore.begin_write(session)
+        head = logstore.lock_head(session, target.assembly_id)
+        t = max(t, timestamps.ms_to_datetime(head.last_time_ms))
         out = writer.cast_ballot(session, target.assembly_id, p, s, now=t)
         session.commit()
     with factory() as session:
@@ -181,9 +183,9 @@ def test_plain_sql_writes_read_back_through_the_orm(engine, opened, ov_settings)
             LedgerEntry.assembly_id == target.assembly_id, LedgerEntry.index == out.index)).one()
         assert row.created_at == t and row.seq == 1 and row.head_id == p["head"]
         assert bytes(row.entry_hash) == out.entry_hash and bytes(row.body) == out.data
-        head = store.get_head(session, target.assembly_id)
+        head = logstore.get_head(session, target.assembly_id)
         assert head.size == out.size and bytes(head.root) == out.root
-        assert head.last_time_ms == store.now_ms(t)
+        assert head.last_time_ms == timestamps.now_ms(t)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -194,7 +196,7 @@ def test_the_sqlite_writer_gate_opens_when_a_session_is_dropped(engine, backend)
 
     factory = make_session_factory(engine)
     dropped = factory()
-    store.begin_write(dropped)
+    logstore.begin_write(dropped)
     dropped.execute(text("SELECT 1"))
     del dropped
     gc.collect()
@@ -202,7 +204,7 @@ def test_the_sqlite_writer_gate_opens_when_a_session_is_dropped(engine, backend)
 
     def writer_after() -> None:
         with factory() as s:
-            store.begin_write(s)
+            logstore.begin_write(s)
             s.commit()
         done.set()
 
@@ -240,8 +242,8 @@ def _waits(monkeypatch) -> list[str]:
         return wrapper
 
     for name in ("_exec", "reads", "send_pending"):
-        monkeypatch.setattr(hotsql.Raw, name, counted(name, getattr(hotsql.Raw, name)))
-    monkeypatch.setattr(hotsql.Raw, "pipelined", _one_wait(hotsql.Raw.pipelined, seen, depth))
+        monkeypatch.setattr(fastpath.Raw, name, counted(name, getattr(fastpath.Raw, name)))
+    monkeypatch.setattr(fastpath.Raw, "pipelined", _one_wait(fastpath.Raw.pipelined, seen, depth))
     return seen
 
 
@@ -265,7 +267,7 @@ def _one_wait(pipelined, seen, depth):
 def test_a_batch_waits_for_the_database_a_fixed_number_of_times(engine, opened, ov_settings,
                                                                 monkeypatch) -> None:
     """Under the log's lock every other writer waits, so a batch's round trips must not grow
-    with its size: the lock and every read in one pipeline (ledger.prefetch), the rows with
+    with its size: the lock and every read in one pipeline (ledger.store.prefetch), the rows with
     the checkpoint, then the commit — for 1 ballot or for 12, first votes or revotes."""
     target = opened[0]
     seq = sequencer.Sequencer(make_session_factory(engine))
@@ -312,8 +314,8 @@ def test_a_head_twice_in_one_batch_is_checked_against_its_first_ballot(
             assert bytes(row.body) == item.appended.data
             assert bytes(row.entry_hash) == item.appended.entry_hash
             assert (row.head_id, row.seq, row.kind) == (head, item.payload["seq"], "ballot")
-            entry = store.read_entry(session, target.assembly_id, row.index)
-            assert store.now_ms(row.created_at) == entry.time
+            entry = logstore.read_entry(session, target.assembly_id, row.index)
+            assert timestamps.now_ms(row.created_at) == entry.time
 
 
 def test_the_head_row_carries_the_trees_peaks(engine, opened, ov_settings) -> None:
@@ -328,35 +330,35 @@ def test_the_head_row_carries_the_trees_peaks(engine, opened, ov_settings) -> No
     for body in [None, *bodies]:
         if body is not None:
             with factory() as session:
-                store.begin_write(session)
+                logstore.begin_write(session)
                 writer.cast_ballot(session, target.assembly_id, *_ballot(body))
                 session.commit()
         with factory() as session:
-            store.begin_write(session)
-            head = store.lock_head(session, target.assembly_id)
-            peaks = hotsql.memo(session).nodes[target.assembly_id]
+            logstore.begin_write(session)
+            head = logstore.lock_head(session, target.assembly_id)
+            peaks = fastpath.memo(session).nodes[target.assembly_id]
             wanted = treemath.peaks(head.size)
             assert sorted(peaks) == sorted(wanted)
-            assert peaks == hotsql.raw(session).nodes(target.assembly_id, wanted)
+            assert peaks == fastpath.raw(session).nodes(target.assembly_id, wanted)
             assert treemath.fold([peaks[n] for n in wanted]) == bytes(head.root)
             session.rollback()
     with factory() as session:  # a head row whose peaks do not fold to its root
-        store.begin_write(session)
+        logstore.begin_write(session)
         session.execute(text("UPDATE log_head SET peaks = :p WHERE assembly_id = :a"),
                         {"p": bytes(32) * len(wanted), "a": target.assembly_id})
-        store.lock_head(session, target.assembly_id)
-        assert not hotsql.memo(session).nodes.get(target.assembly_id)
+        logstore.lock_head(session, target.assembly_id)
+        assert not fastpath.memo(session).nodes.get(target.assembly_id)
         session.rollback()
     last = next(iter(presign(target, 13, seed=5, heads=[sorted(target.keys)[0]]).values()))[1]
     with factory() as session:  # a log from before peaks were kept (NULL): nodes are read
-        store.begin_write(session)
+        logstore.begin_write(session)
         session.execute(text("UPDATE log_head SET peaks = NULL WHERE assembly_id = :a"),
                         {"a": target.assembly_id})
         writer.cast_ballot(session, target.assembly_id, *_ballot(last))
         session.commit()
     with factory() as session:
-        head = store.get_head(session, target.assembly_id)
-        entries = list(store.iter_entries(session, target.assembly_id))
+        head = logstore.get_head(session, target.assembly_id)
+        entries = list(logstore.iter_entries(session, target.assembly_id))
         assert merkle.root(entries) == bytes(head.root)
         hashes = [head.peaks[i:i + 32] for i in range(0, len(head.peaks), 32)]
         assert treemath.fold(hashes) == bytes(head.root)  # kept again from this append on

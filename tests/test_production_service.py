@@ -21,20 +21,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from identity.importer import import_extract
-from identity.models import Community
-from ledger import store, writer
+from identity.store.importer import import_extract
+from identity.store.models import Community
 from ledger.ballots import spki
 from ledger.entries import CLOSED
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.models import LedgerEntry
-from ledger.proceedings import ItemSpec, create_assembly, publish_notice
-from ledger.publish import published
+from ledger.store import logstore, writer
+from ledger.store.models import LedgerEntry
+from ledger.store.proceedings import ItemSpec, create_assembly, publish_notice
+from ledger.store.publish import published
 from ownervote.commands.serve import durability_problems
 from ownervote.db import make_session_factory
 from ownervote.timer import tick
 from tests.support.castload import device_key, extract
-from voting.models import Assembly
+from voting.store.models import Assembly
 
 
 def noticed_assembly(session, settings, *, opens_in: dt.timedelta, closes_in: dt.timedelta,
@@ -48,7 +48,7 @@ def noticed_assembly(session, settings, *, opens_in: dt.timedelta, closes_in: dt
                         opens_at=now + opens_in, closes_at=now + closes_in)
     session.commit()
     signer = load_or_create_log_key(settings.log_key_file, log_key_name(settings.base_url))
-    store.begin_write(session)
+    logstore.begin_write(session)
     publish_notice(session, a, signer, ownervote_settings=settings,
                    now=now - dt.timedelta(days=16))
     session.commit()
@@ -72,11 +72,11 @@ def test_timer_opens_checkpoints_and_closes(engine, session, ov_settings) -> Non
     session.commit()
 
     def enroll(n: int, at: dt.datetime) -> int:
-        store.begin_write(session)
+        logstore.begin_write(session)
         key = spki(device_key(random.Random(n)).public_key())
         writer.enroll_key(session, aid, signer, heads[n], key, voter=f"v-{n}", now=at)
         session.commit()
-        size = store.get_head(session, aid).size
+        size = logstore.get_head(session, aid).size
         session.commit()
         return size
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from identity.models import Building, Community, RosterVersion, Unit, UnitRecord
+from identity.store.models import Building, Community, RosterVersion, Unit, UnitRecord
 from ownervote.db import AreaType
 from ownervote.models import metadata
 

@@ -199,7 +199,8 @@ def test_tally_command_module_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     code = (
-        "import sys, voting; print('voting.models' in sys.modules or 'sqlalchemy' in sys.modules)"
+        "import sys, voting; "
+        "print('voting.store.models' in sys.modules or 'sqlalchemy' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -21,16 +21,18 @@ from unittest import mock
 
 from sqlalchemy import select
 
-from identity.importer import import_extract
-from identity.models import Community, OwnerAccount, Ownership
+from identity.credentials import hash_password
 from identity.pii import PiiCipher
-from identity.staff import create_staff, hash_password
+from identity.store.importer import import_extract
+from identity.store.models import Community, OwnerAccount, Ownership
+from identity.store.staff import create_staff
 from identity.synthetic import resident_id
-from ledger import store, writer
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.models import LedgerEntry
-from ledger.proceedings import (
+from ledger.receipts import tracker_code
+from ledger.store import logstore, writer
+from ledger.store.models import LedgerEntry
+from ledger.store.proceedings import (
     ItemSpec,
     announce,
     close_voting,
@@ -39,10 +41,9 @@ from ledger.proceedings import (
     publish_notice,
     tally_assembly,
 )
-from ledger.publish import published
-from ledger.receipts import tracker_code
+from ledger.store.publish import published
 from tests.support.totp import fresh_code
-from voting.models import Document
+from voting.store.models import Document
 
 DISTRICT_A = "菁城街道"
 DISTRICT_B = "桂林街道"
@@ -98,12 +99,12 @@ def _assembly(session, settings, signer, community_id: int, title: str, now: dt.
          ItemSpec("选举业主委员会委员", 3, "", kind="election", seats=1, candidates=("甲", "乙"))],
         opens_at=now - dt.timedelta(days=40), closes_at=now - dt.timedelta(days=26))
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     publish_notice(session, a, signer, ownervote_settings=settings,
                    now=now - dt.timedelta(days=56))
     open_voting(session, a, signer, now=a.opens_at)
     _adef, roster = published(session, a.id)
-    origin = store.get_head(session, a.id).origin
+    origin = logstore.get_head(session, a.id).origin
     for n, head_id in enumerate(sorted(roster.heads)[:4]):
         at = a.opens_at + dt.timedelta(hours=n + 1)
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -123,7 +124,7 @@ def _assembly(session, settings, signer, community_id: int, title: str, now: dt.
     ballot = session.scalars(select(LedgerEntry).where(
         LedgerEntry.assembly_id == a.id, LedgerEntry.kind == "ballot")
         .order_by(LedgerEntry.index)).first()
-    return a.id, tracker_code(bytes(ballot.entry_hash)), store.get_head(session, a.id).size
+    return a.id, tracker_code(bytes(ballot.entry_hash)), logstore.get_head(session, a.id).size
 
 
 def build_world(session, settings) -> World:
@@ -159,7 +160,7 @@ def build_world(session, settings) -> World:
                 "supervisor_b": ("supervisor", None, DISTRICT_B),
                 "auditor": ("auditor", None, None), "admin": ("admin", None, None)}
     # One real scrypt hash of PASSWORD for all accounts (the KDF is the slow part of a test).
-    with mock.patch("identity.staff.hash_password", _password_hash):
+    with mock.patch("identity.store.staff.hash_password", _password_hash):
         for key, (role, community, district) in accounts.items():
             user, secret = create_staff(session, cipher, username=f"t-{key}", password=PASSWORD,
                                         role=role, community=community, district=district)
@@ -175,7 +176,7 @@ def _password_hash(password: str) -> str:
 
 
 def _versions(session, community_id: int) -> list[int]:
-    from identity.models import RosterVersion
+    from identity.store.models import RosterVersion
 
     return list(session.scalars(select(RosterVersion.id)
                                 .where(RosterVersion.community_id == community_id)))
@@ -185,7 +186,7 @@ def sign_in_as(client, app, principal: str | None) -> None:
     """Give ``client`` a live session of ``principal`` (None: signed out)."""
     from flask_login.utils import _create_identifier
 
-    from identity import sessions
+    from identity.store import sessions
 
     if principal is None:
         client.delete_cookie("session")

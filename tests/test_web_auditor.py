@@ -35,7 +35,7 @@ def _csrf(client, path: str) -> str:
 
 
 def _log_vkey(app, assembly_id: int) -> str:
-    from ledger.models import LogHead
+    from ledger.store.models import LogHead
     from web.database import db
 
     with app.app_context():
@@ -144,7 +144,7 @@ def test_checkpoint_page_shows_notes_verbatim_and_cosigners(app, client, world) 
 
 @pytest.mark.parametrize("case", ["unregistered", "other_checkpoint", "garbage", "twice"])
 def test_bad_cosignatures_are_refused(app, client, world, case) -> None:
-    from ledger.models import Cosignature
+    from ledger.store.models import Cosignature
     from web.database import db
 
     aid, size = world.a.assembly_id, world.a.checkpoint_size
@@ -302,7 +302,7 @@ def test_admin_registers_witnesses_and_refuses_log_keys(app, world) -> None:
     assert "这不是见证人公钥" in r.get_data(as_text=True)
     r = admin.post("/admin/witnesses", data={"csrf_token": token, "vkey": "nonsense"})
     assert "这不是见证人公钥" in r.get_data(as_text=True)
-    from ledger.models import Witness
+    from ledger.store.models import Witness
     from web.database import db
 
     with app.app_context():
@@ -313,7 +313,7 @@ def test_receipt_lookup_through_the_api_and_the_ledger_agree(app, world) -> None
     from web.auditor import receipts
 
     with app.test_request_context():
-        from ledger.models import LogHead
+        from ledger.store.models import LogHead
         from web.database import db
 
         vkey = db().get(LogHead, world.a.assembly_id).log_vkey

@@ -86,7 +86,7 @@ def test_session_is_rotated_at_sign_in_and_dead_after_sign_out(app, world) -> No
 
 
 def test_an_owners_remember_cookie_dies_with_sign_out(app, world) -> None:
-    from identity.models import OwnerAccount
+    from identity.store.models import OwnerAccount
     from web.access import public
     from web.auth import sign_in_account
     from web.database import db
@@ -198,7 +198,7 @@ def test_production_cookies_are_secure_and_hsts_only_behind_tls(production_app) 
 
 def _demo_staff(session, ov_settings) -> dict[str, str]:
     from identity.pii import PiiCipher
-    from identity.staff import create_staff
+    from identity.store.staff import create_staff
     from ownervote.demo import STAFF
 
     secrets = {}
@@ -254,7 +254,7 @@ def test_sign_out_needs_the_csrf_token(app, world) -> None:
 def test_session_records_expire_and_end(session) -> None:
     import datetime as dt
 
-    from identity import sessions
+    from identity.store import sessions
 
     now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     sid = sessions.start(session, "s:7", dt.timedelta(hours=12), now=now)

@@ -16,14 +16,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from identity.masking import mask_phone
-from identity.models import Owner, OwnerAccount, Ownership, SmsOutbox, Unit
 from identity.pii import PiiCipher, account_phone_purpose
-from ledger import store, writer
+from identity.store.models import Owner, OwnerAccount, Ownership, SmsOutbox, Unit
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message
 from ledger.ballots import spki as spki_of
-from ledger.export import export_bundle
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.publish import published
+from ledger.store import logstore, writer
+from ledger.store.export import export_bundle
+from ledger.store.publish import published
 from ledger.verifier import verify_bundle
 from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
     NEW_ASSEMBLY,
@@ -37,7 +37,7 @@ from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
     sign_out,
     world,
 )
-from voting.models import Assembly, Document
+from voting.store.models import Assembly, Document
 
 
 def pdf_text(data: bytes) -> str:
@@ -146,9 +146,9 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
     device = ec.generate_private_key(ec.SECP256R1())
     der = spki_of(device.public_key())
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     writer.enroll_key(session, aid, signer, phone_head, der, voter="owner-1", now=during)
-    origin = store.get_head(session, aid).origin
+    origin = logstore.get_head(session, aid).origin
     payload = ballot_payload(origin, phone_head, key_id(der), 1, {"1": "agree"}, new_nonce())
     writer.cast_ballot(session, aid, payload, sign_p256(device, signing_message(payload)),
                        now=during)

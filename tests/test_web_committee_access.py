@@ -11,7 +11,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from identity.models import ReviewRequest, RosterVersion
+from identity.store.models import ReviewRequest, RosterVersion
 from ownervote.audit import AuditEvent
 from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
     NEW_ASSEMBLY,
@@ -25,7 +25,7 @@ from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
     sign_out,
     world,
 )
-from voting.models import Assembly, Document
+from voting.store.models import Assembly, Document
 
 CONSOLE = ("committee.", "notices.")
 
@@ -160,7 +160,7 @@ def test_review_needs_two_members_other_than_the_submitter(app, client, session,
 
 
 def test_console_records_helper_for_route_walks(app, session, world, ov_settings) -> None:
-    from ledger.proceedings import ItemSpec, create_assembly
+    from ledger.store.proceedings import ItemSpec, create_assembly
 
     a = create_assembly(session, world.a.id, "草稿", [ItemSpec("议题", 4)])
     session.commit()

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from identity.importer import import_extract
-from identity.models import Community
 from identity.pii import PiiCipher
-from identity.staff import create_staff
+from identity.store.importer import import_extract
+from identity.store.models import Community
+from identity.store.staff import create_staff
 from identity.synthetic import person_name, resident_id
 from ledger import canonical
 from ledger.ballots import sign_p256, spki
@@ -156,10 +156,10 @@ def console_records(app, session, settings, *, community_id: int, assembly_id: i
     parameters: ``document_id``, ``kind``, ``sha256``, ``reference``, ``evidence_id``."""
     import hashlib
 
-    from identity import review
     from identity.keyed import KeyedHasher
-    from identity.models import StaffUser, Unit
-    from voting.models import Document
+    from identity.store import review
+    from identity.store.models import StaffUser, Unit
+    from voting.store.models import Document
 
     cipher = PiiCipher.from_settings(settings)
     doc = Document(assembly_id=assembly_id, filename="doc.pdf", mime="application/pdf",

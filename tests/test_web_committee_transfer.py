@@ -13,12 +13,12 @@ import random
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from identity.synthetic import resident_id
-from ledger import store, writer
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message
 from ledger.ballots import spki as spki_of
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
-from ledger.publish import published
+from ledger.store import logstore, writer
+from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
+from ledger.store.publish import published
 from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
     PNG,
     BrowserKey,
@@ -37,7 +37,7 @@ def _open_assembly(session, ov_settings, community_id: int) -> int:
                         actor="test")
     session.commit()
     signer = load_or_create_log_key(ov_settings.log_key_file, log_key_name(ov_settings.base_url))
-    store.begin_write(session)
+    logstore.begin_write(session)
     publish_notice(session, a, signer, ownervote_settings=ov_settings,
                    now=now - dt.timedelta(days=17), actor="test")
     open_voting(session, a, signer, now=a.opens_at, actor="test")
@@ -49,9 +49,9 @@ def _cast(session, ov_settings, aid: int, head: str, choices: dict) -> int:
     signer = load_or_create_log_key(ov_settings.log_key_file, log_key_name(ov_settings.base_url))
     device = ec.generate_private_key(ec.SECP256R1())
     der = spki_of(device.public_key())
-    store.begin_write(session)
+    logstore.begin_write(session)
     writer.enroll_key(session, aid, signer, head, der, voter="seller-ref")
-    origin = store.get_head(session, aid).origin
+    origin = logstore.get_head(session, aid).origin
     payload = ballot_payload(origin, head, key_id(der), 1, choices, new_nonce())
     out = writer.cast_ballot(session, aid, payload, sign_p256(device, signing_message(payload)))
     session.commit()

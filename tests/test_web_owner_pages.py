@@ -7,7 +7,7 @@ import re
 
 from tests import test_api_helpers as helpers
 from tests.test_api_helpers import CHEN, HUANG, LIN, Phone, make_world
-from voting.models import Document
+from voting.store.models import Document
 
 world = helpers.world  # the fixture
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)", re.I)

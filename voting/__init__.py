@@ -3,7 +3,7 @@
 Everything here works on plain data and imports only the standard library,
 so the web server, the offline verifier and the ``ownervote tally`` command
 share one implementation of the law (docs/rules.md).  Storage lives apart in
-``voting.models``, which this package does not import.
+``voting.store.models``, which this package does not import.
 
 Main entry points::
 

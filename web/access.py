@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from identity.models import Community, Ownership, RosterVersion
+from identity.store.models import Community, Ownership, RosterVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -19,13 +19,14 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from identity.models import Community, StaffUser
-from identity.staff import MIN_PASSWORD, ROLES, StaffError, create_staff, deactivate_staff
-from ledger.checkpoints import add_witness, witness_verifier
+from identity.credentials import MIN_PASSWORD, ROLES, StaffError
+from identity.store.models import Community, StaffUser
+from identity.store.staff import create_staff, deactivate_staff
 from ledger.errors import LedgerError
-from ledger.models import Cosignature, Witness
+from ledger.store.checkpoints import add_witness, witness_verifier
+from ledger.store.models import Cosignature, Witness
 from ownervote.audit import record
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web import services
 from web.access import roles_required
 from web.auth import actor

@@ -2,7 +2,7 @@
 
 Flask-Login keeps one principal per session, identified as ``a:<owner account
 id>`` (the verified person acting for an owner) or ``s:<staff id>``, followed
-by the id of a server-side session record (:mod:`identity.sessions`).  The
+by the id of a server-side session record (:mod:`identity.store.sessions`).  The
 cookie is accepted only while that record is live, so signing out (or an
 administrator deactivating the account) ends every copy of the cookie, and
 the owners' remember-me cookie dies with it.
@@ -33,9 +33,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from identity import sessions as signed_in
-from identity.models import OwnerAccount, StaffUser
-from identity.staff import authenticate, totp_purpose
+from identity.credentials import totp_purpose
+from identity.store import sessions as signed_in
+from identity.store.models import OwnerAccount, StaffUser
+from identity.store.staff import authenticate
 from ownervote.audit import record
 from web import services
 from web.access import public

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, redirect, render_template, request
 from sqlalchemy import select
 
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web import services
 from web.access import public
 from web.database import db

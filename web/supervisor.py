@@ -18,13 +18,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from identity.models import Community
+from identity.store.models import Community
 from ledger.entries import BALLOT, PAPER_BALLOT
 from ledger.errors import LedgerError
-from ledger.models import LedgerEntry
-from ledger.publish import published
+from ledger.store.models import LedgerEntry
+from ledger.store.publish import published
 from voting.areas import from_hundredths
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web.access import can_read, roles_required
 from web.database import db
 

@@ -1,7 +1,7 @@
 """The casting throttle: per device key, and per client address if set.
 
 * Per device key (``OWNERVOTE_CAST_LIMIT_PER_KEY``, default 60 a day: a person
-  changing their vote): counted by the ballot's batch (:attr:`ledger.sequencer.
+  changing their vote): counted by the ballot's batch (:attr:`ledger.store.sequencer.
   Sequencer.gate`), after the ballot's shape and signature were checked — only a
   ballot a device really signed counts against it — and before the log's lock.
   The batch's ballots are counted together: with Redis, one ``MULTI``/``EXEC``
@@ -148,6 +148,6 @@ def cast_throttle(view: F) -> F:
 
 def init_app(app: Flask) -> None:
     """Count the per-key limit in the batches of this app's database (its sequencer)."""
-    from ledger import sequencer
+    from ledger.store import sequencer
 
     sequencer.for_engine(app.extensions["ownervote.engine"]).gate = key_gate(app)

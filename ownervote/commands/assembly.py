@@ -31,8 +31,8 @@ def list_(as_json: bool) -> None:
     """List assemblies with their status and log size."""
     from sqlalchemy import select
 
-    from ledger.models import LogHead
-    from voting.models import Assembly
+    from ledger.store.models import LogHead
+    from voting.store.models import Assembly
 
     _, session = _session()
     with session:
@@ -68,8 +68,8 @@ def list_(as_json: bool) -> None:
 def publish(assembly_id: int) -> None:
     """Create the assembly's ledger (entry 0: agenda, settings, roster commitment)."""
     from ledger.keys import load_or_create_log_key, log_key_name
-    from ledger.publish import publish_assembly
-    from ledger.store import begin_write
+    from ledger.store.logstore import begin_write
+    from ledger.store.publish import publish_assembly
 
     settings, session = _session()
     with session:
@@ -87,9 +87,9 @@ def checkpoint(assembly_id: int | None, all_open: bool) -> None:
     """Sign a checkpoint if the log grew (run every few minutes while voting is open)."""
     from sqlalchemy import select
 
-    from ledger.checkpoints import issue_checkpoint
-    from ledger.models import LogHead
-    from ledger.store import begin_write
+    from ledger.store.checkpoints import issue_checkpoint
+    from ledger.store.logstore import begin_write
+    from ledger.store.models import LogHead
     from ownervote.commands.keys import log_signer_for
 
     settings, session = _session()
@@ -116,7 +116,7 @@ def checkpoint(assembly_id: int | None, all_open: bool) -> None:
 @click.argument("vkey")
 def add_witness(vkey: str) -> None:
     """Register a witness by its cosignature/v1 verifier key."""
-    from ledger.checkpoints import add_witness as add
+    from ledger.store.checkpoints import add_witness as add
 
     _, session = _session()
     with session:
@@ -131,7 +131,7 @@ def add_witness(vkey: str) -> None:
 @click.argument("cosignature", type=click.File("r"))
 def add_cosignature(assembly_id: int, size: int, cosignature: Any) -> None:
     """Verify and store a witness's cosignature line (or cosigned note)."""
-    from ledger.checkpoints import add_cosignature as add
+    from ledger.store.checkpoints import add_cosignature as add
 
     _, session = _session()
     with session:

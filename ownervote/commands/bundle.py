@@ -23,8 +23,8 @@ def bundle() -> None:
 )
 def export(assembly_id: int, out: str, checkpoint: bool) -> None:
     """Write the audit bundle of an assembly to OUT."""
-    from ledger.checkpoints import issue_checkpoint
-    from ledger.export import export_bundle
+    from ledger.store.checkpoints import issue_checkpoint
+    from ledger.store.export import export_bundle
     from ownervote.commands.keys import log_signer_for
     from ownervote.config import load_settings
     from ownervote.db import make_engine, make_session_factory
@@ -35,7 +35,7 @@ def export(assembly_id: int, out: str, checkpoint: bool) -> None:
         signer = log_signer_for(session, assembly_id, settings)
         session.commit()  # end the reading transaction before writing
         if checkpoint:
-            from ledger.store import begin_write
+            from ledger.store.logstore import begin_write
 
             begin_write(session)
             issue_checkpoint(session, assembly_id, signer)

@@ -14,7 +14,7 @@ def log_signer_for(session: Any, assembly_id: int, settings: Any) -> Any:
     """The key (current or retired) that signs the log of ``assembly_id``."""
     from ledger.errors import KeyFileError
     from ledger.keys import load_key_ring, load_or_create_log_key, log_key_name
-    from ledger.store import get_head
+    from ledger.store.logstore import get_head
 
     load_or_create_log_key(settings.log_key_file, log_key_name(settings.base_url))
     ring = load_key_ring(settings.log_key_file)
@@ -55,7 +55,8 @@ def rotate_log() -> None:
 @keys.command("rotate-pii")
 def rotate_pii() -> None:
     """Re-encrypt personal data under the first key of OWNERVOTE_PII_KEYS."""
-    from identity.pii import PiiCipher, reencrypt_all
+    from identity.pii import PiiCipher
+    from identity.store.pii_rotation import reencrypt_all
     from ownervote.config import load_settings
     from ownervote.db import make_engine, make_session_factory
 
@@ -111,10 +112,10 @@ def cosign_cmd(
     cosigned and a consistency proof, that the new one extends it.
     """
     from ledger import merkle
-    from ledger.checkpoints import open_checkpoint
     from ledger.errors import LedgerError
     from ledger.keys import load_key_file
     from ledger.note import Verifier, cosign
+    from ledger.store.checkpoints import open_checkpoint
 
     try:
         log = Verifier.parse(log_key)

@@ -58,7 +58,7 @@ def import_(file: Path, community: str, dry_run: bool, as_json: bool,
             encoding: str | None) -> None:
     """Import FILE (CSV or JSON; UTF-8, UTF-8 with BOM, or GB18030/GBK)."""
     from identity.errors import ExtractError
-    from identity.importer import import_extract
+    from identity.store.importer import import_extract
     from ownervote.db import make_engine, make_session_factory
 
     settings = load_settings()
@@ -138,7 +138,7 @@ def versions(community: str) -> None:
     """List the roster versions of a community with their digests."""
     from sqlalchemy import select
 
-    from identity.models import Community, RosterVersion
+    from identity.store.models import Community, RosterVersion
     from ownervote.db import make_engine, make_session_factory
 
     settings = load_settings()

@@ -43,7 +43,7 @@ def default_workers() -> int:
 
 def default_threads() -> int:
     """Threads per ``gthread`` worker: requests waiting on one worker's batch
-    (ledger.sequencer) join the next one, so more threads make bigger batches — one
+    (ledger.store.sequencer) join the next one, so more threads make bigger batches — one
     commit and checkpoint for several ballots (bench/cast.py on 2 cores: 2 × 16 was
     best; 2 × 4 gave a third)."""
     return 16

@@ -3,8 +3,8 @@
 Used by ``tests/test_production_*.py`` and ``bench/cast.py`` / ``bench/faults.py``.
 Everything here is set-up, not measured: a registry extract of ``heads``
 single-owner flats goes through the real import, an assembly is noticed
-(roster frozen, log published) and opened through ``ledger.proceedings``, and
-one P-256 device key per head is enrolled with ``ledger.writer.enroll_key``
+(roster frozen, log published) and opened through ``ledger.store.proceedings``, and
+one P-256 device key per head is enrolled with ``ledger.store.writer.enroll_key``
 directly in the database.  :func:`presign` then signs the ballots the clients
 will send (``seq`` 1, 2, … per head, revotes allowed until close), so the
 timed phase costs the client nothing but sending bytes.
@@ -69,13 +69,13 @@ def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
     """
     from sqlalchemy import select
 
-    from identity.importer import import_extract
-    from identity.models import Community
-    from ledger import store, writer
+    from identity.store.importer import import_extract
+    from identity.store.models import Community
     from ledger.ballots import spki
     from ledger.keys import load_or_create_log_key, log_key_name
-    from ledger.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
-    from ledger.publish import published
+    from ledger.store import logstore, writer
+    from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
+    from ledger.store.publish import published
     from ownervote.db import make_engine, make_session_factory
     from ownervote.migrate import upgrade
 
@@ -97,16 +97,16 @@ def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
                      ItemSpec("筹集住宅专项维修资金", 6, "按每平方米30元续筹。")],
                     opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=3))
                 session.commit()
-                store.begin_write(session)
+                logstore.begin_write(session)
                 publish_notice(session, a, signer, ownervote_settings=settings,
                                now=now - dt.timedelta(days=16))
                 open_voting(session, a, signer, now=now - dt.timedelta(minutes=30))
                 session.commit()
                 _adef, roster = published(session, a.id)
-                head = store.get_head(session, a.id)
+                head = logstore.get_head(session, a.id)
                 prepared = Prepared(a.id, head.origin, head.log_vkey)
                 session.commit()
-                store.begin_write(session)
+                logstore.begin_write(session)
                 for i, head_id in enumerate(sorted(roster.heads)):
                     scalar = rng.randrange(1, P256_ORDER)
                     der = spki(ec.derive_private_key(scalar, ec.SECP256R1()).public_key())

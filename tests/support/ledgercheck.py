@@ -26,11 +26,12 @@ from typing import Any
 
 def check_run(server, prepared, results: list[list], *, bundle_dir: Path | None = None
               ) -> dict[str, Any]:
-    from ledger import merkle, store
-    from ledger.checkpoints import cosigned_note, latest
+    from ledger import merkle
     from ledger.entries import BALLOT, entry_hash, parse_entry
     from ledger.errors import LedgerError
     from ledger.receipts import Receipt, verify_receipt
+    from ledger.store import logstore
+    from ledger.store.checkpoints import cosigned_note, latest
     from ownervote.db import make_engine, make_session_factory
 
     settings = server.settings()
@@ -39,8 +40,8 @@ def check_run(server, prepared, results: list[list], *, bundle_dir: Path | None 
     aid = prepared.assembly_id
     try:
         with make_session_factory(engine)() as session:
-            head = store.get_head(session, aid)
-            entries = list(store.iter_entries(session, aid))
+            head = logstore.get_head(session, aid)
+            entries = list(logstore.iter_entries(session, aid))
             newest = latest(session, aid)
             note = cosigned_note(session, newest)
             size = newest.size
@@ -50,11 +51,11 @@ def check_run(server, prepared, results: list[list], *, bundle_dir: Path | None 
                 if r[2] == "acknowledged":
                     needed.add(json.loads(r[6])["receipt"]["checkpoint"].split("\n")[1])
             for old in sorted({int(s) for s in needed}):
-                proofs[old] = store.consistency_proof(session, aid, old, size)
+                proofs[old] = logstore.consistency_proof(session, aid, old, size)
             head_size, head_root = head.size, bytes(head.root)
             from sqlalchemy import func, select
 
-            from ledger.models import Checkpoint
+            from ledger.store.models import Checkpoint
 
             checkpoints = session.scalar(select(func.count()).select_from(Checkpoint)
                                          .where(Checkpoint.assembly_id == aid))

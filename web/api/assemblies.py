@@ -18,13 +18,14 @@ from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ledger import store
-from ledger.checkpoints import cosigned_note, latest
+from ledger import timestamps
 from ledger.entries import BALLOT, PAPER_BALLOT, parse_entry
-from ledger.models import LedgerEntry
 from ledger.note import parse_note
 from ledger.receipts import tracker_code
-from voting.models import Assembly
+from ledger.store import logstore
+from ledger.store.checkpoints import cosigned_note, latest
+from ledger.store.models import LedgerEntry
+from voting.store.models import Assembly
 from web.access import public
 from web.api import bp
 from web.api.common import VISIBLE, ApiError, iso, iso_ms, log_head, visible_assembly
@@ -55,7 +56,7 @@ def assemblies():
 @public
 def assembly(assembly_id: int):
     a = visible_assembly(assembly_id)
-    return jsonify(assembly_json(a, now_ms=store.now_ms()))
+    return jsonify(assembly_json(a, now_ms=timestamps.now_ms()))
 
 
 def _consistency(assembly_id: int, newest: int) -> dict | None:
@@ -65,7 +66,7 @@ def _consistency(assembly_id: int, newest: int) -> dict | None:
     if not raw.isdigit() or not 0 < int(raw) <= newest:
         raise ApiError(400, "malformed", str(_BAD_FROM), field="from")
     old = int(raw)
-    proof = store.consistency_proof(db(), assembly_id, old, newest)
+    proof = logstore.consistency_proof(db(), assembly_id, old, newest)
     return {"from": old, "to": newest, "proof": [p.hex() for p in proof]}
 
 
@@ -140,7 +141,7 @@ def receipt_lookup(assembly_id: int, tracker_text: str) -> dict:
         "counts_for": mine["counts_for"],
         "replaced": replaced,
         "checkpoint": cp,
-        "inclusion": [p.hex() for p in store.inclusion_proof(db(), assembly_id, entry.index,
+        "inclusion": [p.hex() for p in logstore.inclusion_proof(db(), assembly_id, entry.index,
                                                              cp["size"])],
         "consistency": _consistency(assembly_id, cp["size"]),
     }

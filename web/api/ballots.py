@@ -15,13 +15,14 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from identity.models import Owner
-from ledger import canonical, sequencer, store
+from identity.store.models import Owner
+from ledger import canonical, timestamps
 from ledger.ballots import PREFIXES, check_ballot_payload
 from ledger.errors import EncodingError, LedgerError, LogStateError, SignatureError
-from ledger.models import LedgerKey
-from ledger.publish import assembly_settings
-from ledger.writer import next_seq
+from ledger.store import logstore, sequencer
+from ledger.store.models import LedgerKey
+from ledger.store.publish import assembly_settings
+from ledger.store.writer import next_seq
 from voting.errors import CastRefused, RefusalReason
 from web import services
 from web.access import public, roles_required
@@ -94,7 +95,7 @@ def build_template(a, account, wanted: str | None) -> dict:
         "origin": head.origin,
         "log_key": head.log_vkey,
         "prefix": PREFIXES["ballot"].decode(),
-        "accepting_ballots": accepting_ballots(a, head, store.now_ms()),
+        "accepting_ballots": accepting_ballots(a, head, timestamps.now_ms()),
         "opens_at": iso_ms(head.opens_at_ms),
         "closes_at": iso_ms(head.closes_at_ms),
         "head": view.to_json(),
@@ -136,10 +137,10 @@ def _parse_ballot() -> tuple[dict, bytes]:
 
 def _diagnose(assembly_id: int, payload: dict) -> ApiError:
     """Why the ledger refused a well-formed ballot (read under the same writer lock)."""
-    head = store.lock_head(db(), assembly_id)
+    head = logstore.lock_head(db(), assembly_id)
     if payload["origin"] != head.origin:
         return ApiError(422, "wrong_assembly", str(LEDGER["wrong_assembly"]))
-    now = max(store.now_ms(), head.last_time_ms)
+    now = max(timestamps.now_ms(), head.last_time_ms)
     if head.closed or now >= head.closes_at_ms:
         return ApiError(422, "closed", str(LEDGER["closed"]))
     if now < head.opens_at_ms:
@@ -161,7 +162,7 @@ def _refused(a, payload: dict, exc: CastRefused) -> ApiError:
     titles = {str(it.position): it.title for it in a.items}
     who = ""
     if exc.reason is RefusalReason.CO_OWNER_ALREADY_VOTED:
-        who = co_owner_voting(a, store.get_head(db(), a.id).origin, payload["head"])
+        who = co_owner_voting(a, logstore.get_head(db(), a.id).origin, payload["head"])
     return ApiError(422, exc.reason.value, refusal_message(exc, titles, who), item=exc.item_id)
 
 
@@ -177,7 +178,7 @@ def cast(assembly_id: int):
     db().rollback()
     payload, sig = _parse_ballot()
     try:
-        # group commit (ledger.sequencer): checks, append, checkpoint and receipt as
+        # group commit (ledger.store.sequencer): checks, append, checkpoint and receipt as
         # cast_ballot + issue_checkpoint + make_receipt, committed before it returns
         _appended, receipt = sequencer.for_engine(db().get_bind()).cast(
             assembly_id, payload, sig, services.log_signer())

@@ -14,10 +14,10 @@ from flask import abort, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from identity.models import OwnerAccount
-from ledger.models import LogHead
-from ledger.store import ms_to_datetime
-from voting.models import Assembly
+from identity.store.models import OwnerAccount
+from ledger.store.models import LogHead
+from ledger.timestamps import ms_to_datetime
+from voting.store.models import Assembly
 from web.database import db
 
 #: Assemblies an owner can see (a draft is the committee's business).

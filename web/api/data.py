@@ -18,11 +18,11 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import func, select
 
-from ledger import writer
-from ledger.models import LogHead
-from ledger.publish import assembly_settings, published
+from ledger.store import writer
+from ledger.store.models import LogHead
+from ledger.store.publish import assembly_settings, published
 from voting.matters import Matter, Threshold
-from voting.models import Assembly, Document
+from voting.store.models import Assembly, Document
 from voting.tally import tally
 from web.api.common import iso, iso_ms
 from web.api.messages import REVOTE, matter_label, threshold_label

@@ -20,16 +20,17 @@ from flask import jsonify
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from identity.devices import active_key, enrol, public_key
 from identity.errors import DeviceKeyError, SmsError
-from identity.models import Owner
-from identity.sms import make_gateway
-from ledger import canonical, store
+from identity.store.devices import active_key, enrol, public_key
+from identity.store.models import Owner
+from identity.store.smsoutbox import make_gateway
+from ledger import canonical
 from ledger.ballots import key_id, verify_p256_message
-from ledger.enrolment import enroll_key, revoke_key
 from ledger.errors import EncodingError, EntryError, LedgerError, SignatureError
-from ledger.models import LedgerKey, LogHead
-from voting.models import Assembly
+from ledger.store import logstore
+from ledger.store.enrolment import enroll_key, revoke_key
+from ledger.store.models import LedgerKey, LogHead
+from voting.store.models import Assembly
 from web import services
 from web.access import roles_required
 from web.api import bp
@@ -65,7 +66,7 @@ _SMS_DOWN = _l("We could not send the text message just now. Please try again in
 def begin_writing() -> None:
     """Start a writer transaction (the request already read: end that transaction first)."""
     db().commit()
-    store.begin_write(db())
+    logstore.begin_write(db())
 
 
 def _spki(body: dict) -> bytes:
@@ -163,7 +164,7 @@ def ballot_keys(assembly_id: int):
     voter = voter_reference(services.hasher(), head.origin, owner.id_hash)
     begin_writing()
     try:
-        log = store.lock_head(db(), a.id)
+        log = logstore.lock_head(db(), a.id)
         if log.closed:
             raise ApiError(422, "closed", str(_CLOSED))
         for old in db().scalars(select(LedgerKey.key_id).where(

@@ -21,19 +21,19 @@ from sqlalchemy import select
 
 from identity.keyed import KeyedHasher
 from identity.masking import mask_name
-from identity.models import Building, Owner, OwnerAccount, Ownership, RosterVersion, Unit
 from identity.pii import owner_name_purpose
-from identity.representatives import AccountHead, VoterDecision, account_heads
-from identity.store import latest_version
+from identity.store.models import Building, Owner, OwnerAccount, Ownership, RosterVersion, Unit
+from identity.store.representatives import AccountHead, VoterDecision, account_heads
+from identity.store.rosters import latest_version
 from ledger.entries import BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED, parse_entry
-from ledger.headstate import head_rules
-from ledger.models import LedgerEntry, LedgerKey, LogHead
-from ledger.publish import assembly_settings, published
 from ledger.receipts import tracker_code
+from ledger.store.headstate import head_rules
+from ledger.store.models import LedgerEntry, LedgerKey, LogHead
+from ledger.store.publish import assembly_settings, published
 from voting.ballots import Approval, BallotEvent, Channel, Choice
 from voting.casting import check_cast
 from voting.errors import CastRefused, RefusalReason
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web import services
 from web.api.messages import BASIS, refusal_message
 from web.database import db

@@ -1,6 +1,6 @@
 """Identity verification over JSON: registry match → phone → SMS code → signed in.
 
-Each step calls :class:`identity.verification.VerificationService`, which
+Each step calls :class:`ownervote.services.verification.VerificationService`, which
 commits its own transaction (throttling counters must survive a refusal).
 A refusal keeps the service's stable ``code`` and gets a plain-words message;
 a lock-out carries ``retry_at``.  In the demo (SMS outbox, never in
@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from identity.devices import active_key
 from identity.errors import (
     CodeInvalid,
     ResendTooSoon,
@@ -23,9 +22,10 @@ from identity.errors import (
     Throttled,
     VerificationError,
 )
-from identity.models import OwnerAccount
-from identity.sms import outbox
-from identity.verification import Claim, VerificationService
+from identity.store.devices import active_key
+from identity.store.models import OwnerAccount
+from identity.store.smsoutbox import outbox
+from ownervote.services.verification import Claim, VerificationService
 from web import services
 from web.access import public
 from web.api import bp

@@ -9,7 +9,7 @@ office), auditors and administrators.  Anyone else gets 404 (a member of
 another community learns nothing); the checkpoints, which let anyone hold
 the log to its history, stay public.
 
-The file is written by :func:`ledger.export.export_bundle` once per log
+The file is written by :func:`ledger.store.export.export_bundle` once per log
 state (newest signed size, number of checkpoints and cosignatures) into the
 instance folder and then streamed from disk; a new checkpoint or
 cosignature makes a new file and the older ones of that assembly are removed.
@@ -90,7 +90,7 @@ def cached_bundle(rec: Record) -> tuple[Path, int]:
     folder = _cache_dir(rec.id)
     path = folder / f"{state}.zip"
     if not path.exists():
-        from ledger.export import export_bundle
+        from ledger.store.export import export_bundle
 
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
         os.close(fd)

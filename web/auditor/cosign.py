@@ -1,6 +1,6 @@
 """Witnesses hand in cosignatures: a form on the checkpoints page, and a plain-text endpoint.
 
-A cosignature is authenticated by itself: :func:`ledger.checkpoints.add_cosignature`
+A cosignature is authenticated by itself: :func:`ledger.store.checkpoints.add_cosignature`
 stores it only if it is a valid cosignature/v1 signature, by a witness an
 administrator registered, over exactly that checkpoint.  So neither route
 needs a session; the form still carries the CSRF token like every form, and
@@ -16,8 +16,8 @@ from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ledger.checkpoints import add_cosignature
 from ledger.errors import LedgerError
+from ledger.store.checkpoints import add_cosignature
 from ownervote.audit import record
 from web.access import public
 from web.auditor import bp, records
@@ -36,7 +36,7 @@ def _store(assembly_id: int, size: int, text: str) -> tuple[str | None, str]:
     records.checkpoint_row(assembly_id, size)
     try:
         stored = add_cosignature(db(), assembly_id, size, text)
-        from ledger.models import Witness
+        from ledger.store.models import Witness
 
         name = db().get(Witness, stored.witness_id).name
         record(db(), f"witness:{name}", "checkpoint.cosign", f"assembly:{assembly_id}",

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from flask import current_app, render_template, request
 from sqlalchemy import func, select
 
-from ledger import merkle, store
+from ledger import merkle
 from ledger.entries import BALLOT, PAPER_BALLOT
 from ledger.errors import LedgerError
-from ledger.models import LedgerEntry
 from ledger.note import Verifier, open_checkpoint
 from ledger.receipts import tracker_code
+from ledger.store import logstore
+from ledger.store.models import LedgerEntry
 from web.access import public
 from web.auditor import bp, records
 from web.database import db
@@ -108,7 +109,7 @@ def _from_ledger(assembly_id: int, log_vkey: str, tracker: str) -> Found | None:
     row = records.latest_checkpoint(assembly_id)
     size = None
     if row is not None and row.size > match.index:
-        proof = store.inclusion_proof(db(), assembly_id, match.index, row.size)
+        proof = logstore.inclusion_proof(db(), assembly_id, match.index, row.size)
         size = _checked(row.note, log_vkey, match.index, bytes(match.entry_hash), proof)
     return Found(match.index, match.kind, records.entry_time(assembly_id, match.index), size,
                  match.voided_by is not None, bool(later))

@@ -9,12 +9,13 @@ from flask import abort, current_app
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from identity.models import Community
-from ledger import store
-from ledger.checkpoints import cosigned_note, witness_verifier
-from ledger.models import Checkpoint as CheckpointRow
-from ledger.models import Cosignature, LogHead, Witness
-from voting.models import Assembly
+from identity.store.models import Community
+from ledger import timestamps
+from ledger.store import logstore
+from ledger.store.checkpoints import cosigned_note, witness_verifier
+from ledger.store.models import Checkpoint as CheckpointRow
+from ledger.store.models import Cosignature, LogHead, Witness
+from voting.store.models import Assembly
 from web.database import db
 
 
@@ -100,7 +101,7 @@ def checkpoint_row(assembly_id: int, size: int) -> CheckpointRow:
 
 
 def latest_checkpoint(assembly_id: int) -> CheckpointRow | None:
-    from ledger.checkpoints import latest
+    from ledger.store.checkpoints import latest
 
     return latest(db(), assembly_id)
 
@@ -122,7 +123,7 @@ def witnesses() -> list[Witness]:
 
 
 def entry_time(assembly_id: int, index: int) -> dt.datetime:
-    return store.ms_to_datetime(store.read_entry(db(), assembly_id, index).time)
+    return timestamps.ms_to_datetime(logstore.read_entry(db(), assembly_id, index).time)
 
 
 def existing_page(path: str) -> str | None:

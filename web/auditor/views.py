@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
-from ledger import store
 from ledger.errors import LedgerError
+from ledger.store import logstore
 from web.access import public
 from web.auditor import bp, records
 from web.auditor.bundles import bundle_audience, may_download
@@ -73,7 +73,7 @@ def checkpoints(assembly_id: int):
 def checkpoint_note(assembly_id: int, size: int):
     """One checkpoint as a signed note with every cosignature (what a witness cosigns)."""
     records.record_or_404(assembly_id)
-    from ledger.checkpoints import cosigned_note
+    from ledger.store.checkpoints import cosigned_note
 
     return Response(cosigned_note(db(), records.checkpoint_row(assembly_id, size)), mimetype=TEXT)
 
@@ -85,7 +85,7 @@ def latest_note(assembly_id: int):
     row = records.latest_checkpoint(assembly_id)
     if row is None:
         abort(404)
-    from ledger.checkpoints import cosigned_note
+    from ledger.store.checkpoints import cosigned_note
 
     return Response(cosigned_note(db(), row), mimetype=TEXT)
 
@@ -105,7 +105,7 @@ def consistency(assembly_id: int):
     if old_size > new_size:
         abort(400, _("from must not be larger than to"))
     try:
-        proof = store.consistency_proof(db(), assembly_id, old_size, new_size)
+        proof = logstore.consistency_proof(db(), assembly_id, old_size, new_size)
     except LedgerError:
         abort(404)
     return Response("".join(h.hex() + "\n" for h in proof), mimetype=TEXT)

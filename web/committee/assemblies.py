@@ -8,12 +8,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from identity.models import Community
-from ledger.proceedings import create_assembly
-from ledger.publish import assembly_settings
+from identity.store.models import Community
+from ledger.store.proceedings import create_assembly
+from ledger.store.publish import assembly_settings
 from voting.lifecycle import Status
 from voting.matters import Matter
-from voting.models import Assembly, Document, Item
+from voting.store.models import Assembly, Document, Item
 from web.access import require_manage, roles_required
 from web.committee import bp, clock
 from web.committee.common import (

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from identity.models import Building, Community, RosterVersion, StaffUser
-from ledger.proceedings import timeline
-from ledger.publish import assembly_settings
+from identity.store.models import Building, Community, RosterVersion, StaffUser
+from ledger.store.proceedings import timeline
+from ledger.store.publish import assembly_settings
 from voting.lifecycle import Status, why_not
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web.access import require_manage
 from web.committee import clock
 from web.database import db

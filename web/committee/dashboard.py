@@ -19,18 +19,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from identity.errors import SmsError
-from identity.models import Community
 from identity.pii import account_phone_purpose
-from identity.sms import make_gateway
-from ledger import store
+from identity.store.models import Community
+from identity.store.smsoutbox import make_gateway
 from ledger.errors import LedgerError
-from ledger.proceedings import advance_due, close_voting, open_voting
+from ledger.store import logstore
+from ledger.store.proceedings import advance_due, close_voting, open_voting
 from ownervote.audit import AuditEvent, record
 from voting.areas import from_hundredths
 from voting.errors import TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import min_to_reach_quorum
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web import services
 from web.access import roles_required
 from web.charts import participation_gauge
@@ -116,7 +116,7 @@ def _move(assembly_id: int, target: Status):
         return back
     session = db()
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     a = session.get(Assembly, assembly_id)
     try:
         step = open_voting if target is Status.OPEN else close_voting
@@ -137,7 +137,7 @@ def advance():
     """Open and close every assembly whose announced time has come (also run by a timer)."""
     session = db()
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     changed = advance_due(session, services.log_signer(), clock.now())
     session.commit()
     flash(_("%(n)s assemblies moved on at their announced times.", n=len(changed)), "ok")

@@ -1,7 +1,7 @@
 """Figures the dashboard and the announcement show, read from the ledger.
 
 Everything is computed from the published roster and the ballots that count
-in the log (``ledger.writer.counted_votes``) — the same inputs the tally and
+in the log (``ledger.store.writer.counted_votes``) — the same inputs the tally and
 the offline verifier use — never from a separate index that could drift.
 """
 
@@ -15,13 +15,13 @@ from fractions import Fraction
 from sqlalchemy import select
 
 from identity.masking import mask_name
-from identity.models import Building, Owner, OwnerAccount, Ownership, Unit
 from identity.pii import owner_name_purpose
-from ledger import writer
-from ledger.publish import published
+from identity.store.models import Building, Owner, OwnerAccount, Ownership, Unit
+from ledger.store import writer
+from ledger.store.publish import published
 from voting.areas import from_hundredths
 from voting.heads import Roster
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web import services
 from web.database import db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ledger.proceedings import ItemSpec
+from ledger.store.proceedings import ItemSpec
 from voting.errors import ItemError, SettingsError
 from voting.matters import Matter
 from voting.settings import AssemblySettings

@@ -6,15 +6,15 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from identity.models import Community
-from ledger import store
+from identity.store.models import Community
 from ledger.errors import LedgerError
-from ledger.proceedings import publish_notice
-from ledger.publish import assembly_settings
+from ledger.store import logstore
+from ledger.store.proceedings import publish_notice
+from ledger.store.publish import assembly_settings
 from voting.errors import TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import Matter
-from voting.models import Assembly, Document
+from voting.store.models import Assembly, Document
 from web import pdf, services
 from web.access import public, roles_required
 from web.committee import bp, clock, public_bp
@@ -73,7 +73,7 @@ def publish(assembly_id: int):
         return redirect(url_for("committee.assembly", assembly_id=a.id))
     session = db()
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     a = session.get(Assembly, assembly_id)
     try:
         publish_notice(session, a, services.log_signer(), ownervote_settings=services.settings(),

@@ -6,10 +6,10 @@ from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ledger import store, writer
 from ledger.ballots import new_nonce
 from ledger.entries import BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED, VOIDED, parse_entry
-from ledger.models import LedgerEntry
+from ledger.store import logstore, writer
+from ledger.store.models import LedgerEntry
 from ownervote.audit import record
 from voting.errors import CastRefused
 from voting.lifecycle import Status
@@ -49,7 +49,7 @@ def paper(assembly_id: int):
     if a.status == Status.DRAFT.value:
         abort(404)
     s = snapshot(a)
-    origin = store.get_head(db(), a.id).origin
+    origin = logstore.get_head(db(), a.id).origin
     buildings = sorted({u.building or "" for u in s.roster.units.values()},
                        key=lambda b: (len(b), b))
     return render_template("committee/paper.html", a=a, buildings=buildings, origin=origin,
@@ -127,7 +127,7 @@ def paper_prepare(assembly_id: int):
     except vault.VaultError:
         return fail(_("Attach the scan or photo of the signed sheet (PDF, JPEG or PNG, at most "
                       "10 MB)."))
-    log = store.get_head(db(), a.id)
+    log = logstore.get_head(db(), a.id)
     payload = {"origin": log.origin, "head": head, "official": request.form.get("official", ""),
                "seq": writer.next_seq(db(), a.id, head), "nonce": new_nonce(),
                "choices": choices, "scan_sha256": scan_sha}
@@ -187,7 +187,7 @@ def ballots(assembly_id: int):
         abort(404)
     s = snapshot(a)
     unit = (request.args.get("unit") or "").strip() or None
-    origin = store.get_head(db(), a.id).origin
+    origin = logstore.get_head(db(), a.id).origin
     return render_template("committee/ballots.html", a=a, rows=_ballot_rows(a, s, unit=unit),
                            unit=unit, origin=origin, can_void=a.status == Status.OPEN.value)
 
@@ -210,7 +210,7 @@ def void_prepare(assembly_id: int):
     if not 4 <= len(reason) <= 200:
         return fail(_("Give the reason in 4 to 200 characters (it is published in the ledger: "
                       "no names)."))
-    log = store.get_head(db(), a.id)
+    log = logstore.get_head(db(), a.id)
     payload = {"origin": log.origin, "target": entry.index, "reason": reason,
                "official": request.form.get("official", ""), "nonce": new_nonce()}
     summary = [_("Void ledger entry %(n)s: %(reason)s", n=entry.index, reason=reason)]

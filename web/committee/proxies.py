@@ -16,15 +16,15 @@ from sqlalchemy import select
 from identity import idnumbers
 from identity.errors import IdNumberError
 from identity.masking import mask_name
-from identity.pii import person_name_purpose, register_encrypted_column
+from identity.pii import proxy_name_purpose
 from identity.vocab import ID_TYPE_ZH, USCC
-from ledger import store, writer
 from ledger.ballots import new_nonce
 from ledger.entries import PROXY_REGISTERED
-from ledger.publish import assembly_settings
+from ledger.store import logstore, writer
+from ledger.store.publish import assembly_settings
 from ownervote.audit import record
 from voting.lifecycle import Status
-from voting.models import Assembly, Proxy
+from voting.store.models import Assembly, Proxy
 from web import services
 from web.access import roles_required
 from web.committee import bp, clock, vault
@@ -33,14 +33,6 @@ from web.committee.figures import snapshot
 from web.committee.paper import resolve_unit
 from web.committee.signing import append_signed, fail, signed_request, to_sign
 from web.database import db
-
-
-def _name_purpose(assembly_id: int, agent_ref: str) -> str:
-    return person_name_purpose("proxy", f"{assembly_id}:{agent_ref}")
-
-
-register_encrypted_column(Proxy, "agent_name_enc",
-                          lambda r: _name_purpose(r.assembly_id, r.agent_ref))
 
 
 def agent_ref(id_type: str, number: str) -> str:
@@ -80,7 +72,8 @@ def proxies(assembly_id: int):
     rows = []
     for p in _active(a):
         head = s.roster.heads.get(p.head_id)
-        name = cipher.decrypt_text(p.agent_name_enc, purpose=_name_purpose(a.id, p.agent_ref)) \
+        purpose = proxy_name_purpose(a.id, p.agent_ref)
+        name = cipher.decrypt_text(p.agent_name_enc, purpose=purpose) \
             if p.agent_name_enc else ""
         rows.append({"units": list(head.unit_ids) if head else [p.head_id],
                      "agent": mask_name(name) if name else p.agent_ref[:14],
@@ -123,7 +116,7 @@ def proxy_prepare(assembly_id: int):
     except vault.VaultError:
         return fail(_("Attach the scan or photo of the signed written proxy (PDF, JPEG or PNG, "
                       "at most 10 MB)."))
-    payload = {"origin": store.get_head(db(), a.id).origin, "head": head, "agent": ref,
+    payload = {"origin": logstore.get_head(db(), a.id).origin, "head": head, "agent": ref,
                "official": request.form.get("official", ""), "nonce": new_nonce(),
                "evidence_sha256": sha}
     summary = [_("Units %(units)s appoint %(agent)s as their agent.",
@@ -149,7 +142,7 @@ def proxy_submit(assembly_id: int):
         out = writer.register_proxy(session, a.id, payload, sig, now=clock.now())
         session.add(Proxy(
             assembly_id=a.id, head_id=head, agent_ref=ref,
-            agent_name_enc=services.pii().encrypt_text(name, purpose=_name_purpose(a.id, ref))
+            agent_name_enc=services.pii().encrypt_text(name, purpose=proxy_name_purpose(a.id, ref))
             if name else None,
             evidence_sha256=payload.get("evidence_sha256"), entry_index=out.index,
             created_at=clock.now()))

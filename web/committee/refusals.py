@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ledger.entries import BALLOT, PAPER_BALLOT, parse_entry
 from ledger.errors import BallotError, EntryError, LedgerError, SignatureError
-from ledger.models import LedgerEntry
+from ledger.store.models import LedgerEntry
 from voting.errors import CastRefused, RefusalReason
 from web.committee.common import local
 from web.database import db

@@ -10,15 +10,15 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from identity.models import Community
-from ledger import store
+from identity.store.models import Community
 from ledger.errors import LedgerError
-from ledger.proceedings import announce, tally_assembly
+from ledger.store import logstore
+from ledger.store.proceedings import announce, tally_assembly
 from ownervote.audit import AuditEvent, record
 from voting.errors import TallyError, TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import Matter
-from voting.models import Assembly
+from voting.store.models import Assembly
 from web import pdf, services
 from web.access import public, roles_required
 from web.charts import result_bars
@@ -135,7 +135,7 @@ def announcement_context(a: Assembly) -> dict:
 
 
 def _settings(a: Assembly):
-    from ledger.publish import assembly_settings
+    from ledger.store.publish import assembly_settings
 
     return assembly_settings(a)
 
@@ -163,7 +163,7 @@ def _step(assembly_id: int, target: Status):
         return back
     session = db()
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     a = session.get(Assembly, assembly_id)
     try:
         if target is Status.TALLIED:

@@ -1,4 +1,4 @@
-"""The review queue (identity.review): people the registry does not show yet, with evidence,
+"""The review queue (identity.store.review): people the registry does not show yet, with evidence,
 approved by two committee members other than the one who submitted."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from identity import review as queue
-from identity import store as roster_store
 from identity.errors import IdentityError
 from identity.masking import mask_name
-from identity.models import (
+from identity.pii import owner_name_purpose
+from identity.store import review as queue
+from identity.store import rosters as roster_store
+from identity.store.models import (
     Building,
     Owner,
     Ownership,
@@ -22,7 +23,6 @@ from identity.models import (
     StaffUser,
     Unit,
 )
-from identity.pii import owner_name_purpose
 from identity.vocab import ID_TYPE_ZH
 from web import services
 from web.access import require_manage, roles_required

@@ -22,12 +22,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from identity.models import StaffUser
-from ledger import canonical, store, writer
+from identity.store.models import StaffUser
+from ledger import canonical
 from ledger.ballots import key_id, load_official_key
 from ledger.entries import PREFIXES, parse_entry
 from ledger.errors import EncodingError, LedgerError, SignatureError
-from ledger.models import LedgerEntry, LedgerKey
+from ledger.store import logstore, writer
+from ledger.store.models import LedgerEntry, LedgerKey
 from ownervote.audit import record
 from voting.errors import CastRefused
 from voting.lifecycle import Status
@@ -88,7 +89,7 @@ def enroll(assembly_id: int):
         return jsonify({"ok": True, "official": kid, "enrolled": False})
     session = db()
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     try:
         out = writer.enroll_official(session, a.id, services.log_signer(), spki,
                                      member_ref(staff), now=clock.now())
@@ -118,7 +119,7 @@ def signed_request(assembly_id: int) -> tuple[dict, bytes] | tuple[None, Any]:
     return payload, raw
 
 
-def append_signed(a, write: Callable[[Session], store.Appended], *, done: Callable[[int], str],
+def append_signed(a, write: Callable[[Session], logstore.Appended], *, done: Callable[[int], str],
                   back: str, refused: Callable[[CastRefused], str] | None = None):
     """Append a member-signed entry in one writer transaction and answer the browser.
 
@@ -130,7 +131,7 @@ def append_signed(a, write: Callable[[Session], store.Appended], *, done: Callab
 
     session = db()
     session.commit()
-    store.begin_write(session)
+    logstore.begin_write(session)
     try:
         out = write(session)
         session.commit()

@@ -18,12 +18,13 @@ from sqlalchemy import select
 from identity import idnumbers
 from identity.errors import IdNumberError
 from identity.vocab import ID_TYPE_ZH
-from ledger import store, writer
+from ledger import timestamps
 from ledger.ballots import new_nonce
 from ledger.entries import UNIT_TRANSFERRED, parse_entry
-from ledger.headstate import head_rules
-from ledger.models import LedgerEntry
-from ledger.store import ms_to_datetime
+from ledger.store import logstore, writer
+from ledger.store.headstate import head_rules
+from ledger.store.models import LedgerEntry
+from ledger.timestamps import ms_to_datetime
 from ownervote.audit import record
 from voting.lifecycle import Status
 from web import services
@@ -100,14 +101,14 @@ def transfer_prepare(assembly_id: int):
         return fail(_("Enter the registration time of the transfer from the registry record."))
     if at > clock.now():
         return fail(_("The registration time of the transfer cannot be in the future."))
-    origin = store.get_head(db(), a.id).origin
+    origin = logstore.get_head(db(), a.id).origin
     try:
         buyer = buyer_ref(origin, request.form.get("buyer_id_type", ""),
                           request.form.get("buyer_id_number", ""))
     except IdNumberError:
         return fail(_("The buyer's ID number is not valid for the ID type chosen."))
     state = head_rules(db(), a.id, head)
-    at_ms = store.now_ms(at)
+    at_ms = timestamps.now_ms(at)
     if state.transfer is not None:
         return fail(_("A transfer of this unit is already recorded (ledger entry %(n)s).",
                       n=state.transfer_index))

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from identity.models import Community
-from ledger import store
-from ledger.models import LogHead
+from identity.store.models import Community
+from ledger import timestamps
 from ledger.note import Verifier
-from ledger.publish import assembly_settings
-from voting.models import Document
+from ledger.store.models import LogHead
+from ledger.store.publish import assembly_settings
+from voting.store.models import Document
 from web.access import public
 from web.api.common import current_account, visible_assembly
 from web.api.data import QUORUM, accepting_ballots, item_json, participation
@@ -69,7 +69,7 @@ def assembly(assembly_id: int):
     return render_template(
         "owner/assembly.html", assembly=a, community=community,
         items=[item_json(it) for it in a.items], gauges=gauges(a),
-        accepting=accepting_ballots(a, head, store.now_ms()), days_left=days_left(a.closes_at),
+        accepting=accepting_ballots(a, head, timestamps.now_ms()), days_left=days_left(a.closes_at),
         revote=REVOTE[assembly_settings(a).revote.value],
         documents=db().execute(select(Document.id, Document.filename).where(
             Document.assembly_id == a.id).order_by(Document.id)).all(),

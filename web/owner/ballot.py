@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from identity.models import OwnerAccount
+from identity.store.models import OwnerAccount
 from web.access import public
 from web.api.ballots import build_template
 from web.api.common import ApiError, current_account, verified_accounts, visible_assembly

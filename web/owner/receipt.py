@@ -7,9 +7,9 @@ import datetime as dt
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ledger import store
-from ledger.models import LogHead
-from ledger.publish import assembly_settings
+from ledger import timestamps
+from ledger.store.models import LogHead
+from ledger.store.publish import assembly_settings
 from web.access import public
 from web.api.assemblies import normalise_tracker, receipt_lookup
 from web.api.common import current_account, visible_assembly
@@ -38,7 +38,7 @@ def receipt(assembly_id: int, tracker: str):
         recorded_at=dt.datetime.fromisoformat(found["time"].replace("Z", "+00:00")),
         titles={str(it.position): it.title for it in a.items},
         revote=REVOTE[settings.revote.value], may_change=mine
-        and settings.revote.value != "none" and accepting_ballots(a, head, store.now_ms()))
+        and settings.revote.value != "none" and accepting_ballots(a, head, timestamps.now_ms()))
 
 
 def _mine(a, found: dict) -> bool:

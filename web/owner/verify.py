@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from identity.models import OwnerAccount
+from identity.store.models import OwnerAccount
 from web.access import public, roles_required
 from web.api.common import remember_verified, session_snapshot, verified_accounts, visible_assembly
 from web.api.verification import account_json, outbox_in_use

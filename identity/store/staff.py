@@ -1,0 +1,94 @@
+"""Staff accounts: committee members, street-office supervisors, auditors, administrators.
+
+Stored with a scrypt password hash and an encrypted TOTP secret
+(:mod:`identity.credentials`); each change is audited.  Runs in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from identity.credentials import (
+    MIN_PASSWORD,
+    ROLES,
+    StaffError,
+    check_password,
+    hash_password,
+    matching_step,
+    totp_purpose,
+)
+from identity.pii import PiiCipher
+from identity.store import sessions
+from identity.store.models import Community, StaffUser
+from ownervote.audit import record
+
+
+def create_staff(session: Session, cipher: PiiCipher, *, username: str, password: str, role: str,
+                 community: Community | None = None, district: str | None = None,
+                 totp_secret: str | None = None, actor: str = "system") -> tuple[StaffUser, str]:
+    """Create an account; returns it with its TOTP secret (shown once, to set up the app)."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise StaffError("the user name must be 1-80 characters")
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
+    if role == "committee" and community is None:
+        raise StaffError("a committee member belongs to one community")
+    if role == "supervisor" and not (district or (community and community.district)):
+        raise StaffError("a supervisor needs the district (street office) they supervise")
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+        raise StaffError(f"the user name {username!r} is taken")
+    secret = totp_secret or pyotp.random_base32()
+    user = StaffUser(
+        username=username, password_hash=hash_password(password), role=role,
+        community_id=community.id if community is not None and role == "committee" else None,
+        district=district if role == "supervisor" else None,
+        totp_secret_enc=cipher.encrypt_text(secret, purpose=totp_purpose(username)))
+    session.add(user)
+    session.flush()
+    record(session, actor, "staff.create", f"staff:{user.id}", role=role)
+    return user, secret
+
+
+def authenticate(session: Session, cipher: PiiCipher, username: str, password: str,
+                 code: str, *, now: dt.datetime | None = None) -> StaffUser | None:
+    """The account if the password and an unused current TOTP code are right, else ``None``.
+
+    Records the code's time step on the account (the caller commits).
+    """
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    password_ok = check_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or user.totp_secret_enc is None \
+            or user.deactivated_at is not None:
+        return None
+    secret = cipher.decrypt_text(user.totp_secret_enc, purpose=totp_purpose(user.username))
+    code = "".join(code.split())
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    step = matching_step(pyotp.TOTP(secret), code, now or dt.datetime.now(dt.UTC))
+    # A code works once: one seen by a shoulder-surfer or a proxy cannot be replayed.
+    if step is None or (user.last_totp_step is not None and step <= user.last_totp_step):
+        return None
+    user.last_totp_step = step
+    return user
+
+
+def deactivate_staff(session: Session, user: StaffUser, *, actor: str,
+                     now: dt.datetime | None = None) -> bool:
+    """Stop ``user`` from signing in and end their sessions; False if already deactivated.
+
+    The account is kept (audit events and ledger entries refer to it).
+    """
+    if user.deactivated_at is not None:
+        return False
+    user.deactivated_at = now or dt.datetime.now(dt.UTC)
+    sessions.end_all(session, f"s:{user.id}", "deactivated", now=user.deactivated_at)
+    record(session, actor, "staff.deactivate", f"staff:{user.id}", role=user.role)
+    return True

@@ -1,0 +1,24 @@
+"""ledger.store: the logs as stored (SQLAlchemy, on SQLite or PostgreSQL).
+
+Every function here runs inside its caller's transaction and never commits; the
+service layer (:mod:`ownervote.services`) owns the transactions.
+
+  models       log_head, ledger_entry, ledger_key, tree_node, checkpoint, witness,
+               cosignature
+  logstore     begin_write, lock_head, append, proofs, roots
+  sqlitegate   SQLite: the writers of all processes take turns
+  admission    what a signed entry must pass before it is appended
+  writer       validated appends of ballots and paper ballots, next_seq, counted_votes
+  enrolment    committee keys and voters' device keys in a log
+  committee    proxies, representatives, transfers, voids; closing and the result
+  publish      assembly + frozen roster -> entry 0; reading them back
+  proceedings  draft, notice, open, close, tally, announce (voting's state machine,
+               stored)
+  checkpoints  issue_checkpoint, witnesses and cosignatures
+  receipts     receipts of stored entries and their updates
+  export       export_bundle
+  sequencer    group commit of a process's ballots per log (the casting path), with
+               fastpath (its plain SQL, deferred writes, per-transaction memo),
+               prefetch (a batch's reads in one round trip) and headstate (what the
+               casting rules read about a head)
+"""

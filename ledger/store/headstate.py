@@ -1,0 +1,121 @@
+"""What the casting rules read about one head, from the log (the writer's view).
+
+One indexed read of the head's entries gives the next ballot number, its accepted
+ballots as rules-engine events, the co-owner representative the committee
+recorded and, if its unit was sold during the vote, the recorded transfer
+(:class:`voting.casting.Transfer`).  After a ``unit.transferred`` entry the
+rules judge the buyer's ballots among the ballots *after* it (and a
+representative recorded after it); the items of the ballots before it are the
+seller's and stay locked (law.md: the seller's ballot cast before the transfer
+stands).  The offline verifier (:mod:`ledger.replay`) reaches the same state
+entry by entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ledger.documents import convert_choices
+from ledger.entries import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, UNIT_TRANSFERRED, parse_entry
+from ledger.store import fastpath
+from voting.ballots import BallotEvent, Channel
+from voting.casting import Transfer
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    kind: str
+    head_id: str | None
+    role: str
+    agent: str | None
+    voter: str | None
+    revoked_index: int | None
+
+
+def key_row(session: Session, assembly_id: int, kid: str) -> KeyRow | None:
+    """The device key's row in the log (None: not enrolled), read with the lock."""
+    memo = fastpath.memo(session)
+    if (assembly_id, kid) in memo.keys:  # read for the batch (ledger.store.prefetch)
+        return memo.keys[(assembly_id, kid)]
+    row = fastpath.raw(session).one("key", (assembly_id, kid))
+    return None if row is None else KeyRow(*row)
+
+
+@dataclass(frozen=True)
+class HeadRules:
+    """A head as the casting rules see it now."""
+
+    next_seq: int
+    history: list[BallotEvent]  # accepted ballots (after the transfer, if any)
+    representative: str | None  # recorded after the transfer, if any
+    transfer: Transfer | None
+    transfer_index: int | None = None  # the unit.transferred entry
+    ballots: tuple[tuple[int, int], ...] = ()  # (index, time) of every accepted ballot
+
+
+# (assembly, index) -> (the entry's bytes, parsed): an appended entry never changes, so a
+# head's earlier ballots are parsed once per process, not again at each revote; a hit
+# counts only if the bytes read now are the very bytes parsed (bounded)
+_PARSED: dict[tuple[int, int], tuple[bytes, Any]] = {}
+
+
+def parsed(assembly_id: int, index: int, data: bytes):  # -> entries.Entry
+    hit = _PARSED.get((assembly_id, index))
+    if hit is not None and hit[0] == data:
+        return hit[1]
+    entry = parse_entry(data, index, fast=True)
+    if len(_PARSED) >= 100_000:
+        _PARSED.clear()
+    _PARSED[(assembly_id, index)] = (data, entry)
+    return entry
+
+
+def event(index: int, kind: str, p: dict, key: KeyRow | None) -> BallotEvent:
+    """A ballot entry's payload as a rules-engine event (``key``: its device key's row)."""
+    choices = convert_choices(p["choices"])
+    if kind == PAPER_BALLOT:
+        return BallotEvent(index, p["head"], Channel.PAPER, choices)
+    if key is not None and key.role == "proxy":
+        return BallotEvent(index, p["head"], Channel.PROXY, choices, key.agent)
+    return BallotEvent(index, p["head"], Channel.ELECTRONIC, choices, None,
+                       key.voter if key is not None else None)
+
+
+def head_rules(session: Session, assembly_id: int, head_id: str,
+               keys: dict[str, KeyRow | None] | None = None) -> HeadRules:
+    """Read the head's entries once (``keys``: device key rows already known, by key id)."""
+    keys = {} if keys is None else keys
+    rows = fastpath.memo(session).head_rows.get((assembly_id, head_id))  # ledger.store.prefetch
+    if rows is None:
+        rows = fastpath.raw(session).all("head_entries", (assembly_id, head_id))
+    last_seq, representative = 0, None
+    accepted: list[tuple[int, str, Any]] = []
+    transfer_at: tuple[int, int, str] | None = None  # (index, time, buyer)
+    # sorted here: with ORDER BY, SQLite walks the log's whole (assembly, index) index
+    for index, kind, seq, voided_by, body in sorted(rows):
+        last_seq = max(last_seq, seq or 0)
+        if kind in (BALLOT, PAPER_BALLOT):
+            if voided_by is None:
+                accepted.append((index, kind, parsed(assembly_id, index, bytes(body))))
+        elif kind == REPRESENTATIVE_SET:
+            representative = parsed(assembly_id, index, bytes(body)).body["payload"]["voter"]
+        elif kind == UNIT_TRANSFERRED and voided_by is None:  # a voided one never happened
+            p = parsed(assembly_id, index, bytes(body)).body["payload"]
+            transfer_at, representative = (index, p["transferred_at"], p["buyer"]), None
+    history, locked = [], set()
+    ballots = tuple((index, e.time) for index, _kind, e in accepted)
+    for index, kind, e in accepted:
+        hp = e.body["payload"]
+        if transfer_at is not None and index < transfer_at[0]:
+            locked.update(hp["choices"])
+            continue
+        if kind == BALLOT and hp["key"] not in keys:
+            keys[hp["key"]] = key_row(session, assembly_id, hp["key"])
+        history.append(event(index, kind, hp, keys.get(hp["key"]) if kind == BALLOT else None))
+    if transfer_at is None:
+        return HeadRules(last_seq + 1, history, representative, None, ballots=ballots)
+    return HeadRules(last_seq + 1, history, representative,
+                     Transfer(transfer_at[2], frozenset(locked)), transfer_at[0], ballots)

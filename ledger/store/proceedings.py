@@ -1,0 +1,240 @@
+"""An assembly's proceedings: draft, notice, open, close, tally, announce.
+
+Each step checks the move with :mod:`voting.lifecycle`, changes the stored
+assembly and appends what the ledger must record, in the caller's writer
+transaction (``ledger.store.logstore.begin_write``; the caller commits):
+
+* notice   → the roster is frozen (``identity.store.freeze``) and the log is created
+  with entry 0 (agenda, settings, roster commitment) and a first checkpoint;
+* open     → a checkpoint is signed (the view owners' receipts start from);
+* close    → a ``voting.closed`` entry and the closing checkpoint;
+* tally    → the count, recomputed from the log by the rules engine, is
+  appended as the ``result.published`` entry and kept on the assembly;
+* announce → the result is announced and the objection period starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from identity.store.freeze import freeze_roster
+from ledger.note import Signer
+from ledger.store import writer
+from ledger.store.checkpoints import issue_checkpoint
+from ledger.store.publish import assembly_settings, publish_assembly, published
+from ownervote.audit import record
+from voting.errors import ItemError, TransitionRefused
+from voting.lifecycle import Status, Timeline, check_transition, objection_until
+from voting.matters import Matter
+from voting.settings import AssemblySettings
+from voting.store.models import Assembly, Item
+from voting.tally import AssemblyResult, tally
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One agenda item as the committee writes it."""
+
+    title: str
+    matter: int
+    description: str = ""
+    kind: str = "motion"  # motion | election
+    seats: int | None = None
+    candidates: Sequence[str] = field(default_factory=tuple)
+    scope_buildings: Sequence[str] | None = None
+
+    def check(self, position: int) -> None:
+        where = f"item {position}"
+        try:
+            Matter(self.matter)
+        except ValueError:
+            raise ItemError(
+                f"{where}: matter must be 1-9 (Civil Code art. 278), not {self.matter!r}"
+            ) from None
+        if not self.title.strip():
+            raise ItemError(f"{where}: the title is empty")
+        if self.kind not in ("motion", "election"):
+            raise ItemError(f"{where}: kind must be motion or election, not {self.kind!r}")
+        if self.kind == "election":
+            names = [c.strip() for c in self.candidates]
+            if not names or any(not c for c in names) or len(set(names)) != len(names):
+                raise ItemError(f"{where}: an election needs distinct, non-empty candidate names")
+            if not self.seats or not 1 <= self.seats <= len(names):
+                raise ItemError(f"{where}: seats must be between 1 and the number of candidates")
+
+
+def timeline(a: Assembly) -> Timeline:
+    return Timeline(
+        notice_at=a.notice_at,
+        opens_at=a.opens_at,
+        closes_at=a.closes_at,
+        announced_at=a.announced_at,
+    )
+
+
+def create_assembly(
+    session: Session,
+    community_id: int,
+    title: str,
+    items: Sequence[ItemSpec],
+    *,
+    description: str = "",
+    settings: AssemblySettings | None = None,
+    opens_at: dt.datetime | None = None,
+    closes_at: dt.datetime | None = None,
+    actor: str = "system",
+) -> Assembly:
+    """A draft assembly with its agenda (checked item by item)."""
+    settings = settings or AssemblySettings()
+    if not title.strip():
+        raise ItemError("the assembly needs a title")
+    for n, spec in enumerate(items, start=1):
+        spec.check(n)
+    data = settings.to_dict()
+    scope = data.pop("scope_buildings", None)
+    a = Assembly(
+        community_id=community_id,
+        title=title.strip(),
+        description=description,
+        status=Status.DRAFT.value,
+        settings=data,
+        scope_buildings=scope,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+    for n, spec in enumerate(items, start=1):
+        a.items.append(
+            Item(
+                position=n,
+                title=spec.title.strip(),
+                description=spec.description,
+                matter=spec.matter,
+                kind=spec.kind,
+                seats=spec.seats if spec.kind == "election" else None,
+                candidates=[c.strip() for c in spec.candidates]
+                if spec.kind == "election"
+                else None,
+                scope_buildings=list(spec.scope_buildings) if spec.scope_buildings else None,
+            )
+        )
+    session.add(a)
+    session.flush()
+    record(session, actor, "assembly.create", f"assembly:{a.id}", items=len(items))
+    return a
+
+
+def _move(a: Assembly, wanted: Status, now: dt.datetime) -> None:
+    check_transition(
+        a.status, wanted, timeline(a), now, assembly_settings(a), item_count=len(a.items)
+    )
+    a.status = wanted.value
+
+
+def publish_notice(
+    session: Session,
+    a: Assembly,
+    signer: Signer,
+    *,
+    ownervote_settings: Any,
+    now: dt.datetime,
+    actor: str = "system",
+) -> None:
+    """draft → noticed: freeze the roster and create the log (agenda frozen from now on)."""
+    if a.status != Status.DRAFT.value:
+        raise TransitionRefused(a.status, Status.NOTICED.value, "only a draft can be noticed")
+    a.notice_at = now
+    try:
+        _move(a, Status.NOTICED, now)
+    except TransitionRefused:
+        a.notice_at = None
+        raise
+    frozen = freeze_roster(session, a, settings=ownervote_settings, actor=actor)
+    session.flush()
+    publish_assembly(session, a.id, signer, base_url=ownervote_settings.base_url, now=now)
+    record(
+        session,
+        actor,
+        "assembly.notice",
+        f"assembly:{a.id}",
+        roster_version=frozen.version,
+        roster_digest=frozen.digest,
+    )
+
+
+def open_voting(
+    session: Session, a: Assembly, signer: Signer, *, now: dt.datetime, actor: str = "system"
+) -> None:
+    """noticed → open: sign the checkpoint owners' receipts will be checked against."""
+    _move(a, Status.OPEN, now)
+    issue_checkpoint(session, a.id, signer, now=now)
+    record(session, actor, "assembly.open", f"assembly:{a.id}")
+
+
+def close_voting(
+    session: Session, a: Assembly, signer: Signer, *, now: dt.datetime, actor: str = "system"
+) -> None:
+    """open → closed: the log records the close and signs its closing checkpoint."""
+    _move(a, Status.CLOSED, now)
+    writer.close_voting(session, a.id, reason="deadline", now=now, signer=signer)
+    record(session, actor, "assembly.close", f"assembly:{a.id}")
+
+
+def compute_result(session: Session, a: Assembly) -> AssemblyResult:
+    """The count of the log's ballots under the published rules (what the verifier recomputes)."""
+    adef, roster = published(session, a.id)
+    votes = writer.counted_votes(session, a.id)
+    return tally(roster, list(adef.items.values()), votes, adef.settings)
+
+
+def tally_assembly(
+    session: Session, a: Assembly, signer: Signer, *, now: dt.datetime, actor: str = "system"
+) -> AssemblyResult:
+    """closed → tallied: count, append the result to the log, sign the final checkpoint."""
+    _move(a, Status.TALLIED, now)
+    result = compute_result(session, a)
+    as_json = result.to_json()
+    writer.publish_result(session, a.id, as_json, now=now)
+    issue_checkpoint(session, a.id, signer, now=now)
+    a.result = as_json
+    record(session, actor, "assembly.tally", f"assembly:{a.id}")
+    return result
+
+
+def announce(session: Session, a: Assembly, *, now: dt.datetime, actor: str = "system") -> None:
+    """tallied → announced: the announcement (公告) is out; objections may be raised until
+    the end."""
+    a.announced_at = now
+    try:
+        _move(a, Status.ANNOUNCED, now)
+    except TransitionRefused:
+        a.announced_at = None
+        raise
+    a.objection_until = objection_until(timeline(a), assembly_settings(a))
+    record(session, actor, "assembly.announce", f"assembly:{a.id}")
+
+
+def advance_due(session: Session, signer: Signer, now: dt.datetime) -> list[tuple[int, str]]:
+    """Open and close every assembly whose time has come (run by a timer or at each request).
+
+    Returns ``(assembly id, new status)`` for each change; the caller commits.
+    """
+    changed: list[tuple[int, str]] = []
+    due_open = select(Assembly).where(
+        Assembly.status == Status.NOTICED.value, Assembly.opens_at <= now
+    )
+    for a in session.scalars(due_open).all():
+        open_voting(session, a, signer, now=now)
+        changed.append((a.id, a.status))
+    due_close = select(Assembly).where(
+        Assembly.status == Status.OPEN.value, Assembly.closes_at <= now
+    )
+    for a in session.scalars(due_close).all():
+        close_voting(session, a, signer, now=now)
+        changed.append((a.id, a.status))
+    return changed

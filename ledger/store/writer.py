@@ -1,0 +1,296 @@
+"""What the web layer calls: validated appends of every entry kind.
+
+Each function runs in the caller's writer transaction (start it with
+:func:`ledger.store.logstore.begin_write`, commit after), takes the log's lock, checks
+the entry exactly as the offline verifier will (signature, key, per-head
+ballot number, window, voting's casting rules) and appends it.  A refusal is a
+:class:`~ledger.errors.BallotError` / :class:`~ledger.errors.EntryError` (or
+voting's :class:`~voting.errors.CastRefused`) and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger import canonical, timestamps
+from ledger.ballots import key_id, load_voter_key, verify_signed
+from ledger.documents import convert_choices
+from ledger.entries import (
+    BALLOT,
+    PAPER_BALLOT,
+    check_body,
+    parse_entry,
+    signed_message,
+)
+from ledger.errors import BallotError, EntryError
+from ledger.store import fastpath, logstore
+from ledger.store.admission import check_payload, require_open, verify_official
+from ledger.store.committee import (  # noqa: F401 (the writer API in one place)
+    close_voting,
+    publish_result,
+    record_transfer,
+    register_proxy,
+    set_representative,
+    void_entry,
+)
+from ledger.store.enrolment import enroll_key, enroll_official, revoke_key  # noqa: F401
+from ledger.store.headstate import KeyRow, event, head_rules, key_row
+from ledger.store.models import LedgerEntry, LogHead
+from ledger.store.publish import published
+from voting.casting import check_cast
+from voting.heads import Roster
+
+
+def next_seq(session: Session, assembly_id: int, head_id: str) -> int:
+    """The ballot number the head's next ballot must carry (the phone signs it)."""
+    last = session.scalar(
+        select(func.max(LedgerEntry.seq)).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == head_id
+        )
+    )
+    return (last or 0) + 1
+
+
+# key id -> loaded P-256 public key.  A key id is the SHA-256 of the key's SPKI, so the
+# entry can never be wrong for any log; whether the key is enrolled (and not revoked) in
+# this log is read from the database under the writer lock for every ballot.
+_PUBLIC_KEYS: dict[str, Any] = {}
+# digests of (key id, message, signature) verified already in this process (bounded)
+_VERIFIED: dict[bytes, None] = {}
+def _device_key(session: Session, assembly_id: int, kid: str) -> Any:
+    key = _PUBLIC_KEYS.get(kid)
+    if key is None:
+        row = fastpath.raw(session).one("spki", (assembly_id, kid))
+        if row is None or key_id(bytes(row[0])) != kid:
+            return None
+        key = load_voter_key(bytes(row[0]))
+        _remember_key(kid, key)
+    return key
+
+
+def _verified(kid: str, message: bytes, sig: bytes) -> bytes:
+    return hashlib.sha256(b"%s\n%s\n%s" % (kid.encode(), message, sig)).digest()
+
+
+def ballot_message(payload: dict[str, Any], sig: bytes) -> bytes:
+    """A ballot's shape checked; the exact bytes its device signed (no database)."""
+    check_body(BALLOT, {"payload": payload, "sig": canonical.b64url(sig)}, None)
+    return signed_message(BALLOT, payload)
+
+
+def verify_if_key_known(kid: str, message: bytes, sig: bytes) -> bool:
+    """Check the signature now if this process knows the device key (else False: later).
+    Raises :class:`~ledger.errors.SignatureError` for a wrong signature."""
+    key = _PUBLIC_KEYS.get(kid)
+    if key is None:
+        return False
+    _verify_once(key, kid, message, sig)
+    return True
+
+
+def load_device_keys(session: Session, assembly_id: int, kids: list[str]) -> None:
+    """Fetch the SPKIs of ``kids`` enrolled in the log in one read (for later checks)."""
+    wanted = [k for k in dict.fromkeys(kids) if k not in _PUBLIC_KEYS]
+    if not wanted:
+        return
+    raw = fastpath.raw(session)
+    ph = "%s" if raw.pg else "?"
+    raw._exec(f"SELECT key_id, spki FROM ledger_key WHERE assembly_id = {ph} "  # noqa: SLF001
+              f"AND kind = 'voter' AND key_id IN ({', '.join([ph] * len(wanted))})",
+              (assembly_id, *wanted))
+    for kid, spki_der in raw.cur.fetchall():
+        if key_id(bytes(spki_der)) == kid:
+            _remember_key(kid, load_voter_key(bytes(spki_der)))
+
+
+def _remember_key(kid: str, key: Any) -> None:
+    if len(_PUBLIC_KEYS) >= 200_000:
+        _PUBLIC_KEYS.clear()
+    _PUBLIC_KEYS[kid] = key
+
+
+def preverify_ballot(session: Session, assembly_id: int, payload: dict[str, Any],
+                     sig: bytes) -> bytes:
+    """Check a ballot's shape and its device signature *before* the writer transaction.
+
+    Optional: :func:`cast_ballot` checks everything itself, but a signature checked
+    here (ECDSA P-256, the costliest step) is not checked again while the log's lock
+    is held.  Raises :class:`~ledger.errors.SignatureError` for a wrong signature;
+    an unknown key is left for :func:`cast_ballot` to refuse.  Returns the signed
+    message, which :func:`check_ballot` takes (``message=``) to skip what was done here.
+    """
+    message = ballot_message(payload, sig)
+    key = _device_key(session, assembly_id, payload["key"])
+    if key is not None:
+        _verify_once(key, payload["key"], message, sig)
+    return message
+
+
+def _verify_once(key: Any, kid: str, message: bytes, sig: bytes) -> None:
+    digest = _verified(kid, message, sig)
+    if digest in _VERIFIED:
+        return
+    verify_signed(key, message, sig)
+    if len(_VERIFIED) >= 100_000:
+        _VERIFIED.clear()
+    _VERIFIED[digest] = None
+
+
+def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None,
+           key: KeyRow | None = None) -> None:
+    adef, published_roster = published(session, head.assembly_id)
+    state = head_rules(session, head.assembly_id, p["head"],
+                       {} if key is None else {p["key"]: key})
+    if p["seq"] != state.next_seq:
+        raise BallotError(
+            f"ballot number {p['seq']} is not the head's next ({state.next_seq}); "
+            "fetch it and sign again",
+            head.size,
+        )
+    new = event(head.size, kind, p, key)
+    agent_heads: set[str] = set()
+    if new.agent is not None:
+        agent_heads = {h for (h,) in fastpath.raw(session).all(
+            "agent_heads", (head.assembly_id, new.agent))}
+    check_cast(
+        state.history,
+        new,
+        adef.settings,
+        items=adef.items,
+        roster=roster or published_roster,
+        agent_heads=agent_heads,
+        representative=state.representative,
+        transfer=state.transfer,
+    )
+
+
+def check_ballot(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    *,
+    now: dt.datetime | None = None,
+    roster: Roster | None = None,
+    message: bytes | None = None,
+) -> tuple[LogHead, KeyRow]:
+    """Every check :func:`cast_ballot` makes, under the log's lock; writes nothing.
+
+    The signature is checked before the lock is taken (a device key never changes
+    once enrolled); enrolment, revocation, head, ballot number, window and the
+    casting rules are checked under the lock.  ``message``: what
+    :func:`preverify_ballot` returned for this very payload (its shape is then not
+    checked again).  Returns what :func:`append_ballot` needs; raises on refusal.
+    """
+    if message is None:
+        message = preverify_ballot(session, assembly_id, payload, sig)
+    head = logstore.lock_head(session, assembly_id)
+    if payload["origin"] != head.origin:  # the rest of guards.check_payload: done before
+        raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size)
+    require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "ballot")
+    k = key_row(session, assembly_id, payload["key"])
+    if k is None or k.kind != "voter":
+        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
+    if k.revoked_index is not None:
+        raise BallotError(f"key {payload['key'][:16]} was revoked", head.size)
+    if k.head_id != payload["head"]:
+        raise BallotError("this key is enrolled for another head", head.size)
+    public = _device_key(session, assembly_id, payload["key"])
+    if public is None:
+        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
+    _verify_once(public, payload["key"], message, sig)
+    _rules(session, head, BALLOT, payload, roster, k)
+    return head, k
+
+
+def append_ballot(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    checked: tuple[LogHead, KeyRow],
+    *,
+    now: dt.datetime | None = None,
+) -> logstore.Appended:
+    """Append a ballot :func:`check_ballot` accepted, in the same transaction, still locked."""
+    head, k = checked
+    return logstore.append(
+        session,
+        assembly_id,
+        BALLOT,
+        {"payload": payload, "sig": canonical.b64url(sig)},
+        now=now,
+        head=head,
+        head_id=payload["head"],
+        agent=k.agent,
+        seq=payload["seq"],
+    )
+
+
+def cast_ballot(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    *,
+    now: dt.datetime | None = None,
+    roster: Roster | None = None,
+) -> logstore.Appended:
+    """Append a voter's ballot after every check the verifier makes.
+
+    ``payload`` is what the phone signed (:func:`ledger.ballots.ballot_payload`),
+    ``sig`` its 64-byte P1363 signature.  Raises and writes nothing on refusal.
+    """
+    checked = check_ballot(session, assembly_id, payload, sig, now=now, roster=roster)
+    return append_ballot(session, assembly_id, payload, sig, checked, now=now)
+
+
+def enter_paper_ballot(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes,
+    *,
+    now: dt.datetime | None = None,
+    roster: Roster | None = None,
+) -> logstore.Appended:
+    """Append a paper ballot entered and signed by a committee member (with the scan's SHA-256)."""
+    head = logstore.lock_head(session, assembly_id)
+    check_payload(head, PAPER_BALLOT, payload, sig)
+    require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "paper ballot")
+    verify_official(session, head, payload, sig, PAPER_BALLOT)
+    _rules(session, head, PAPER_BALLOT, payload, roster)
+    return logstore.append(
+        session,
+        assembly_id,
+        PAPER_BALLOT,
+        {"payload": payload, "sig": canonical.b64url(sig)},
+        now=now,
+        head=head,
+        head_id=payload["head"],
+        seq=payload["seq"],
+    )
+
+
+def counted_votes(session: Session, assembly_id: int) -> dict[tuple[str, str], Any]:
+    """The vote that counts per (head, item): the last non-voided ballot on each item."""
+    votes: dict[tuple[str, str], Any] = {}
+    rows = session.execute(
+        select(LedgerEntry.index, LedgerEntry.body)
+        .where(
+            LedgerEntry.assembly_id == assembly_id,
+            LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)),
+            LedgerEntry.voided_by.is_(None),
+        )
+        .order_by(LedgerEntry.index)
+    )
+    for index, body in rows:
+        p = parse_entry(bytes(body), index).body["payload"]
+        for item, vote in convert_choices(p["choices"]).items():
+            votes[(p["head"], item)] = vote
+    return votes
