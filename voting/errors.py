@@ -11,7 +11,9 @@ errors carry the current and wanted states.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class VotingError(Exception):
@@ -92,11 +94,51 @@ class CastRefused(VotingError):
         super().__init__(f"{reason.value}: {message}")
 
 
-class TransitionRefused(VotingError):
-    """An assembly may not move from ``current`` to ``wanted`` now; ``why`` says why."""
+class TransitionReason(StrEnum):
+    """Why an assembly may not move to a state now (stable codes; ``params`` name the figures).
 
-    def __init__(self, current: str, wanted: str, why: str) -> None:
+    Parameters (:attr:`TransitionRefused.params`) per code:
+
+    * ``not_a_state``: ``wanted`` (the text given)
+    * ``already_done``, ``never_back``: none
+    * ``earlier_steps_first``: ``next`` (the only state that can follow now)
+    * ``final``: none
+    * ``no_items``, ``times_not_set``, ``closes_before_opens``: none
+    * ``notice_too_short``: ``opens_at``, ``earliest`` (datetimes), ``notice_days``
+    * ``no_opening_time``, ``no_notice_time``, ``no_closing_time``: none
+    * ``notice_came_late``: ``notice_at``, ``opens_at`` (datetimes), ``notice_days``
+    * ``before_opening``: ``opens_at``;  ``before_closing``: ``closes_at``
+    """
+
+    NOT_A_STATE = "not_a_state"
+    ALREADY_DONE = "already_done"
+    NEVER_BACK = "never_back"
+    EARLIER_STEPS_FIRST = "earlier_steps_first"
+    FINAL = "final"
+    NO_ITEMS = "no_items"
+    TIMES_NOT_SET = "times_not_set"
+    CLOSES_BEFORE_OPENS = "closes_before_opens"
+    NOTICE_TOO_SHORT = "notice_too_short"
+    NO_OPENING_TIME = "no_opening_time"
+    NO_NOTICE_TIME = "no_notice_time"
+    NOTICE_CAME_LATE = "notice_came_late"
+    BEFORE_OPENING = "before_opening"
+    NO_CLOSING_TIME = "no_closing_time"
+    BEFORE_CLOSING = "before_closing"
+
+
+class TransitionRefused(VotingError):
+    """An assembly may not move from ``current`` to ``wanted`` now.
+
+    ``code`` (a :class:`TransitionReason`) and ``params`` say why for a program (the web
+    layer words it in the reader's language); ``why`` says it in plain English.
+    """
+
+    def __init__(self, current: str, wanted: str, why: str, *,
+                 code: TransitionReason, params: Mapping[str, Any] | None = None) -> None:
         self.current = current
         self.wanted = wanted
         self.why = why
+        self.code = code
+        self.params: Mapping[str, Any] = dict(params or {})
         super().__init__(f"cannot move assembly from {current!s} to {wanted!s}: {why}")

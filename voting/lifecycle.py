@@ -19,17 +19,20 @@
 There is no way back: a published notice, a cast ballot or an announced
 result cannot be undone by changing a status.  Every refused move raises
 :class:`~voting.errors.TransitionRefused` naming the current state, the
-wanted state and why.  Durations are exact ``timedelta`` comparisons on
+wanted state and why (a :class:`~voting.errors.TransitionReason` code with its
+figures, and plain words).  Durations are exact ``timedelta`` comparisons on
 timezone-aware datetimes ("15 days" = 15 × 24 h).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from voting.errors import TransitionRefused
+from voting.errors import TransitionReason, TransitionRefused
 from voting.settings import AssemblySettings
 
 
@@ -87,6 +90,89 @@ def objection_until(timeline: Timeline, settings: AssemblySettings) -> dt.dateti
     return timeline.announced_at + dt.timedelta(days=settings.objection_days)
 
 
+def refusal(
+    status: Status | str,
+    wanted: Status | str,
+    timeline: Timeline,
+    now: dt.datetime,
+    settings: AssemblySettings,
+    *,
+    item_count: int | None = None,
+) -> TransitionRefused | None:
+    """``None`` if the move is allowed now, else the refusal (code, figures, plain words)."""
+    _aware(now, "now")
+    current = Status(status)
+
+    def no(code: TransitionReason, why: str, **params: Any) -> TransitionRefused:
+        return TransitionRefused(current.value, str(wanted), why, code=code, params=params)
+
+    try:
+        target = Status(wanted)
+    except ValueError:
+        return no(TransitionReason.NOT_A_STATE,
+                  f'"{wanted}" is not a state (states: {", ".join(_ORDER)})', wanted=str(wanted))
+    if target is current:
+        return no(TransitionReason.ALREADY_DONE, f"the assembly is already {current.value}")
+    if _ORDER.index(target) < _ORDER.index(current):
+        return no(TransitionReason.NEVER_BACK,
+                  "an assembly never goes back: notice, ballots and results cannot be undone")
+    if _NEXT.get(current) is not target:
+        follow = _NEXT.get(current)
+        if follow is None:
+            return no(TransitionReason.FINAL, f"{current.value} is final")
+        return no(TransitionReason.EARLIER_STEPS_FIRST,
+                  f"only {follow.value} can follow {current.value}", next=follow.value)
+    if target is Status.NOTICED:
+        return _refuse_notice(no, timeline, now, settings, item_count)
+    if target is Status.OPEN:
+        if timeline.opens_at is None:
+            return no(TransitionReason.NO_OPENING_TIME, "no opening time is set")
+        if timeline.notice_at is None:
+            return no(TransitionReason.NO_NOTICE_TIME, "no notice time is recorded")
+        if timeline.opens_at - timeline.notice_at < dt.timedelta(days=settings.notice_days):
+            return no(TransitionReason.NOTICE_CAME_LATE,
+                      f"the notice of {timeline.notice_at.isoformat()} came less than "
+                      f"{settings.notice_days} days before opening (物业管理条例 第14条)",
+                      notice_at=timeline.notice_at, opens_at=timeline.opens_at,
+                      notice_days=settings.notice_days)
+        if now < timeline.opens_at:
+            return no(TransitionReason.BEFORE_OPENING,
+                      f"voting opens at {timeline.opens_at.isoformat()}, not before",
+                      opens_at=timeline.opens_at)
+        return None
+    if target is Status.CLOSED:
+        if timeline.closes_at is None:
+            return no(TransitionReason.NO_CLOSING_TIME, "no closing time is set")
+        if now < timeline.closes_at:
+            return no(TransitionReason.BEFORE_CLOSING,
+                      f"voting closes at {timeline.closes_at.isoformat()}; owners were told so",
+                      closes_at=timeline.closes_at)
+        return None
+    return None  # closed -> tallied, tallied -> announced
+
+
+def _refuse_notice(
+    no: Callable[..., TransitionRefused], timeline: Timeline, now: dt.datetime,
+    settings: AssemblySettings, item_count: int | None,
+) -> TransitionRefused | None:
+    if item_count is not None and item_count < 1:
+        return no(TransitionReason.NO_ITEMS, "the notice must list at least one item")
+    if timeline.opens_at is None or timeline.closes_at is None:
+        return no(TransitionReason.TIMES_NOT_SET,
+                  "the opening and closing times must be set before the notice")
+    if timeline.closes_at <= timeline.opens_at:
+        return no(TransitionReason.CLOSES_BEFORE_OPENS, "voting must close after it opens")
+    notice = dt.timedelta(days=settings.notice_days)
+    if timeline.opens_at - now < notice:
+        return no(TransitionReason.NOTICE_TOO_SHORT,
+                  f"voting opens at {timeline.opens_at.isoformat()}, less than "
+                  f"{settings.notice_days} days after a notice published now "
+                  "(物业管理条例 第14条)",
+                  opens_at=timeline.opens_at, earliest=now + notice,
+                  notice_days=settings.notice_days)
+    return None
+
+
 def why_not(
     status: Status | str,
     wanted: Status | str,
@@ -96,62 +182,9 @@ def why_not(
     *,
     item_count: int | None = None,
 ) -> str | None:
-    """``None`` if the move is allowed now, else the reason in plain words."""
-    _aware(now, "now")
-    current = Status(status)
-    try:
-        target = Status(wanted)
-    except ValueError:
-        return f'"{wanted}" is not a state (states: {", ".join(_ORDER)})'
-    if target is current:
-        return f"the assembly is already {current.value}"
-    if _ORDER.index(target) < _ORDER.index(current):
-        return "an assembly never goes back: notice, ballots and results cannot be undone"
-    if _NEXT.get(current) is not target:
-        follow = _NEXT.get(current)
-        if follow is None:
-            return f"{current.value} is final"
-        return f"only {follow.value} can follow {current.value}"
-    if target is Status.NOTICED:
-        return _why_not_notice(timeline, now, settings, item_count)
-    if target is Status.OPEN:
-        if timeline.opens_at is None:
-            return "no opening time is set"
-        if timeline.notice_at is None:
-            return "no notice time is recorded"
-        if timeline.opens_at - timeline.notice_at < dt.timedelta(days=settings.notice_days):
-            return (
-                f"the notice of {timeline.notice_at.isoformat()} came less than "
-                f"{settings.notice_days} days before opening (物业管理条例 第14条)"
-            )
-        if now < timeline.opens_at:
-            return f"voting opens at {timeline.opens_at.isoformat()}, not before"
-        return None
-    if target is Status.CLOSED:
-        if timeline.closes_at is None:
-            return "no closing time is set"
-        if now < timeline.closes_at:
-            return f"voting closes at {timeline.closes_at.isoformat()}; owners were told so"
-        return None
-    return None  # closed -> tallied, tallied -> announced
-
-
-def _why_not_notice(
-    timeline: Timeline, now: dt.datetime, settings: AssemblySettings, item_count: int | None
-) -> str | None:
-    if item_count is not None and item_count < 1:
-        return "the notice must list at least one item"
-    if timeline.opens_at is None or timeline.closes_at is None:
-        return "the opening and closing times must be set before the notice"
-    if timeline.closes_at <= timeline.opens_at:
-        return "voting must close after it opens"
-    notice = dt.timedelta(days=settings.notice_days)
-    if timeline.opens_at - now < notice:
-        return (
-            f"voting opens at {timeline.opens_at.isoformat()}, less than {settings.notice_days} "
-            "days after a notice published now (物业管理条例 第14条)"
-        )
-    return None
+    """``None`` if the move is allowed now, else the reason in plain English."""
+    refused = refusal(status, wanted, timeline, now, settings, item_count=item_count)
+    return None if refused is None else refused.why
 
 
 def check_transition(
@@ -164,9 +197,9 @@ def check_transition(
     item_count: int | None = None,
 ) -> Status:
     """Return the new :class:`Status` or raise :class:`TransitionRefused`."""
-    reason = why_not(status, wanted, timeline, now, settings, item_count=item_count)
-    if reason is not None:
-        raise TransitionRefused(str(Status(status).value), str(wanted), reason)
+    refused = refusal(status, wanted, timeline, now, settings, item_count=item_count)
+    if refused is not None:
+        raise refused
     return Status(wanted)
 
 

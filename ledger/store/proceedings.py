@@ -146,8 +146,8 @@ def publish_notice(
     actor: str = "system",
 ) -> None:
     """draft → noticed: freeze the roster and create the log (agenda frozen from now on)."""
-    if a.status != Status.DRAFT.value:
-        raise TransitionRefused(a.status, Status.NOTICED.value, "only a draft can be noticed")
+    if a.status != Status.DRAFT.value:  # refused before the notice time is touched
+        _move(a, Status.NOTICED, now)
     a.notice_at = now
     try:
         _move(a, Status.NOTICED, now)
