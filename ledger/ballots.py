@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 from identity.devicekeys import key_id, load_p256
 from identity.errors import DeviceKeyError
 from ledger import canonical
-from ledger.errors import EncodingError, SignatureError
+from ledger.errors import EncodingError, Refusal, SignatureError
 
 PREFIXES: dict[str, bytes] = {
     "ballot": b"ownervote/ballot/v1\n",
@@ -149,10 +149,11 @@ def load_official_key(spki_der: bytes) -> ec.EllipticCurvePublicKey | Ed25519Pub
 
 def p1363_to_der(sig: bytes) -> bytes:
     if len(sig) != 64:
-        raise SignatureError(f"ECDSA signature must be 64 bytes r||s, got {len(sig)}")
+        raise SignatureError(f"ECDSA signature must be 64 bytes r||s, got {len(sig)}",
+                             code=Refusal.BAD_SIGNATURE)
     r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
     if not (0 < r < _P256_ORDER and 0 < s < _P256_ORDER):
-        raise SignatureError("ECDSA signature r or s out of range")
+        raise SignatureError("ECDSA signature r or s out of range", code=Refusal.BAD_SIGNATURE)
     return encode_dss_signature(r, s)
 
 
@@ -161,7 +162,8 @@ def verify_p256_message(key: ec.EllipticCurvePublicKey, message: bytes, sig_raw6
     try:
         key.verify(der, hashlib.sha256(message).digest(), _PREHASHED)
     except InvalidSignature as exc:
-        raise SignatureError("ECDSA P-256 signature does not verify") from exc
+        raise SignatureError("ECDSA P-256 signature does not verify",
+                             code=Refusal.BAD_SIGNATURE) from exc
 
 
 def verify_signed(key: Any, message: bytes, sig: bytes) -> None:
@@ -170,7 +172,8 @@ def verify_signed(key: Any, message: bytes, sig: bytes) -> None:
         try:
             key.verify(sig, message)
         except InvalidSignature as exc:
-            raise SignatureError("Ed25519 signature does not verify") from exc
+            raise SignatureError("Ed25519 signature does not verify",
+                                 code=Refusal.BAD_SIGNATURE) from exc
         return
     verify_p256_message(key, message, sig)
 

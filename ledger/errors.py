@@ -7,9 +7,82 @@ index or bundle member, so a verifier's report can name every failed check.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+
+class Refusal(StrEnum):
+    """Why the log refused an entry: stable codes for the web layer, the CLI and tools.
+
+    The figures that make a refusal useful travel in the error's ``params``:
+
+    * ``wrong_log`` — the payload names another log (``origin``)
+    * ``no_log`` — the assembly has no log yet
+    * ``not_open`` — before the voting window (``opens_at_ms``)
+    * ``closed`` — voting is closed, or the window has ended (``closes_at_ms``)
+    * ``key_not_enrolled``, ``key_revoked``, ``wrong_head`` — the device key (``key``)
+    * ``seq_conflict`` — the ballot number is not the head's next (``next_seq``)
+    * ``bad_signature`` — the signature does not verify with the enrolled key
+    * ``not_committee_key`` — a committee entry signed by a key that is not enrolled
+    * ``head_not_in_roster`` (``head``), ``key_already_enrolled`` (``key``)
+    * ``no_proxy_for_head`` (``head``, ``agent``), ``proxy_cap_exceeded`` (``cap``,
+      ``heads``: how many the agent represents), ``proxies_not_allowed``
+    * ``transfer_in_future``, ``transfer_already_recorded`` (``entry``),
+      ``multi_unit_transfer`` (``units``), ``void_later_ballots_first`` (``entries``)
+    * ``not_countable`` — a void names an entry that is not a counting ballot (``entry``)
+    * ``already_closed``, ``result_before_close``, ``result_already_published``
+    """
+
+    WRONG_LOG = "wrong_log"
+    NO_LOG = "no_log"
+    NOT_OPEN = "not_open"
+    CLOSED = "closed"
+    KEY_NOT_ENROLLED = "key_not_enrolled"
+    KEY_REVOKED = "key_revoked"
+    WRONG_HEAD = "wrong_head"
+    SEQ_CONFLICT = "seq_conflict"
+    BAD_SIGNATURE = "bad_signature"
+    NOT_COMMITTEE_KEY = "not_committee_key"
+    HEAD_NOT_IN_ROSTER = "head_not_in_roster"
+    KEY_ALREADY_ENROLLED = "key_already_enrolled"
+    NO_PROXY_FOR_HEAD = "no_proxy_for_head"
+    PROXY_CAP_EXCEEDED = "proxy_cap_exceeded"
+    PROXIES_NOT_ALLOWED = "proxies_not_allowed"
+    TRANSFER_IN_FUTURE = "transfer_in_future"
+    TRANSFER_ALREADY_RECORDED = "transfer_already_recorded"
+    MULTI_UNIT_TRANSFER = "multi_unit_transfer"
+    VOID_LATER_BALLOTS_FIRST = "void_later_ballots_first"
+    NOT_COUNTABLE = "not_countable"
+    ALREADY_CLOSED = "already_closed"
+    RESULT_BEFORE_CLOSE = "result_before_close"
+    RESULT_ALREADY_PUBLISHED = "result_already_published"
+
 
 class LedgerError(Exception):
-    """Base class of every error raised by the ``ledger`` package."""
+    """Base class of every error raised by the ``ledger`` package.
+
+    A refusal of the log carries ``code`` (a :class:`Refusal`) and ``params`` (its
+    figures); other errors have ``code`` ``None``.
+    """
+
+    def __init__(self, message: str = "", *, code: Refusal | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: Mapping[str, Any] = dict(params or {})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keeps code, params (and a subclass's fields) across processes (the verifier's
+        # workers) although the constructors take keyword arguments
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[LedgerError], args: tuple[Any, ...], state: dict[str, Any]) -> LedgerError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ProofError(LedgerError):
@@ -35,9 +108,11 @@ class NoteError(SignatureError):
 class EntryError(LedgerError):
     """An entry is malformed or breaks a rule of the log; names the entry index."""
 
-    def __init__(self, message: str, index: int | None = None) -> None:
+    def __init__(self, message: str, index: int | None = None, *,
+                 code: Refusal | None = None, params: Mapping[str, Any] | None = None) -> None:
         self.index = index
-        super().__init__(f"entry {index}: {message}" if index is not None else message)
+        super().__init__(f"entry {index}: {message}" if index is not None else message,
+                         code=code, params=params)
 
 
 class BallotError(EntryError):

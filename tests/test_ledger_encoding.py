@@ -270,3 +270,16 @@ def test_voter_keys_must_be_p256() -> None:
     )
     with pytest.raises(SignatureError, match="P-256"):
         verify_ballot_signature(der, payload, bytes(64))
+
+
+def test_a_refusal_keeps_its_code_and_figures_across_processes() -> None:
+    """The verifier's workers send errors back pickled: code and params must survive."""
+    import pickle
+
+    from ledger.errors import BallotError, Refusal
+
+    error = BallotError("ballot number 1 is not the head's next (2)", 7,
+                        code=Refusal.SEQ_CONFLICT, params={"next_seq": 2})
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is BallotError and str(copy) == str(error)
+    assert (copy.code, dict(copy.params), copy.index) == (Refusal.SEQ_CONFLICT, {"next_seq": 2}, 7)

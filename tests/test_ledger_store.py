@@ -17,6 +17,7 @@ from ledger.errors import (
     InconsistentCheckpoint,
     LogStateError,
     ReceiptError,
+    Refusal,
 )
 from ledger.note import cosign, parse_note
 from ledger.receipts import Receipt, verify_receipt
@@ -189,9 +190,10 @@ def test_cast_receipt_and_refusals(session, log) -> None:
     session.commit()
     out = _cast(session, aid, origin, heads[0], k, 1, {"1": "agree", "2": ["甲"]})
     assert writer.next_seq(session, aid, heads[0]) == 2
-    with pytest.raises(BallotError, match="ballot number"):
+    with pytest.raises(BallotError, match="ballot number") as replayed:
         _cast(session, aid, origin, heads[0], k, 1, {"1": "oppose"})  # replay of seq 1
-    with pytest.raises(BallotError, match="outside the voting window"):
+    assert replayed.value.code is Refusal.SEQ_CONFLICT and replayed.value.params == {"next_seq": 2}
+    with pytest.raises(BallotError, match="voting window has ended") as late:
         _cast(
             session,
             aid,
@@ -202,8 +204,10 @@ def test_cast_receipt_and_refusals(session, log) -> None:
             {"1": "oppose"},
             now=DURING + dt.timedelta(days=30),
         )
-    with pytest.raises(BallotError, match="another head"):
+    assert late.value.code is Refusal.CLOSED
+    with pytest.raises(BallotError, match="another head") as elsewhere:
         _cast(session, aid, origin, heads[1], k, 1, {"1": "oppose"})
+    assert elsewhere.value.code is Refusal.WRONG_HEAD
     with pytest.raises(CastRefused):
         _cast(session, aid, origin, heads[0], k, 2, {"1": "maybe"} if False else {"2": ["丙"]})
     with pytest.raises(Exception, match="origin"):

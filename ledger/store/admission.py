@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ledger import canonical
 from ledger.ballots import load_official_key, verify_signed
 from ledger.entries import check_body, signed_message
-from ledger.errors import BallotError, EntryError, LogStateError, SignatureError
+from ledger.errors import BallotError, EntryError, LogStateError, Refusal, SignatureError
 from ledger.note import Signer
 from ledger.store.models import LedgerKey, LogHead
 
@@ -17,9 +17,14 @@ from ledger.store.models import LedgerKey, LogHead
 def require_open(head: LogHead, t: int, what: str, window: bool = True) -> None:
     """Refuse once voting is closed, and (``window``) outside the voting window."""
     if head.closed:
-        raise BallotError(f"{what}: voting is closed", head.size)
-    if window and not head.opens_at_ms <= t < head.closes_at_ms:
-        raise BallotError(f"{what}: outside the voting window", head.size)
+        raise BallotError(f"{what}: voting is closed", head.size, code=Refusal.CLOSED,
+                          params={"closes_at_ms": head.closes_at_ms})
+    if window and t < head.opens_at_ms:
+        raise BallotError(f"{what}: voting has not opened yet", head.size,
+                          code=Refusal.NOT_OPEN, params={"opens_at_ms": head.opens_at_ms})
+    if window and t >= head.closes_at_ms:
+        raise BallotError(f"{what}: the voting window has ended", head.size,
+                          code=Refusal.CLOSED, params={"closes_at_ms": head.closes_at_ms})
 
 
 def attest(signer: Signer, head: LogHead, kind: str, payload: dict[str, Any]) -> dict:
@@ -36,7 +41,8 @@ def verify_official(session: Session, head: LogHead, payload: dict, sig: bytes, 
     """The payload is signed by an enrolled, unrevoked committee key."""
     row = session.get(LedgerKey, (head.assembly_id, payload.get("official")))
     if row is None or row.kind != "official" or row.revoked_index is not None:
-        raise SignatureError(f"{kind}: signed by a key that is not an enrolled committee key")
+        raise SignatureError(f"{kind}: signed by a key that is not an enrolled committee key",
+                             code=Refusal.NOT_COMMITTEE_KEY)
     verify_signed(load_official_key(bytes(row.spki)), signed_message(kind, payload), sig)
 
 
@@ -44,4 +50,5 @@ def check_payload(head: LogHead, kind: str, payload: dict, sig: bytes) -> None:
     """Shape of a signed payload, and that it names this log."""
     check_body(kind, {"payload": payload, "sig": canonical.b64url(sig)}, head.size)
     if payload["origin"] != head.origin:
-        raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size)
+        raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size,
+                         code=Refusal.WRONG_LOG, params={"origin": payload["origin"]})

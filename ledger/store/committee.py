@@ -24,7 +24,7 @@ from ledger.entries import (
     UNIT_TRANSFERRED,
     VOIDED,
 )
-from ledger.errors import EntryError, LogStateError
+from ledger.errors import EntryError, LogStateError, Refusal
 from ledger.note import Signer
 from ledger.store import logstore
 from ledger.store.admission import check_payload, require_open, verify_official
@@ -77,14 +77,18 @@ def record_transfer(
     state = head_rules(session, assembly_id, str(payload.get("head", "")))
     at = payload.get("transferred_at")
     if isinstance(at, int) and at > max(timestamps.now_ms(now), head.last_time_ms):
-        raise EntryError("the transfer time is in the future", head.size)
+        raise EntryError("the transfer time is in the future", head.size,
+                         code=Refusal.TRANSFER_IN_FUTURE)
     if state.transfer is not None:
         raise EntryError(f"head {payload.get('head')}: a transfer is already recorded "
-                         f"(entry {state.transfer_index})", head.size)
+                         f"(entry {state.transfer_index})", head.size,
+                         code=Refusal.TRANSFER_ALREADY_RECORDED,
+                         params={"entry": state.transfer_index})
     late = [index for index, t in state.ballots if isinstance(at, int) and t >= at]
     if late:
         raise EntryError("void the ballots cast at or after the transfer first: entries "
-                         + ", ".join(map(str, late)), head.size)
+                         + ", ".join(map(str, late)), head.size,
+                         code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": late})
     return _append_head_entry(session, assembly_id, UNIT_TRANSFERRED, payload, sig, now,
                               what="transfer", head=head)
 
@@ -98,7 +102,8 @@ def _append_head_entry(session: Session, assembly_id: int, kind: str, payload: d
     require_open(head, timestamps.now_ms(now), what, window=False)
     verify_official(session, head, payload, sig, kind)
     if payload["head"] not in published(session, assembly_id)[1].heads:
-        raise EntryError(f"head {payload['head']} is not in the roster", head.size)
+        raise EntryError(f"head {payload['head']} is not in the roster", head.size,
+                         code=Refusal.HEAD_NOT_IN_ROSTER, params={"head": payload["head"]})
     return logstore.append(
         session,
         assembly_id,
@@ -134,15 +139,18 @@ def void_entry(
     ).first()
     if target is None or target.kind not in (BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED) \
             or target.voided_by is not None:
-        raise EntryError(f"entry {payload['target']} is not a ballot that counts", head.size)
+        raise EntryError(f"entry {payload['target']} is not a ballot that counts", head.size,
+                         code=Refusal.NOT_COUNTABLE, params={"entry": payload["target"]})
     if head.closed:
-        raise EntryError("voting is closed", head.size)
+        raise EntryError("voting is closed", head.size, code=Refusal.CLOSED,
+                         params={"closes_at_ms": head.closes_at_ms})
     if target.kind == UNIT_TRANSFERRED:
         after = [i for i, _t in head_rules(session, assembly_id, target.head_id).ballots
                  if i > target.index]
         if after:
             raise EntryError("void the ballots cast after the transfer first: entries "
-                             + ", ".join(map(str, after)), head.size)
+                             + ", ".join(map(str, after)), head.size,
+                             code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": after})
     out = logstore.append(
         session,
         assembly_id,
@@ -165,7 +173,8 @@ def close_voting(
     """Close the vote; with ``signer``, also sign the closing checkpoint."""
     head = logstore.lock_head(session, assembly_id)
     if head.closed:
-        raise LogStateError(f"assembly {assembly_id}: voting is already closed")
+        raise LogStateError(f"assembly {assembly_id}: voting is already closed",
+                            code=Refusal.ALREADY_CLOSED)
     out = logstore.append(session, assembly_id, CLOSED, {"reason": reason}, now=now, head=head)
     head.closed = True
     if signer is not None:
@@ -181,7 +190,8 @@ def publish_result(
     """Append the tally (``voting.tally(...).to_json()``); only after closing, only once."""
     head = logstore.lock_head(session, assembly_id)
     if not head.closed:
-        raise LogStateError("publish the result after voting is closed")
+        raise LogStateError("publish the result after voting is closed",
+                            code=Refusal.RESULT_BEFORE_CLOSE)
     if (
         session.scalar(
             select(LedgerEntry.index).where(
@@ -190,5 +200,6 @@ def publish_result(
         )
         is not None
     ):
-        raise LogStateError("the result is already published")
+        raise LogStateError("the result is already published",
+                            code=Refusal.RESULT_ALREADY_PUBLISHED)
     return logstore.append(session, assembly_id, RESULT, {"result": result}, now=now, head=head)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ledger import canonical, timestamps
 from ledger.ballots import key_id, load_official_key, load_voter_key
 from ledger.entries import KEY_ENROLLED, KEY_REVOKED, OFFICIAL_ENROLLED, PROXY_REGISTERED
-from ledger.errors import EntryError
+from ledger.errors import EntryError, Refusal
 from ledger.note import Signer
 from ledger.store import logstore
 from ledger.store.admission import attest, require_open
@@ -37,7 +37,8 @@ def enroll_official(
     load_official_key(spki)
     kid = key_id(spki)
     if session.get(LedgerKey, (assembly_id, kid)) is not None:
-        raise EntryError(f"key {kid[:16]} is already enrolled", head.size)
+        raise EntryError(f"key {kid[:16]} is already enrolled", head.size,
+                         code=Refusal.KEY_ALREADY_ENROLLED, params={"key": kid})
     payload = {
         "origin": head.origin,
         "official": kid,
@@ -89,10 +90,12 @@ def enroll_key(
     load_voter_key(spki)
     roster = roster or published(session, assembly_id)[1]
     if head_id not in roster.heads:
-        raise EntryError(f"head {head_id} is not in the roster", head.size)
+        raise EntryError(f"head {head_id} is not in the roster", head.size,
+                         code=Refusal.HEAD_NOT_IN_ROSTER, params={"head": head_id})
     kid = key_id(spki)
     if session.get(LedgerKey, (assembly_id, kid)) is not None:
-        raise EntryError(f"key {kid[:16]} is already enrolled", head.size)
+        raise EntryError(f"key {kid[:16]} is already enrolled", head.size,
+                         code=Refusal.KEY_ALREADY_ENROLLED, params={"key": kid})
     if (
         role == "proxy"
         and not session.scalar(
@@ -107,7 +110,8 @@ def enroll_key(
         )
         is not None
     ):
-        raise EntryError(f"no registered proxy of agent {agent} for head {head_id}", head.size)
+        raise EntryError(f"no registered proxy of agent {agent} for head {head_id}", head.size,
+                         code=Refusal.NO_PROXY_FOR_HEAD, params={"head": head_id, "agent": agent})
     payload = {
         "origin": head.origin,
         "head": head_id,
@@ -155,7 +159,8 @@ def revoke_key(
     head = logstore.lock_head(session, assembly_id)
     row = session.get(LedgerKey, (assembly_id, key))
     if row is None or row.kind != "voter" or row.revoked_index is not None:
-        raise EntryError(f"key {key[:16]} is not an enrolled, unrevoked device key", head.size)
+        raise EntryError(f"key {key[:16]} is not an enrolled, unrevoked device key", head.size,
+                         code=Refusal.KEY_NOT_ENROLLED, params={"key": key})
     payload = {"origin": head.origin, "head": row.head_id, "key": key, "reason": reason}
     out = logstore.append(
         session,

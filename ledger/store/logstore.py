@@ -29,7 +29,7 @@ from ledger.entries import (
     entry_hash,
     parse_entry,
 )
-from ledger.errors import LogStateError
+from ledger.errors import LogStateError, Refusal
 from ledger.merkle import empty_root
 from ledger.note import Checkpoint
 from ledger.store import fastpath, sqlitegate
@@ -93,7 +93,7 @@ def lock_suffix(session: Session) -> str:
 def locked_head(session: Session, assembly_id: int, row: tuple | None) -> LogHead:
     """The head row just read with :func:`lock_suffix`, as the transaction's locked head."""
     if row is None:
-        raise LogStateError(f"assembly {assembly_id} has no log")
+        raise LogStateError(f"assembly {assembly_id} has no log", code=Refusal.NO_LOG)
     origin, size, root, last, vkey, opens, closes, closed, last_time, peaks = row
     root, peaks = bytes(root), None if peaks is None else bytes(peaks)
     head = fastpath.adopt(session, LogHead, assembly_id, {
@@ -123,7 +123,7 @@ def _peak_nodes(size: int, root: bytes, peaks: bytes | None) -> dict[treemath.No
 def get_head(session: Session, assembly_id: int) -> LogHead:
     head = session.get(LogHead, assembly_id)
     if head is None:
-        raise LogStateError(f"assembly {assembly_id} has no log")
+        raise LogStateError(f"assembly {assembly_id} has no log", code=Refusal.NO_LOG)
     return head
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from identity.store.models import Building, Community, Ownership, RosterVersion, Unit, UnitRecord
 from ledger import timestamps
 from ledger.documents import AssemblyDef, grouped_roster, item_doc, parse_assembly
-from ledger.errors import LogStateError
+from ledger.errors import LogStateError, Refusal
 from ledger.keys import log_origin
 from ledger.note import Signer
 from ledger.store import fastpath, logstore
@@ -181,7 +181,7 @@ def published(session: Session, assembly_id: int) -> tuple[AssemblyDef, Roster]:
     if first is None:
         row = fastpath.raw(session).one("entry0", (assembly_id,))
         if row is None:
-            raise LogStateError(f"assembly {assembly_id} has no log")
+            raise LogStateError(f"assembly {assembly_id} has no log", code=Refusal.NO_LOG)
         first = bytes(row[0])
     key = (assembly_id, first)
     hit = _cache.get(key)

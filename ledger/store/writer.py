@@ -27,7 +27,7 @@ from ledger.entries import (
     parse_entry,
     signed_message,
 )
-from ledger.errors import BallotError, EntryError
+from ledger.errors import BallotError, EntryError, Refusal
 from ledger.store import fastpath, logstore
 from ledger.store.admission import check_payload, require_open, verify_official
 from ledger.store.committee import (  # noqa: F401 (the writer API in one place)
@@ -150,7 +150,7 @@ def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster |
         raise BallotError(
             f"ballot number {p['seq']} is not the head's next ({state.next_seq}); "
             "fetch it and sign again",
-            head.size,
+            head.size, code=Refusal.SEQ_CONFLICT, params={"next_seq": state.next_seq},
         )
     new = event(head.size, kind, p, key)
     agent_heads: set[str] = set()
@@ -191,18 +191,24 @@ def check_ballot(
         message = preverify_ballot(session, assembly_id, payload, sig)
     head = logstore.lock_head(session, assembly_id)
     if payload["origin"] != head.origin:  # the rest of guards.check_payload: done before
-        raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size)
+        raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size,
+                         code=Refusal.WRONG_LOG, params={"origin": payload["origin"]})
     require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "ballot")
     k = key_row(session, assembly_id, payload["key"])
+    key = {"key": payload["key"]}
     if k is None or k.kind != "voter":
-        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
+        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size,
+                          code=Refusal.KEY_NOT_ENROLLED, params=key)
     if k.revoked_index is not None:
-        raise BallotError(f"key {payload['key'][:16]} was revoked", head.size)
+        raise BallotError(f"key {payload['key'][:16]} was revoked", head.size,
+                          code=Refusal.KEY_REVOKED, params=key)
     if k.head_id != payload["head"]:
-        raise BallotError("this key is enrolled for another head", head.size)
+        raise BallotError("this key is enrolled for another head", head.size,
+                          code=Refusal.WRONG_HEAD, params=key)
     public = _device_key(session, assembly_id, payload["key"])
     if public is None:
-        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size)
+        raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size,
+                          code=Refusal.KEY_NOT_ENROLLED, params=key)
     _verify_once(public, payload["key"], message, sig)
     _rules(session, head, BALLOT, payload, roster, k)
     return head, k
