@@ -19,13 +19,21 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import canonical
+from ledger import canonical, payloads
 from ledger.documents import AssemblyDef, convert_choices, parse_assembly, parse_roster
-from ledger.entries import (
-    PUBLISHED,
-    Entry,
-)
+from ledger.entries import PUBLISHED, SIGNED, Entry
 from ledger.errors import EncodingError
+from ledger.payloads import (
+    Ballot,
+    EntryVoided,
+    KeyEnrolled,
+    KeyRevoked,
+    OfficialEnrolled,
+    PaperBallot,
+    ProxyRegistered,
+    RepresentativeSet,
+    UnitTransferred,
+)
 from ledger.replayheads import HeadState
 from voting.ballots import BallotEvent, Channel
 from voting.casting import Transfer, check_cast
@@ -99,9 +107,9 @@ class Replayer:
         if e.kind == PUBLISHED:
             self.fail(e.index, "assembly.published may only be the first entry")
             return
-        payload = e.body.get("payload") if isinstance(e.body, dict) else None
-        if payload is not None and payload.get("origin") != self.origin:
-            self.fail(e.index, f"payload origin {payload.get('origin')!r} is not this log's")
+        payload = payloads.typed(e.kind, e.body["payload"]) if e.kind in SIGNED else None
+        if payload is not None and payload.origin != self.origin:
+            self.fail(e.index, f"payload origin {payload.origin!r} is not this log's")
             return
         if self.result_index is not None:
             self.fail(e.index, "nothing may follow result.published")
@@ -123,14 +131,16 @@ class Replayer:
             self.assembly = None
             self.fail(0, str(exc))
 
-    def _official_enrolled(self, index: int, t: int, body: dict, p: dict) -> None:
-        if p["official"] in self.officials:
-            self.fail(index, f"official key {p['official'][:16]} enrolled twice")
-        self.officials[p["official"]] = p["ref"]
+    def _official_enrolled(self, index: int, t: int, body: dict, p: OfficialEnrolled) -> None:
+        if p.official in self.officials:
+            self.fail(index, f"official key {p.official[:16]} enrolled twice")
+        self.officials[p.official] = p.ref
 
-    def _need_official(self, index: int, p: dict) -> bool:
-        if p["official"] not in self.officials:
-            self.fail(index, f"signed by official key {p['official'][:16]} not enrolled before")
+    def _need_official(self, index: int, p: PaperBallot | ProxyRegistered
+                       | RepresentativeSet | UnitTransferred
+                       | EntryVoided) -> bool:
+        if p.official not in self.officials:
+            self.fail(index, f"signed by official key {p.official[:16]} not enrolled before")
             return False
         return True
 
@@ -146,46 +156,46 @@ class Replayer:
             return False
         return True
 
-    def _key_enrolled(self, index: int, t: int, body: dict, p: dict) -> None:
-        if not (self._need_head(index, p["head"]) and self._open_for(index, "key enrolment")):
+    def _key_enrolled(self, index: int, t: int, body: dict, p: KeyEnrolled) -> None:
+        if not (self._need_head(index, p.head) and self._open_for(index, "key enrolment")):
             return
-        if p["key"] in self.keys:
-            self.fail(index, f"key {p['key'][:16]} enrolled twice")
+        if p.key in self.keys:
+            self.fail(index, f"key {p.key[:16]} enrolled twice")
             return
-        if p["role"] == "proxy" and p["agent"] not in self.proxies.get(p["head"], ()):
-            self.fail(index, f"proxy key for head {p['head']} without a registered proxy")
+        if p.role == "proxy" and p.agent not in self.proxies.get(p.head, ()):
+            self.fail(index, f"proxy key for head {p.head} without a registered proxy")
             return
-        self.keys[p["key"]] = KeyInfo(p["head"], p["role"], p["agent"], p["voter"])
+        self.keys[p.key] = KeyInfo(p.head, p.role, p.agent, p.voter)
 
-    def _key_revoked(self, index: int, t: int, body: dict, p: dict) -> None:
-        info = self.keys.get(p["key"])
-        if info is None or info.head != p["head"]:
-            self.fail(index, f"revokes key {p['key'][:16]} not enrolled for head {p['head']}")
+    def _key_revoked(self, index: int, t: int, body: dict, p: KeyRevoked) -> None:
+        info = self.keys.get(p.key)
+        if info is None or info.head != p.head:
+            self.fail(index, f"revokes key {p.key[:16]} not enrolled for head {p.head}")
         elif info.revoked:
-            self.fail(index, f"key {p['key'][:16]} revoked twice")
+            self.fail(index, f"key {p.key[:16]} revoked twice")
         else:
             info.revoked = True
 
-    def _proxy_registered(self, index: int, t: int, body: dict, p: dict) -> None:
+    def _proxy_registered(self, index: int, t: int, body: dict, p: ProxyRegistered) -> None:
         if (
             self._need_official(index, p)
-            and self._need_head(index, p["head"])
+            and self._need_head(index, p.head)
             and self._open_for(index, "proxy registration")
         ):
-            self.proxies.setdefault(p["head"], set()).add(p["agent"])
+            self.proxies.setdefault(p.head, set()).add(p.agent)
 
-    def _representative_set(self, index: int, t: int, body: dict, p: dict) -> None:
+    def _representative_set(self, index: int, t: int, body: dict, p: RepresentativeSet) -> None:
         if (
             self._need_official(index, p)
-            and self._need_head(index, p["head"])
+            and self._need_head(index, p.head)
             and self._open_for(index, "representative")
         ):
-            self.representatives[p["head"]] = p["voter"]
+            self.representatives[p.head] = p.voter
 
-    def _unit_transferred(self, index: int, t: int, body: dict, p: dict) -> None:
+    def _unit_transferred(self, index: int, t: int, body: dict, p: UnitTransferred) -> None:
         """From here on the buyer votes for the head; the seller's earlier ballots stand
         on their items (ledger.store.headstate says the same for the server)."""
-        head = p["head"]
+        head = p.head
         if not (self._need_official(index, p) and self._need_head(index, head)
                 and self._open_for(index, "a transfer")):
             return
@@ -196,19 +206,19 @@ class Replayer:
         if head in self.transfers:
             self.fail(index, f"head {head}: a second transfer")
             return
-        if p["transferred_at"] > t:
+        if p.transferred_at > t:
             self.fail(index, "the transfer time is after the entry's time")
         state = self.heads.get(head) or HeadState()
-        if state.last_time >= p["transferred_at"]:
+        if state.last_time >= p.transferred_at:
             self.fail(index, f"head {head}: a ballot from at or after the transfer still counts")
-        self.transfers[head] = Transfer(p["buyer"], state.items())
+        self.transfers[head] = Transfer(p.buyer, state.items())
         self.heads[head] = HeadState(state.seq)  # the buyer's ballots are judged among theirs
         self.representatives.pop(head, None)
 
-    def _entry_voided(self, index: int, t: int, body: dict, p: dict) -> None:
+    def _entry_voided(self, index: int, t: int, body: dict, p: EntryVoided) -> None:
         if not (self._need_official(index, p) and self._open_for(index, "a void")):
             return
-        target = p["target"]
+        target = p.target
         if target not in self.voided_seen:
             self.fail(index, f"voids entry {target}, which is not an earlier ballot or transfer")
         head = self.voided_transfers.pop(target, None)
@@ -243,12 +253,12 @@ class Replayer:
         if not self.result_ok:
             self.fail(index, "the published result differs from the recomputed tally")
 
-    def _ballot(self, index: int, t: int, body: dict, p: dict) -> None:
-        self.ballot(index, t, p["head"], p["key"], p["seq"], p["choices"], p["origin"])
+    def _ballot(self, index: int, t: int, body: dict, p: Ballot) -> None:
+        self.ballot(index, t, p.head, p.key, p.seq, p.choices_json(), p.origin)
 
-    def _paper_ballot(self, index: int, t: int, body: dict, p: dict) -> None:
+    def _paper_ballot(self, index: int, t: int, body: dict, p: PaperBallot) -> None:
         if self._need_official(index, p):
-            self._cast(index, t, p["head"], p["seq"], p["choices"], Channel.PAPER, None, None)
+            self._cast(index, t, p.head, p.seq, p.choices_json(), Channel.PAPER, None, None)
 
     def ballot(
         self, index: int, t: int, head: str, key: str, seq: int, choices: dict, origin: str
