@@ -101,9 +101,10 @@ def assembly(assembly_id: int):
         current=[s.value for s in Status].index(a.status))
 
 
-def _refused(a, exc: TransitionRefused, anchor: str):
+def _refused(a, exc: TransitionRefused):
+    """A draft's change the lifecycle refuses (the notice froze it): say why, on its page."""
     flash(transition_message(exc), "error")
-    return redirect(url_for("committee.assembly", assembly_id=a.id) + anchor)
+    return redirect(url_for("committee.assembly", assembly_id=a.id))
 
 
 @bp.post("/a/<int:assembly_id>/settings")
@@ -118,7 +119,7 @@ def save_settings(assembly_id: int):
                              description=(request.form.get("description") or "").strip())
         flash(_("Settings saved."), "ok")
     except TransitionRefused as exc:
-        return _refused(a, exc, "")
+        return _refused(a, exc)
     except ItemOutsideScope as exc:
         flash(_("Item %(n)s is limited to buildings outside the new scope.", n=exc.position),
               "error")
@@ -136,7 +137,7 @@ def add_item(assembly_id: int):
         position = drafts.add_item(db(), a.id, spec=spec)
         flash(_("Item %(n)s added.", n=position), "ok")
     except TransitionRefused as exc:
-        return _refused(a, exc, "")
+        return _refused(a, exc)
     except FormError as exc:
         flash(str(exc), "error")
     return redirect(url_for("committee.assembly", assembly_id=a.id) + "#items")
@@ -149,7 +150,7 @@ def delete_item(assembly_id: int, position: int):
     try:
         drafts.remove_item(db(), a.id, position=position)
     except TransitionRefused as exc:
-        return _refused(a, exc, "")
+        return _refused(a, exc)
     except NotFound:
         abort(404)
     flash(_("Item removed; the others were renumbered."), "ok")
@@ -175,7 +176,7 @@ def upload_document(assembly_id: int):
             attached = drafts.attach_document(db(), a.id, filename=name, mime=mime,
                                               content=content)
         except TransitionRefused as exc:
-            return _refused(a, exc, "")
+            return _refused(a, exc)
         flash(_("Document attached (SHA-256 %(sha)s…).", sha=attached.sha256[:16]), "ok")
     return redirect(url_for("committee.assembly", assembly_id=a.id) + "#documents")
 
@@ -187,7 +188,7 @@ def delete_document(assembly_id: int, document_id: int):
     try:
         drafts.remove_document(db(), a.id, document_id=document_id)
     except TransitionRefused as exc:
-        return _refused(a, exc, "")
+        return _refused(a, exc)
     except NotFound:
         abort(404)
     flash(_("Document removed."), "ok")

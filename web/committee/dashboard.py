@@ -44,9 +44,6 @@ from web.committee.figures import (
 from web.committee.lifecycle_messages import step_failure, transition_message, why_not_yet
 from web.database import db
 
-REMIND_AFTER = reminders.REMIND_AFTER
-REMINDER_ACTION = reminders.REMINDER_ACTION
-
 
 def _live(assembly_id: int):
     a = managed_assembly(assembly_id)
@@ -150,7 +147,7 @@ def nonvoters(assembly_id: int):
         "committee/nonvoters.html", a=a, owed=owed, reachable=live.reachable(db(), owed),
         building=building, buildings=buildings, last=reminders.last_reminded(db(), a.id),
         sent=reminders.recent(db(), a.id),
-        remind_why=transition_message(reminders.refusal(a)), remind_after=REMIND_AFTER,
+        remind_why=transition_message(reminders.refusal(a)), remind_after=reminders.REMIND_AFTER,
         now=clock.now())
 
 

@@ -24,7 +24,6 @@ from web.committee.lifecycle_messages import step_failure, transition_message, w
 from web.committee.notice import pdf_labels, threshold_text
 from web.database import db
 
-OBJECTION_ACTION = counted.OBJECTION_ACTION
 COUNTED = (Status.TALLIED.value, Status.ANNOUNCED.value)
 
 
