@@ -72,11 +72,11 @@ def parse_local(text: str) -> dt.datetime | None:
         return None
     try:
         value = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=CHINA)
+        return value.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # not a date, or out of range (0001-01-01 in China)
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=CHINA)
-    return value.astimezone(dt.UTC)
 
 
 def wants_json() -> bool:
