@@ -108,6 +108,15 @@ class TransitionReason(StrEnum):
     * ``no_opening_time``, ``no_notice_time``, ``no_closing_time``: none
     * ``notice_came_late``: ``notice_at``, ``opens_at`` (datetimes), ``notice_days``
     * ``before_opening``: ``opens_at``;  ``before_closing``: ``closes_at``
+
+    Refusals of a step that needs the assembly in one state (not a move; ``wanted`` is
+    that state):
+
+    * ``frozen_by_notice``: none (the items, settings, documents and voting window change
+      only in draft: the notice fixes what is voted on)
+    * ``objections_after_announcement``: none (objections are recorded once the result is
+      announced)
+    * ``reminders_only_while_open``: none (reminders are sent only while voting is open)
     """
 
     NOT_A_STATE = "not_a_state"
@@ -125,6 +134,9 @@ class TransitionReason(StrEnum):
     BEFORE_OPENING = "before_opening"
     NO_CLOSING_TIME = "no_closing_time"
     BEFORE_CLOSING = "before_closing"
+    FROZEN_BY_NOTICE = "frozen_by_notice"
+    OBJECTIONS_AFTER_ANNOUNCEMENT = "objections_after_announcement"
+    REMINDERS_ONLY_WHILE_OPEN = "reminders_only_while_open"
 
 
 class TransitionRefused(VotingError):

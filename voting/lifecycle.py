@@ -22,6 +22,11 @@ result cannot be undone by changing a status.  Every refused move raises
 wanted state and why (a :class:`~voting.errors.TransitionReason` code with its
 figures, and plain words).  Durations are exact ``timedelta`` comparisons on
 timezone-aware datetimes ("15 days" = 15 × 24 h).
+
+What needs the assembly in one state is decided here too, with the same kind of
+refusal: :func:`window_refusal` (a draft's voting window must fit a notice published
+now), :func:`editing_refusal` (only a draft changes), :func:`objection_refusal` (after
+the announcement) and :func:`reminder_refusal` (while voting is open).
 """
 
 from __future__ import annotations
@@ -157,20 +162,87 @@ def _refuse_notice(
 ) -> TransitionRefused | None:
     if item_count is not None and item_count < 1:
         return no(TransitionReason.NO_ITEMS, "the notice must list at least one item")
-    if timeline.opens_at is None or timeline.closes_at is None:
+    return _refuse_window(no, timeline.opens_at, timeline.closes_at, now, settings)
+
+
+def _refuse_window(
+    no: Callable[..., TransitionRefused], opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None, now: dt.datetime, settings: AssemblySettings,
+) -> TransitionRefused | None:
+    if opens_at is None or closes_at is None:
         return no(TransitionReason.TIMES_NOT_SET,
                   "the opening and closing times must be set before the notice")
-    if timeline.closes_at <= timeline.opens_at:
+    if closes_at <= opens_at:
         return no(TransitionReason.CLOSES_BEFORE_OPENS, "voting must close after it opens")
-    notice = dt.timedelta(days=settings.notice_days)
-    if timeline.opens_at - now < notice:
+    earliest = earliest_opening(now, settings)
+    if opens_at < earliest:
         return no(TransitionReason.NOTICE_TOO_SHORT,
-                  f"voting opens at {timeline.opens_at.isoformat()}, less than "
+                  f"voting opens at {opens_at.isoformat()}, less than "
                   f"{settings.notice_days} days after a notice published now "
                   "(物业管理条例 第14条)",
-                  opens_at=timeline.opens_at, earliest=now + notice,
-                  notice_days=settings.notice_days)
+                  opens_at=opens_at, earliest=earliest, notice_days=settings.notice_days)
     return None
+
+
+def earliest_opening(now: dt.datetime, settings: AssemblySettings) -> dt.datetime:
+    """The earliest opening of voting for a notice published at ``now`` (the notice period)."""
+    return now + dt.timedelta(days=settings.notice_days)
+
+
+def window_refusal(
+    status: Status | str,
+    opens_at: dt.datetime | None,
+    closes_at: dt.datetime | None,
+    now: dt.datetime,
+    settings: AssemblySettings,
+) -> TransitionRefused | None:
+    """``None`` if the draft may take this voting window now, else the refusal.
+
+    The window must fit a notice published at ``now``: the same checks as draft → noticed
+    (both times set, closing after opening, at least ``notice_days`` of notice), and only a
+    draft's window may change (``frozen_by_notice``).  ``wanted`` is ``noticed``.
+    """
+    _aware(now, "now")
+    _aware(opens_at, "opens_at")
+    _aware(closes_at, "closes_at")
+    frozen = editing_refusal(status)
+    if frozen is not None:
+        return frozen
+    current = Status(status)
+
+    def no(code: TransitionReason, why: str, **params: Any) -> TransitionRefused:
+        return TransitionRefused(current.value, Status.NOTICED.value, why, code=code,
+                                 params=params)
+
+    return _refuse_window(no, opens_at, closes_at, now, settings)
+
+
+def _needs(status: Status | str, state: Status, code: TransitionReason,
+           why: str) -> TransitionRefused | None:
+    current = Status(status)
+    if current is state:
+        return None
+    return TransitionRefused(current.value, state.value, why, code=code)
+
+
+def editing_refusal(status: Status | str) -> TransitionRefused | None:
+    """``None`` if the items, settings, documents and window may change (draft only)."""
+    if not items_frozen(status):
+        return None
+    return _needs(status, Status.DRAFT, TransitionReason.FROZEN_BY_NOTICE,
+                  "the notice is published: only what it showed may be voted on")
+
+
+def objection_refusal(status: Status | str) -> TransitionRefused | None:
+    """``None`` if an objection may be recorded (after the announcement)."""
+    return _needs(status, Status.ANNOUNCED, TransitionReason.OBJECTIONS_AFTER_ANNOUNCEMENT,
+                  "objections are recorded once the result is announced")
+
+
+def reminder_refusal(status: Status | str) -> TransitionRefused | None:
+    """``None`` if owners may be reminded to vote (while voting is open)."""
+    return _needs(status, Status.OPEN, TransitionReason.REMINDERS_ONLY_WHILE_OPEN,
+                  "reminders are sent only while voting is open")
 
 
 def why_not(

@@ -4,31 +4,25 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from identity.store.models import Community
 from ledger.errors import LedgerError
-from ledger.store import logstore
-from ledger.store.proceedings import publish_notice
-from ledger.store.publish import assembly_settings
+from ownervote.services import notices, proceedings
+from ownervote.services.errors import NotFound
 from voting.errors import TransitionRefused
-from voting.lifecycle import Status
 from voting.matters import Matter
-from voting.store.models import Assembly, Document
 from web import pdf, services
 from web.access import public, roles_required
 from web.committee import bp, clock, public_bp
 from web.committee.common import (
     MANAGERS,
-    earliest_opening,
     local,
     managed_assembly,
     member_actor,
     owner_url,
     parse_local,
-    reason_not,
 )
 from web.committee.explain import explain
+from web.committee.lifecycle_messages import step_failure, transition_message
 from web.database import db
 from web.qr import qr_svg
 
@@ -38,27 +32,18 @@ from web.qr import qr_svg
 def schedule(assembly_id: int):
     a = managed_assembly(assembly_id)
     back = redirect(url_for("committee.assembly", assembly_id=a.id) + "#schedule")
-    if a.status != Status.DRAFT.value:
-        flash(_("The voting window is part of the published notice and cannot change."), "error")
-        return back
     opens = parse_local(request.form.get("opens_at", ""))
     closes = parse_local(request.form.get("closes_at", ""))
-    now = clock.now()
-    earliest = earliest_opening(a, now)
     if opens is None or closes is None:
         flash(_("Enter both the opening and the closing date and time."), "error")
-    elif closes <= opens:
-        flash(_("Voting must close after it opens."), "error")
-    elif opens < earliest:
-        flash(_("Voting cannot open before %(earliest)s: the owners must have the notice at "
-                "least %(days)s days before (物业管理条例 第14条), counting from a notice "
-                "published now.", earliest=local(earliest),
-                days=assembly_settings(a).notice_days), "error")
-    else:
-        a.opens_at, a.closes_at = opens, closes
-        db().commit()
-        flash(_("Voting window saved: %(opens)s to %(closes)s.", opens=local(opens),
-                closes=local(closes)), "ok")
+        return back
+    try:
+        notices.set_window(db(), a.id, opens_at=opens, closes_at=closes, now=clock.now())
+    except TransitionRefused as exc:
+        flash(transition_message(exc), "error")
+        return back
+    flash(_("Voting window saved: %(opens)s to %(closes)s.", opens=local(opens),
+            closes=local(closes)), "ok")
     return back
 
 
@@ -66,33 +51,28 @@ def schedule(assembly_id: int):
 @roles_required(*MANAGERS)
 def publish(assembly_id: int):
     a = managed_assembly(assembly_id)
-    now = clock.now()
-    reason = reason_not(a, Status.NOTICED, now)
-    if reason is not None:
-        flash(reason, "error")
-        return redirect(url_for("committee.assembly", assembly_id=a.id))
-    session = db()
-    session.commit()
-    logstore.begin_write(session)
-    a = session.get(Assembly, assembly_id)
+    back = redirect(url_for("committee.assembly", assembly_id=a.id))
     try:
-        publish_notice(session, a, services.log_signer(), ownervote_settings=services.settings(),
-                       now=now, actor=member_actor())
-        session.commit()
-    except (TransitionRefused, LedgerError) as exc:
-        session.rollback()
-        flash(_("The notice could not be published: %(detail)s", detail=str(exc)), "error")
-        return redirect(url_for("committee.assembly", assembly_id=assembly_id))
+        proceedings.publish_notice(db(), a.id, signer=services.log_signer(),
+                                   settings=services.settings(), now=clock.now(),
+                                   actor=member_actor())
+    except TransitionRefused as exc:
+        flash(transition_message(exc), "error")
+        return back
+    except LedgerError as exc:
+        flash(_("The notice could not be published: %(detail)s", detail=step_failure(exc)),
+              "error")
+        return back
     flash(_("The notice is published and the roster frozen. Print it or send the PDF, and "
             "inform the residents' committee (居民委员会) in writing."), "ok")
-    return redirect(url_for("committee.assembly", assembly_id=assembly_id))
+    return back
 
 
-def _public_assembly(assembly_id: int) -> Assembly:
-    a = db().get(Assembly, assembly_id)
-    if a is None or a.status == Status.DRAFT.value:
+def _public_assembly(assembly_id: int):
+    try:
+        return notices.published_assembly(db(), assembly_id)
+    except NotFound:
         abort(404)
-    return a
 
 
 def threshold_text(matter: int) -> str:
@@ -103,12 +83,10 @@ def threshold_text(matter: int) -> str:
              "participating owners must agree")
 
 
-def notice_context(a: Assembly) -> dict:
+def notice_context(a) -> dict:
     """Everything the notice says, for the page and the PDF alike."""
-    community = db().get(Community, a.community_id)
-    settings = assembly_settings(a)
-    documents = db().scalars(select(Document).where(Document.assembly_id == a.id)
-                             .order_by(Document.id)).all()
+    facts = notices.notice_facts(db(), a)
+    settings = facts.settings
     items = []
     for it in a.items:
         items.append({
@@ -121,13 +99,12 @@ def notice_context(a: Assembly) -> dict:
     url = owner_url(a.id)
     return {
         "assembly": a, "title": a.title, "description": a.description or "",
-        "community": community.name if community else "",
-        "address": community.address if community else "",
+        "community": facts.community_name, "address": facts.community_address,
         "notice_at": local(a.notice_at), "opens_at": local(a.opens_at),
         "closes_at": local(a.closes_at), "items": items, "settings": settings,
         "scope": sorted(settings.scope_buildings) if settings.scope_buildings else None,
         "documents": [{"id": d.id, "filename": d.filename, "sha256": d.sha256}
-                      for d in documents],
+                      for d in facts.documents],
         "url": url, "roster_digest": a.roster_digest or "", "rules": explain(settings),
         "quorum": _("Quorum for each item: owners holding at least 2/3 of the area AND at "
                     "least 2/3 of the owners take part (民法典 第278条)."),

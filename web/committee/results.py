@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
 from fractions import Fraction
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from identity.store.models import Community
 from ledger.errors import LedgerError
-from ledger.store import logstore
-from ledger.store.proceedings import announce, tally_assembly
-from ownervote.audit import AuditEvent, record
+from ownervote.services import proceedings
+from ownervote.services import results as counted
+from ownervote.services.errors import NotFound
 from voting.errors import TallyError, TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import Matter
-from voting.store.models import Assembly
 from web import pdf, services
 from web.access import public, roles_required
 from web.charts import result_bars
 from web.committee import bp, clock, public_bp
-from web.committee.common import MANAGERS, local, managed_assembly, member_actor, reason_not
+from web.committee.common import MANAGERS, local, managed_assembly, member_actor
 from web.committee.explain import explain
-from web.committee.figures import snapshot, voter_units
+from web.committee.lifecycle_messages import step_failure, transition_message, why_not_yet
 from web.committee.notice import pdf_labels, threshold_text
 from web.database import db
 
-OBJECTION_ACTION = "assembly.objection"
 COUNTED = (Status.TALLIED.value, Status.ANNOUNCED.value)
 
 
@@ -63,7 +57,7 @@ def verdict(r: dict) -> str:
     return _("Not passed: not enough agreed (%(which)s).", which="、".join(missing))
 
 
-def result_items(a: Assembly) -> list[dict]:
+def result_items(a) -> list[dict]:
     titles = {str(i.position): i for i in a.items}
     out = []
     for r in (a.result or {}).get("items", []):
@@ -102,27 +96,18 @@ def result_items(a: Assembly) -> list[dict]:
     return out
 
 
-def objections(a: Assembly) -> list[dict]:
-    rows = db().execute(select(AuditEvent.at, AuditEvent.detail).where(
-        AuditEvent.action == OBJECTION_ACTION, AuditEvent.subject == f"assembly:{a.id}")
-        .order_by(AuditEvent.id))
-    out = []
-    for at, detail in rows:
-        text = services.pii().decrypt_text(base64.b64decode(detail["note"]),
-                                           purpose=f"objection.note:{a.id}:{detail['ref']}")
-        out.append({"at": local(at), "text": text, "late": bool(detail.get("late"))})
-    return out
+def objections(a) -> list[dict]:
+    return [{"at": local(o.at), "text": o.text, "late": o.late}
+            for o in counted.objections(db(), a.id, cipher=services.pii())]
 
 
-def announcement_context(a: Assembly) -> dict:
-    community = db().get(Community, a.community_id)
-    s = snapshot(a)
+def announcement_context(a) -> dict:
+    facts = counted.announcement_facts(db(), a)
     return {
-        "assembly": a, "title": a.title,
-        "community": community.name if community else "",
+        "assembly": a, "title": a.title, "community": facts.community_name,
         "announced_at": local(a.announced_at), "opens_at": local(a.opens_at),
         "closes_at": local(a.closes_at), "items": result_items(a),
-        "voters": [(u, f"{area:.2f}") for u, area in voter_units(s)],
+        "voters": [(u, f"{area:.2f}") for u, area in facts.voters],
         "objection_until": local(a.objection_until),
         "objection_text": _("Owners who disagree with this result may raise an objection with "
                             "the owners' committee until %(until)s. A decision can be "
@@ -130,14 +115,8 @@ def announcement_context(a: Assembly) -> dict:
                             until=local(a.objection_until)),
         "verify_text": _("Every ballot is in the assembly's public ledger; anyone can download "
                          "the audit bundle and recount it with the independent verifier."),
-        "rules": explain(_settings(a)),
+        "rules": explain(facts.settings),
     }
-
-
-def _settings(a: Assembly):
-    from ledger.store.publish import assembly_settings
-
-    return assembly_settings(a)
 
 
 @bp.get("/a/<int:assembly_id>/results")
@@ -148,8 +127,8 @@ def results(assembly_id: int):
     ctx = announcement_context(a) if a.status in COUNTED else None
     return render_template(
         "committee/results.html", a=a, ctx=ctx, now=now,
-        tally_reason=reason_not(a, Status.TALLIED, now),
-        announce_reason=reason_not(a, Status.ANNOUNCED, now),
+        tally_reason=why_not_yet(a, Status.TALLIED, now),
+        announce_reason=why_not_yet(a, Status.ANNOUNCED, now),
         objections=objections(a) if a.status == Status.ANNOUNCED.value else [])
 
 
@@ -157,23 +136,17 @@ def _step(assembly_id: int, target: Status):
     a = managed_assembly(assembly_id)
     back = redirect(url_for("committee.results", assembly_id=a.id))
     now = clock.now()
-    reason = reason_not(a, target, now)
-    if reason is not None:
-        flash(reason, "error")
-        return back
-    session = db()
-    session.commit()
-    logstore.begin_write(session)
-    a = session.get(Assembly, assembly_id)
     try:
         if target is Status.TALLIED:
-            tally_assembly(session, a, services.log_signer(), now=now, actor=member_actor())
+            proceedings.tally(db(), a.id, signer=services.log_signer(), now=now,
+                              actor=member_actor())
         else:
-            announce(session, a, now=now, actor=member_actor())
-        session.commit()
-    except (TransitionRefused, LedgerError, TallyError) as exc:
-        session.rollback()
-        flash(_("Nothing changed: %(detail)s", detail=str(exc)), "error")
+            a = proceedings.announce(db(), a.id, now=now, actor=member_actor())
+    except TransitionRefused as exc:
+        flash(transition_message(exc), "error")
+        return back
+    except (LedgerError, TallyError) as exc:
+        flash(_("Nothing changed: %(detail)s", detail=step_failure(exc)), "error")
         return back
     flash(_("The votes are counted from the ledger and the result is recorded in it. Check "
             "it, then publish the announcement.") if target is Status.TALLIED else
@@ -199,29 +172,26 @@ def publish_announcement(assembly_id: int):
 def add_objection(assembly_id: int):
     a = managed_assembly(assembly_id)
     back = redirect(url_for("committee.results", assembly_id=a.id) + "#objections")
-    if a.status != Status.ANNOUNCED.value:
-        flash(_("Objections are recorded after the announcement."), "error")
-        return back
     text = (request.form.get("note") or "").strip()
     if not 4 <= len(text) <= 1000:
         flash(_("Write the objection in 4 to 1000 characters."), "error")
         return back
-    ref = secrets.token_hex(8)
-    sealed = services.pii().encrypt_text(text, purpose=f"objection.note:{a.id}:{ref}")
-    late = a.objection_until is not None and clock.now() > a.objection_until
-    record(db(), member_actor(), OBJECTION_ACTION, f"assembly:{a.id}", ref=ref, late=late,
-           note=base64.b64encode(sealed).decode("ascii"))
-    db().commit()
+    try:
+        objection = counted.record_objection(db(), a.id, text=text, cipher=services.pii(),
+                                             now=clock.now(), actor=member_actor())
+    except TransitionRefused as exc:
+        flash(transition_message(exc), "error")
+        return back
     flash(_("Objection recorded.") + (" " + _("It came after the objection period.")
-                                      if late else ""), "ok")
+                                      if objection.late else ""), "ok")
     return back
 
 
-def _announced(assembly_id: int) -> Assembly:
-    a = db().get(Assembly, assembly_id)
-    if a is None or a.status != Status.ANNOUNCED.value:
+def _announced(assembly_id: int):
+    try:
+        return counted.announced_assembly(db(), assembly_id)
+    except NotFound:
         abort(404)
-    return a
 
 
 @public_bp.get("/a/<int:assembly_id>/announcement")
