@@ -10,7 +10,8 @@ community or district, created, deactivated) and no personal data.
 
 Refusals are :class:`identity.credentials.StaffError` (bad user name, role,
 password, missing community or district, taken name, deactivated account), with
-:class:`UnknownStaff` and :class:`UnknownCommunity` for names that do not exist.
+:class:`UnknownStaff` for a user name that does not exist and
+:class:`ownervote.services.registry.UnknownCommunity` for a community.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from identity.credentials import StaffError
 from identity.pii import PiiCipher
 from identity.store import staff as store
 from identity.store.models import Community, StaffUser
+from ownervote.services.registry import community_named
 from ownervote.services.unit_of_work import end_read, writing
 
 ISSUER = "ownervote"
@@ -34,10 +36,6 @@ ISSUER = "ownervote"
 
 class UnknownStaff(StaffError):
     """No staff account has this user name."""
-
-
-class UnknownCommunity(StaffError):
-    """No community has this name."""
 
 
 @dataclass(frozen=True)
@@ -76,14 +74,6 @@ class NewSecret:
         return pyotp.TOTP(self.secret).provisioning_uri(name=self.username, issuer_name=ISSUER)
 
 
-def _community(session: Session, name: str) -> Community:
-    found = session.scalar(select(Community).where(Community.name == name.strip()))
-    if found is None:
-        raise UnknownCommunity(f"no community named {name.strip()!r} (import its registry "
-                               "extract first: ownervote registry import)")
-    return found
-
-
 def _user(session: Session, username: str) -> StaffUser:
     user = store.find_staff(session, username)
     if user is None:
@@ -103,7 +93,7 @@ def create(session: Session, settings: Any, *, username: str, password: str, rol
     if district is not None and role != "supervisor":
         raise StaffError(f"only supervisors oversee a district, not a {role}")
     with writing(session):
-        place = _community(session, community) if community is not None else None
+        place = community_named(session, community) if community is not None else None
         if role == "supervisor" and district is None and place is not None:
             district = place.district  # the street office of that community
         user, secret = store.create_staff(
