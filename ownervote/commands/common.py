@@ -78,11 +78,11 @@ def ready(config: Settings, *, create: bool = False) -> None:
 
 
 @contextmanager
-def database(config: Settings | None = None) -> Iterator[Any]:
+def database(config: Settings | None = None, *, create: bool = False) -> Iterator[Any]:
     """A session on the database, after :func:`ready`; refusals in the block end the command."""
     from ownervote.services import database as service
 
     config = config or settings()
-    ready(config)
+    ready(config, create=create)
     with refusals(), service.session(config) as session:
         yield session
