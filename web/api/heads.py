@@ -124,7 +124,7 @@ def _owns_now(a: Assembly, owner_id: int, units: tuple[str, ...]) -> bool:
 def _with_transfers(a: Assembly, account: OwnerAccount, heads: list[AccountHead]
                     ) -> list[AccountHead]:
     """A sold unit's head: the buyer votes for it (even though the frozen roster names the
-    seller), the seller no longer does (docs/law.md; ledger ``unit.transferred``)."""
+    seller), the seller no longer does (law.md; ledger ``unit.transferred``)."""
     transfers = transfers_in(a)
     if not transfers:
         return heads
