@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": ("ownervote.commands.verify", "verify", "Verify an audit bundle offline."),
     "keys": ("ownervote.commands.keys", "keys", "Log signing key and personal-data keys."),
     "staff": ("ownervote.commands.staff", "staff",
-              "Staff accounts (the first administrator too): create, list, deactivate."),
+              "Staff accounts: create, list, deactivate, reset-totp."),
 }
 
 
