@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 
 import click
 
@@ -86,8 +87,14 @@ def list_(as_json: bool) -> None:
     for a in accounts:
         place = a.community or a.district or "-"
         status = "active" if a.active else f"deactivated {a.deactivated_at:%Y-%m-%d %H:%M} UTC"
-        click.echo(f"{a.username:<24} {a.role:<10} {place:<20} "
+        click.echo(f"{_pad(a.username, 24)} {a.role:<10} {_pad(place, 20)} "
                    f"created {a.created_at:%Y-%m-%d %H:%M} UTC  {status}")
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - columns)
 
 
 @staff.command("deactivate")
