@@ -1,4 +1,4 @@
-"""A unit transferred during a vote (law.md, Beijing practice): pure decision functions.
+"""A unit transferred during a vote (docs/law.md, Beijing practice): pure decision functions.
 
 Rule: **the seller's ballot stands if it was cast before the transfer;
 otherwise the buyer votes.**  Applied per agenda item (quorum and majority

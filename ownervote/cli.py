@@ -2,7 +2,9 @@
 
 Each command lives in its own module under ``ownervote.commands`` and is
 imported only when run, so ``ownervote verify`` or ``ownervote tally`` start
-without loading Flask or the database layer.
+without loading Flask or the database layer.  Commands call the service layer
+(``ownervote.services``), never storage, and check the database's schema first
+(``ownervote.commands.common``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bundle": ("ownervote.commands.bundle", "bundle", "Export an assembly's audit bundle."),
     "verify": ("ownervote.commands.verify", "verify", "Verify an audit bundle offline."),
     "keys": ("ownervote.commands.keys", "keys", "Log signing key and personal-data keys."),
-    "staff": ("ownervote.commands.staff", "staff", "Committee, supervisor, auditor accounts."),
+    "staff": ("ownervote.commands.staff", "staff",
+              "Staff accounts: create, list, deactivate, reset-totp."),
 }
 
 

@@ -61,6 +61,16 @@ class Settings:
     def production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def embedded_database(self) -> bool:
+        """The database is the embedded SQLite default (``OWNERVOTE_DATABASE_URL`` not set)."""
+        return self.database_url == default_database_url(self.instance_dir)
+
+
+def default_database_url(instance_dir: Path) -> str:
+    """The embedded SQLite database in the instance folder: the default database."""
+    return f"sqlite:///{instance_dir / 'ownervote.sqlite3'}"
+
 
 def _b64(name: str, value: str) -> bytes:
     try:
@@ -138,9 +148,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if env not in ("development", "production", "test"):
         raise ConfigError(f"OWNERVOTE_ENV must be development, production or test, not {env!r}")
     instance_dir = Path(env_vars.get("OWNERVOTE_INSTANCE_DIR", "instance")).resolve()
-    database_url = env_vars.get("OWNERVOTE_DATABASE_URL") or (
-        f"sqlite:///{instance_dir / 'ownervote.sqlite3'}"
-    )
+    database_url = env_vars.get("OWNERVOTE_DATABASE_URL") or default_database_url(instance_dir)
 
     missing = [name for name in SECRET_VARIABLES if not env_vars.get(name)]
     generated: tuple[str, ...] = ()

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -26,3 +29,21 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def is_empty(engine: Engine) -> bool:
     return not inspect(engine).has_table("alembic_version")
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The head revision(s) of this code's migration history."""
+    return tuple(sorted(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()))
+
+
+def current_revisions(connection: Connection) -> tuple[str, ...]:
+    """The revision(s) the database's ``alembic_version`` table names (none: no schema)."""
+    return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def known_revision(revision: str) -> bool:
+    """Is ``revision`` part of this code's migration history?"""
+    try:
+        return ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision) is not None
+    except CommandError:
+        return False

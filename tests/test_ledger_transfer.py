@@ -1,4 +1,4 @@
-"""A unit sold during the vote (law.md): the seller's ballot cast before the transfer
+"""A unit sold during the vote (docs/law.md): the seller's ballot cast before the transfer
 stands, otherwise the buyer votes — in the stored log (SQLite and PostgreSQL), in the
 tally and in the offline verifier, which must reach the same decisions as the server."""
 

@@ -1,4 +1,4 @@
-"""Assembly settings: defaults from law.md, validation, JSON round trip."""
+"""Assembly settings: defaults from docs/law.md, validation, JSON round trip."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Registry extracts give areas in square metres with two decimal places.  The
 engine keeps them as :class:`~decimal.Decimal` at the edges and as integer
 *hundredths of a square metre* inside, so that every threshold comparison is
-an exact integer comparison (law.md: "never floats").
+an exact integer comparison (docs/law.md: "never floats").
 
 A unit's area comes from the first source that has one (SPC interpretation
 art. 8): the real-estate register (不动产登记簿), else the surveyed area

@@ -17,7 +17,7 @@ Rules, in the order they are checked (each refusal is a
 4. co-owners: once one co-owner has cast an electronic ballot for a head,
    another co-owner's electronic ballot is refused unless the committee has
    recorded that co-owner as the head's representative;
-5. a unit sold during the vote (law.md: the seller's ballot stands if cast before the
+5. a unit sold during the vote (docs/law.md: the seller's ballot stands if cast before the
    transfer, otherwise the buyer votes), once the transfer is recorded
    (:class:`Transfer`): only the buyer casts online (the seller, the seller's co-owners
    and agents are refused), and not on an item the seller voted on before the transfer;

@@ -7,8 +7,8 @@ dimension, carrying the sum of its units' areas in the area dimension:
 * except that **all developer-held units** (建设单位 units that are unsold, or
   sold but not yet delivered) together are ONE head with all their area;
 * and units whose recorded **owner sets are identical** (order irrelevant)
-  belong to one buyer and are ONE head (law.md's default reading of "one buyer
-  owning several units").
+  belong to one buyer and are ONE head (the default reading of "one buyer
+  owning several units", docs/law.md section 3).
 
 Parking spaces and storage units (车位、摊位) count only when the assembly
 says so (``AssemblySettings.count_parking``).  When they do not count they

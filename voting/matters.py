@@ -2,7 +2,7 @@
 
 Every threshold is tested on two dimensions at once — exclusive area and owner
 headcount — with exact integer arithmetic on hundredths of a square metre and
-heads (law.md, "Thresholds"):
+heads (docs/law.md, section 2):
 
 * quorum, per item: ``3·P_area ≥ 2·T_area`` and ``3·P_heads ≥ 2·T_heads``
   ("三分之二以上", which includes two thirds itself: Civil Code art. 1259);

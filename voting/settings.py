@@ -1,6 +1,6 @@
 """Per-assembly settings: every point the law leaves to the assembly rules (*choice*).
 
-Each field has the default law.md gives (or, where it gives none, the
+Each field has the default docs/law.md gives (or, where it gives none, the
 product's documented default), is validated when the object is built and
 round-trips through :meth:`AssemblySettings.to_dict` /
 :meth:`AssemblySettings.from_dict` (plain JSON types, stored in

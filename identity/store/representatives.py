@@ -1,7 +1,7 @@
 """Who votes for a head: sole owners, co-owners' representative, and an account's heads.
 
 Co-owners of a unit (共有人) count as one owner and choose one of them to vote
-(law.md).  Default rule: **the first co-owner to complete verification votes**
+(docs/law.md).  Default rule: **the first co-owner to complete verification votes**
 for the unit; the others are told who holds the vote (masked name) and may
 not override it — unless the committee records another co-owner with
 :func:`record_unit_representative`, which then prevails.  For a head of

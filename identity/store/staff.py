@@ -92,3 +92,25 @@ def deactivate_staff(session: Session, user: StaffUser, *, actor: str,
     sessions.end_all(session, f"s:{user.id}", "deactivated", now=user.deactivated_at)
     record(session, actor, "staff.deactivate", f"staff:{user.id}", role=user.role)
     return True
+
+
+def find_staff(session: Session, username: str) -> StaffUser | None:
+    """The account with this user name (surrounding spaces ignored), or ``None``."""
+    return session.scalars(select(StaffUser).where(StaffUser.username == username.strip())).first()
+
+
+def reset_totp(session: Session, cipher: PiiCipher, user: StaffUser, *, actor: str,
+               totp_secret: str | None = None, now: dt.datetime | None = None) -> str:
+    """Give ``user`` a new TOTP secret (returned, to be shown once) and end their sessions.
+
+    For a lost or exposed authenticator: codes of the old secret stop working at once, and
+    so does every session signed in with them.  A deactivated account is refused.
+    """
+    if user.deactivated_at is not None:
+        raise StaffError(f"the account {user.username!r} is deactivated")
+    secret = totp_secret or pyotp.random_base32()
+    user.totp_secret_enc = cipher.encrypt_text(secret, purpose=totp_purpose(user.username))
+    user.last_totp_step = None  # the new secret's codes count from now
+    sessions.end_all(session, f"s:{user.id}", "totp_reset", now=now)
+    record(session, actor, "staff.reset_totp", f"staff:{user.id}", role=user.role)
+    return secret

@@ -64,7 +64,7 @@ def record_transfer(
     sig: bytes,
     now: dt.datetime | None = None,
 ) -> logstore.Appended:
-    """A unit sold during the vote (law.md): from this entry on, the buyer votes for its head.
+    """A unit sold during the vote (docs/law.md): from this entry on, the buyer votes for its head.
 
     The committee records it from the registry (the registration time, the buyer's
     keyed voter reference, the SHA-256 of the registry record).  Refused when the

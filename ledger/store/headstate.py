@@ -6,7 +6,7 @@ recorded and, if its unit was sold during the vote, the recorded transfer
 (:class:`voting.casting.Transfer`).  After a ``unit.transferred`` entry the
 rules judge the buyer's ballots among the ballots *after* it (and a
 representative recorded after it); the items of the ballots before it are the
-seller's and stay locked (law.md: the seller's ballot cast before the transfer
+seller's and stay locked (docs/law.md: the seller's ballot cast before the transfer
 stands).  The offline verifier (:mod:`ledger.replay`) reaches the same state
 entry by entry.
 """

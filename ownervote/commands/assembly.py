@@ -7,17 +7,7 @@ from typing import Any
 
 import click
 
-
-def _session() -> Any:
-    from ownervote.config import load_settings
-    from ownervote.db import make_engine, make_session_factory
-
-    settings = load_settings()
-    return settings, make_session_factory(make_engine(settings.database_url))()
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else value.isoformat()
+from ownervote.commands.common import database, settings
 
 
 @click.group()
@@ -29,32 +19,10 @@ def assembly() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_(as_json: bool) -> None:
     """List assemblies with their status and log size."""
-    from sqlalchemy import select
+    from ownervote.services.assemblies import list_assemblies
 
-    from ledger.store.models import LogHead
-    from voting.store.models import Assembly
-
-    _, session = _session()
-    with session:
-        rows = []
-        for a, head in session.execute(
-            select(Assembly, LogHead)
-            .outerjoin(LogHead, LogHead.assembly_id == Assembly.id)
-            .order_by(Assembly.id)
-        ):
-            rows.append(
-                {
-                    "id": a.id,
-                    "title": a.title,
-                    "status": a.status,
-                    "community_id": a.community_id,
-                    "opens_at": _iso(a.opens_at),
-                    "closes_at": _iso(a.closes_at),
-                    "origin": head.origin if head else None,
-                    "log_size": head.size if head else None,
-                    "log_closed": head.closed if head else None,
-                }
-            )
+    with database() as session:
+        rows = list_assemblies(session)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
@@ -67,17 +35,12 @@ def list_(as_json: bool) -> None:
 @click.option("--assembly", "assembly_id", type=int, required=True)
 def publish(assembly_id: int) -> None:
     """Create the assembly's ledger (entry 0: agenda, settings, roster commitment)."""
-    from ledger.keys import load_or_create_log_key, log_key_name
-    from ledger.store.logstore import begin_write
-    from ledger.store.publish import publish_assembly
+    from ownervote.services.assemblies import publish_log
 
-    settings, session = _session()
-    with session:
-        signer = load_or_create_log_key(settings.log_key_file, log_key_name(settings.base_url))
-        begin_write(session)
-        out = publish_assembly(session, assembly_id, signer, settings.base_url)
-        session.commit()
-    click.echo(f"published; entry 0 hash {out.entry_hash.hex()}")
+    config = settings()
+    with database(config) as session:
+        entry_hash = publish_log(session, config, assembly_id)
+    click.echo(f"published; entry 0 hash {entry_hash.hex()}")
 
 
 @assembly.command("checkpoint")
@@ -85,44 +48,27 @@ def publish(assembly_id: int) -> None:
 @click.option("--all", "all_open", is_flag=True, help="Every log that is not closed.")
 def checkpoint(assembly_id: int | None, all_open: bool) -> None:
     """Sign a checkpoint if the log grew (run every few minutes while voting is open)."""
-    from sqlalchemy import select
+    from ownervote.services import checkpoints
 
-    from ledger.store.checkpoints import issue_checkpoint
-    from ledger.store.logstore import begin_write
-    from ledger.store.models import LogHead
-    from ownervote.commands.keys import log_signer_for
-
-    settings, session = _session()
-    with session:
-        if all_open:
-            ids = list(
-                session.scalars(select(LogHead.assembly_id).where(LogHead.closed.is_(False)))
-            )
-            session.commit()
-        elif assembly_id is not None:
-            ids = [assembly_id]
-        else:
-            raise click.UsageError("give --assembly ID or --all")
+    if not all_open and assembly_id is None:
+        raise click.UsageError("give --assembly ID or --all")
+    config = settings()
+    with database(config) as session:
+        ids = checkpoints.open_logs(session) if all_open else [assembly_id]
         for aid in ids:
-            signer = log_signer_for(session, aid, settings)
-            session.commit()
-            begin_write(session)
-            row = issue_checkpoint(session, aid, signer)
-            session.commit()
-            click.echo(f"assembly {aid}: checkpoint size {row.size}")
+            size = checkpoints.issue(session, config, aid)
+            click.echo(f"assembly {aid}: checkpoint size {size}")
 
 
 @assembly.command("add-witness")
 @click.argument("vkey")
 def add_witness(vkey: str) -> None:
     """Register a witness by its cosignature/v1 verifier key."""
-    from ledger.store.checkpoints import add_witness as add
+    from ownervote.services.checkpoints import register_witness
 
-    _, session = _session()
-    with session:
-        row = add(session, vkey)
-        session.commit()
-        click.echo(f"witness {row.name} registered")
+    with database() as session:
+        name = register_witness(session, vkey)
+    click.echo(f"witness {name} registered")
 
 
 @assembly.command("add-cosignature")
@@ -131,10 +77,9 @@ def add_witness(vkey: str) -> None:
 @click.argument("cosignature", type=click.File("r"))
 def add_cosignature(assembly_id: int, size: int, cosignature: Any) -> None:
     """Verify and store a witness's cosignature line (or cosigned note)."""
-    from ledger.store.checkpoints import add_cosignature as add
+    from ownervote.services.checkpoints import add_cosignature as add
 
-    _, session = _session()
-    with session:
-        row = add(session, assembly_id, size, cosignature.read())
-        session.commit()
-        click.echo(f"cosignature stored (time {row.timestamp})")
+    text = cosignature.read()
+    with database() as session:
+        timestamp = add(session, assembly_id, size, text)
+    click.echo(f"cosignature stored (time {timestamp})")

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from ownervote.commands.common import database, settings
+
 
 @click.group()
 def bundle() -> None:
@@ -23,22 +25,9 @@ def bundle() -> None:
 )
 def export(assembly_id: int, out: str, checkpoint: bool) -> None:
     """Write the audit bundle of an assembly to OUT."""
-    from ledger.store.checkpoints import issue_checkpoint
-    from ledger.store.export import export_bundle
-    from ownervote.commands.keys import log_signer_for
-    from ownervote.config import load_settings
-    from ownervote.db import make_engine, make_session_factory
+    from ownervote.services.bundles import export as export_bundle
 
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
-        signer = log_signer_for(session, assembly_id, settings)
-        session.commit()  # end the reading transaction before writing
-        if checkpoint:
-            from ledger.store.logstore import begin_write
-
-            begin_write(session)
-            issue_checkpoint(session, assembly_id, signer)
-            session.commit()
-        summary = export_bundle(session, assembly_id, out, signer)
+    config = settings()
+    with database(config) as session:
+        summary = export_bundle(session, config, assembly_id, out, checkpoint=checkpoint)
     click.echo(json.dumps(summary, ensure_ascii=False))

@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 import click
 
-from ownervote.config import ConfigError, Settings, load_settings
+from ownervote.commands import common
+from ownervote.commands.common import database
+from ownervote.config import Settings
 
 
 def _prepare(settings: Settings) -> list | None:
-    """Migrate the database and load the demo unless it is there; the new accounts or None."""
-    from ledger.keys import load_or_create_log_key, log_key_name
-    from ownervote.db import make_engine, make_session_factory
-    from ownervote.demo import has_demo, load_demo
-    from ownervote.migrate import upgrade
+    """Create or upgrade the database and load the demo unless it is there; the new accounts
+    or None."""
+    from ownervote.services.demo import load
 
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    factory = make_session_factory(engine)
-    try:
-        with factory() as session:
-            if has_demo(session):
-                return None
-        signer = load_or_create_log_key(settings.log_key_file, log_key_name(settings.base_url))
-        return load_demo(factory, settings, signer)
-    finally:
-        engine.dispose()
+    with database(settings, create=True) as session:
+        return load(session, settings)
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        click.echo(f"ownervote: {exc}", err=True)
-        sys.exit(2)
+    return common.settings()
 
 
 def _print_accounts(accounts: list | None, owner_url: str) -> None:

@@ -9,19 +9,7 @@ from typing import Any
 
 import click
 
-
-def log_signer_for(session: Any, assembly_id: int, settings: Any) -> Any:
-    """The key (current or retired) that signs the log of ``assembly_id``."""
-    from ledger.errors import KeyFileError
-    from ledger.keys import load_key_ring, load_or_create_log_key, log_key_name
-    from ledger.store.logstore import get_head
-
-    load_or_create_log_key(settings.log_key_file, log_key_name(settings.base_url))
-    ring = load_key_ring(settings.log_key_file)
-    vkey = get_head(session, assembly_id).log_vkey
-    if vkey not in ring:
-        raise KeyFileError(f"no key file beside {settings.log_key_file} holds {vkey}")
-    return ring[vkey]
+from ownervote.commands.common import database, refusals, settings
 
 
 @click.group()
@@ -32,11 +20,10 @@ def keys() -> None:
 @keys.command("show")
 def show() -> None:
     """Print the log's verifier key (create the key file, mode 0600, if missing)."""
-    from ledger.keys import load_or_create_log_key, log_key_name
-    from ownervote.config import load_settings
+    from ownervote.services.keys import log_signer
 
-    settings = load_settings()
-    signer = load_or_create_log_key(settings.log_key_file, log_key_name(settings.base_url))
+    with refusals():
+        signer = log_signer(settings())
     click.echo(signer.verifier.vkey)
 
 
@@ -44,10 +31,9 @@ def show() -> None:
 def rotate_log() -> None:
     """Retire the current log key (kept beside it) and create a new one for new assemblies."""
     from ledger.keys import rotate_log_key
-    from ownervote.config import load_settings
 
-    settings = load_settings()
-    new, retired = rotate_log_key(settings.log_key_file)
+    with refusals():
+        new, retired = rotate_log_key(settings().log_key_file)
     click.echo(f"retired key kept in {retired}")
     click.echo(new.verifier.vkey)
 
@@ -55,15 +41,11 @@ def rotate_log() -> None:
 @keys.command("rotate-pii")
 def rotate_pii() -> None:
     """Re-encrypt personal data under the first key of OWNERVOTE_PII_KEYS."""
-    from identity.pii import PiiCipher
-    from identity.store.pii_rotation import reencrypt_all
-    from ownervote.config import load_settings
-    from ownervote.db import make_engine, make_session_factory
+    from ownervote.services.keys import rotate_pii as reencrypt
 
-    settings = load_settings()
-    with make_session_factory(make_engine(settings.database_url))() as session:
-        counts = reencrypt_all(session, PiiCipher.from_settings(settings))
-        session.commit()
+    config = settings()
+    with database(config) as session:
+        counts = reencrypt(session, config)
     for column, n in counts.items():
         click.echo(f"{column}: {n} re-encrypted")
 
@@ -114,8 +96,12 @@ def cosign_cmd(
     from ledger import merkle
     from ledger.errors import LedgerError
     from ledger.keys import load_key_file
-    from ledger.note import Verifier, cosign
-    from ledger.store.checkpoints import open_checkpoint
+    from ledger.note import Checkpoint, Verifier, cosign, parse_note, verify_note_signature
+
+    def open_checkpoint(note: str, log: Verifier) -> Checkpoint:
+        parsed = parse_note(note)
+        verify_note_signature(parsed, log)
+        return Checkpoint.parse(parsed.text)
 
     try:
         log = Verifier.parse(log_key)

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ownervote.config import load_settings
+from ownervote.commands.common import database, settings
 
 
 class _Bar:
@@ -58,23 +58,20 @@ def import_(file: Path, community: str, dry_run: bool, as_json: bool,
             encoding: str | None) -> None:
     """Import FILE (CSV or JSON; UTF-8, UTF-8 with BOM, or GB18030/GBK)."""
     from identity.errors import ExtractError
-    from identity.store.importer import import_extract
-    from ownervote.db import make_engine, make_session_factory
+    from ownervote.services import registry as service
 
-    settings = load_settings()
+    config = settings()
     data = file.read_bytes()
-    engine = make_engine(settings.database_url)
     bar = _Bar() if sys.stderr.isatty() else None
     try:
-        with make_session_factory(engine)() as session:
+        with database(config) as session:
             try:
-                report = import_extract(session, community, data, settings=settings,
-                                        dry_run=dry_run, actor="cli", progress=bar,
-                                        encoding=encoding)
+                report = service.import_extract(session, config, community, data,
+                                                dry_run=dry_run, progress=bar,
+                                                encoding=encoding)
             except ExtractError as exc:
                 if bar is not None:
                     bar.close()
-                session.rollback()
                 for error in exc.errors:
                     click.echo(f"{file.name}: {error}", err=True)
                 if exc.total > len(exc.errors):
@@ -87,12 +84,11 @@ def import_(file: Path, community: str, dry_run: bool, as_json: bool,
                                                       for e in exc.errors]},
                                           ensure_ascii=False))
                 sys.exit(2)
-            if bar is not None:
-                bar.close()
-            session.commit()
+            finally:
+                if bar is not None:
+                    bar.close()
     finally:
         del data
-        engine.dispose()
     _print_report(report)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True))
@@ -136,19 +132,10 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
 @click.option("--community", required=True)
 def versions(community: str) -> None:
     """List the roster versions of a community with their digests."""
-    from sqlalchemy import select
+    from ownervote.services import registry as service
 
-    from identity.store.models import Community, RosterVersion
-    from ownervote.db import make_engine, make_session_factory
-
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
-        c = session.scalar(select(Community).where(Community.name == community))
-        if c is None:
-            raise click.ClickException(f"no community named {community!r}")
-        for v in session.scalars(select(RosterVersion).where(RosterVersion.community_id == c.id)
-                                 .order_by(RosterVersion.version)):
-            click.echo(f"{v.version:>4}  {v.created_at:%Y-%m-%d %H:%M}  {v.source:<24} "
-                       f"{v.digest}  units {v.summary.get('units')} heads {v.summary.get('heads')}")
-    engine.dispose()
+    with database() as session:
+        found = service.versions(session, community)
+    for v in found:
+        click.echo(f"{v.version:>4}  {v.created_at:%Y-%m-%d %H:%M}  {v.source:<24} "
+                   f"{v.digest}  units {v.units} heads {v.heads}")

@@ -14,11 +14,14 @@ own database pool) after the fork and starts the service timer
 signed checkpoint every few minutes; the timers of all workers and servers
 coordinate through the database.
 
-Before serving, the database is checked for durability: a receipt is handed
-out only after the ballot's commit is on disk, so PostgreSQL must run with
+Before serving, the database's schema must be at the head (the embedded SQLite
+default is upgraded, any other database is refused until ``ownervote db upgrade``:
+:func:`ownervote.services.database.ensure_schema`), and the database is checked for
+durability (:func:`ownervote.services.database.durability_problems`): a receipt is
+handed out only after the ballot's commit is on disk, so PostgreSQL must run with
 ``fsync`` and ``synchronous_commit`` on, and SQLite in WAL mode with
-``synchronous=FULL`` (set on every connection by ``ownervote.db``).  In
-production a database that could lose acknowledged ballots is refused.
+``synchronous=FULL`` (set on every connection by ``ownervote.db``).  In production a
+database that could lose acknowledged ballots is refused.
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ from typing import Any
 
 import click
 
-from ownervote.config import ConfigError, Settings, load_settings
+from ownervote.commands.common import ready
+from ownervote.config import ConfigError, load_settings
+from ownervote.services.database import durability_problems
+
+__all__ = ["default_threads", "default_workers", "durability_problems", "run_gunicorn", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -52,33 +59,6 @@ def default_threads() -> int:
 WORKER_CLASSES = ("gevent", "gthread")
 #: Connections one ``gevent`` worker serves at once (each a greenlet).
 GEVENT_CONNECTIONS = 1000
-
-
-def durability_problems(settings: Settings) -> list[str]:
-    """What about the database could lose a ballot whose receipt was already given."""
-    from sqlalchemy import text
-
-    from ownervote.db import make_engine
-
-    engine = make_engine(settings.database_url)
-    problems = []
-    try:
-        with engine.connect() as conn:
-            if engine.dialect.name == "postgresql":
-                for name in ("fsync", "synchronous_commit", "full_page_writes"):
-                    value = conn.execute(text(f"SHOW {name}")).scalar()
-                    if value != "on":
-                        problems.append(f"PostgreSQL {name} is {value!r}, not 'on'")
-            elif engine.dialect.name == "sqlite":
-                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
-                sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
-                if str(mode).lower() != "wal":
-                    problems.append(f"SQLite journal_mode is {mode}, not wal")
-                if sync != 2:
-                    problems.append(f"SQLite synchronous is {sync}, not 2 (FULL)")
-    finally:
-        engine.dispose()
-    return problems
 
 
 def _post_worker_init(worker: Any) -> None:
@@ -159,6 +139,7 @@ def serve(host: str, port: int, workers: int, threads: int, worker_class: str,
         click.echo("ownervote serve: production mode needs OWNERVOTE_REDIS_URL "
                    "(throttling must be shared across workers and servers)", err=True)
         sys.exit(2)
+    ready(settings)  # the schema is at the head (the embedded default is upgraded)
     try:
         problems = durability_problems(settings)
     except Exception as exc:  # noqa: BLE001 - say why the database cannot be reached

@@ -6,12 +6,18 @@ signed-in member.  Every change is one unit of work on a draft; a published noti
 freezes the agenda, refused with :class:`~voting.errors.TransitionRefused`
 (``frozen_by_notice``, from :func:`voting.lifecycle.editing_refusal`).  The voting
 window is set by :func:`ownervote.services.notices.set_window`.
+
+For the command line: :func:`list_assemblies` (every assembly with its log) and
+:func:`publish_log` (an assembly's entry 0 and first checkpoint, signed with the
+current log key).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,9 +25,11 @@ from sqlalchemy.orm import Session
 from identity.store.models import Building, Community, RosterVersion, StaffUser
 from ledger.store import proceedings
 from ledger.store.proceedings import ItemSpec
-from ledger.store.publish import assembly_settings
+from ledger.store.models import LogHead
+from ledger.store.publish import assembly_settings, publish_assembly
 from ownervote.services.errors import NotFound, ServiceError
-from ownervote.services.unit_of_work import writing
+from ownervote.services.keys import log_signer
+from ownervote.services.unit_of_work import end_read, writing
 from voting import lifecycle
 from voting.settings import AssemblySettings
 from voting.store.models import Assembly, Document, Item
@@ -192,3 +200,41 @@ def remove_document(session: Session, assembly_id: int, *, document_id: int) -> 
     with writing(session):
         _draft(session, assembly_id)
         session.delete(document(session, assembly_id, document_id))
+
+
+# -- the command line ------------------------------------------------------------------
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def list_assemblies(session: Session) -> list[dict[str, Any]]:
+    """Every assembly with its status and its log's origin, size and state."""
+    rows = []
+    for a, head in session.execute(
+        select(Assembly, LogHead)
+        .outerjoin(LogHead, LogHead.assembly_id == Assembly.id)
+        .order_by(Assembly.id)
+    ):
+        rows.append({
+            "id": a.id,
+            "title": a.title,
+            "status": a.status,
+            "community_id": a.community_id,
+            "opens_at": _iso(a.opens_at),
+            "closes_at": _iso(a.closes_at),
+            "origin": head.origin if head else None,
+            "log_size": head.size if head else None,
+            "log_closed": head.closed if head else None,
+        })
+    end_read(session)
+    return rows
+
+
+def publish_log(session: Session, settings: Any, assembly_id: int) -> bytes:
+    """Create the assembly's log; the hash of its entry 0."""
+    signer = log_signer(settings)
+    with writing(session):
+        out = publish_assembly(session, assembly_id, signer, settings.base_url)
+        entry_hash = bytes(out.entry_hash)
+    return entry_hash

@@ -1,0 +1,245 @@
+"""The demo: a community in 漳平市 with a real-looking registry, staff and two assemblies.
+
+* the registry extract comes from :func:`identity.synthetic.demo_extract`
+  (fake people, valid check digits) and goes through the real import;
+* "open" assembly: noticed 17 days ago, voting open until two weeks from now,
+  with an ordinary matter (选聘物业服务企业) and a special one (筹集维修资金);
+  about 40 % of owners have voted already;
+* "closed" assembly: noticed, voted, closed, counted and announced, with an
+  election of the owners' committee; every ballot is signed by a device key.
+
+Every step uses the same storage functions the web pages use, so the demo's ledger
+verifies with ``ownervote verify`` like any other.  :func:`load` owns its
+transactions: one unit of work (:func:`ownervote.services.unit_of_work.writing`) for
+the registry and staff, one for the agendas, one for each assembly's proceedings and
+one for the open assembly's ballots.  The proceedings' steps are those of
+:mod:`ledger.store.proceedings`, called inside these units until a proceedings
+service owns them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from identity.keyed import KeyedHasher
+from identity.pii import PiiCipher
+from identity.store.importer import import_extract
+from identity.store.models import Building, Community, Owner, Ownership, Unit
+from identity.store.staff import create_staff
+from identity.synthetic import DEMO_COMMUNITY, demo_extract
+from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
+from ledger.note import Signer
+from ledger.store import logstore, writer
+from ledger.store.proceedings import (
+    ItemSpec,
+    announce,
+    close_voting,
+    create_assembly,
+    open_voting,
+    publish_notice,
+    tally_assembly,
+)
+from ledger.store.publish import published
+from ownervote.config import Settings
+from ownervote.services.keys import log_signer
+from ownervote.services.unit_of_work import end_read, writing
+from voting.store.models import Assembly
+
+DISTRICT = "菁城街道"
+CITY = "漳平市"
+SEED = 2024
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    username: str
+    password: str
+    totp_secret: str
+
+
+@dataclass(frozen=True)
+class DemoOwner:
+    """A demo owner's sign-in details (fake person from the synthetic registry)."""
+
+    name: str
+    id_number: str
+    certificate_no: str
+    building: str
+    unit: str
+
+
+STAFF = (
+    ("committee", "jiupeng-committee", "demo-committee-2024"),
+    ("supervisor", "jingcheng-office", "demo-supervisor-2024"),
+    ("auditor", "city-auditor", "demo-auditor-2024"),
+    ("admin", "platform-admin", "demo-admin-2024"),
+)
+
+
+def has_demo(session: Session) -> bool:
+    return session.scalar(select(Community.id).where(Community.name == DEMO_COMMUNITY)) is not None
+
+
+def demo_owner(seed: int = SEED) -> DemoOwner:
+    """An owner of one flat, the first registered sole owner in the extract."""
+    rows = demo_extract(seed)
+    per_owner: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        per_owner.setdefault(row["id_number"], []).append(row)
+    for row in rows:
+        if (row["status"] == "已登记" and row["co_ownership"] == "单独所有"
+                and row["usage"] == "住宅" and row["id_type"] == "居民身份证"
+                and len(per_owner[row["id_number"]]) == 1):
+            return DemoOwner(row["owner_name"], row["id_number"], row["certificate_no"],
+                             row["building"], row["unit"])
+    raise RuntimeError("the demo extract has no sole registered owner of a flat")
+
+
+def _unit_owner_hashes(session: Session, assembly: Assembly) -> dict[str, list[str]]:
+    """Unit label ("building-number") -> ID hashes of its owners in the frozen roster."""
+    rows = session.execute(
+        select(Building.name, Unit.number, Owner.id_hash)
+        .join(Unit, Unit.building_id == Building.id)
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .join(Owner, Owner.id == Ownership.owner_id)
+        .where(Ownership.roster_version_id == assembly.roster_version_id))
+    owners: dict[str, list[str]] = {}
+    for building, number, id_hash in rows:
+        owners.setdefault(f"{building}-{number}", []).append(id_hash)
+    return owners
+
+
+def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, hasher: KeyedHasher,
+                         *, share: float,
+                         start: dt.datetime, end: dt.datetime, rng: random.Random,
+                         skip_heads: frozenset[str] = frozenset()) -> int:
+    """Enrol a device key for a ``share`` of heads and cast one signed ballot each."""
+    adef, roster = published(session, assembly.id)
+    origin = logstore.get_head(session, assembly.id).origin
+    owners = _unit_owner_hashes(session, assembly)
+    heads = sorted(h for h in roster.heads if h not in skip_heads)
+    voters = rng.sample(heads, round(len(heads) * share))
+    span = (end - start) / max(len(voters), 1)
+    for n, head_id in enumerate(sorted(voters)):
+        at = start + span * n
+        key = rng_key(rng)
+        der = spki(key.public_key())
+        # The same pseudonym the owner pages use, so co-owners see who voted for their home.
+        unit_owners = sorted(h for u in roster.heads[head_id].unit_ids for h in owners.get(u, ()))
+        voter = hasher.ledger_voter_ref(origin, unit_owners[0] if unit_owners else "developer")
+        writer.enroll_key(session, assembly.id, signer, head_id, der, voter=voter, now=at,
+                          roster=roster)
+        choices: dict[str, object] = {}
+        for item_id, item in adef.items.items():
+            if item.candidates:
+                k = rng.randint(1, item.seats)
+                choices[item_id] = sorted(rng.sample(list(item.candidates), k))
+            else:
+                choices[item_id] = rng.choices(("agree", "oppose", "abstain"), (70, 20, 10))[0]
+        payload = ballot_payload(origin, head_id, key_id(der), 1, choices, new_nonce())
+        writer.cast_ballot(session, assembly.id, payload, sign_p256(key, signing_message(payload)),
+                           now=at, roster=roster)
+    return len(voters)
+
+
+def rng_key(rng: random.Random):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    return ec.derive_private_key(rng.randrange(1, order), ec.SECP256R1())
+
+
+def load(session: Session, settings: Settings, signer: Signer | None = None,
+         now: dt.datetime | None = None) -> list[DemoAccount] | None:
+    """Load the demo unless it is there; the new staff accounts (with their TOTP secrets), or
+    None when the demo was loaded before."""
+    if has_demo(session):
+        end_read(session)
+        return None
+    end_read(session)
+    return load_demo(session, settings, signer or log_signer(settings), now)
+
+
+def load_demo(session: Session, settings: Settings, signer: Signer,
+              now: dt.datetime | None = None) -> list[DemoAccount]:
+    """Load everything (the caller checked the database has no demo yet)."""
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    rng = random.Random(SEED)
+    cipher = PiiCipher.from_settings(settings)
+    hasher = KeyedHasher.from_settings(settings)
+    accounts: list[DemoAccount] = []
+    with writing(session):
+        import_extract(session, DEMO_COMMUNITY, demo_extract(SEED), settings=settings,
+                       actor="demo")
+        community = session.scalars(select(Community).where(Community.name == DEMO_COMMUNITY)).one()
+        community.city, community.district = CITY, DISTRICT
+        community.address = "福建省漳平市菁城街道九鹏路88号"
+        for role, username, password in STAFF:
+            _user, secret = create_staff(session, cipher, username=username, password=password,
+                                         role=role, community=community, district=DISTRICT,
+                                         actor="demo")
+            accounts.append(DemoAccount(role, username, password, secret))
+
+    # ledger.store.proceedings steps below (create_assembly, publish_notice, open_voting,
+    # close_voting, tally_assembly, announce), each inside this service's unit of work.
+    with writing(session):
+        closed = create_assembly(
+            session, community.id, "2026年第一次业主大会会议",
+            [ItemSpec("选举第二届业主委员会委员", 3, "从五名候选人中选出三名委员。",
+                      kind="election", seats=3,
+                      candidates=("陈建国", "林秀英", "黄志明", "张丽华", "吴海峰")),
+             ItemSpec("修订《管理规约》", 2, "修订后的管理规约全文见附件。")],
+            description="本次会议采用书面征求意见（电子投票）形式召开。",
+            opens_at=now - dt.timedelta(days=40), closes_at=now - dt.timedelta(days=26),
+            actor="demo")
+        open_ = create_assembly(
+            session, community.id, "2026年第二次业主大会会议",
+            [ItemSpec("选聘物业服务企业", 4,
+                      "拟选聘漳平市鹭安物业服务有限公司，服务期三年，住宅物业费每月每平方米1.20元。"),
+             ItemSpec("筹集住宅专项维修资金", 6,
+                      "按每平方米30元续筹维修资金，用于电梯和屋面防水维修。")],
+            description="请各位业主在截止时间前投票。逾期未投票的，不计入参与表决。",
+            opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=14),
+            actor="demo")
+        closed_id, open_id = closed.id, open_.id
+
+    with writing(session):
+        closed = session.get(Assembly, closed_id)
+        publish_notice(session, closed, signer, ownervote_settings=settings,
+                       now=now - dt.timedelta(days=56), actor="demo")
+        open_voting(session, closed, signer, now=closed.opens_at, actor="demo")
+        _cast_random_ballots(session, closed, signer, hasher, share=0.78, start=closed.opens_at,
+                             end=closed.closes_at - dt.timedelta(hours=1), rng=rng)
+        close_voting(session, closed, signer, now=closed.closes_at, actor="demo")
+        tally_assembly(session, closed, signer, now=closed.closes_at + dt.timedelta(hours=2),
+                       actor="demo")
+        announce(session, closed, now=closed.closes_at + dt.timedelta(days=1), actor="demo")
+
+    with writing(session):
+        open_ = session.get(Assembly, open_id)
+        publish_notice(session, open_, signer, ownervote_settings=settings,
+                       now=now - dt.timedelta(days=17), actor="demo")
+        open_voting(session, open_, signer, now=open_.opens_at, actor="demo")
+
+    # Leave the demo owner's own head unvoted so they can try it.
+    with writing(session):
+        open_ = session.get(Assembly, open_id)
+        _cast_random_ballots(session, open_, signer, hasher, share=0.4, start=open_.opens_at,
+                             end=now - dt.timedelta(minutes=5), rng=rng,
+                             skip_heads=_demo_owner_heads(session, open_, settings))
+    return accounts
+
+
+def _demo_owner_heads(session: Session, assembly: Assembly, settings: Settings) -> frozenset[str]:
+    owner = demo_owner()
+    _adef, roster = published(session, assembly.id)
+    unit = f"{owner.building}-{owner.unit}"
+    head = roster.head_of_unit.get(unit)
+    return frozenset({head}) if head else frozenset()
+
