@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from identity.store.models import Building, Community, RosterVersion, StaffUser
 from ledger.store import proceedings
-from ledger.store.proceedings import ItemSpec
 from ledger.store.models import LogHead
+from ledger.store.proceedings import ItemSpec
 from ledger.store.publish import assembly_settings, publish_assembly
 from ownervote.services.errors import NotFound, ServiceError
 from ownervote.services.keys import log_signer
