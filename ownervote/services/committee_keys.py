@@ -180,11 +180,6 @@ def resolve_unit(session: Session, assembly_id: int, building: str, number: str)
     raise EntryRefused(EntryRefusal.UNIT_NOT_IN_ROSTER, {"unit": label})
 
 
-def roster_head(session: Session, assembly_id: int, head_id: str) -> Head | None:
-    """A head of the assembly's frozen roster (None: not in it)."""
-    return published(session, assembly_id)[1].heads.get(head_id)
-
-
 def roster_buildings(session: Session, assembly_id: int) -> list[str]:
     """The buildings of the frozen roster, in natural order (for the entry forms)."""
     roster = published(session, assembly_id)[1]
