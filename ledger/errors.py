@@ -30,8 +30,13 @@ class Refusal(StrEnum):
       ``heads``: how many the agent represents), ``proxies_not_allowed``
     * ``transfer_in_future``, ``transfer_already_recorded`` (``entry``),
       ``multi_unit_transfer`` (``units``), ``void_later_ballots_first`` (``entries``)
-    * ``not_countable`` — a void names an entry that is not a counting ballot (``entry``)
+    * ``not_countable`` — a void names an entry that is not a counting ballot (``entry``;
+      ``voided_by``: the void's entry when the target is already void)
     * ``already_closed``, ``result_before_close``, ``result_already_published``
+    * ``proxy_already_registered`` — the agent is already registered for the head
+      (``head``, ``agent``, ``entry``: the registration)
+    * ``void_reason_length`` — a void's published reason is too short or too long
+      (``min``, ``max``: characters)
     """
 
     WRONG_LOG = "wrong_log"
@@ -57,6 +62,8 @@ class Refusal(StrEnum):
     ALREADY_CLOSED = "already_closed"
     RESULT_BEFORE_CLOSE = "result_before_close"
     RESULT_ALREADY_PUBLISHED = "result_already_published"
+    PROXY_ALREADY_REGISTERED = "proxy_already_registered"
+    VOID_REASON_LENGTH = "void_reason_length"
 
 
 class LedgerError(Exception):

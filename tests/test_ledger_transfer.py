@@ -78,7 +78,7 @@ def _finish(session, aid, tmp_path):
 def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committee,
                                                            tmp_path) -> None:
     aid, origin, heads = log
-    sold = heads[0]
+    sold = heads[2]  # 1幢-102 (heads[0] holds two units: its sale is refused)
     seller, seller_spki, _ = device()
     buyer, buyer_spki, _ = device()
     begin_write(session)
@@ -134,7 +134,7 @@ def test_the_verifier_refuses_what_the_server_would_have_refused(session, log,
     """A seller ballot slipped in after the transfer (bypassing the writer's rules) makes
     the bundle fail, naming the casting rule."""
     aid, origin, heads = log
-    sold = heads[0]
+    sold = heads[2]  # 1幢-102 (heads[0] holds two units: its sale is refused)
     seller, seller_spki, _ = device()
     begin_write(session)
     writer.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref", now=DURING)
@@ -159,7 +159,7 @@ def test_a_mistaken_transfer_is_voided_after_the_buyers_ballots(session, log,
     """Voiding a transfer needs the buyer's ballots voided first; then the head is as if no
     transfer had been recorded (the seller votes again), for the server and the verifier."""
     aid, origin, heads = log
-    sold = heads[0]
+    sold = heads[2]  # 1幢-102 (heads[0] holds two units: its sale is refused)
     seller, seller_spki, _ = device()
     buyer, buyer_spki, _ = device()
     begin_write(session)
@@ -197,7 +197,7 @@ def test_the_verifier_refuses_a_transfer_voided_under_a_counting_ballot(
     from ledger import canonical
 
     aid, origin, heads = log
-    sold = heads[0]
+    sold = heads[2]  # 1幢-102 (heads[0] holds two units: its sale is refused)
     buyer, buyer_spki, _ = device()
     begin_write(session)
     writer.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref", now=DURING)

@@ -368,3 +368,34 @@ def effective_votes(
             seq=event.seq,
         )
     return result.votes
+
+
+def agent_cap_refusal(
+    head_id: str, agent_heads: Collection[str], cap: int | None
+) -> RefusalReason | None:
+    """The assembly's proxy cap for one agent acting for ``head_id`` (None: allowed).
+
+    ``agent_heads`` are the heads the agent already acts for; ``cap`` is the assembly's
+    ``proxy_cap`` (``None``: no cap; 0: no proxies at all).  Acting again for a head
+    already counted never exceeds the cap.  :func:`proxy_registration_refusal` applies it
+    when a written proxy is registered (rule 3 of :func:`check_cast` is the same cap on
+    the ballots).
+    """
+    if cap == 0:
+        return RefusalReason.PROXY_NOT_ALLOWED
+    if cap is not None and head_id not in agent_heads and len(agent_heads) >= cap:
+        return RefusalReason.PROXY_CAP_EXCEEDED
+    return None
+
+
+def proxy_registration_refusal(
+    head_id: str, registered: Collection[str], settings: AssemblySettings
+) -> RefusalReason | None:
+    """Why a written proxy for ``head_id`` may not be registered (None: it may).
+
+    ``registered`` are the heads the same agent is already registered for in this
+    assembly.  ``PROXY_NOT_ALLOWED`` when the assembly's proxy cap is 0;
+    ``PROXY_CAP_EXCEEDED`` when the agent is already registered for ``proxy_cap`` other
+    owners (the assembly's setting).
+    """
+    return agent_cap_refusal(head_id, registered, settings.proxy_cap)

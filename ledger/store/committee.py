@@ -1,8 +1,12 @@
 """Committee entries: proxies, representatives, transfers, voids; closing and the result.
 
-Runs in the caller's writer transaction (:func:`ledger.store.logstore.begin_write`).
-Proxies, representatives, transfers and voids carry a payload signed by an enrolled
-committee key; closing and the result are covered by the log's checkpoints.
+The appends run in the caller's writer transaction
+(:func:`ledger.store.logstore.begin_write`).  Proxies, representatives, transfers and
+voids carry a payload signed by an enrolled committee key; closing and the result are
+covered by the log's checkpoints.  Each rule of a committee entry lives here once:
+:func:`check_proxy`, :func:`check_transfer` and :func:`check_void` apply them and write
+nothing (the pages that prepare an entry ask them before the member signs), and the
+appends apply them again under the log's lock.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import canonical, timestamps
+from ledger.documents import AssemblyDef
 from ledger.entries import (
     BALLOT,
     CLOSED,
@@ -28,9 +33,56 @@ from ledger.errors import EntryError, LogStateError, Refusal
 from ledger.note import Signer
 from ledger.store import logstore
 from ledger.store.admission import check_payload, require_open, verify_official
-from ledger.store.headstate import head_rules
-from ledger.store.models import LedgerEntry
+from ledger.store.headstate import HeadRules, head_rules
+from ledger.store.models import LedgerEntry, LogHead
 from ledger.store.publish import published
+from voting.casting import proxy_registration_refusal
+from voting.errors import RefusalReason
+from voting.heads import Roster
+
+# A void's reason is published in the ledger: long enough to say why, short enough to hold
+# no more than that (no names).
+VOID_REASON_CHARS = (4, 200)
+
+
+def check_proxy(
+    session: Session,
+    assembly_id: int,
+    head_id: str,
+    agent: str,
+    *,
+    now: dt.datetime | None = None,
+    log: LogHead | None = None,
+) -> None:
+    """Every rule :func:`register_proxy` applies to ``agent`` acting for ``head_id``.
+
+    Writes nothing.  ``log``: the head :func:`register_proxy` locked; without it the
+    head is read unlocked (a dry run for the page that prepares the entry; the rules are
+    applied again under the lock when the signed entry comes back).  Refusals:
+    ``closed``, ``head_not_in_roster``, ``proxy_already_registered``, and the
+    assembly's proxy cap (:func:`voting.casting.proxy_registration_refusal`):
+    ``proxies_not_allowed``, ``proxy_cap_exceeded``.
+    """
+    log = log or logstore.get_head(session, assembly_id)
+    adef, _roster = _head_entry_rules(session, log, head_id, now, "proxy")
+    registered = dict(session.execute(select(LedgerEntry.head_id, LedgerEntry.index).where(
+        LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind == PROXY_REGISTERED,
+        LedgerEntry.agent == agent)).all())
+    if head_id in registered:
+        raise EntryError(f"agent {agent} is already registered for head {head_id} (entry "
+                         f"{registered[head_id]})", log.size,
+                         code=Refusal.PROXY_ALREADY_REGISTERED,
+                         params={"head": head_id, "agent": agent, "entry": registered[head_id]})
+    reason = proxy_registration_refusal(head_id, registered, adef.settings)
+    if reason is RefusalReason.PROXY_NOT_ALLOWED:
+        raise EntryError("this assembly does not accept proxies (its proxy cap is 0)", log.size,
+                         code=Refusal.PROXIES_NOT_ALLOWED)
+    if reason is not None:
+        cap = adef.settings.proxy_cap
+        raise EntryError(f"agent {agent} already represents {len(registered)} owner(s); the "
+                         f"assembly allows at most {cap} per agent", log.size,
+                         code=Refusal.PROXY_CAP_EXCEEDED,
+                         params={"cap": cap, "heads": len(registered)})
 
 
 def register_proxy(
@@ -40,9 +92,14 @@ def register_proxy(
     sig: bytes,
     now: dt.datetime | None = None,
 ) -> logstore.Appended:
-    """A written proxy typed in by a committee member (evidence SHA-256, pseudonymous agent)."""
-    return _append_head_entry(session, assembly_id, PROXY_REGISTERED, payload, sig, now,
-                              what="proxy", agent=payload["agent"])
+    """A written proxy typed in by a committee member (evidence SHA-256, pseudonymous agent).
+
+    Refused as :func:`check_proxy` says (the assembly's proxy cap among them).
+    """
+    log = _signed(session, assembly_id, PROXY_REGISTERED, payload, sig)
+    check_proxy(session, assembly_id, payload["head"], payload["agent"], now=now, log=log)
+    return _append_head_entry(session, assembly_id, PROXY_REGISTERED, payload, sig, now, log,
+                              agent=payload["agent"])
 
 
 def set_representative(
@@ -53,8 +110,53 @@ def set_representative(
     now: dt.datetime | None = None,
 ) -> logstore.Appended:
     """The committee records which co-owner votes for a head."""
-    return _append_head_entry(session, assembly_id, REPRESENTATIVE_SET, payload, sig, now,
-                              what="representative")
+    log = _signed(session, assembly_id, REPRESENTATIVE_SET, payload, sig)
+    _head_entry_rules(session, log, payload["head"], now, "representative")
+    return _append_head_entry(session, assembly_id, REPRESENTATIVE_SET, payload, sig, now, log)
+
+
+def check_transfer(
+    session: Session,
+    assembly_id: int,
+    head_id: str,
+    transferred_at_ms: int,
+    *,
+    now: dt.datetime | None = None,
+    log: LogHead | None = None,
+) -> HeadRules:
+    """Every rule :func:`record_transfer` applies to the sale of ``head_id``'s unit.
+
+    Writes nothing; returns what the rules read about the head.  ``log`` as for
+    :func:`check_proxy`.  Refusals: ``closed``, ``head_not_in_roster``;
+    ``multi_unit_transfer`` when the frozen roster counts several units as this one
+    owner (the sale of one of them would split the head, which a frozen roster cannot
+    do: the seller keeps the vote for them in this assembly); ``transfer_in_future``;
+    ``transfer_already_recorded``; ``void_later_ballots_first`` while ballots of the head
+    from at or after the transfer still count (they are void by law: the committee voids
+    them first, so every ballot of the seller that remains is one from before it).
+    """
+    log = log or logstore.get_head(session, assembly_id)
+    _adef, roster = _head_entry_rules(session, log, head_id, now, "transfer")
+    units = roster.heads[head_id].unit_ids
+    if len(units) > 1:
+        raise EntryError(f"head {head_id} counts units {', '.join(units)} as one owner; the "
+                         "sale of one of them cannot be recorded in this assembly", log.size,
+                         code=Refusal.MULTI_UNIT_TRANSFER, params={"units": list(units)})
+    if transferred_at_ms > max(timestamps.now_ms(now), log.last_time_ms):
+        raise EntryError("the transfer time is in the future", log.size,
+                         code=Refusal.TRANSFER_IN_FUTURE)
+    state = head_rules(session, assembly_id, head_id)
+    if state.transfer is not None:
+        raise EntryError(f"head {head_id}: a transfer is already recorded "
+                         f"(entry {state.transfer_index})", log.size,
+                         code=Refusal.TRANSFER_ALREADY_RECORDED,
+                         params={"entry": state.transfer_index})
+    late = [index for index, t in state.ballots if t >= transferred_at_ms]
+    if late:
+        raise EntryError("void the ballots cast at or after the transfer first: entries "
+                         + ", ".join(map(str, late)), log.size,
+                         code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": late})
+    return state
 
 
 def record_transfer(
@@ -67,53 +169,94 @@ def record_transfer(
     """A unit sold during the vote (docs/law.md): from this entry on, the buyer votes for its head.
 
     The committee records it from the registry (the registration time, the buyer's
-    keyed voter reference, the SHA-256 of the registry record).  Refused when the
-    transfer is in the future, when the head's unit was already recorded as
-    transferred, or while the head has ballots from at or after the transfer that
-    still count — the committee voids them first (they are void by law), so that
-    every ballot of the seller that remains is one from before the transfer.
+    keyed voter reference, the SHA-256 of the registry record).  Refused as
+    :func:`check_transfer` says.
     """
-    head = logstore.lock_head(session, assembly_id)
-    state = head_rules(session, assembly_id, str(payload.get("head", "")))
-    at = payload.get("transferred_at")
-    if isinstance(at, int) and at > max(timestamps.now_ms(now), head.last_time_ms):
-        raise EntryError("the transfer time is in the future", head.size,
-                         code=Refusal.TRANSFER_IN_FUTURE)
-    if state.transfer is not None:
-        raise EntryError(f"head {payload.get('head')}: a transfer is already recorded "
-                         f"(entry {state.transfer_index})", head.size,
-                         code=Refusal.TRANSFER_ALREADY_RECORDED,
-                         params={"entry": state.transfer_index})
-    late = [index for index, t in state.ballots if isinstance(at, int) and t >= at]
-    if late:
-        raise EntryError("void the ballots cast at or after the transfer first: entries "
-                         + ", ".join(map(str, late)), head.size,
-                         code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": late})
-    return _append_head_entry(session, assembly_id, UNIT_TRANSFERRED, payload, sig, now,
-                              what="transfer", head=head)
+    log = _signed(session, assembly_id, UNIT_TRANSFERRED, payload, sig)
+    check_transfer(session, assembly_id, payload["head"], payload["transferred_at"], now=now,
+                   log=log)
+    return _append_head_entry(session, assembly_id, UNIT_TRANSFERRED, payload, sig, now, log)
+
+
+def _signed(session: Session, assembly_id: int, kind: str, payload: dict[str, Any],
+            sig: bytes) -> LogHead:
+    """Lock the log; the payload's shape, its log, and its enrolled committee key's signature."""
+    log = logstore.lock_head(session, assembly_id)
+    check_payload(log, kind, payload, sig)
+    verify_official(session, log, payload, sig, kind)
+    return log
+
+
+def _head_entry_rules(session: Session, log: LogHead, head_id: str, now: dt.datetime | None,
+                      what: str) -> tuple[AssemblyDef, Roster]:
+    """A committee entry about one roster head: while the log takes entries, a known head."""
+    require_open(log, timestamps.now_ms(now), what, window=False)
+    adef, roster = published(session, log.assembly_id)
+    if head_id not in roster.heads:
+        raise EntryError(f"head {head_id} is not in the roster", log.size,
+                         code=Refusal.HEAD_NOT_IN_ROSTER, params={"head": head_id})
+    return adef, roster
 
 
 def _append_head_entry(session: Session, assembly_id: int, kind: str, payload: dict[str, Any],
-                       sig: bytes, now: dt.datetime | None, *, what: str,
-                       agent: str | None = None, head: Any = None) -> logstore.Appended:
-    """A committee-signed entry about one roster head, while the log takes entries."""
-    head = head or logstore.lock_head(session, assembly_id)
-    check_payload(head, kind, payload, sig)
-    require_open(head, timestamps.now_ms(now), what, window=False)
-    verify_official(session, head, payload, sig, kind)
-    if payload["head"] not in published(session, assembly_id)[1].heads:
-        raise EntryError(f"head {payload['head']} is not in the roster", head.size,
-                         code=Refusal.HEAD_NOT_IN_ROSTER, params={"head": payload["head"]})
+                       sig: bytes, now: dt.datetime | None, log: LogHead, *,
+                       agent: str | None = None) -> logstore.Appended:
     return logstore.append(
         session,
         assembly_id,
         kind,
         {"payload": payload, "sig": canonical.b64url(sig)},
         now=now,
-        head=head,
+        head=log,
         head_id=payload["head"],
         agent=agent,
     )
+
+
+def check_void(
+    session: Session,
+    assembly_id: int,
+    target: int,
+    reason: str,
+    *,
+    log: LogHead | None = None,
+) -> LedgerEntry:
+    """Every rule :func:`void_entry` applies to voiding entry ``target``; returns the entry.
+
+    Writes nothing; ``log`` as for :func:`check_proxy`.  Refusals: ``not_countable``
+    (not a ballot or transfer, or already void: ``voided_by``), ``closed``,
+    ``void_reason_length`` (the reason is published: :data:`VOID_REASON_CHARS`), and
+    ``void_later_ballots_first`` for a transfer while a later ballot of its head counts.
+    """
+    log = log or logstore.get_head(session, assembly_id)
+    entry = session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == target
+        )
+    ).first()
+    if entry is None or entry.kind not in (BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED) \
+            or entry.voided_by is not None:
+        params: dict[str, Any] = {"entry": target}
+        if entry is not None and entry.voided_by is not None:
+            params["voided_by"] = entry.voided_by
+        raise EntryError(f"entry {target} is not a ballot that counts", log.size,
+                         code=Refusal.NOT_COUNTABLE, params=params)
+    if log.closed:
+        raise EntryError("voting is closed", log.size, code=Refusal.CLOSED,
+                         params={"closes_at_ms": log.closes_at_ms})
+    shortest, longest = VOID_REASON_CHARS
+    if not shortest <= len(reason.strip()) <= longest:
+        raise EntryError(f"the reason must be {shortest} to {longest} characters", log.size,
+                         code=Refusal.VOID_REASON_LENGTH,
+                         params={"min": shortest, "max": longest})
+    if entry.kind == UNIT_TRANSFERRED:
+        after = [i for i, _t in head_rules(session, assembly_id, entry.head_id).ballots
+                 if i > entry.index]
+        if after:
+            raise EntryError("void the ballots cast after the transfer first: entries "
+                             + ", ".join(map(str, after)), log.size,
+                             code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": after})
+    return entry
 
 
 def void_entry(
@@ -127,37 +270,17 @@ def void_entry(
 
     A transfer recorded by mistake is voided the same way, once no ballot of its head
     after it counts any more (the buyer's, voided first): the head is then as if the
-    transfer had never been recorded.
+    transfer had never been recorded.  Refused as :func:`check_void` says.
     """
-    head = logstore.lock_head(session, assembly_id)
-    check_payload(head, VOIDED, payload, sig)
-    verify_official(session, head, payload, sig, VOIDED)
-    target = session.scalars(
-        select(LedgerEntry).where(
-            LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == payload["target"]
-        )
-    ).first()
-    if target is None or target.kind not in (BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED) \
-            or target.voided_by is not None:
-        raise EntryError(f"entry {payload['target']} is not a ballot that counts", head.size,
-                         code=Refusal.NOT_COUNTABLE, params={"entry": payload["target"]})
-    if head.closed:
-        raise EntryError("voting is closed", head.size, code=Refusal.CLOSED,
-                         params={"closes_at_ms": head.closes_at_ms})
-    if target.kind == UNIT_TRANSFERRED:
-        after = [i for i, _t in head_rules(session, assembly_id, target.head_id).ballots
-                 if i > target.index]
-        if after:
-            raise EntryError("void the ballots cast after the transfer first: entries "
-                             + ", ".join(map(str, after)), head.size,
-                             code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": after})
+    log = _signed(session, assembly_id, VOIDED, payload, sig)
+    target = check_void(session, assembly_id, payload["target"], payload["reason"], log=log)
     out = logstore.append(
         session,
         assembly_id,
         VOIDED,
         {"payload": payload, "sig": canonical.b64url(sig)},
         now=now,
-        head=head,
+        head=log,
     )
     target.voided_by = out.index
     return out

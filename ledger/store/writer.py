@@ -300,3 +300,32 @@ def counted_votes(session: Session, assembly_id: int) -> dict[tuple[str, str], A
         for item, vote in convert_choices(p["choices"]).items():
             votes[(p["head"], item)] = vote
     return votes
+
+
+def check_paper_ballot(
+    session: Session,
+    assembly_id: int,
+    payload: dict[str, Any],
+    sig: bytes | None = None,
+    *,
+    now: dt.datetime | None = None,
+    roster: Roster | None = None,
+) -> None:
+    """The checks :func:`enter_paper_ballot` makes, writing nothing (a dry run).
+
+    For the page that prepares a paper ballot: a double vote or a wrong choice is
+    explained before the member signs anything.  Without ``sig`` (nothing is signed yet)
+    the payload's shape and the committee key's signature are not checked; the log's
+    head is read without its lock, so :func:`enter_paper_ballot` checks everything
+    again under the lock.  Raises what :func:`enter_paper_ballot` raises.
+    """
+    head = logstore.get_head(session, assembly_id)
+    if sig is not None:
+        check_payload(head, PAPER_BALLOT, payload, sig)
+    elif payload["origin"] != head.origin:
+        raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size,
+                         code=Refusal.WRONG_LOG, params={"origin": payload["origin"]})
+    require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "paper ballot")
+    if sig is not None:
+        verify_official(session, head, payload, sig, PAPER_BALLOT)
+    _rules(session, head, PAPER_BALLOT, payload, roster)

@@ -1,91 +1,204 @@
-"""Why a paper ballot, proxy or void was refused, in words a committee member can act on.
+"""Why a committee entry was refused, in words a committee member can act on.
 
-``voting`` and ``ledger`` explain refusals in English for logs and the
-verifier; these are the same reasons for the console, translated, with the
-facts that make them useful (when and how the owner already voted).
+One table per kind of refusal, from its code to a translated message with the
+refusal's figures: the ledger's (:class:`ledger.errors.Refusal`), the casting rules'
+(:class:`voting.errors.RefusalReason`) and the service layer's
+(:class:`ownervote.services.committee_keys.EntryRefusal`).  The domain's English
+explanations stay in logs and the verifier; none of their text is shown here.  The
+extra facts a message shows (when the owner already voted) are read through
+:mod:`ownervote.services.paper_ballots`.
+
+``action`` names what the member was doing (``paper``, ``proxy``, ``transfer``,
+``void``, ``key``): the log's window is worded for it.
 """
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from sqlalchemy import select
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from ledger.entries import BALLOT, PAPER_BALLOT, parse_entry
-from ledger.errors import BallotError, EntryError, LedgerError, SignatureError
-from ledger.store.models import LedgerEntry
+from flask_babel import gettext as _
+
+from ledger.errors import LedgerError, Refusal, SignatureError
+from ownervote.services import paper_ballots
+from ownervote.services.committee_keys import EntryRefusal, EntryRefused
 from voting.errors import CastRefused, RefusalReason
 from web.committee.common import local
 from web.database import db
 
+Params = Mapping[str, Any]
 
-def _first_ballot(assembly_id: int, head_id: str, item_id: str | None, kind: str):
-    rows = db().execute(
-        select(LedgerEntry.index, LedgerEntry.body, LedgerEntry.created_at).where(
-            LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == head_id,
-            LedgerEntry.kind == kind, LedgerEntry.voided_by.is_(None))
-        .order_by(LedgerEntry.index))
-    for index, body, created_at in rows:
-        choices = parse_entry(bytes(body), index).body["payload"]["choices"]
-        if item_id is None or item_id in choices:
-            return created_at
-    return None
+
+def _window(action: str) -> str:
+    """When the log takes this kind of entry (for ``no_log``, ``not_open``, ``closed``)."""
+    return {
+        "paper": lambda: _("Paper ballots can be entered only while voting is open."),
+        "proxy": lambda: _("Proxies are registered between the notice and the close."),
+        "transfer": lambda: _("Transfers are recorded between the notice and the close."),
+        "void": lambda: _("Ballots can be voided only while voting is open; after the close "
+                          "the count is final."),
+        "key": lambda: _("Committee keys are enrolled between the notice and the close."),
+    }.get(action, lambda: _("Voting is closed: nothing more can be entered."))()
+
+
+def _bad_signature(_p: Params, _action: str) -> str:
+    return _("The signature did not verify: this browser's committee key is not the one "
+             "enrolled. Reload the page and try again.")
+
+
+def _later_ballots(p: Params, action: str) -> str:
+    entries = ", ".join(str(e) for e in p.get("entries", ()))
+    if action == "void":
+        return _("Later ballots of this unit still count: void ledger entries %(entries)s "
+                 "first, then the transfer.", entries=entries)
+    return _("Ballots of this unit were cast at or after the transfer and are void by law: "
+             "void ledger entries %(entries)s on the ballots page first.", entries=entries)
+
+
+def _not_countable(p: Params, _action: str) -> str:
+    if p.get("voided_by") is not None:
+        return _("That ballot is already void.")
+    return _("There is no ballot at that ledger position.")
+
+
+LEDGER_MESSAGES: dict[Refusal, Callable[[Params, str], str]] = {
+    Refusal.WRONG_LOG: lambda p, a: _("This entry was prepared for another assembly. Reload "
+                                      "the page and try again."),
+    Refusal.NO_LOG: lambda p, a: _window(a),
+    Refusal.NOT_OPEN: lambda p, a: _window(a),
+    Refusal.CLOSED: lambda p, a: _window(a),
+    Refusal.KEY_NOT_ENROLLED: lambda p, a: _("The key is not enrolled in this assembly's "
+                                             "ledger. Reload the page and try again."),
+    Refusal.KEY_REVOKED: lambda p, a: _("The key was revoked in this assembly's ledger."),
+    Refusal.WRONG_HEAD: lambda p, a: _("The key is enrolled for another owner."),
+    Refusal.SEQ_CONFLICT: lambda p, a: _("Someone entered a ballot for this owner at the same "
+                                         "moment. Reload the page and check before entering "
+                                         "it again."),
+    Refusal.BAD_SIGNATURE: _bad_signature,
+    Refusal.NOT_COMMITTEE_KEY: _bad_signature,
+    Refusal.HEAD_NOT_IN_ROSTER: lambda p, a: _("This unit does not vote in this assembly."),
+    Refusal.KEY_ALREADY_ENROLLED: lambda p, a: _("This key is already enrolled in this "
+                                                 "assembly's ledger."),
+    Refusal.NO_PROXY_FOR_HEAD: lambda p, a: _("No written proxy of this agent is registered "
+                                              "for this owner."),
+    Refusal.PROXY_CAP_EXCEEDED: lambda p, a: _(
+        "This agent already represents %(n)s owners; this assembly allows at most %(cap)s per "
+        "agent.", n=p.get("heads", "?"), cap=p.get("cap", "?")),
+    Refusal.PROXIES_NOT_ALLOWED: lambda p, a: _("This assembly does not accept proxies (its "
+                                                "proxy cap is 0)."),
+    Refusal.TRANSFER_IN_FUTURE: lambda p, a: _("The registration time of the transfer cannot "
+                                               "be in the future."),
+    Refusal.TRANSFER_ALREADY_RECORDED: lambda p, a: _(
+        "A transfer of this unit is already recorded (ledger entry %(n)s).",
+        n=p.get("entry", "?")),
+    Refusal.MULTI_UNIT_TRANSFER: lambda p, a: _(
+        "This unit is one of several that count as one owner in the frozen roster "
+        "(%(units)s). The sale of one of them cannot be recorded here; the seller keeps the "
+        "vote for them in this assembly.", units="、".join(p.get("units", ()))),
+    Refusal.VOID_LATER_BALLOTS_FIRST: _later_ballots,
+    Refusal.NOT_COUNTABLE: _not_countable,
+    Refusal.ALREADY_CLOSED: lambda p, a: _("Voting is closed: nothing more can be entered."),
+    Refusal.RESULT_BEFORE_CLOSE: lambda p, a: _("The result is published only after voting "
+                                                "closes."),
+    Refusal.RESULT_ALREADY_PUBLISHED: lambda p, a: _("The result is already published."),
+    Refusal.PROXY_ALREADY_REGISTERED: lambda p, a: _("This agent is already registered for "
+                                                     "this owner."),
+    Refusal.VOID_REASON_LENGTH: lambda p, a: _(
+        "Give the reason in %(min)s to %(max)s characters (it is published in the ledger: no "
+        "names).", min=p.get("min", "?"), max=p.get("max", "?")),
+}
+
+
+def ledger_refusal(exc: LedgerError, action: str) -> str:
+    """A ledger refusal of a committee entry, worded from its code and figures."""
+    if exc.code is not None:
+        return LEDGER_MESSAGES[exc.code](exc.params, action)
+    if isinstance(exc, SignatureError):
+        return _bad_signature(exc.params, action)
+    return _("The entry is not well-formed. Reload the page and try again.")
+
+
+ENTRY_MESSAGES: dict[EntryRefusal, Callable[[Params, str], str]] = {
+    EntryRefusal.KEYS_NOT_TAKEN: lambda p, a: _window("key"),
+    EntryRefusal.NOT_A_P256_KEY: lambda p, a: _("This browser sent a key that is not a P-256 "
+                                                "public key."),
+    EntryRefusal.KEY_OF_ANOTHER_MEMBER: lambda p, a: _("This key belongs to another committee "
+                                                       "member."),
+    EntryRefusal.NOT_YOUR_KEY: lambda p, a: _("This entry is not signed with your enrolled "
+                                              "committee key."),
+    EntryRefusal.UNIT_NOT_IN_ROSTER: lambda p, a: _(
+        "There is no unit %(unit)s in the frozen roster. Check the building and unit number "
+        "on the sheet.", unit=p.get("unit", "")),
+    EntryRefusal.UNIT_NOT_VOTING: lambda p, a: _(
+        "Unit %(unit)s does not vote in this assembly (parking and storage are not counted, "
+        "or the building is outside the scope).", unit=p.get("unit", "")),
+}
+
+
+def entry_refusal(exc: EntryRefused, action: str) -> str:
+    """A refusal of the service layer, worded from its code and figures."""
+    return ENTRY_MESSAGES[exc.code](exc.params, action)
+
+
+def _when(at) -> str:
+    return local(at, "%m-%d %H:%M") if at else "?"
+
+
+CAST_MESSAGES: dict[RefusalReason, Callable[[Params], str]] = {
+    RefusalReason.EMPTY_BALLOT: lambda p: _("The ballot marks no item. Enter at least one "
+                                            "choice as it is on the sheet."),
+    RefusalReason.UNKNOWN_HEAD: lambda p: _("This unit does not vote in this assembly."),
+    RefusalReason.UNKNOWN_ITEM: lambda p: _("The choice on item %(item)s is not one the notice "
+                                            "offers.", item=p["item"]),
+    RefusalReason.ITEM_OUT_OF_SCOPE: lambda p: _(
+        "Item %(item)s is decided by the owners of other buildings; this owner holds no unit "
+        "there. Leave the item blank.", item=p["item"]),
+    RefusalReason.INVALID_CHOICE: lambda p: _("The choice on item %(item)s is not one the "
+                                              "notice offers.", item=p["item"]),
+    RefusalReason.UNKNOWN_CANDIDATE: lambda p: _("The choice on item %(item)s is not one the "
+                                                 "notice offers.", item=p["item"]),
+    RefusalReason.TOO_MANY_APPROVALS: lambda p: _("Too many candidates ticked on item "
+                                                  "%(item)s: no more than the number of "
+                                                  "seats.", item=p["item"]),
+    RefusalReason.REVOTE_NOT_ALLOWED: lambda p: _(
+        "This owner already has a ballot on item %(item)s and this assembly allows one ballot "
+        "per owner.", item=p["item"]),
+    RefusalReason.REVOTE_ALREADY_USED: lambda p: _(
+        "This owner already changed their vote on item %(item)s once, the most this assembly "
+        "allows.", item=p["item"]),
+    RefusalReason.PAPER_ALREADY_COUNTED: lambda p: _(
+        "A paper ballot of this owner entered on %(time)s already counts for item %(item)s; "
+        "this assembly does not let a second one replace it.", time=_when(p["paper_at"]()),
+        item=p["item"]),
+    RefusalReason.ELECTRONIC_ALREADY_COUNTED: lambda p: _(
+        "This owner already voted electronically on %(time)s (item %(item)s); under this "
+        "assembly's rules that ballot stands, so the paper ballot is not counted.",
+        time=_when(p["electronic_at"]()), item=p["item"]),
+    RefusalReason.PROXY_NOT_ALLOWED: lambda p: _("The proxy rules of this assembly do not "
+                                                 "allow this ballot."),
+    RefusalReason.PROXY_WITHOUT_AGENT: lambda p: _("The proxy rules of this assembly do not "
+                                                   "allow this ballot."),
+    RefusalReason.PROXY_CAP_EXCEEDED: lambda p: _("The proxy rules of this assembly do not "
+                                                  "allow this ballot."),
+    RefusalReason.CO_OWNER_ALREADY_VOTED: lambda p: _("Another co-owner of this unit already "
+                                                      "votes for it."),
+    RefusalReason.OUT_OF_ORDER: lambda p: _("Someone entered a ballot for this owner at the "
+                                            "same moment. Reload the page and check before "
+                                            "entering it again."),
+    RefusalReason.UNIT_TRANSFERRED: lambda p: _("This unit was sold during the vote; from the "
+                                                "transfer on, its buyer votes."),
+    RefusalReason.SELLER_VOTED_BEFORE_TRANSFER: lambda p: _(
+        "The seller voted on item %(item)s before the unit was transferred; that ballot "
+        "stands. Leave the item blank.", item=p["item"]),
+}
 
 
 def cast_refusal(exc: CastRefused, assembly_id: int, head_id: str) -> str:
-    r = exc.reason
-    item = exc.item_id or ""
-    if r is RefusalReason.ELECTRONIC_ALREADY_COUNTED:
-        at = _first_ballot(assembly_id, head_id, exc.item_id, BALLOT)
-        return _("This owner already voted electronically on %(time)s (item %(item)s); under "
-                 "this assembly's rules that ballot stands, so the paper ballot is not counted.",
-                 time=local(at, "%m-%d %H:%M") if at else "?", item=item)
-    if r is RefusalReason.PAPER_ALREADY_COUNTED:
-        at = _first_ballot(assembly_id, head_id, exc.item_id, PAPER_BALLOT)
-        return _("A paper ballot of this owner entered on %(time)s already counts for item "
-                 "%(item)s; this assembly does not let a second one replace it.",
-                 time=local(at, "%m-%d %H:%M") if at else "?", item=item)
-    if r is RefusalReason.REVOTE_NOT_ALLOWED:
-        return _("This owner already has a ballot on item %(item)s and this assembly allows "
-                 "one ballot per owner.", item=item)
-    if r is RefusalReason.REVOTE_ALREADY_USED:
-        return _("This owner already changed their vote on item %(item)s once, the most this "
-                 "assembly allows.", item=item)
-    if r is RefusalReason.ITEM_OUT_OF_SCOPE:
-        return _("Item %(item)s is decided by the owners of other buildings; this owner holds "
-                 "no unit there. Leave the item blank.", item=item)
-    if r is RefusalReason.TOO_MANY_APPROVALS:
-        return _("Too many candidates ticked on item %(item)s: no more than the number of "
-                 "seats.", item=item)
-    if r in (RefusalReason.INVALID_CHOICE, RefusalReason.UNKNOWN_CANDIDATE,
-             RefusalReason.UNKNOWN_ITEM):
-        return _("The choice on item %(item)s is not one the notice offers.", item=item)
-    if r is RefusalReason.EMPTY_BALLOT:
-        return _("The ballot marks no item. Enter at least one choice as it is on the sheet.")
-    if r is RefusalReason.UNKNOWN_HEAD:
-        return _("This unit does not vote in this assembly.")
-    if r in (RefusalReason.PROXY_NOT_ALLOWED, RefusalReason.PROXY_CAP_EXCEEDED,
-             RefusalReason.PROXY_WITHOUT_AGENT):
-        return _("The proxy rules of this assembly do not allow this ballot.")
-    if r is RefusalReason.CO_OWNER_ALREADY_VOTED:
-        return _("Another co-owner of this unit already votes for it.")
-    if r is RefusalReason.SELLER_VOTED_BEFORE_TRANSFER:
-        return _("The seller voted on item %(item)s before the unit was transferred; that "
-                 "ballot stands. Leave the item blank.", item=item)
-    return _("The ballot was refused (%(code)s).", code=r.value)
+    """A casting rule's refusal of a paper ballot, with when the owner already voted."""
 
+    def first(paper: bool):
+        return lambda: paper_ballots.first_ballot_at(db(), assembly_id, head_id, exc.item_id,
+                                                     paper=paper)
 
-def ledger_refusal(exc: LedgerError) -> str:
-    text = str(exc)
-    if isinstance(exc, SignatureError):
-        return _("The signature did not verify: this browser's committee key is not the one "
-                 "enrolled. Reload the page and try again.")
-    if isinstance(exc, BallotError) and "closed" in text:
-        return _("Voting is closed: nothing more can be entered.")
-    if isinstance(exc, BallotError) and "window" in text:
-        return _("Paper ballots can be entered only while voting is open.")
-    if isinstance(exc, BallotError) and "ballot number" in text:
-        return _("Someone entered a ballot for this owner at the same moment. Reload the page "
-                 "and check before entering it again.")
-    if isinstance(exc, EntryError) and "not a ballot that counts" in text:
-        return _("That ballot is no longer counted (already voided or replaced).")
-    return _("The ledger refused this entry: %(detail)s", detail=text)
+    params = {"item": exc.item_id or "", "paper_at": first(True), "electronic_at": first(False)}
+    return CAST_MESSAGES[exc.reason](params)

@@ -7,23 +7,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from identity.errors import IdentityError
 from identity.masking import mask_name
-from identity.pii import owner_name_purpose
-from identity.store import review as queue
-from identity.store import rosters as roster_store
-from identity.store.models import (
-    Building,
-    Owner,
-    Ownership,
-    ReviewEvidence,
-    ReviewRequest,
-    StaffUser,
-    Unit,
-)
 from identity.vocab import ID_TYPE_ZH
+from ownervote.services import reviews
+from ownervote.services.errors import NotFound
 from web import services
 from web.access import require_manage, roles_required
 from web.committee import bp, vault
@@ -50,6 +39,7 @@ def review_refusal(exc: IdentityError) -> str:
     """identity's reasons (English, for logs) in the member's language."""
     text = str(exc)
     known = (
+        ("is not a committee member", _("Only committee members submit and decide reviews.")),
         ("cannot decide it", _("You submitted this review; two other members must decide it.")),
         ("has already decided", _("You have already decided this review.")),
         ("no evidence", _("No evidence is attached yet.")),
@@ -79,51 +69,34 @@ def _community_id() -> int:
     return chosen.id
 
 
-def _request(reference: str) -> ReviewRequest:
-    r = db().scalars(select(ReviewRequest).where(ReviewRequest.reference == reference)).first()
-    if r is None:
+def _request(reference: str):
+    """The review if the signed-in member may manage its community; 404 otherwise."""
+    try:
+        r = reviews.find(db(), reference)
+    except NotFound:
         abort(404)
     require_manage(r.community_id)
     return r
 
 
-def _unit(community_id: int, label: str) -> Unit | None:
-    building, _sep, number = label.strip().partition("-")
-    return db().scalars(select(Unit).join(Building, Building.id == Unit.building_id).where(
-        Unit.community_id == community_id, Building.name == building.strip(),
-        Unit.number == number.strip())).first()
-
-
-def _unit_owners(community_id: int, unit: Unit) -> list[tuple[int, str]]:
-    version = roster_store.latest_version(db(), community_id)
-    if version is None:
-        return []
-    rows = db().execute(select(Owner.id, Owner.id_hash, Owner.name_enc).join(
-        Ownership, Ownership.owner_id == Owner.id).where(
-        Ownership.roster_version_id == version.id, Ownership.unit_id == unit.id))
-    cipher = services.pii()
-    return [(oid, mask_name(cipher.decrypt_text(enc, purpose=owner_name_purpose(h))))
-            for oid, h, enc in rows]
-
-
-def _staff_names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(db().execute(select(StaffUser.id, StaffUser.username)
-                             .where(StaffUser.id.in_(ids))).all())
+def _evidence() -> reviews.Evidence:
+    """The uploaded evidence file, of a type the vault accepts (FormError otherwise)."""
+    upload = request.files.get("evidence")
+    content = upload.read(reviews.MAX_EVIDENCE_BYTES + 1) if upload else b""
+    mime = vault.sniff(content)
+    if mime is None or len(content) > reviews.MAX_EVIDENCE_BYTES:
+        raise FormError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
+    return reviews.Evidence(upload.filename or "evidence", mime, content)
 
 
 @bp.get("/review")
 @roles_required("committee", "admin")
 def review_queue():
     community_id = _community_id()
-    pending = queue.pending(db(), community_id)
-    decided = db().scalars(select(ReviewRequest).where(
-        ReviewRequest.community_id == community_id, ReviewRequest.status != "pending")
-        .order_by(ReviewRequest.id.desc()).limit(20)).all()
-    units = {u.id: u.label for u in db().scalars(select(Unit).where(Unit.id.in_(
-        [r.unit_id for r in [*pending, *decided] if r.unit_id])))}
-    staff = _staff_names({r.submitted_by for r in [*pending, *decided]})
+    pending = reviews.pending(db(), community_id)
+    decided = reviews.decided(db(), community_id)
+    units = reviews.unit_labels(db(), [r.unit_id for r in [*pending, *decided]])
+    staff = reviews.staff_names(db(), {r.submitted_by for r in [*pending, *decided]})
     return render_template("committee/review_list.html", pending=pending, decided=decided,
                            units=units, staff=staff, kinds=KIND_LABELS,
                            community_id=community_id)
@@ -138,42 +111,32 @@ def review_new():
     owners: list[tuple[int, str]] = []
     if request.method == "POST":
         kind = form.get("kind", "")
-        unit = _unit(community_id, form.get("unit", "")) if form.get("unit") else None
+        unit = reviews.find_unit(db(), community_id, form.get("unit", "")) \
+            if form.get("unit") else None
         owner_id = form.get("owner_id", type=int)
         try:
-            if current_user.role != "committee":
-                raise FormError(_("Only committee members submit and decide reviews."))
             if kind not in KIND_LABELS:
                 raise FormError(_("Choose what kind of person this is."))
             if kind != "developer" and unit is None:
                 raise FormError(_("Enter the unit as building-number, e.g. 1-101."))
             if kind in ("guardian", "legal_representative"):
-                owners = _unit_owners(community_id, unit)
+                owners = reviews.unit_owners(db(), community_id, unit.id, cipher=services.pii())
                 if owner_id is None and len(owners) == 1:
                     owner_id = owners[0][0]
                 if owner_id not in {o for o, _n in owners}:
                     raise FormError(_("Choose which owner of the unit is represented."))
-            upload = request.files.get("evidence")
-            content = upload.read(queue.MAX_EVIDENCE_BYTES + 1) if upload else b""
-            if vault.sniff(content) is None or len(content) > queue.MAX_EVIDENCE_BYTES:
-                raise FormError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
-            r = queue.submit(db(), staff=member(), community_id=community_id, kind=kind,
-                             person=queue.Person(form.get("name", ""), form.get("id_type", ""),
-                                                 form.get("id_number", "")),
-                             hasher=services.hasher(), cipher=services.pii(),
-                             unit_id=unit.id if unit else None, owner_id=owner_id,
-                             replace=form.get("replace", "on") == "on")
-            queue.attach_evidence(db(), r, staff=member(), filename=upload.filename or "evidence",
-                                  mime=vault.sniff(content), content=content,
-                                  cipher=services.pii())
-            db().commit()
+            r = reviews.submit(db(), staff_id=member().id, community_id=community_id, kind=kind,
+                               person=reviews.Person(form.get("name", ""),
+                                                     form.get("id_type", ""),
+                                                     form.get("id_number", "")),
+                               unit_id=unit.id if unit else None, owner_id=owner_id,
+                               replace=form.get("replace", "on") == "on", evidence=_evidence(),
+                               hasher=services.hasher(), cipher=services.pii())
             flash(_("Submitted. Two other committee members must now approve it."), "ok")
             return redirect(url_for("committee.review_detail", reference=r.reference))
         except FormError as exc:
-            db().rollback()
             error = str(exc)
         except IdentityError as exc:
-            db().rollback()
             error = review_refusal(exc)
     return render_template("committee/review_new.html", kinds=KIND_LABELS, error=error,
                            form=form, owners=owners, id_types=ID_TYPE_ZH,
@@ -184,7 +147,6 @@ def review_new():
 @roles_required("committee", "admin")
 def review_detail(reference: str):
     r = _request(reference)
-    unit = db().get(Unit, r.unit_id) if r.unit_id else None
     me = current_user.staff_id
     decided_by = {d.staff_id for d in r.decisions}
     why_not = None
@@ -198,10 +160,11 @@ def review_detail(reference: str):
         why_not = _("You have already approved it; another member must approve too.")
     elif not r.evidence:
         why_not = _("No evidence is attached yet.")
-    staff = _staff_names({r.submitted_by, *decided_by})
     return render_template(
-        "committee/review_detail.html", r=r, unit=unit, kinds=KIND_LABELS, why_not=why_not,
-        name=mask_name(queue.person_name(r, services.pii())), staff=staff,
+        "committee/review_detail.html", r=r, unit=reviews.unit(db(), r.unit_id),
+        kinds=KIND_LABELS, why_not=why_not,
+        name=mask_name(reviews.person_name(r, cipher=services.pii())),
+        staff=reviews.staff_names(db(), {r.submitted_by, *decided_by}),
         reasons=REJECT_REASONS, approvals=sum(d.decision == "approve" for d in r.decisions),
         can_withdraw=r.submitted_by == me and r.status == "pending")
 
@@ -210,10 +173,11 @@ def review_detail(reference: str):
 @roles_required("committee", "admin")
 def review_evidence(reference: str, evidence_id: int):
     r = _request(reference)
-    ev = db().get(ReviewEvidence, evidence_id)
-    if ev is None or ev.request_id != r.id:
+    try:
+        _name, mime, content = reviews.evidence_file(db(), r.reference, evidence_id,
+                                                     cipher=services.pii())
+    except NotFound:
         abort(404)
-    _name, mime, content = queue.evidence_file(ev, services.pii())
     return Response(content, mimetype=mime, headers={"Cache-Control": "no-store",
                                                      "Content-Disposition": "inline"})
 
@@ -223,38 +187,31 @@ def review_evidence(reference: str, evidence_id: int):
 def review_decide(reference: str, action: str):
     r = _request(reference)
     back = redirect(url_for("committee.review_detail", reference=r.reference))
+    if action not in ("approve", "reject", "withdraw", "evidence"):
+        abort(404)
     try:
-        staff = member()
+        staff_id = member().id
         if action == "approve":
-            queue.approve(db(), r, staff=staff, hasher=services.hasher(), cipher=services.pii())
+            r = reviews.approve(db(), r.reference, staff_id=staff_id, hasher=services.hasher(),
+                                cipher=services.pii())
             message = _("Approved; the change is applied.") if r.status == "approved" else \
                 _("Approval recorded; one more member must approve.")
         elif action == "reject":
             reason = request.form.get("reason", "")
             if reason not in REJECT_REASONS:
                 raise FormError(_("Choose why it is rejected."))
-            queue.reject(db(), r, staff=staff, reason=reason)
+            reviews.reject(db(), r.reference, staff_id=staff_id, reason=reason)
             message = _("Rejected.")
         elif action == "withdraw":
-            queue.withdraw(db(), r, staff=staff)
+            reviews.withdraw(db(), r.reference, staff_id=staff_id)
             message = _("Withdrawn.")
-        elif action == "evidence":
-            upload = request.files.get("evidence")
-            content = upload.read(queue.MAX_EVIDENCE_BYTES + 1) if upload else b""
-            if vault.sniff(content) is None:
-                raise FormError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
-            queue.attach_evidence(db(), r, staff=staff, filename=upload.filename or "evidence",
-                                  mime=vault.sniff(content), content=content,
-                                  cipher=services.pii())
-            message = _("Evidence attached.")
         else:
-            abort(404)
-        db().commit()
+            reviews.attach_evidence(db(), r.reference, staff_id=staff_id, evidence=_evidence(),
+                                    cipher=services.pii())
+            message = _("Evidence attached.")
         flash(message, "ok")
     except FormError as exc:
-        db().rollback()
         flash(str(exc), "error")
     except IdentityError as exc:
-        db().rollback()
         flash(review_refusal(exc), "error")
     return back

@@ -1,15 +1,14 @@
-"""Committee members' own keys: enrolment in an assembly's log, and checking who signed.
+"""Committee members' own keys: enrolment in an assembly's log, and the signed entries' answers.
 
 A member's key is an ECDSA P-256 key pair made by WebCrypto in their browser
 with ``extractable: false`` and kept in IndexedDB (``static/js/ovcrypto.js``),
 so the private key never reaches the server — not even this site's own
 JavaScript can read it.  Before the first signed entry in an assembly, the
 browser sends the public key (SPKI) and the server enrols it in that log
-(``official.enrolled``, attested by the log key and naming the member by a
-pseudonymous reference).  Paper ballots, proxies and voids are then prepared
-by the server, shown to the member, signed in the browser and appended with
-the signature: the audit bundle proves which enrolled committee key entered
-each one.
+(:func:`ownervote.services.committee_keys.enroll`).  Paper ballots, proxies,
+transfers and voids are then prepared by the server, shown to the member, signed
+in the browser and appended with the signature: the audit bundle proves which
+enrolled committee key entered each one.
 """
 
 from __future__ import annotations
@@ -19,29 +18,24 @@ from typing import Any
 
 from flask import flash, jsonify, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from identity.store.models import StaffUser
 from ledger import canonical
-from ledger.ballots import key_id, load_official_key
-from ledger.entries import PREFIXES, parse_entry
-from ledger.errors import EncodingError, LedgerError, SignatureError
-from ledger.store import logstore, writer
-from ledger.store.models import LedgerEntry, LedgerKey
-from ownervote.audit import record
+from ledger.entries import PREFIXES
+from ledger.errors import EncodingError, LedgerError
+from ownervote.services import committee_keys
+from ownervote.services.committee_keys import EntryRefusal, EntryRefused
 from voting.errors import CastRefused
-from voting.lifecycle import Status
 from web import services
 from web.access import roles_required
 from web.committee import bp, clock
 from web.committee.common import MANAGERS, managed_assembly, member, member_actor
+from web.committee.refusals import entry_refusal, ledger_refusal
 from web.database import db
 
 
-def member_ref(staff: StaffUser) -> str:
+def member_ref(staff) -> str:
     """The ledger's pseudonym for a committee member (stable; unlinkable without the key)."""
-    return "staff-" + services.hasher().opaque("committee-member", str(staff.id))[:24]
+    return committee_keys.member_ref(services.hasher(), staff.id)
 
 
 def fail(message: str, status: int = 200):
@@ -51,20 +45,10 @@ def fail(message: str, status: int = 200):
     return jsonify({"ok": False, "error": message}), status
 
 
-def _enrolled_ref(assembly_id: int, kid: str) -> str | None:
-    row = db().get(LedgerKey, (assembly_id, kid))
-    if row is None or row.kind != "official":
-        return None
-    entry = db().scalar(select(LedgerEntry.body).where(
-        LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == row.entry_index))
-    return parse_entry(bytes(entry), row.entry_index).body["payload"]["ref"]
-
-
-def owns_key(assembly_id: int, kid: Any) -> bool:
-    """Is ``kid`` a committee key of this log enrolled for the signed-in member?"""
-    if not isinstance(kid, str):
-        return False
-    return _enrolled_ref(assembly_id, kid) == member_ref(member())
+def refused(exc: EntryRefused, action: str):
+    """The answer to a refusal of the service layer (403 for another member's key)."""
+    forbidden = exc.code in (EntryRefusal.KEY_OF_ANOTHER_MEMBER, EntryRefusal.NOT_YOUR_KEY)
+    return fail(entry_refusal(exc, action), 403 if forbidden else 200)
 
 
 @bp.post("/a/<int:assembly_id>/official-key")
@@ -72,40 +56,28 @@ def owns_key(assembly_id: int, kid: Any) -> bool:
 def enroll(assembly_id: int):
     """Enrol the member's browser key in this assembly's log (idempotent)."""
     a = managed_assembly(assembly_id)
-    if a.status not in (Status.NOTICED.value, Status.OPEN.value):
-        return fail(_("Committee keys are enrolled between the notice and the close."))
+    staff = member()
     body = request.get_json(silent=True) or {}
     try:
         spki = canonical.unb64url(body.get("spki", ""), "spki")
-        load_official_key(spki)
-    except (EncodingError, SignatureError, TypeError):
-        return fail(_("This browser sent a key that is not a P-256 public key."))
-    kid = key_id(spki)
-    staff = member()
-    known = _enrolled_ref(a.id, kid)
-    if known is not None:
-        if known != member_ref(staff):
-            return fail(_("This key belongs to another committee member."), 403)
-        return jsonify({"ok": True, "official": kid, "enrolled": False})
-    session = db()
-    session.commit()
-    logstore.begin_write(session)
+    except (EncodingError, TypeError):
+        spki = b""
     try:
-        out = writer.enroll_official(session, a.id, services.log_signer(), spki,
-                                     member_ref(staff), now=clock.now())
-        staff = session.get(StaffUser, staff.id)
-        staff.signing_public_key = spki
-        record(session, member_actor(), "official.enroll", f"assembly:{a.id}", key=kid[:16],
-               entry=out.index)
-        session.commit()
+        out = committee_keys.enroll(db(), a.id, spki=spki, staff_id=staff.id,
+                                    hasher=services.hasher(), signer=services.log_signer(),
+                                    now=clock.now(), actor=member_actor())
+    except EntryRefused as exc:
+        return refused(exc, "key")
     except LedgerError as exc:
-        session.rollback()
-        return fail(_("The key could not be enrolled: %(detail)s", detail=str(exc)))
-    return jsonify({"ok": True, "official": kid, "enrolled": True, "entry": out.index})
+        return fail(ledger_refusal(exc, "key"))
+    answer: dict[str, Any] = {"ok": True, "official": out.official, "enrolled": out.enrolled}
+    if out.entry is not None:
+        answer["entry"] = out.entry
+    return jsonify(answer)
 
 
-def signed_request(assembly_id: int) -> tuple[dict, bytes] | tuple[None, Any]:
-    """The ``{payload, sig}`` a browser sends back, checked to be this member's key."""
+def signed_request() -> tuple[dict, bytes] | tuple[None, Any]:
+    """The ``{payload, sig}`` a browser sends back (whose key it is, the service checks)."""
     body = request.get_json(silent=True) or {}
     payload, sig = body.get("payload"), body.get("sig")
     if not isinstance(payload, dict) or not isinstance(sig, str):
@@ -114,35 +86,33 @@ def signed_request(assembly_id: int) -> tuple[dict, bytes] | tuple[None, Any]:
         raw = canonical.unb64url(sig, "sig")
     except EncodingError:
         return None, fail(_("The signature is malformed."))
-    if not owns_key(assembly_id, payload.get("official")):
-        return None, fail(_("This entry is not signed with your enrolled committee key."), 403)
     return payload, raw
 
 
-def append_signed(a, write: Callable[[Session], logstore.Appended], *, done: Callable[[int], str],
-                  back: str, refused: Callable[[CastRefused], str] | None = None):
-    """Append a member-signed entry in one writer transaction and answer the browser.
+def signed_by() -> dict[str, Any]:
+    """Who signs: the keyword arguments every signed-entry service takes about the member."""
+    return {"staff_id": member().id, "hasher": services.hasher(), "now": clock.now(),
+            "actor": member_actor()}
 
-    ``write`` appends (and records) in the session; ``done(index)`` is the message;
-    ``back`` the page to return to.  A refusal rolls everything back and is answered
-    with its reason (``refused`` words casting refusals).
+
+def answer_signed(a, append: Callable[[], Any], *, action: str, done: Callable[[int], str],
+                  back: str, cast_refused: Callable[[CastRefused], str] | None = None):
+    """Call the service that appends a member-signed entry and answer the browser.
+
+    ``append()`` is that call (one unit of work); ``done(index)`` the message;
+    ``back`` the page to return to.  A refusal is answered with its reason, worded
+    from its code (``cast_refused`` words the casting rules' refusals).
     """
-    from web.committee.refusals import ledger_refusal
-
-    session = db()
-    session.commit()
-    logstore.begin_write(session)
     try:
-        out = write(session)
-        session.commit()
+        out = append()
+    except EntryRefused as exc:
+        return refused(exc, action)
     except CastRefused as exc:
-        session.rollback()
-        if refused is None:
+        if cast_refused is None:
             raise
-        return fail(refused(exc))
+        return fail(cast_refused(exc))
     except LedgerError as exc:
-        session.rollback()
-        return fail(ledger_refusal(exc))
+        return fail(ledger_refusal(exc, action))
     flash(done(out.index), "ok")
     return jsonify({"ok": True, "entry": out.index, "message": done(out.index),
                     "redirect": url_for(back, assembly_id=a.id)})

@@ -1,0 +1,128 @@
+"""Paper ballots (书面投票) entered by a committee member and signed with their browser key.
+
+:func:`prepare` checks the ballot exactly as the ledger will
+(:func:`ledger.store.writer.check_paper_ballot`: window, ballot number, the casting
+rules), so that a double vote is explained before anyone signs; :func:`enter` appends
+the signed ballot as one unit of work.  :func:`ballot_rows` and :func:`first_ballot_at`
+read what the pages and the refusal messages show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from identity.keyed import KeyedHasher
+from identity.masking import mask_name
+from identity.pii import PiiCipher, owner_name_purpose
+from identity.store.models import Building, Owner, Ownership, Unit
+from ledger.ballots import new_nonce
+from ledger.entries import BALLOT, PAPER_BALLOT, parse_entry
+from ledger.store import logstore, writer
+from ledger.store.models import LedgerEntry
+from ledger.store.publish import published
+from ownervote.services.committee_keys import append_signed
+from ownervote.services.errors import NotFound
+from voting.store.models import Assembly
+
+
+@dataclass(frozen=True)
+class BallotRow:
+    """A ballot in the log as the committee's lists show it (never who cast it)."""
+
+    index: int
+    kind: str
+    at: dt.datetime
+    units: tuple[str, ...]
+    items: tuple[str, ...]
+    voided: bool
+    scan: str | None
+
+
+def ballot_rows(session: Session, assembly_id: int, *, kind: str | None = None,
+                unit: str | None = None, limit: int = 500) -> list[BallotRow]:
+    """The newest ballots of the log (``kind``: one kind only; ``unit``: of one unit)."""
+    roster = published(session, assembly_id)[1]
+    kinds = (kind,) if kind else (BALLOT, PAPER_BALLOT)
+    q = (select(LedgerEntry).where(LedgerEntry.assembly_id == assembly_id,
+                                   LedgerEntry.kind.in_(kinds))
+         .order_by(LedgerEntry.index.desc()))
+    if unit:
+        q = q.where(LedgerEntry.head_id == (roster.head_of_unit.get(unit) or "-"))
+    rows = []
+    for e in session.scalars(q.limit(limit)):
+        p = parse_entry(bytes(e.body), e.index).body["payload"]
+        head = roster.heads.get(e.head_id)
+        rows.append(BallotRow(e.index, e.kind, e.created_at,
+                              head.unit_ids if head else (e.head_id,),
+                              tuple(sorted(p["choices"], key=int)), e.voided_by is not None,
+                              p.get("scan_sha256")))
+    return rows
+
+
+def owner_names(session: Session, assembly_id: int, head_id: str, *,
+                cipher: PiiCipher) -> list[str]:
+    """The masked names of the owners of a head's units in the frozen roster."""
+    a = session.get(Assembly, assembly_id)
+    head = published(session, assembly_id)[1].heads.get(head_id)
+    if a is None or head is None:
+        raise NotFound("head", head_id)
+    rows = session.execute(
+        select(Building.name, Unit.number, Owner.id_hash, Owner.name_enc)
+        .join(Unit, Unit.building_id == Building.id)
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .join(Owner, Owner.id == Ownership.owner_id)
+        .where(Ownership.roster_version_id == a.roster_version_id))
+    names = {mask_name(cipher.decrypt_text(name_enc, purpose=owner_name_purpose(id_hash)))
+             for building, number, id_hash, name_enc in rows
+             if f"{building}-{number}" in head.unit_ids}
+    return sorted(names)
+
+
+def prepare(session: Session, assembly_id: int, *, head_id: str, choices: Mapping[str, Any],
+            official: str, now: dt.datetime) -> dict[str, Any]:
+    """The payload the member signs for a paper ballot, checked as the ledger will check it.
+
+    Raises the ledger's refusal (:class:`~ledger.errors.LedgerError`: ``not_open``,
+    ``closed`` …) or the casting rules' (:class:`~voting.errors.CastRefused`: a double
+    vote, a wrong choice …).  The scan's SHA-256 (``scan_sha256``) is added by the
+    caller once the scan is stored, after these checks.
+    """
+    payload: dict[str, Any] = {
+        "origin": logstore.get_head(session, assembly_id).origin, "head": head_id,
+        "official": official, "seq": writer.next_seq(session, assembly_id, head_id),
+        "nonce": new_nonce(), "choices": dict(choices)}
+    writer.check_paper_ballot(session, assembly_id, payload, now=now)
+    return payload
+
+
+def enter(session: Session, assembly_id: int, *, payload: dict[str, Any], sig: bytes,
+          staff_id: int, hasher: KeyedHasher, now: dt.datetime, actor: str
+          ) -> logstore.Appended:
+    """Append the signed paper ballot (one unit of work); refusals as :func:`prepare`."""
+    return append_signed(
+        session, assembly_id, official=payload.get("official"), staff_id=staff_id,
+        hasher=hasher, actor=actor, action="paper_ballot.enter",
+        append=lambda s: writer.enter_paper_ballot(s, assembly_id, payload, sig, now=now),
+        audit={"head": payload.get("head")})
+
+
+def first_ballot_at(session: Session, assembly_id: int, head_id: str, item_id: str | None, *,
+                    paper: bool) -> dt.datetime | None:
+    """When the head's first counting ballot (paper or electronic) on ``item_id`` was cast."""
+    rows = session.execute(
+        select(LedgerEntry.index, LedgerEntry.body, LedgerEntry.created_at).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == head_id,
+            LedgerEntry.kind == (PAPER_BALLOT if paper else BALLOT),
+            LedgerEntry.voided_by.is_(None))
+        .order_by(LedgerEntry.index))
+    for index, body, created_at in rows:
+        choices = parse_entry(bytes(body), index).body["payload"]["choices"]
+        if item_id is None or item_id in choices:
+            return created_at
+    return None
