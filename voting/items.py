@@ -15,7 +15,7 @@ owner may approve up to ``seats`` candidates; see :mod:`voting.election`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -142,3 +142,35 @@ def index_items(items: Iterable[Item]) -> dict[str, Item]:
             raise ItemError(f'item "{item.item_id}": listed twice')
         indexed[item.item_id] = item
     return indexed
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One agenda item as the committee writes it."""
+
+    title: str
+    matter: int
+    description: str = ""
+    kind: str = "motion"  # motion | election
+    seats: int | None = None
+    candidates: Sequence[str] = field(default_factory=tuple)
+    scope_buildings: Sequence[str] | None = None
+
+    def check(self, position: int) -> None:
+        where = f"item {position}"
+        try:
+            Matter(self.matter)
+        except ValueError:
+            raise ItemError(
+                f"{where}: matter must be 1-9 (Civil Code art. 278), not {self.matter!r}"
+            ) from None
+        if not self.title.strip():
+            raise ItemError(f"{where}: the title is empty")
+        if self.kind not in ("motion", "election"):
+            raise ItemError(f"{where}: kind must be motion or election, not {self.kind!r}")
+        if self.kind == "election":
+            names = [c.strip() for c in self.candidates]
+            if not names or any(not c for c in names) or len(set(names)) != len(names):
+                raise ItemError(f"{where}: an election needs distinct, non-empty candidate names")
+            if not self.seats or not 1 <= self.seats <= len(names):
+                raise ItemError(f"{where}: seats must be between 1 and the number of candidates")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -30,43 +29,11 @@ from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.publish import assembly_settings, publish_assembly, published
 from ownervote.audit import record
 from voting.errors import ItemError, TransitionRefused
+from voting.items import ItemSpec
 from voting.lifecycle import Status, Timeline, check_transition, objection_until
-from voting.matters import Matter
 from voting.settings import AssemblySettings
 from voting.store.models import Assembly, Item
 from voting.tally import AssemblyResult, tally
-
-
-@dataclass(frozen=True)
-class ItemSpec:
-    """One agenda item as the committee writes it."""
-
-    title: str
-    matter: int
-    description: str = ""
-    kind: str = "motion"  # motion | election
-    seats: int | None = None
-    candidates: Sequence[str] = field(default_factory=tuple)
-    scope_buildings: Sequence[str] | None = None
-
-    def check(self, position: int) -> None:
-        where = f"item {position}"
-        try:
-            Matter(self.matter)
-        except ValueError:
-            raise ItemError(
-                f"{where}: matter must be 1-9 (Civil Code art. 278), not {self.matter!r}"
-            ) from None
-        if not self.title.strip():
-            raise ItemError(f"{where}: the title is empty")
-        if self.kind not in ("motion", "election"):
-            raise ItemError(f"{where}: kind must be motion or election, not {self.kind!r}")
-        if self.kind == "election":
-            names = [c.strip() for c in self.candidates]
-            if not names or any(not c for c in names) or len(set(names)) != len(names):
-                raise ItemError(f"{where}: an election needs distinct, non-empty candidate names")
-            if not self.seats or not 1 <= self.seats <= len(names):
-                raise ItemError(f"{where}: seats must be between 1 and the number of candidates")
 
 
 def timeline(a: Assembly) -> Timeline:

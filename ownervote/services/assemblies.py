@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 from identity.store.models import Building, Community, RosterVersion, StaffUser
 from ledger.store import proceedings
 from ledger.store.models import LogHead
-from ledger.store.proceedings import ItemSpec
 from ledger.store.publish import assembly_settings, publish_assembly
 from ownervote.services.errors import NotFound, ServiceError
 from ownervote.services.keys import log_signer
 from ownervote.services.unit_of_work import end_read, writing
 from voting import lifecycle
+from voting.items import ItemSpec
 from voting.settings import AssemblySettings
 from voting.store.models import Assembly, Document, Item
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ledger.store.proceedings import ItemSpec
 from voting.errors import ItemError, SettingsError
+from voting.items import ItemSpec
 from voting.matters import Matter
 from voting.settings import AssemblySettings
 
