@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+from enum import StrEnum
 
 import pyotp
 import pyotp.utils
@@ -24,8 +25,70 @@ _N, _R, _P = 2**15, 8, 1
 MIN_PASSWORD = 10
 
 
+class StaffProblem(StrEnum):
+    """What is wrong with a new staff account (each names the form field it is about)."""
+
+    USERNAME_LENGTH = "username_length"
+    USERNAME_TAKEN = "username_taken"
+    PASSWORD_SHORT = "password_short"
+    ROLE = "role"
+    COMMUNITY_MISSING = "community_missing"
+    DISTRICT_MISSING = "district_missing"
+
+    @property
+    def field(self) -> str:
+        return {"username_length": "username", "username_taken": "username",
+                "password_short": "password", "role": "role",
+                "community_missing": "community", "district_missing": "district"}[self.value]
+
+
 class StaffError(IdentityError):
-    """A staff account could not be created or changed; the message says why."""
+    """A staff account could not be created or changed; the message says why.
+
+    ``problem`` is set when the refusal is about a new account's fields.
+    """
+
+    def __init__(self, message: str, problem: StaffProblem | None = None) -> None:
+        self.problem = problem
+        super().__init__(message)
+
+
+_PROBLEM_TEXT = {
+    StaffProblem.USERNAME_LENGTH: "the user name must be 1-80 characters",
+    StaffProblem.PASSWORD_SHORT: f"the password must be at least {MIN_PASSWORD} characters",
+    StaffProblem.ROLE: f"role must be one of {', '.join(ROLES)}",
+    StaffProblem.COMMUNITY_MISSING: "a committee member belongs to one community",
+    StaffProblem.DISTRICT_MISSING: "a supervisor needs the district (street office) they "
+                                   "supervise",
+    StaffProblem.USERNAME_TAKEN: "the user name {username!r} is taken",
+}
+
+
+def new_staff_problems(username: str, password: str, role: str, *, has_community: bool,
+                       district: str | None) -> list[StaffProblem]:
+    """Everything wrong with a new account's fields, in form order (empty: nothing).
+
+    ``district``: the supervisor's district, given or that of their community.  Whether
+    the user name is taken is the store's to say (:data:`StaffProblem.USERNAME_TAKEN`).
+    """
+    problems = []
+    name = username.strip()
+    if not name or len(name) > 80:
+        problems.append(StaffProblem.USERNAME_LENGTH)
+    if len(password) < MIN_PASSWORD:
+        problems.append(StaffProblem.PASSWORD_SHORT)
+    if role not in ROLES:
+        problems.append(StaffProblem.ROLE)
+    if role == "committee" and not has_community:
+        problems.append(StaffProblem.COMMUNITY_MISSING)
+    if role == "supervisor" and not (district or "").strip():
+        problems.append(StaffProblem.DISTRICT_MISSING)
+    return problems
+
+
+def refusal(problem: StaffProblem, username: str = "") -> StaffError:
+    """The error for one problem, in plain English (the web words it per field)."""
+    return StaffError(_PROBLEM_TEXT[problem].format(username=username.strip()), problem)
 
 
 def _kdf(salt: bytes, n: int = _N, r: int = _R, p: int = _P) -> Scrypt:

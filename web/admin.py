@@ -12,21 +12,16 @@
 
 from __future__ import annotations
 
-import pyotp
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from identity.credentials import MIN_PASSWORD, ROLES, StaffError
-from identity.store.models import Community, StaffUser
-from identity.store.staff import create_staff, deactivate_staff
+from identity.credentials import MIN_PASSWORD, ROLES, StaffError, StaffProblem
 from ledger.errors import LedgerError
-from ledger.store.checkpoints import add_witness, witness_verifier
-from ledger.store.models import Cosignature, Witness
-from ownervote.audit import record
-from voting.store.models import Assembly
+from ownervote.services import assemblies, checkpoints
+from ownervote.services import staff as staff_service
+from ownervote.services.errors import NotFound
 from web import services
 from web.access import roles_required
 from web.auth import actor
@@ -43,76 +38,72 @@ ROLE_LABELS = {
 }
 
 
+#: What the account form says for each problem the domain finds (identity.credentials).
+PROBLEMS = {
+    StaffProblem.USERNAME_LENGTH: lazy_gettext("Enter a user name of 1 to 80 characters."),
+    StaffProblem.USERNAME_TAKEN: lazy_gettext("This user name is taken."),
+    StaffProblem.PASSWORD_SHORT: None,  # worded with the minimum length, below
+    StaffProblem.ROLE: lazy_gettext("Choose a role."),
+    StaffProblem.COMMUNITY_MISSING: lazy_gettext(
+        "A committee member belongs to one community: choose it."),
+    StaffProblem.DISTRICT_MISSING: lazy_gettext(
+        "Enter the district (street office) this supervisor oversees."),
+}
+
+
+def _problem_text(problem: StaffProblem) -> str:
+    if problem is StaffProblem.PASSWORD_SHORT:
+        return _("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
+    return str(PROBLEMS[problem])
+
+
 @bp.get("/")
 @roles_required("admin")
 def index():
-    counts = dict(db().execute(select(Assembly.community_id, func.count(Assembly.id))
-                               .group_by(Assembly.community_id)).all())
-    communities = db().scalars(select(Community).order_by(Community.district, Community.name))
-    return render_template("admin/index.html", communities=list(communities), counts=counts)
+    return render_template("admin/index.html",
+                           communities=assemblies.communities_by_district(db()),
+                           counts=assemblies.assembly_counts(db()))
 
 
 @bp.get("/staff")
 @roles_required("admin")
 def staff():
-    users = db().scalars(select(StaffUser).order_by(StaffUser.deactivated_at.is_not(None),
-                                                    StaffUser.role, StaffUser.username))
-    names = dict(db().execute(select(Community.id, Community.name)).all())
-    return render_template("admin/staff.html", users=list(users), names=names,
+    return render_template("admin/staff.html", users=staff_service.list_accounts(db()),
                            role_labels=ROLE_LABELS)
 
 
-def _form_errors(form) -> dict[str, str]:
-    errors = {}
-    username = form.get("username", "").strip()
-    if not username or len(username) > 80:
-        errors["username"] = _("Enter a user name of 1 to 80 characters.")
-    elif db().scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        errors["username"] = _("This user name is taken.")
-    if len(form.get("password", "")) < MIN_PASSWORD:
-        errors["password"] = _("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
-    role = form.get("role", "")
-    if role not in ROLES:
-        errors["role"] = _("Choose a role.")
-    if role == "committee" and _community(form) is None:
-        errors["community"] = _("A committee member belongs to one community: choose it.")
-    if role == "supervisor" and not form.get("district", "").strip():
-        errors["district"] = _("Enter the district (street office) this supervisor oversees.")
-    return errors
-
-
-def _community(form) -> Community | None:
+def _fields(form) -> dict:
     raw = form.get("community", "")
-    return db().get(Community, int(raw)) if raw.isdigit() else None
+    return {"username": form.get("username", ""), "password": form.get("password", ""),
+            "role": form.get("role", ""), "community_id": int(raw) if raw.isdigit() else None,
+            "district": form.get("district", "").strip() or None}
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
 @roles_required("admin")
 def new_staff():
-    communities = list(db().scalars(select(Community).order_by(Community.name)))
+    communities = assemblies.all_communities(db())
     district_names = sorted({c.district for c in communities if c.district})
     errors: dict[str, str] = {}
     if request.method == "POST":
-        errors = _form_errors(request.form)
+        fields = _fields(request.form)
+        for problem in staff_service.problems(db(), **fields):
+            errors.setdefault(problem.field, _problem_text(problem))
         if not errors:
-            form = request.form
             try:
-                user, secret = create_staff(
-                    db(), services.pii(), username=form["username"], password=form["password"],
-                    role=form["role"], community=_community(form),
-                    district=form.get("district", "").strip() or None, actor=actor())
-                db().commit()
-            except StaffError:
-                db().rollback()
-                errors["form"] = _("The account could not be created; check the fields.")
+                created = staff_service.create_by_id(db(), services.settings(), **fields,
+                                                     actor=actor())
+            except StaffError as exc:  # e.g. the name was taken meanwhile
+                if exc.problem is None:
+                    raise
+                errors[exc.problem.field] = _problem_text(exc.problem)
             else:
-                uri = pyotp.TOTP(secret).provisioning_uri(name=user.username,
-                                                          issuer_name="ownervote")
                 # Shown once, in this response only (never cached, never shown again).
-                return render_template("admin/staff_created.html", user=user, secret=secret,
-                                       qr=qr_svg(uri, label=_("QR code for the authenticator "
-                                                              "app")),
-                                       role_labels=ROLE_LABELS)
+                return render_template(
+                    "admin/staff_created.html", user=created, secret=created.secret,
+                    qr=qr_svg(created.otpauth_uri,
+                              label=_("QR code for the authenticator app")),
+                    role_labels=ROLE_LABELS)
     return render_template("admin/staff_new.html", communities=communities, errors=errors,
                            districts=district_names, roles=ROLES, role_labels=ROLE_LABELS)
 
@@ -120,14 +111,14 @@ def new_staff():
 @bp.post("/staff/<int:staff_id>/deactivate")
 @roles_required("admin")
 def deactivate(staff_id: int):
-    user = db().get(StaffUser, staff_id)
-    if user is None:
-        abort(404)
-    if user.id == current_user.staff_id:
+    if staff_id == current_user.staff_id:
         flash(_("You cannot deactivate your own account."), "error")
-    elif deactivate_staff(db(), user, actor=actor()):
-        db().commit()
-        flash(_("%(name)s can no longer sign in.", name=user.username), "ok")
+        return redirect(url_for("admin.staff"))
+    try:
+        account = staff_service.deactivate_by_id(db(), staff_id, actor=actor())
+    except NotFound:
+        abort(404)
+    flash(_("%(name)s can no longer sign in.", name=account.username), "ok")
     return redirect(url_for("admin.staff"))
 
 
@@ -136,21 +127,15 @@ def deactivate(staff_id: int):
 def witnesses():
     error = None
     if request.method == "POST":
-        vkey = request.form.get("vkey", "").strip()
         try:
-            w = add_witness(db(), vkey)
-            record(db(), actor(), "witness.register", f"witness:{w.name}")
-            db().commit()
-        except (LedgerError, ValueError):
-            db().rollback()
+            name = checkpoints.register_witness(db(), request.form.get("vkey", ""),
+                                                actor=actor())
+        except LedgerError:
             error = _("This is not a witness key. Paste the line printed by "
                       "“ownervote keys witness-new” (name+key id+key, a cosignature/v1 key); "
                       "a name already registered must keep its key.")
         else:
-            flash(_("Witness %(name)s registered.", name=w.name), "ok")
+            flash(_("Witness %(name)s registered.", name=name), "ok")
             return redirect(url_for("admin.witnesses"))
-    counts = dict(db().execute(select(Cosignature.witness_id, func.count(Cosignature.id))
-                               .group_by(Cosignature.witness_id)).all())
-    rows = [(w, witness_verifier(w).vkey, counts.get(w.id, 0))
-            for w in db().scalars(select(Witness).order_by(Witness.name))]
+    rows = [(w, w.vkey, w.cosignatures) for w in checkpoints.witnesses(db())]
     return render_template("admin/witnesses.html", witnesses=rows, error=error)

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from identity.credentials import (
-    MIN_PASSWORD,
-    ROLES,
     StaffError,
+    StaffProblem,
     check_password,
     hash_password,
     matching_step,
+    new_staff_problems,
+    refusal,
     totp_purpose,
 )
 from identity.pii import PiiCipher
@@ -28,23 +29,23 @@ from identity.store.models import Community, StaffUser
 from ownervote.audit import record
 
 
+def username_taken(session: Session, username: str) -> bool:
+    return session.scalar(
+        select(StaffUser.id).where(StaffUser.username == username.strip())) is not None
+
+
 def create_staff(session: Session, cipher: PiiCipher, *, username: str, password: str, role: str,
                  community: Community | None = None, district: str | None = None,
                  totp_secret: str | None = None, actor: str = "system") -> tuple[StaffUser, str]:
     """Create an account; returns it with its TOTP secret (shown once, to set up the app)."""
     username = username.strip()
-    if not username or len(username) > 80:
-        raise StaffError("the user name must be 1-80 characters")
-    if role not in ROLES:
-        raise StaffError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if len(password) < MIN_PASSWORD:
-        raise StaffError(f"the password must be at least {MIN_PASSWORD} characters")
-    if role == "committee" and community is None:
-        raise StaffError("a committee member belongs to one community")
-    if role == "supervisor" and not (district or (community and community.district)):
-        raise StaffError("a supervisor needs the district (street office) they supervise")
-    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        raise StaffError(f"the user name {username!r} is taken")
+    problems = new_staff_problems(
+        username, password, role, has_community=community is not None,
+        district=district or (community.district if community is not None else None))
+    if not problems and username_taken(session, username):
+        problems.append(StaffProblem.USERNAME_TAKEN)
+    if problems:
+        raise refusal(problems[0], username)
     secret = totp_secret or pyotp.random_base32()
     user = StaffUser(
         username=username, password_hash=hash_password(password), role=role,

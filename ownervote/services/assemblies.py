@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from identity.store.models import Building, Community, RosterVersion, StaffUser
@@ -75,6 +75,17 @@ def assemblies_of(session: Session, community_ids: list[int]) -> list[Assembly]:
 
 def all_communities(session: Session) -> list[Community]:
     return list(session.scalars(select(Community).order_by(Community.name)))
+
+
+def communities_by_district(session: Session) -> list[Community]:
+    return list(session.scalars(select(Community).order_by(Community.district, Community.name)))
+
+
+def assembly_counts(session: Session) -> dict[int, int]:
+    """Community id -> how many assemblies it has (any status)."""
+    rows = session.execute(select(Assembly.community_id, func.count(Assembly.id))
+                           .group_by(Assembly.community_id)).all()
+    return {community_id: n for community_id, n in rows}
 
 
 def community(session: Session, community_id: int | None) -> Community | None:

@@ -10,14 +10,16 @@ storing it.  Refusals are :class:`ledger.errors.LedgerError` subclasses.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import CosignatureError
 from ledger.store import checkpoints as store
-from ledger.store.models import LogHead
+from ledger.store.models import Cosignature, LogHead, Witness
 from ownervote.audit import record
 from ownervote.services.keys import log_signer_for
 from ownervote.services.unit_of_work import end_read, writing
@@ -58,3 +60,23 @@ def add_cosignature(session: Session, assembly_id: int, size: int, cosigned: str
         row = store.add_cosignature(session, assembly_id, size, cosigned)
         timestamp = row.timestamp
     return timestamp
+
+
+@dataclass(frozen=True)
+class WitnessRow:
+    """A registered witness as the administrators' page lists it."""
+
+    name: str
+    vkey: str  # its cosignature/v1 verifier key
+    cosignatures: int
+    added_at: dt.datetime
+
+
+def witnesses(session: Session) -> list[WitnessRow]:
+    """Every registered witness with its verifier key and how many cosignatures it gave."""
+    counts = dict(session.execute(select(Cosignature.witness_id, func.count(Cosignature.id))
+                                  .group_by(Cosignature.witness_id)).all())
+    rows = [WitnessRow(w.name, store.witness_verifier(w).vkey, counts.get(w.id, 0), w.added_at)
+            for w in session.scalars(select(Witness).order_by(Witness.name))]
+    end_read(session)
+    return rows

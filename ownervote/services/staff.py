@@ -24,10 +24,11 @@ import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from identity.credentials import StaffError
+from identity.credentials import StaffError, StaffProblem, new_staff_problems
 from identity.pii import PiiCipher
 from identity.store import staff as store
 from identity.store.models import Community, StaffUser
+from ownervote.services.errors import NotFound
 from ownervote.services.registry import community_named
 from ownervote.services.unit_of_work import end_read, writing
 
@@ -42,6 +43,7 @@ class UnknownStaff(StaffError):
 class StaffAccount:
     """One account as the staff screen shows it."""
 
+    id: int
     username: str
     role: str
     community: str | None  # a committee member's community
@@ -109,7 +111,7 @@ def list_accounts(session: Session) -> list[StaffAccount]:
     rows = session.scalars(select(StaffUser).order_by(StaffUser.deactivated_at.is_not(None),
                                                       StaffUser.role, StaffUser.username)).all()
     accounts = [
-        StaffAccount(u.username, u.role,
+        StaffAccount(u.id, u.username, u.role,
                      names.get(u.community_id) if u.role == "committee" else None,
                      u.district if u.role == "supervisor" else None,
                      u.created_at, u.deactivated_at)
@@ -132,3 +134,46 @@ def reset_totp(session: Session, settings: Any, username: str, *,
         secret = store.reset_totp(session, PiiCipher.from_settings(settings), user, actor=actor)
         renewed = NewSecret(user.username, user.role, secret)
     return renewed
+
+
+# -- the administrators' pages --------------------------------------------------------------
+
+
+def problems(session: Session, *, username: str, password: str, role: str,
+             community_id: int | None, district: str | None) -> list[StaffProblem]:
+    """Everything wrong with a new account's fields (the form shows each by its field)."""
+    found = new_staff_problems(username, password, role,
+                               has_community=_community(session, community_id) is not None,
+                               district=district)
+    if StaffProblem.USERNAME_LENGTH not in found and store.username_taken(session, username):
+        found.insert(0, StaffProblem.USERNAME_TAKEN)
+    end_read(session)
+    return found
+
+
+def _community(session: Session, community_id: int | None) -> Community | None:
+    return session.get(Community, community_id) if community_id is not None else None
+
+
+def create_by_id(session: Session, settings: Any, *, username: str, password: str, role: str,
+                 community_id: int | None, district: str | None, actor: str) -> NewSecret:
+    """:func:`create` for a form that names the community by its id."""
+    with writing(session):
+        user, secret = store.create_staff(
+            session, PiiCipher.from_settings(settings), username=username, password=password,
+            role=role, community=_community(session, community_id),
+            district=(district or "").strip() or None, actor=actor)
+        created = NewSecret(user.username, user.role, secret)
+    return created
+
+
+def deactivate_by_id(session: Session, staff_id: int, *, actor: str) -> StaffAccount:
+    """Deactivate the account ``staff_id`` (NotFound if none); what it is now."""
+    with writing(session):
+        user = session.get(StaffUser, staff_id)
+        if user is None:
+            raise NotFound("staff account", staff_id)
+        store.deactivate_staff(session, user, actor=actor)
+        account = StaffAccount(user.id, user.username, user.role, None, None, user.created_at,
+                               user.deactivated_at)
+    return account
