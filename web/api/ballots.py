@@ -25,7 +25,7 @@ from ledger import canonical
 from ledger.ballots import PREFIXES, check_ballot_payload
 from ledger.errors import EncodingError, EntryError, LedgerError, Refusal, SignatureError
 from ownervote.services import casting
-from ownervote.services.casting import HeadNotChosen
+from ownervote.services.casting import HeadNotChosen, HeadRefusal
 from ownervote.services.errors import NotFound
 from voting.errors import CastRefused
 from web import services
@@ -68,7 +68,7 @@ def build_template(assembly_id: int, account_id: int, wanted: str | None) -> dic
     except NotFound as exc:
         raise not_found(exc) from None
     except HeadNotChosen as exc:
-        if not exc.heads:
+        if exc.code is HeadRefusal.NO_HEAD:
             raise ApiError(404, "no_head", str(_NO_HEAD)) from None
         raise ApiError(400, "choose_head", str(_CHOOSE_HEAD),
                        heads=[head_json(v) for v in exc.heads]) from None
