@@ -148,6 +148,6 @@ def cast_throttle(view: F) -> F:
 
 def init_app(app: Flask) -> None:
     """Count the per-key limit in the batches of this app's database (its sequencer)."""
-    from ledger.store import sequencer
+    from ownervote.services import casting
 
-    sequencer.for_engine(app.extensions["ownervote.engine"]).gate = key_gate(app)
+    casting.install_gate(app.extensions["ownervote.engine"], key_gate(app))

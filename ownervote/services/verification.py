@@ -1,7 +1,9 @@
 """Owner verification: registry match → phone → one-time code → owner account.
 
-Steps (each one transaction, **committed by the service, success or failure**,
-so that throttling counters and audit events persist across workers):
+Steps (each one unit of work, :func:`~ownervote.services.unit_of_work.writing`,
+**committed success or failure**, so that throttling counters and audit events persist
+across workers; a refusal that counts is returned from inside the unit and raised after
+its commit):
 
 1. :meth:`VerificationService.match` — name + ID number + certificate number
    (or building + unit) are compared with the owners of that unit in the
@@ -19,6 +21,9 @@ so that throttling counters and audit events persist across workers):
 
 Errors are :class:`identity.errors.VerificationError` subclasses with a stable
 ``code``.  A failed match never says which part was wrong.
+
+The accounts it creates are read with :func:`active_account`; the demo's SMS outbox
+(never in production) with :func:`demo_message`.
 """
 
 from __future__ import annotations
@@ -61,8 +66,10 @@ from identity.store.models import (
     UnitRecord,
     Verification,
 )
+from identity.store.smsoutbox import OutboxMessage, outbox
 from ownervote.audit import record
 from ownervote.db import utcnow
+from ownervote.services.unit_of_work import writing
 
 TOKEN_LIFETIME = dt.timedelta(minutes=30)
 CODE_LIFETIME = dt.timedelta(minutes=10)
@@ -143,6 +150,7 @@ class VerificationService:
     @classmethod
     def from_settings(cls, session: Session, settings: Any,
                       gateway: SmsGateway | None = None) -> VerificationService:
+        """Raises :class:`~identity.errors.SmsError` when no SMS gateway may be used."""
         from identity.store.smsoutbox import make_gateway
 
         return cls(session, hasher=KeyedHasher.from_settings(settings),
@@ -158,12 +166,18 @@ class VerificationService:
         for policy, key in policies:
             throttle.fail(self.session, policy, key, now)
         record(self.session, f"client:{client_key[:16]}", event, "", reason=error.code, **detail)
-        self.session.commit()
-        return error
+        return error  # raised by the caller once the unit has committed the count
 
     # -- step 1 ------------------------------------------------------------------------------
 
     def match(self, claim: Claim, *, client: str) -> Matched:
+        with writing(self.session):
+            outcome = self._match(claim, client)
+        if isinstance(outcome, VerificationError):
+            raise outcome
+        return outcome
+
+    def _match(self, claim: Claim, client: str) -> Matched | VerificationError:
         now = self.clock()
         client_key = self._client(client)
         throttle.check(self.session, throttle.VERIFY_CLIENT, client_key, now)
@@ -171,8 +185,8 @@ class VerificationService:
             id_type, number = idnumbers.validate(claim.id_type, claim.id_number)
         except IdNumberError as exc:
             err = InvalidIdNumber(str(exc))
-            raise self._fail("identity.verify.failed", client_key,
-                             [(throttle.VERIFY_CLIENT, client_key)], err) from None
+            return self._fail("identity.verify.failed", client_key,
+                              [(throttle.VERIFY_CLIENT, client_key)], err)
         claimed = self.hasher.id_hash(id_type, number)
         subject_key = self.hasher.opaque("subject", claimed)
         throttle.check(self.session, throttle.VERIFY_SUBJECT, subject_key, now)
@@ -188,13 +202,13 @@ class VerificationService:
             if id_ok & name_ok & bool(candidates):
                 found = cand
         if found is None:
-            raise self._fail("identity.verify.failed", client_key,
-                             [(throttle.VERIFY_CLIENT, client_key),
-                              (throttle.VERIFY_SUBJECT, subject_key)], NotMatched(
+            return self._fail("identity.verify.failed", client_key,
+                              [(throttle.VERIFY_CLIENT, client_key),
+                               (throttle.VERIFY_SUBJECT, subject_key)], NotMatched(
                                   "the name, ID number and unit do not match the registry; "
                                   "check them, or ask the committee to review your case"))
         if found.organisation and found.kind == "self":
-            raise self._fail("identity.verify.failed", client_key, [], NotAPerson(
+            return self._fail("identity.verify.failed", client_key, [], NotAPerson(
                 "an organisation votes through its legal representative, recorded by the "
                 "committee"))
         throttle.reset(self.session, throttle.VERIFY_SUBJECT, subject_key)
@@ -214,7 +228,6 @@ class VerificationService:
         assert owner is not None
         record(self.session, f"client:{client_key[:16]}", "identity.verify.matched",
                f"owner:{owner.id}", holder_kind=found.kind, units=len(unit_ids))
-        self.session.commit()
         return Matched(token, verification.expires_at, owner.id, mask_name(
             self.cipher.decrypt_text(owner.name_enc, purpose=owner_name_purpose(owner.id_hash))),
             found.kind, self._owner_units(claim.community_id, owner.id))
@@ -275,6 +288,11 @@ class VerificationService:
         return v
 
     def send_code(self, token: str, phone: str, *, client: str) -> CodeSent:
+        """Raises :class:`~identity.errors.SmsError` (nothing kept) if the SMS is not sent."""
+        with writing(self.session):
+            return self._send_code(token, phone, client)
+
+    def _send_code(self, token: str, phone: str, client: str) -> CodeSent:
         now = self.clock()
         v = self._pending(token, now)
         number = normalise_phone(phone)
@@ -294,12 +312,18 @@ class VerificationService:
         self.gateway.send(number, SMS_TEXT.format(code=code))
         record(self.session, f"client:{client_key[:16]}", "identity.verify.code_sent",
                f"owner:{v.owner_id}")
-        self.session.commit()
         return CodeSent(mask_phone(number), now + CODE_LIFETIME, now + RESEND_AFTER)
 
     # -- step 3 ------------------------------------------------------------------------------
 
     def confirm(self, token: str, code: str, *, client: str) -> Verified:
+        with writing(self.session):
+            outcome = self._confirm(token, code, client)
+        if isinstance(outcome, VerificationError):
+            raise outcome
+        return outcome
+
+    def _confirm(self, token: str, code: str, client: str) -> Verified | VerificationError:
         now = self.clock()
         client_key = self._client(client)
         throttle.check(self.session, throttle.CODE_CLIENT, client_key, now)
@@ -316,9 +340,9 @@ class VerificationService:
             left = MAX_CODE_ATTEMPTS - v.code_attempts
             if left <= 0:
                 v.expires_at = now  # this verification is over
-            raise self._fail("identity.verify.code_failed", client_key,
-                             [(throttle.CODE_CLIENT, client_key)], CodeInvalid(max(left, 0)),
-                             owner=v.owner_id)
+            return self._fail("identity.verify.code_failed", client_key,
+                              [(throttle.CODE_CLIENT, client_key)], CodeInvalid(max(left, 0)),
+                              owner=v.owner_id)
         phone = self.cipher.decrypt_text(v.phone_enc, purpose=f"verification.phone:{v.token_hash}")
         account = self.session.scalars(select(OwnerAccount).where(
             OwnerAccount.owner_id == v.owner_id,
@@ -350,6 +374,19 @@ class VerificationService:
         self.session.flush()
         record(self.session, f"account:{account.key}", "identity.verify.completed",
                f"owner:{owner.id}", holder_kind=v.holder_kind, renewed=renewed)
-        self.session.commit()
         return Verified(account.id, account.key, owner.id, account.holder_kind,
                         account.phone_masked, renewed)
+
+
+def active_account(session: Session, account_id: int | None) -> OwnerAccount | None:
+    """The account, unless it does not exist or was revoked."""
+    account = session.get(OwnerAccount, account_id) if account_id is not None else None
+    if account is None or account.revoked_at is not None:
+        return None
+    return account
+
+
+def demo_message(session: Session, phone: str, *, hasher: KeyedHasher) -> OutboxMessage | None:
+    """The newest message the demo's SMS outbox holds for ``phone`` (None: none)."""
+    latest = outbox(session, phone=phone, hasher=hasher, limit=1)
+    return latest[0] if latest else None

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from web.api.common import ApiError
+from ownervote.services.errors import NotFound
+from web.api.common import ApiError, not_found
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -30,6 +31,13 @@ def _api_error(exc: ApiError):
     if wants_json():
         return exc.response()
     return error_response(exc.status, exc.message, exc.code)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    """A service's ``NotFound`` in this blueprint's views: 404 (its views mostly say so
+    themselves, with :func:`web.api.common.not_found`)."""
+    return _api_error(not_found(exc))
 
 
 from web.api import assemblies, ballots, enrolment, openapi, verification  # noqa: E402,F401

@@ -6,7 +6,13 @@ ledger checks key, head, ballot number (``seq``), origin, voting window and
 the casting rules before appending, so it needs no cookie session (and no
 CSRF token: a forged cross-site request cannot carry a valid signature).
 The ballot, a checkpoint covering it and the receipt are one transaction;
-the receipt is answered only after the commit.
+the receipt is answered only after the commit
+(:func:`ownervote.services.casting.cast`).
+
+A refusal is answered from what the domain raised, never by reading again:
+the ledger's :class:`~ledger.errors.Refusal` code and figures
+(:data:`LEDGER_ANSWERS`) or the rules engine's
+:class:`~voting.errors.CastRefused` reason.
 """
 
 from __future__ import annotations
@@ -15,39 +21,28 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from identity.store.models import Owner
-from ledger import canonical, timestamps
+from ledger import canonical
 from ledger.ballots import PREFIXES, check_ballot_payload
-from ledger.errors import EncodingError, LedgerError, LogStateError, SignatureError
-from ledger.store import logstore, sequencer
-from ledger.store.models import LedgerKey
-from ledger.store.publish import assembly_settings
-from ledger.store.writer import next_seq
-from voting.errors import CastRefused, RefusalReason
+from ledger.errors import EncodingError, EntryError, LedgerError, Refusal, SignatureError
+from ownervote.services import casting
+from ownervote.services.casting import HeadNotChosen, HeadRefusal
+from ownervote.services.errors import NotFound
+from voting.errors import CastRefused
 from web import services
 from web.access import public, roles_required
 from web.api import bp
 from web.api.common import (
-    VISIBLE,
     ApiError,
     current_account,
     iso_ms,
     json_body,
-    log_head,
     malformed,
+    not_found,
     visible_assembly,
 )
-from web.api.data import accepting_ballots, item_json
-from web.api.enrolment import begin_writing
-from web.api.heads import (
-    ballot_key,
-    co_owner_voting,
-    current_choices,
-    heads_for,
-    item_locks,
-    voter_reference,
-)
-from web.api.messages import LEDGER, REVOTE, refusal_message
+from web.api.data import item_json, revote_json
+from web.api.heads import head_json, lock_messages
+from web.api.messages import LEDGER, refusal_message
 from web.database import db
 from web.extensions import csrf
 from web.throttle import cast_throttle
@@ -61,51 +56,45 @@ def _ballot_json(b: dict) -> dict:
         "cast_at": b["cast_at"].isoformat().replace("+00:00", "Z")}
 
 
-def build_template(a, account, wanted: str | None) -> dict:
+def build_template(assembly_id: int, account_id: int, wanted: str | None) -> dict:
     """Everything the phone needs to build and sign a ballot for one of the account's heads.
 
     ``wanted`` picks the head; without it, the only head the account may vote
     for (an account with several must choose: ``choose_head``).
     """
-    head = log_head(a)
-    views = heads_for(a, account)
-    if not views:
-        raise ApiError(404, "no_head", str(_NO_HEAD))
-    view = next((v for v in views if v.head_id == wanted), None)
-    if view is None:
-        votable = [v for v in views if v.head.may_vote]
-        if wanted or len(votable) > 1:
-            raise ApiError(400, "choose_head", str(_CHOOSE_HEAD),
-                           heads=[v.to_json() for v in views])
-        view = (votable or views)[0]
-    owner = db().get(Owner, account.owner_id)
-    voter = voter_reference(services.hasher(), head.origin, owner.id_hash)
-    key = ballot_key(a.id, view.head_id, voter)
-    locks = item_locks(a, head, view.head_id, voter) if view.head.may_vote else {}
-    current = current_choices(view.ballots)
-    settings = assembly_settings(a)
+    try:
+        t = casting.ballot_template(db(), assembly_id, account_id=account_id, head_id=wanted,
+                                    hasher=services.hasher(), cipher=services.pii())
+    except NotFound as exc:
+        raise not_found(exc) from None
+    except HeadNotChosen as exc:
+        if exc.code is HeadRefusal.NO_HEAD:
+            raise ApiError(404, "no_head", str(_NO_HEAD)) from None
+        raise ApiError(400, "choose_head", str(_CHOOSE_HEAD),
+                       heads=[head_json(v) for v in exc.heads]) from None
+    titles = {str(it.position): it.title for it in t.assembly.items}
+    locks = lock_messages(t.locks, titles)
     items = []
-    for it in a.items:
+    for it in t.assembly.items:
         data = item_json(it)
-        data["current"] = current.get(data["id"])
+        data["current"] = t.current.get(data["id"])
         data["locked"] = locks.get(data["id"])
         items.append(data)
     return {
-        "assembly_id": a.id,
-        "origin": head.origin,
-        "log_key": head.log_vkey,
+        "assembly_id": t.assembly.id,
+        "origin": t.log.origin,
+        "log_key": t.log.log_vkey,
         "prefix": PREFIXES["ballot"].decode(),
-        "accepting_ballots": accepting_ballots(a, head, timestamps.now_ms()),
-        "opens_at": iso_ms(head.opens_at_ms),
-        "closes_at": iso_ms(head.closes_at_ms),
-        "head": view.to_json(),
-        "heads": [v.to_json() for v in views],
-        "next_seq": next_seq(db(), a.id, view.head_id),
-        "ballot_key": key.key_id if key is not None else None,
+        "accepting_ballots": t.accepting_ballots,
+        "opens_at": iso_ms(t.log.opens_at_ms),
+        "closes_at": iso_ms(t.log.closes_at_ms),
+        "head": head_json(t.head),
+        "heads": [head_json(v) for v in t.heads],
+        "next_seq": t.next_seq,
+        "ballot_key": t.ballot_key,
         "items": items,
-        "ballots": [_ballot_json(b) for b in view.ballots],
-        "revote": {"policy": settings.revote.value,
-                   "explanation": str(REVOTE[settings.revote.value])},
+        "ballots": [_ballot_json(b) for b in t.head.ballots],
+        "revote": revote_json(t.settings),
     }
 
 
@@ -113,7 +102,7 @@ def build_template(a, account, wanted: str | None) -> dict:
 @roles_required("owner")
 def ballot_template(assembly_id: int):
     a = visible_assembly(assembly_id)
-    return jsonify(build_template(a, current_account(), request.args.get("head")))
+    return jsonify(build_template(a.id, current_account().id, request.args.get("head")))
 
 
 # -- casting ------------------------------------------------------------------------------------
@@ -135,35 +124,44 @@ def _parse_ballot() -> tuple[dict, bytes]:
     return payload, sig
 
 
-def _diagnose(assembly_id: int, payload: dict) -> ApiError:
-    """Why the ledger refused a well-formed ballot (read under the same writer lock)."""
-    head = logstore.lock_head(db(), assembly_id)
-    if payload["origin"] != head.origin:
-        return ApiError(422, "wrong_assembly", str(LEDGER["wrong_assembly"]))
-    now = max(timestamps.now_ms(), head.last_time_ms)
-    if head.closed or now >= head.closes_at_ms:
-        return ApiError(422, "closed", str(LEDGER["closed"]))
-    if now < head.opens_at_ms:
-        return ApiError(422, "not_open", str(LEDGER["not_open"]), opens_at=iso_ms(head.opens_at_ms))
-    k = db().get(LedgerKey, (assembly_id, payload["key"]))
-    if k is None or k.kind != "voter":
-        return ApiError(422, "key_not_enrolled", str(LEDGER["key_not_enrolled"]))
-    if k.revoked_index is not None:
-        return ApiError(422, "key_revoked", str(LEDGER["key_revoked"]))
-    if k.head_id != payload["head"]:
-        return ApiError(422, "wrong_head", str(LEDGER["wrong_head"]))
-    expected = next_seq(db(), assembly_id, payload["head"])
-    if payload["seq"] != expected:
-        return ApiError(409, "seq_conflict", str(LEDGER["seq_conflict"]), next_seq=expected)
-    return ApiError(422, "bad_signature", str(LEDGER["bad_signature"]))
+#: The ledger's refusals of a ballot -> the API's status and code (its message: LEDGER).
+LEDGER_ANSWERS: dict[Refusal, tuple[int, str]] = {
+    Refusal.WRONG_LOG: (422, "wrong_assembly"),  # the origin is inside the signature
+    Refusal.NO_LOG: (404, "no_log"),
+    Refusal.NOT_OPEN: (422, "not_open"),  # + opens_at
+    Refusal.CLOSED: (422, "closed"),
+    Refusal.KEY_NOT_ENROLLED: (422, "key_not_enrolled"),
+    Refusal.KEY_REVOKED: (422, "key_revoked"),
+    Refusal.WRONG_HEAD: (422, "wrong_head"),
+    Refusal.SEQ_CONFLICT: (409, "seq_conflict"),  # + next_seq
+    Refusal.BAD_SIGNATURE: (422, "bad_signature"),
+}
 
 
-def _refused(a, payload: dict, exc: CastRefused) -> ApiError:
-    titles = {str(it.position): it.title for it in a.items}
-    who = ""
-    if exc.reason is RefusalReason.CO_OWNER_ALREADY_VOTED:
-        who = co_owner_voting(a, logstore.get_head(db(), a.id).origin, payload["head"])
-    return ApiError(422, exc.reason.value, refusal_message(exc, titles, who), item=exc.item_id)
+def ledger_refused(exc: LedgerError) -> ApiError | None:
+    """The API's answer to the ledger's refusal of a ballot, from its code and figures
+    (None: not a refusal of this ballot but a fault of the server, e.g. of its log key)."""
+    answer = LEDGER_ANSWERS.get(exc.code) if exc.code is not None else None
+    if answer is None:
+        if isinstance(exc, EncodingError | EntryError):  # the shape, checked again
+            return malformed(_("The ballot is not in the expected form."))
+        if not isinstance(exc, SignatureError):
+            return None
+        answer = LEDGER_ANSWERS[Refusal.BAD_SIGNATURE]
+    status, code = answer
+    extra: dict = {}
+    if code == "not_open":
+        extra["opens_at"] = iso_ms(exc.params.get("opens_at_ms"))
+    elif code == "seq_conflict":
+        extra["next_seq"] = exc.params.get("next_seq")
+    return ApiError(status, code, str(LEDGER[code]), **extra)
+
+
+def _rule_refused(assembly_id: int, payload: dict, exc: CastRefused) -> ApiError:
+    details = casting.refusal_details(db(), assembly_id, payload["head"], exc,
+                                      hasher=services.hasher(), cipher=services.pii())
+    return ApiError(422, exc.reason.value,
+                    refusal_message(exc, details.titles, details.co_owner), item=exc.item_id)
 
 
 @bp.post("/assemblies/<int:assembly_id>/ballots")
@@ -171,37 +169,28 @@ def _refused(a, payload: dict, exc: CastRefused) -> ApiError:
 @cast_throttle  # per client address, if set; per device key: in its batch (web.throttle)
 @csrf.exempt  # signature-authenticated: a cross-site form cannot produce a valid signature
 def cast(assembly_id: int):
-    if not sequencer.visible_log(db(), assembly_id, VISIBLE):  # fast path: no ORM load
-        log_head(visible_assembly(assembly_id))  # raises the precise 404
-    # End that read: a request waiting for its batch must not hold a pooled connection,
-    # or the batch's leader could wait for one behind the requests that wait for it.
-    db().rollback()
+    try:
+        # one indexed read (none once seen), then the read ends: a request waiting for its
+        # batch must not hold a pooled connection
+        casting.ready_to_cast(db(), assembly_id)
+    except NotFound as exc:
+        raise not_found(exc) from None
     payload, sig = _parse_ballot()
     try:
-        # group commit (ledger.store.sequencer): checks, append, checkpoint and receipt as
-        # cast_ballot + issue_checkpoint + make_receipt, committed before it returns
-        _appended, receipt = sequencer.for_engine(db().get_bind()).cast(
-            assembly_id, payload, sig, services.log_signer())
+        # group commit (ledger.store.sequencer): checks, append, checkpoint and receipt in
+        # one transaction of the ballot's batch, committed before it returns
+        receipt = casting.cast(db(), assembly_id, payload, sig, signer=services.log_signer())
     except CastRefused as exc:
-        error = _refused(visible_assembly(assembly_id), payload, exc)
-        db().rollback()
-        raise error from None
-    except SignatureError:
-        db().rollback()
-        raise ApiError(422, "bad_signature", str(LEDGER["bad_signature"])) from None
-    except LogStateError:
-        db().rollback()
-        raise ApiError(404, "no_log", str(LEDGER["no_log"])) from None
-    except LedgerError:
-        begin_writing()  # _diagnose reads under the log's writer lock
-        error = _diagnose(assembly_id, payload)
-        db().rollback()
-        raise error from None
-    db().commit()
-    body, tracker = receipt.to_json(), receipt.tracker
+        raise _rule_refused(assembly_id, payload, exc) from None
+    except LedgerError as exc:
+        answer = ledger_refused(exc)
+        if answer is None:
+            raise  # a fault of the server: its batch was rolled back (a 500, logged)
+        raise answer from None
+    tracker = receipt.tracker
     return jsonify({
-        "receipt": body,
-        "tracker": receipt.tracker,
+        "receipt": receipt.to_json(),
+        "tracker": tracker,
         "index": receipt.index,
         "seq": payload["seq"],
         "links": {

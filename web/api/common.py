@@ -12,16 +12,14 @@ from typing import Any
 
 from flask import abort, jsonify, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from identity.store.models import OwnerAccount
-from ledger.store.models import LogHead
 from ledger.timestamps import ms_to_datetime
-from voting.store.models import Assembly
+from ownervote.services import owner_assemblies, verification
+from ownervote.services.errors import NotFound
 from web.database import db
 
-#: Assemblies an owner can see (a draft is the committee's business).
-VISIBLE = ("noticed", "open", "closed", "tallied", "announced")
 #: How long after the SMS code a phone may enrol its device key.
 FRESH_VERIFICATION = dt.timedelta(minutes=30)
 
@@ -72,25 +70,31 @@ def int_field(body: dict[str, Any], name: str) -> int:
     return value
 
 
-def visible_assembly(assembly_id: int) -> Assembly:
+_NOT_FOUND = {
+    "assembly": (404, "not_found", _l("There is no such assembly.")),
+    "log": (404, "no_log", _l("This assembly has no ledger yet.")),
+    "account": (401, "unauthorized", _l("Please sign in first.")),
+}
+
+
+def not_found(exc: NotFound) -> ApiError:
+    """The answer to a service's ``NotFound`` (404; a vanished account: 401)."""
+    status, code, message = _NOT_FOUND.get(exc.what, _NOT_FOUND["assembly"])
+    return ApiError(status, code, str(message))
+
+
+def visible_assembly(assembly_id: int):
     """The assembly if owners may see it (published), else 404."""
-    a = db().get(Assembly, assembly_id)
-    if a is None or a.status not in VISIBLE:
-        raise ApiError(404, "not_found", _("There is no such assembly."))
-    return a
+    try:
+        return owner_assemblies.visible(db(), assembly_id)
+    except NotFound as exc:
+        raise not_found(exc) from None
 
 
-def log_head(a: Assembly) -> LogHead:
-    head = db().get(LogHead, a.id)
-    if head is None:
-        raise ApiError(404, "no_log", _("This assembly has no ledger yet."))
-    return head
-
-
-def current_account() -> OwnerAccount:
+def current_account():
     """The verified person's account (the views are already ``@roles_required("owner")``)."""
-    account = db().get(OwnerAccount, current_user.account_id)
-    if account is None or account.revoked_at is not None:
+    account = verification.active_account(db(), current_user.account_id)
+    if account is None:
         abort(401, _("Please sign in first."))
     return account
 

@@ -12,25 +12,27 @@
   signed by the device key, so a stolen session cookie alone cannot enrol a
   key; the log key attests the enrolment (``key.enrolled``) for the head.
   A log binds a key to one head, hence one ballot key per (assembly, head).
+
+The work is :mod:`ownervote.services.enrolment`'s; this module reads the request,
+checks the SMS code was fresh (a browser-session matter) and words the refusals.
 """
 
 from __future__ import annotations
 
 from flask import jsonify
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from identity.errors import DeviceKeyError, SmsError
-from identity.store.devices import active_key, enrol, public_key
-from identity.store.models import Owner
-from identity.store.smsoutbox import make_gateway
 from ledger import canonical
-from ledger.ballots import key_id, verify_p256_message
-from ledger.errors import EncodingError, EntryError, LedgerError, SignatureError
-from ledger.store import logstore
-from ledger.store.enrolment import enroll_key, revoke_key
-from ledger.store.models import LedgerKey, LogHead
-from voting.store.models import Assembly
+from ledger.errors import EncodingError, EntryError, LedgerError, Refusal
+from ownervote.services import enrolment
+from ownervote.services.enrolment import (
+    BALLOT_KEY_REQUEST,
+    EnrolmentRefusal,
+    EnrolmentRefused,
+    ballot_key_request,
+)
+from ownervote.services.errors import NotFound
 from web import services
 from web.access import roles_required
 from web.api import bp
@@ -39,16 +41,13 @@ from web.api.common import (
     current_account,
     freshly_verified,
     json_body,
-    log_head,
+    not_found,
     text_field,
     visible_assembly,
 )
-from web.api.heads import heads_for, voter_reference
 from web.database import db
 
-#: What the device key signs to ask for a ballot key: this prefix, then canonical JSON of
-#: ``{"device": device key id, "head": head id, "origin": log origin, "spki": b64url}``.
-BALLOT_KEY_REQUEST = b"ownervote/ballot-key-request/v1\n"
+__all__ = ["BALLOT_KEY_REQUEST", "ballot_key_request"]
 
 _FRESH = _l("For your safety, a new phone can be set up only right after the SMS code. "
             "Please verify your identity again on this phone.")
@@ -62,11 +61,12 @@ _CLOSED = _l("Voting has closed. No more ballots are accepted.")
 _SMS_DOWN = _l("We could not send the text message just now. Please try again in a few "
                "minutes.")
 
-
-def begin_writing() -> None:
-    """Start a writer transaction (the request already read: end that transaction first)."""
-    db().commit()
-    logstore.begin_write(db())
+#: The enrolment service's refusals -> status, code, message.
+REFUSED = {
+    EnrolmentRefusal.NO_DEVICE_KEY: (409, "no_device_key", _NO_DEVICE),
+    EnrolmentRefusal.BAD_DEVICE_SIGNATURE: (403, "bad_device_signature", _BAD_DEVICE_SIG),
+    EnrolmentRefusal.NOT_YOUR_HEAD: (403, "not_your_head", _NOT_YOURS),
+}
 
 
 def _spki(body: dict) -> bytes:
@@ -86,26 +86,6 @@ def _signature(body: dict) -> bytes:
     return sig
 
 
-def open_logs() -> list[LogHead]:
-    return list(db().scalars(
-        select(LogHead).join(Assembly, Assembly.id == LogHead.assembly_id)
-        .where(Assembly.status.in_(("noticed", "open")), LogHead.closed.is_(False))))
-
-
-def revoke_owner_ballot_keys(owner: Owner, reason: str) -> list[str]:
-    """Revoke the owner's ballot keys in every open log (the phone was replaced)."""
-    revoked = []
-    for head in open_logs():
-        voter = voter_reference(services.hasher(), head.origin, owner.id_hash)
-        keys = db().scalars(select(LedgerKey.key_id).where(
-            LedgerKey.assembly_id == head.assembly_id, LedgerKey.voter == voter,
-            LedgerKey.kind == "voter", LedgerKey.revoked_index.is_(None))).all()
-        for kid in keys:
-            revoke_key(db(), head.assembly_id, services.log_signer(), kid, reason)
-            revoked.append(kid)
-    return revoked
-
-
 @bp.post("/devices")
 @roles_required("owner")
 def devices():
@@ -114,29 +94,24 @@ def devices():
     account = current_account()
     if not freshly_verified(account.id):
         raise ApiError(403, "verification_required", str(_FRESH))
-    begin_writing()
-    account = current_account()
     try:
-        gateway = make_gateway(services.settings(), db())
-        enrolment = enrol(db(), account, spki, cipher=services.pii(), gateway=gateway)
-        revoked = []
-        if enrolment.revoked:
-            revoked = revoke_owner_ballot_keys(db().get(Owner, account.owner_id), "replaced")
+        out = enrolment.enrol_device(db(), account.id, spki, settings=services.settings(),
+                                     cipher=services.pii(), hasher=services.hasher(),
+                                     signer=services.log_signer())
     except DeviceKeyError:
-        db().rollback()
         raise ApiError(422, "bad_key", str(_BAD_KEY)) from None
     except SmsError:
-        db().rollback()
         raise ApiError(503, "sms_unavailable", str(_SMS_DOWN)) from None
-    db().commit()
-    return jsonify({"device_key": enrolment.key.id, "replaced": len(enrolment.revoked),
-                    "ballot_keys_revoked": len(revoked)}), 201
+    return jsonify({"device_key": out.device_key, "replaced": out.replaced,
+                    "ballot_keys_revoked": out.ballot_keys_revoked}), 201
 
 
-def ballot_key_request(device_key_id: str, head_id: str, origin: str, spki_b64: str) -> bytes:
-    """The exact bytes a device key signs to ask for a ballot key (see the module doc)."""
-    return BALLOT_KEY_REQUEST + canonical.encode(
-        {"device": device_key_id, "head": head_id, "origin": origin, "spki": spki_b64})
+def _ledger_refused(exc: LedgerError) -> ApiError:
+    if exc.code is Refusal.CLOSED:
+        return ApiError(422, "closed", str(_CLOSED))
+    if isinstance(exc, EntryError):  # e.g. this key was enrolled before: make a new one
+        return ApiError(409, "bad_key", str(_BAD_KEY))
+    return ApiError(422, "bad_key", str(_BAD_KEY))
 
 
 @bp.post("/assemblies/<int:assembly_id>/ballot-keys")
@@ -148,39 +123,15 @@ def ballot_keys(assembly_id: int):
     spki = _spki(body)
     sig = _signature(body)
     account = current_account()
-    head = log_head(a)
-    device = active_key(db(), account.id)
-    if device is None:
-        raise ApiError(409, "no_device_key", str(_NO_DEVICE))
     try:
-        verify_p256_message(public_key(device),
-                            ballot_key_request(device.id, head_id, head.origin,
-                                               canonical.b64url(spki)), sig)
-    except (SignatureError, DeviceKeyError):
-        raise ApiError(403, "bad_device_signature", str(_BAD_DEVICE_SIG)) from None
-    if not any(h.head_id == head_id and h.head.may_vote for h in heads_for(a, account)):
-        raise ApiError(403, "not_your_head", str(_NOT_YOURS))
-    owner = db().get(Owner, account.owner_id)
-    voter = voter_reference(services.hasher(), head.origin, owner.id_hash)
-    begin_writing()
-    try:
-        log = logstore.lock_head(db(), a.id)
-        if log.closed:
-            raise ApiError(422, "closed", str(_CLOSED))
-        for old in db().scalars(select(LedgerKey.key_id).where(
-                LedgerKey.assembly_id == a.id, LedgerKey.head_id == head_id,
-                LedgerKey.voter == voter, LedgerKey.kind == "voter",
-                LedgerKey.revoked_index.is_(None))).all():
-            revoke_key(db(), a.id, services.log_signer(), old, "replaced")
-        out = enroll_key(db(), a.id, services.log_signer(), head_id, spki, voter=voter)
-    except ApiError:
-        db().rollback()
-        raise
-    except EntryError:  # e.g. this key was enrolled before: the phone must make a new one
-        db().rollback()
-        raise ApiError(409, "bad_key", str(_BAD_KEY)) from None
-    except LedgerError:
-        db().rollback()
-        raise ApiError(422, "bad_key", str(_BAD_KEY)) from None
-    db().commit()
-    return jsonify({"key": key_id(spki), "head": head_id, "index": out.index}), 201
+        out = enrolment.enrol_ballot_key(
+            db(), a.id, account_id=account.id, head_id=head_id, spki=spki, signature=sig,
+            signer=services.log_signer(), hasher=services.hasher(), cipher=services.pii())
+    except NotFound as exc:
+        raise not_found(exc) from None
+    except EnrolmentRefused as exc:
+        status, code, message = REFUSED[exc.code]
+        raise ApiError(status, code, str(message)) from None
+    except LedgerError as exc:
+        raise _ledger_refused(exc) from None
+    return jsonify({"key": out.key, "head": out.head, "index": out.index}), 201

@@ -1,7 +1,7 @@
 """Identity verification over JSON: registry match → phone → SMS code → signed in.
 
-Each step calls :class:`ownervote.services.verification.VerificationService`, which
-commits its own transaction (throttling counters must survive a refusal).
+Each step calls :class:`ownervote.services.verification.VerificationService`, whose
+unit of work is committed even when it refuses (throttling counters must survive).
 A refusal keeps the service's stable ``code`` and gets a plain-words message;
 a lock-out carries ``retry_at``.  In the demo (SMS outbox, never in
 production) the code step also returns the message "sent", so the page can
@@ -22,9 +22,7 @@ from identity.errors import (
     Throttled,
     VerificationError,
 )
-from identity.store.devices import active_key
-from identity.store.models import OwnerAccount
-from identity.store.smsoutbox import outbox
+from ownervote.services import enrolment, verification
 from ownervote.services.verification import Claim, VerificationService
 from web import services
 from web.access import public
@@ -80,8 +78,8 @@ def _refused(exc: VerificationError) -> ApiError:
     return ApiError(status, exc.code, verification_message(exc), **extra)
 
 
-def account_json(account: OwnerAccount) -> dict:
-    key = active_key(db(), account.id)
+def account_json(account) -> dict:
+    key = enrolment.active_device_key(db(), account.id)
     return {
         "id": account.id,
         "slot": services.hasher().opaque("device-slot", account.key)[:24],
@@ -105,8 +103,8 @@ def session_info():
         body["signed_in"] = True
         body["account"] = account_json(account)
         for other in verified_accounts():
-            row = db().get(OwnerAccount, other)
-            if row is not None and row.revoked_at is None:
+            row = verification.active_account(db(), other)
+            if row is not None:
                 body["accounts"].append({
                     "id": row.id, "owner_name_masked": owner_masked_name(row.owner_id),
                     "holder_label": str(HOLDER.get(row.holder_kind, ""))})
@@ -163,15 +161,14 @@ def verification_code():
         sent = _service().send_code(token, phone, client=client_id())
     except VerificationError as exc:
         raise _refused(exc) from None
-    except SmsError:
-        db().rollback()
+    except SmsError:  # nothing was kept
         raise ApiError(503, "sms_unavailable", str(_SMS_DOWN)) from None
     out = {"phone_masked": sent.phone_masked, "code_expires_at": iso(sent.code_expires_at),
            "resend_at": iso(sent.resend_at), "demo_sms": None}
     if outbox_in_use():
-        latest = outbox(db(), phone=phone, hasher=services.hasher(), limit=1)
-        if latest:
-            out["demo_sms"] = {"phone_masked": latest[0].phone_masked, "body": latest[0].body}
+        latest = verification.demo_message(db(), phone, hasher=services.hasher())
+        if latest is not None:
+            out["demo_sms"] = {"phone_masked": latest.phone_masked, "body": latest.body}
     return jsonify(out)
 
 
@@ -186,7 +183,7 @@ def verification_confirm():
         verified = _service().confirm(token, code, client=client_id())
     except VerificationError as exc:
         raise _refused(exc) from None
-    account = db().get(OwnerAccount, verified.account_id)
+    account = verification.active_account(db(), verified.account_id)
     previous = session_snapshot()
     sign_in_account(account)
     remember_verified(account.id, previous)

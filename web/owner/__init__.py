@@ -17,6 +17,18 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from ownervote.services.errors import NotFound
+
 bp = Blueprint("owner", __name__)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    """A service's ``NotFound`` in these pages: the plain error page (404)."""
+    from web.api.common import not_found
+    from web.errors import error_response
+
+    answer = not_found(exc)
+    return error_response(answer.status, answer.message, answer.code)
 
 from web.owner import assembly, ballot, receipt, verify  # noqa: E402,F401

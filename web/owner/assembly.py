@@ -7,14 +7,11 @@ import datetime as dt
 from flask import Response, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from identity.store.models import Community
 from ledger import timestamps
 from ledger.note import Verifier
-from ledger.store.models import LogHead
-from ledger.store.publish import assembly_settings
-from voting.store.models import Document
+from ownervote.services import owner_assemblies
+from ownervote.services.errors import NotFound
 from web.access import public
 from web.api.common import current_account, visible_assembly
 from web.api.data import QUORUM, accepting_ballots, item_json, participation
@@ -29,7 +26,7 @@ from web.templating import area
 INLINE = {"application/pdf", "image/png", "image/jpeg", "text/plain"}
 
 
-def log_key_id(head: LogHead | None) -> str:
+def log_key_id(head) -> str:
     if head is None:
         return ""
     return Verifier.parse(head.log_vkey).key_id.hex()
@@ -61,8 +58,8 @@ def days_left(closes_at: dt.datetime | None) -> int | None:
 @public
 def assembly(assembly_id: int):
     a = visible_assembly(assembly_id)
-    head = db().get(LogHead, a.id)
-    community = db().get(Community, a.community_id)
+    head = owner_assemblies.log_of(db(), a.id)
+    community = owner_assemblies.community(db(), a.community_id)
     mine = []
     if current_user.is_authenticated and current_user.role == "owner" and head is not None:
         mine = heads_for(a, current_account())
@@ -70,18 +67,19 @@ def assembly(assembly_id: int):
         "owner/assembly.html", assembly=a, community=community,
         items=[item_json(it) for it in a.items], gauges=gauges(a),
         accepting=accepting_ballots(a, head, timestamps.now_ms()), days_left=days_left(a.closes_at),
-        revote=REVOTE[assembly_settings(a).revote.value],
-        documents=db().execute(select(Document.id, Document.filename).where(
-            Document.assembly_id == a.id).order_by(Document.id)).all(),
+        revote=REVOTE[owner_assemblies.settings_of(a).revote.value],
+        documents=[(d.id, d.filename) for d in owner_assemblies.documents(db(), a.id)],
         log_key_id=log_key_id(head), mine=mine)
 
 
 @bp.get("/a/<int:assembly_id>/documents/<int:document_id>")
 @public
 def document(assembly_id: int, document_id: int):
-    a = visible_assembly(assembly_id)
-    doc = db().get(Document, document_id)
-    if doc is None or doc.assembly_id != a.id:
+    try:
+        doc = owner_assemblies.document(db(), assembly_id, document_id)
+    except NotFound as exc:
+        if exc.what != "document":
+            raise
         abort(404)
     inline = doc.mime in INLINE
     response = Response(bytes(doc.content),

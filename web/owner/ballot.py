@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
-from identity.store.models import OwnerAccount
+from ownervote.services import verification
 from web.access import public
 from web.api.ballots import build_template
 from web.api.common import ApiError, current_account, verified_accounts, visible_assembly
@@ -26,8 +26,8 @@ def _others() -> list[dict]:
     """The other people verified in this browser session, to switch to."""
     out = []
     for account_id in verified_accounts():
-        row = db().get(OwnerAccount, account_id)
-        if row is not None and row.revoked_at is None:
+        row = verification.active_account(db(), account_id)
+        if row is not None:
             out.append({"id": row.id, "current": row.id == current_user.account_id,
                         "label": f"{owner_masked_name(row.owner_id)} "
                                  f"({HOLDER.get(row.holder_kind, '')})"})
@@ -43,7 +43,7 @@ def vote(assembly_id: int):
     account = current_account()
     choose = None
     try:
-        template = build_template(a, account, request.args.get("head"))
+        template = build_template(a.id, account.id, request.args.get("head"))
     except ApiError as exc:
         if exc.code == "no_head":
             template = None

@@ -8,8 +8,7 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ledger import timestamps
-from ledger.store.models import LogHead
-from ledger.store.publish import assembly_settings
+from ownervote.services import owner_assemblies
 from web.access import public
 from web.api.assemblies import normalise_tracker, receipt_lookup
 from web.api.common import current_account, visible_assembly
@@ -27,10 +26,10 @@ from web.qr import qr_svg
 def receipt(assembly_id: int, tracker: str):
     a = visible_assembly(assembly_id)
     found = receipt_lookup(a.id, tracker)
-    head = db().get(LogHead, a.id)
+    head = owner_assemblies.log_of(db(), a.id)
     check_url = url_for("owner.check", assembly_id=a.id, tracker=found["tracker"],
                         _external=True)
-    settings = assembly_settings(a)
+    settings = owner_assemblies.settings_of(a)
     mine = _mine(a, found)
     return render_template(
         "owner/receipt.html", assembly=a, step=4, r=found, check_url=check_url, mine=mine,
@@ -72,7 +71,7 @@ def check(assembly_id: int, tracker: str):
     normal = normalise_tracker(tracker)
     if normal is None:
         return redirect(url_for("owner.check_form", assembly_id=a.id, tracker=tracker))
-    head = db().get(LogHead, a.id)
+    head = owner_assemblies.log_of(db(), a.id)
     return render_template("owner/check.html", assembly=a, tracker=normal, error=None,
                            log_key_id=log_key_id(head),
                            log_key=head.log_vkey if head is not None else "")

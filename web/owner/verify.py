@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from identity.store.models import OwnerAccount
+from ownervote.services import verification
 from web.access import public, roles_required
 from web.api.common import remember_verified, session_snapshot, verified_accounts, visible_assembly
 from web.api.verification import account_json, outbox_in_use
@@ -20,7 +20,7 @@ def verify(assembly_id: int):
     a = visible_assembly(assembly_id)
     signed_in = None
     if current_user.is_authenticated and current_user.role == "owner":
-        account = db().get(OwnerAccount, current_user.account_id)
+        account = verification.active_account(db(), current_user.account_id)
         if account is not None:
             signed_in = account_json(account)
     return render_template("owner/verify.html", assembly=a, step=1, signed_in=signed_in,
@@ -35,8 +35,8 @@ def acting_for(assembly_id: int):
     wanted = request.form.get("account", "")
     if not wanted.isdigit() or int(wanted) not in verified_accounts():
         abort(403)
-    account = db().get(OwnerAccount, int(wanted))
-    if account is None or account.revoked_at is not None:
+    account = verification.active_account(db(), int(wanted))
+    if account is None:
         abort(403)
     if account.id != current_user.account_id:
         previous = session_snapshot()

@@ -1,0 +1,151 @@
+"""Finding a ballot by its tracker code, with what a browser needs to check it itself.
+
+A tracker code (100 bits of the entry hash) finds the ballot; :func:`lookup` answers
+with the entry's bytes, an inclusion proof into the newest signed checkpoint and, on
+request, a consistency proof from the checkpoint of an earlier size (the one a receipt
+holds), so the owner's browser can check, without trusting this server, that the entry
+is in the log the log key signed.  Everything here is public and only reads.
+
+Refusals are :class:`LookupRefused` with a :class:`LookupRefusal` code; an assembly an
+owner may not see is :class:`~ownervote.services.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.entries import BALLOT, PAPER_BALLOT, parse_entry
+from ledger.note import parse_note
+from ledger.receipts import tracker_code
+from ledger.store import logstore
+from ledger.store.checkpoints import cosigned_note, latest
+from ledger.store.models import LedgerEntry
+from ownervote.services import owner_assemblies
+from ownervote.services.errors import ServiceError
+from ownervote.services.owner_heads import own_ballots
+
+
+class LookupRefusal(StrEnum):
+    """Why a lookup found nothing to show (no params)."""
+
+    NO_CHECKPOINT = "no_checkpoint"  # the log has no signed checkpoint yet
+    NO_SUCH_BALLOT = "no_such_ballot"  # no ballot with this tracker (under the checkpoint)
+    BAD_FROM = "bad_from"  # the earlier size is not that of an earlier checkpoint
+
+
+class LookupRefused(ServiceError):
+    def __init__(self, code: LookupRefusal) -> None:
+        self.code = code
+        super().__init__(code.value)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The newest signed checkpoint of a log (cosigned by its witnesses, if any)."""
+
+    origin: str
+    log_key: str
+    size: int
+    root: bytes
+    note: str
+    signed_at: dt.datetime
+    witnesses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """A consistency proof from the checkpoint of size ``old`` to that of size ``new``."""
+
+    old: int
+    new: int
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A ballot found by its tracker code, and its proofs."""
+
+    tracker: str
+    index: int
+    kind: str
+    entry: bytes  # the entry's exact bytes
+    entry_hash: bytes
+    time_ms: int
+    head: str
+    seq: int
+    choices: dict[str, Any]
+    voided: bool
+    counts_for: list[str]
+    replaced: dict[str, int | None]  # item -> index of the later ballot that counts for it
+    checkpoint: Checkpoint
+    inclusion: tuple[bytes, ...]
+    consistency: Consistency | None
+
+
+def checkpoint(session: Session, assembly_id: int) -> Checkpoint:
+    """The newest checkpoint of a published assembly's log."""
+    owner_assemblies.visible(session, assembly_id)
+    head = owner_assemblies.require_log(session, assembly_id)
+    row = latest(session, assembly_id)
+    if row is None:
+        raise LookupRefused(LookupRefusal.NO_CHECKPOINT)
+    note = cosigned_note(session, row)
+    witnesses = tuple(s.name for s in parse_note(note).signatures[1:])
+    return Checkpoint(head.origin, head.log_vkey, row.size, bytes(row.root), note,
+                      row.created_at, witnesses)
+
+
+def consistency(session: Session, assembly_id: int, old: int | None, new: int
+                ) -> Consistency | None:
+    """The proof that the log of size ``old`` is a prefix of that of size ``new`` (None: no
+    ``old`` asked for)."""
+    if old is None:
+        return None
+    if not 0 < old <= new:
+        raise LookupRefused(LookupRefusal.BAD_FROM)
+    proof = logstore.consistency_proof(session, assembly_id, old, new)
+    return Consistency(old, new, tuple(proof))
+
+
+def find_by_tracker(session: Session, assembly_id: int, tracker: str) -> LedgerEntry | None:
+    """The ballot whose entry hash the tracker code (``ABCD-…``) prefixes (100 bits: a range
+    scan)."""
+    raw = base64.b32decode(tracker.replace("-", "") + "AAAA")[:13]  # 100 bits + 4 zero bits
+    low, high = raw, raw[:12] + bytes([raw[12] | 0x0F]) + b"\xff" * 19
+    rows = session.scalars(select(LedgerEntry).where(
+        LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)),
+        LedgerEntry.entry_hash >= low, LedgerEntry.entry_hash <= high)).all()
+    return next((r for r in rows if tracker_code(bytes(r.entry_hash)) == tracker), None)
+
+
+def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | None = None
+           ) -> Found:
+    """The ballot with this (normalised) tracker code, proven into the newest checkpoint
+    (and that checkpoint consistent with the one of size ``since``, if given)."""
+    cp = checkpoint(session, assembly_id)
+    entry = find_by_tracker(session, assembly_id, tracker)
+    if entry is None or entry.index >= cp.size:
+        raise LookupRefused(LookupRefusal.NO_SUCH_BALLOT)
+    parsed = parse_entry(bytes(entry.body), entry.index)
+    payload = parsed.body["payload"]
+    ballots = own_ballots(session, assembly_id, entry.head_id)
+    mine = next(b for b in ballots if b["index"] == entry.index)
+    replaced: dict[str, int | None] = {}
+    for item in payload["choices"]:
+        if item not in mine["counts_for"]:
+            later = [b["index"] for b in ballots if item in b["counts_for"]]
+            replaced[item] = later[0] if later else None
+    proof = logstore.inclusion_proof(session, assembly_id, entry.index, cp.size)
+    return Found(
+        tracker=tracker, index=entry.index, kind=entry.kind, entry=bytes(entry.body),
+        entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, head=entry.head_id,
+        seq=payload["seq"], choices=payload["choices"], voided=entry.voided_by is not None,
+        counts_for=mine["counts_for"], replaced=replaced, checkpoint=cp,
+        inclusion=tuple(proof), consistency=consistency(session, assembly_id, since, cp.size))
