@@ -117,7 +117,7 @@ def _owns_now(session: Session, a: Assembly, owner_id: int, units: tuple[str, ..
 def _with_transfers(session: Session, a: Assembly, account: OwnerAccount,
                     heads: list[AccountHead], hasher: KeyedHasher) -> list[AccountHead]:
     """A sold unit's head: the buyer votes for it (even though the frozen roster names the
-    seller), the seller no longer does (law.md; ledger ``unit.transferred``)."""
+    seller), the seller no longer does (docs/law.md; ledger ``unit.transferred``)."""
     transfers = transfers_in(session, a.id)
     if not transfers:
         return heads

@@ -1,4 +1,4 @@
-"""Units sold during the vote (law.md), recorded by a committee member from the registry.
+"""Units sold during the vote (docs/law.md), recorded by a committee member from the registry.
 
 The buyer is written in the ledger only as the voter reference their own verified
 account will have (:func:`buyer_ref`); the registry record stays in the committee's

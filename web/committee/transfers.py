@@ -1,4 +1,4 @@
-"""Units sold during the vote (law.md): recorded by a committee member from the registry.
+"""Units sold during the vote (docs/law.md): recorded by a committee member from the registry.
 
 The member enters the unit, the registration time of the transfer (登簿时间) and the
 buyer's ID; the buyer is written in the ledger only as the pseudonymous voter
