@@ -65,7 +65,7 @@ def test_replays_reorders_and_cross_assembly_ballots_over_http(tmp_path, databas
     from tests.support.castload import prepare, presign
     from tests.support.httpload import Conn, post_bytes
     from tests.support.ledgercheck import check_run
-    from tests.support.loaddriver import Server
+    from tests.support.servers import Server
 
     server = Server(tmp_path / "instance", database_url, workers=3, threads=4)
     first, second = prepare(server.settings(), 12, assemblies=2)
@@ -131,7 +131,7 @@ def test_a_request_waiting_for_postgresql_does_not_stop_the_worker(tmp_path, dat
     from ownervote.db import make_engine, make_session_factory
     from tests.support.castload import prepare, presign
     from tests.support.httpload import Conn, post_bytes
-    from tests.support.loaddriver import Server
+    from tests.support.servers import Server
 
     server = Server(tmp_path / "instance", database_url, workers=1,
                     extra_env={"OWNERVOTE_WEB_WORKER_CLASS": "gevent"})

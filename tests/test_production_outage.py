@@ -61,7 +61,7 @@ def test_postgres_restarted_under_load(tmp_path, database_url) -> None:
 
 def test_durability_check_reports_fsync_off(database_url, tmp_path) -> None:
     from ownervote.commands.serve import durability_problems
-    from tests.support.loaddriver import Server
+    from tests.support.servers import Server
 
     settings = Server(tmp_path / "instance", database_url).settings()
     problems = durability_problems(dataclasses.replace(settings, database_url=database_url))

@@ -108,7 +108,7 @@ def test_sqlite_is_durable_as_opened(ov_settings, backend) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_live_server_opens_and_closes_by_itself(tmp_path, backend) -> None:
-    from tests.support.loaddriver import Server
+    from tests.support.servers import Server
 
     server = Server(tmp_path / "instance", f"sqlite:///{tmp_path / 'ov.sqlite3'}", workers=2,
                     threads=2, extra_env={"OWNERVOTE_TIMER_SECONDS": "1",
@@ -150,7 +150,7 @@ def unreachable_app(ov_settings):
     """The app pointed at a PostgreSQL address nobody listens on."""
     import dataclasses
 
-    from tests.support.browser import free_port
+    from tests.support.servers import free_port
     from web import create_app
 
     port = free_port()

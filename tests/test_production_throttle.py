@@ -19,7 +19,7 @@ import uuid
 import pytest
 
 from tests.support.httpload import Conn, post_bytes
-from tests.support.loaddriver import Server
+from tests.support.servers import Server
 
 REDIS = os.environ.get("OWNERVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.support.servers import Server
 from tests.support.totp import fresh_code
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,7 @@ class DemoStaff:
 
 @dataclass
 class Demo:
-    server: LiveServer
+    server: Server
     staff: dict[str, DemoStaff]  # role -> account
     owner: dict[str, str]  # name, id_number, certificate_no, building, unit
 
@@ -61,7 +62,7 @@ def _parse_init_demo(stdout: str) -> tuple[dict[str, DemoStaff], dict[str, str]]
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     instance = tmp_path_factory.mktemp("demo-instance")
-    server = LiveServer(
+    server = Server(
         instance_dir=instance,
         database_url=f"sqlite:///{instance / 'ownervote.sqlite3'}",
         extra_env={"OWNERVOTE_DEMO": "1"},

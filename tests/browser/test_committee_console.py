@@ -26,7 +26,7 @@ import requests
 from pypdf import PdfReader
 
 from tests.browser.conftest import assert_phone_friendly
-from tests.support.browser import LiveServer
+from tests.support.servers import Server
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -52,15 +52,15 @@ def copy(demo, tmp_path_factory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def servers(copy):
     """Start a server on the copy with its clock moved on by ``offset`` (e.g. ``"16d"``)."""
-    started: dict[str, LiveServer] = {}
+    started: dict[str, Server] = {}
 
-    def at(offset: str) -> LiveServer:
+    def at(offset: str) -> Server:
         if offset not in started:
             env = {"OWNERVOTE_DEMO": "1"}
             if offset:
                 env["OWNERVOTE_CLOCK_OFFSET"] = offset
-            started[offset] = LiveServer(instance_dir=copy[0], database_url=copy[1],
-                                         extra_env=env).start()
+            started[offset] = Server(instance_dir=copy[0], database_url=copy[1],
+                                     extra_env=env).start()
         return started[offset]
 
     yield at
