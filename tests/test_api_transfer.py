@@ -17,14 +17,8 @@ from ledger.ballots import key_id, new_nonce, sign_p256, spki
 from ledger.entries import UNIT_TRANSFERRED, signed_message
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.store import logstore, writer
-from tests.test_api_helpers import (  # noqa: F401 (fixture)
-    SMALL,
-    WANG,
-    ZHANG,
-    Phone,
-    new_key,
-    world,
-)
+from tests.support.phones import Phone, new_key
+from tests.support.small_community import SMALL, WANG, ZHANG, world  # noqa: F401 (fixture)
 
 BUYER_ID = resident_id(random.Random(77), region="350881")
 BUYER = ("周七", BUYER_ID, None, ("1幢", "202"))
@@ -122,7 +116,7 @@ def test_a_unit_counted_with_others_cannot_be_recorded_as_sold(app, session, ov_
     from identity.pii import PiiCipher
     from identity.store.models import Community
     from identity.store.staff import create_staff
-    from tests.test_web_committee_support import PNG, BrowserKey, Member, local_input, sign_in
+    from tests.support.committee_console import PNG, BrowserKey, Member, local_input, sign_in
 
     community = session.query(Community).filter_by(name="测试小区").one()
     user, secret = create_staff(session, PiiCipher.from_settings(ov_settings), username="c1",

@@ -24,7 +24,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_web_access_support import build_world, sign_in_as
+from tests.support.worlds import build_world, sign_in_as
 
 PRINCIPALS = ("anonymous", "owner", "committee_a")
 EXAMPLES = int(os.environ.get("OWNERVOTE_FUZZ_EXAMPLES", "1500"))  # longer: set it

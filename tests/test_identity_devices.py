@@ -20,7 +20,7 @@ from identity.pii import PiiCipher, account_phone_purpose
 from identity.store import devices
 from identity.store.models import DeviceKey, Owner, OwnerAccount
 from identity.store.smsoutbox import OutboxSmsGateway, outbox
-from tests.test_identity_helpers import settings_with
+from tests.support.settings import settings_with
 
 SETTINGS = settings_with()
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)

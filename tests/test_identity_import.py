@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from identity.errors import ExtractError, RosterIntegrityError
 from identity.keyed import KeyedHasher
@@ -20,7 +19,9 @@ from identity.store.importer import import_extract
 from identity.store.models import Owner, Ownership, RosterVersion, UnitRecord
 from identity.synthetic import demo_extract, to_csv
 from ownervote.audit import AuditEvent
-from tests.test_identity_helpers import REGISTRY_DATA, env_for, settings_with
+from tests.support.data import REGISTRY_DATA
+from tests.support.raw_database import database_bytes
+from tests.support.settings import env_for, settings_with
 
 SETTINGS = settings_with()
 SMALL = (REGISTRY_DATA / "small.csv").read_bytes()
@@ -164,28 +165,13 @@ def _pii(rows) -> set[str]:
     return {r[f] for r in rows for f in ("owner_name", "id_number") if r[f]}
 
 
-def _database_bytes(session, backend: str, db_url: str) -> bytes:
-    if backend == "sqlite":
-        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        path = Path(db_url.removeprefix("sqlite:///"))
-        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
-    dump = []
-    raw = session.connection().connection.driver_connection
-    for table in session.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars():
-        with raw.cursor() as cur, cur.copy(f'COPY "{table}" TO STDOUT') as copy:
-            for block in copy:
-                dump.append(bytes(block))
-    return b"".join(dump)
-
-
 def test_database_holds_no_name_or_id_number_in_clear(session, backend, db_url) -> None:
     demo = demo_extract(11)
     small = [dict(r.values) for r in parse_bytes(SMALL).rows]
     import_extract(session, "九鹏花园", to_csv(demo).encode("gb18030"), settings=SETTINGS)
     import_extract(session, "测试小区", SMALL, settings=SETTINGS)
     session.commit()
-    blob = _database_bytes(session, backend, db_url)
+    blob = database_bytes(session, backend, db_url)
     assert "九鹏花园".encode() in blob  # the scan does see stored text
     secrets_ = _pii(demo) | _pii(small)
     assert len(secrets_) > 300

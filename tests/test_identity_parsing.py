@@ -15,7 +15,7 @@ from identity import vocab
 from identity.errors import ExtractError, ExtractFormatError
 from identity.parsing import decode, parse_bytes, parse_rows
 from identity.validation import MAX_ERRORS, validate_rows
-from tests.test_identity_helpers import REGISTRY_DATA
+from tests.support.data import REGISTRY_DATA
 
 # Values: CJK, ASCII letters/digits and punctuation incl. the CSV specials; no surrounding
 # whitespace (cells are stripped), no NUL, no surrogates.

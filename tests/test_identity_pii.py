@@ -73,7 +73,7 @@ def test_reencrypt_all_rotates_every_owner_name(session) -> None:
     from identity.store.importer import import_extract
     from identity.store.models import Owner
     from identity.synthetic import demo_extract
-    from tests.test_identity_helpers import settings_with
+    from tests.support.settings import settings_with
 
     old = settings_with(pii_keys=(K1,))
     import_extract(session, "轮换小区", demo_extract(3)[:40], settings=old)

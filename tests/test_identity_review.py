@@ -26,7 +26,9 @@ from identity.store.representatives import account_heads
 from identity.store.rosters import latest_version
 from identity.store.smsoutbox import OutboxSmsGateway, outbox
 from ownervote.services.verification import Claim, VerificationService
-from tests.test_identity_helpers import REGISTRY_DATA, make_staff, settings_with
+from tests.support.data import REGISTRY_DATA
+from tests.support.settings import settings_with
+from tests.support.staff import make_staff
 
 SETTINGS = settings_with()
 SMALL = (REGISTRY_DATA / "small.csv").read_bytes()

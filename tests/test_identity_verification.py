@@ -33,7 +33,10 @@ from identity.store.representatives import account_heads, record_unit_representa
 from identity.store.smsoutbox import OutboxSmsGateway, make_gateway, outbox
 from ownervote.audit import AuditEvent
 from ownervote.services.verification import Claim, VerificationService
-from tests.test_identity_helpers import REGISTRY_DATA, make_staff, settings_with
+from tests.support.data import REGISTRY_DATA
+from tests.support.raw_database import database_bytes
+from tests.support.settings import settings_with
+from tests.support.staff import make_staff
 
 SETTINGS = settings_with()
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -378,13 +381,11 @@ def test_logs_show_only_the_masked_phone(world, caplog) -> None:
 
 
 def test_database_holds_no_phone_in_clear(world, session, backend, db_url) -> None:
-    from tests.test_identity_import import _database_bytes
-
     service, cid, _ = world
     verify(service, cid, CHEN, phone="13912345678")
     m = service.match(Claim(cid, **LIN, building="2幢", unit="102"), client="c")
     service.send_code(m.token, "13787654321", client="c")  # pending verification
-    blob = _database_bytes(session, backend, db_url)
+    blob = database_bytes(session, backend, db_url)
     assert b"139****5678" in blob
     for secret in ("13912345678", "13787654321", "陈明", "林芳", "350881198503120011"):
         for encoding in ("utf-8", "gb18030"):

@@ -17,7 +17,7 @@ from ledger.store import checkpoints, logstore, writer
 from ledger.store.logstore import begin_write
 from ledger.store.publish import publish_assembly, published
 from ownervote.cli import main
-from tests.test_ledger_support import (
+from tests.support.sample_log import (
     CLOSES,
     DURING,
     LOG_SIGNER,

@@ -26,13 +26,14 @@ from ledger.store.models import LedgerEntry, LogHead, TreeNode
 from ledger.store.publish import publish_assembly, published
 from ledger.store.receipts import make_receipt, receipt_update
 from ownervote.db import make_session_factory
-from tests.test_ledger_support import (
+from tests.support.sample_log import (
     DURING,
     LOG_SIGNER,
     WITNESS,
+    committee_sign,
     device,
     make_assembly,
-    signed_ballot,
+    store_ballot,
 )
 from voting.errors import CastRefused
 
@@ -168,31 +169,18 @@ def test_checkpoints_are_consistent_and_refuse_a_forked_tree(session, log) -> No
     session.rollback()
 
 
-def _cast(session, aid, origin, head, k, seq, choices, now=DURING):
-    session.commit()  # end the reading transaction
-    begin_write(session)
-    payload, sig = signed_ballot(origin, head, k, seq, choices)
-    try:
-        out = writer.cast_ballot(session, aid, payload, sig, now=now)
-    except Exception:
-        session.rollback()
-        raise
-    session.commit()
-    return out
-
-
 def test_cast_receipt_and_refusals(session, log) -> None:
     aid, origin, heads = log
     begin_write(session)
     k, der, kid = device()
     writer.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v0", now=DURING)
     session.commit()
-    out = _cast(session, aid, origin, heads[0], k, 1, {"1": "agree", "2": ["甲"]})
+    out = store_ballot(session, aid, origin, heads[0], k, 1, {"1": "agree", "2": ["甲"]})
     assert writer.next_seq(session, aid, heads[0]) == 2
     with pytest.raises(BallotError, match="ballot number"):
-        _cast(session, aid, origin, heads[0], k, 1, {"1": "oppose"})  # replay of seq 1
+        store_ballot(session, aid, origin, heads[0], k, 1, {"1": "oppose"})  # replay of seq 1
     with pytest.raises(BallotError, match="outside the voting window"):
-        _cast(
+        store_ballot(
             session,
             aid,
             origin,
@@ -203,13 +191,14 @@ def test_cast_receipt_and_refusals(session, log) -> None:
             now=DURING + dt.timedelta(days=30),
         )
     with pytest.raises(BallotError, match="another head"):
-        _cast(session, aid, origin, heads[1], k, 1, {"1": "oppose"})
+        store_ballot(session, aid, origin, heads[1], k, 1, {"1": "oppose"})
     with pytest.raises(CastRefused):
-        _cast(session, aid, origin, heads[0], k, 2, {"1": "maybe"} if False else {"2": ["丙"]})
+        store_ballot(session, aid, origin, heads[0], k, 2,
+                     {"1": "maybe"} if False else {"2": ["丙"]})
     with pytest.raises(Exception, match="origin"):
-        _cast(session, aid, "evil.example/x/assembly/1", heads[0], k, 2, {"1": "oppose"})
+        store_ballot(session, aid, "evil.example/x/assembly/1", heads[0], k, 2, {"1": "oppose"})
     # a second ballot replaces the first (default: until close, last counts)
-    _cast(session, aid, origin, heads[0], k, 2, {"1": "oppose"})
+    store_ballot(session, aid, origin, heads[0], k, 2, {"1": "oppose"})
     assert writer.counted_votes(session, aid)[(heads[0], "1")].value == "oppose"
 
     session.commit()
@@ -238,7 +227,7 @@ def test_cast_receipt_and_refusals(session, log) -> None:
             LOG_SIGNER.verifier,
         )
     with pytest.raises(BallotError, match="revoked"):
-        _cast(session, aid, origin, heads[0], k, 3, {"1": "agree"})
+        store_ballot(session, aid, origin, heads[0], k, 3, {"1": "agree"})
 
 
 def test_close_and_result(session, log) -> None:
@@ -281,13 +270,6 @@ def test_cosignatures_are_verified_and_served(session, log) -> None:
         checkpoints.add_cosignature(session, aid, row.size, line)
 
 
-def _committee_sign(k, kind, payload):
-    from ledger.ballots import sign_p256
-    from ledger.entries import signed_message
-
-    return sign_p256(k, signed_message(kind, payload))
-
-
 def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> None:
     """Paper ballots, a proxy, a representative and a void through the stored writer;
     the exported bundle then passes the offline verifier (server and verifier agree)."""
@@ -306,7 +288,7 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
 
     def official(kind, **fields):
         payload = {"origin": origin, "official": committee_id, "nonce": new_nonce(), **fields}
-        return payload, _committee_sign(committee, kind, payload)
+        return payload, committee_sign(committee, kind, payload)
 
     begin_write(session)
     p, s = official(
@@ -317,7 +299,7 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     p2 = {**p, "official": rogue_id, "seq": 2}
     with pytest.raises(SignatureError):
         writer.enter_paper_ballot(
-            session, aid, p2, _committee_sign(rogue, PAPER_BALLOT, p2), now=DURING
+            session, aid, p2, committee_sign(rogue, PAPER_BALLOT, p2), now=DURING
         )
     session.commit()
 
@@ -343,16 +325,16 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     writer.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_a, voter="co-owner-a", now=DURING)
     writer.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_b, voter="co-owner-b", now=DURING)
     session.commit()
-    _cast(session, aid, origin, heads[2], agent_key, 1, {"1": "oppose"})
+    store_ballot(session, aid, origin, heads[2], agent_key, 1, {"1": "oppose"})
     with pytest.raises(CastRefused, match="co-owner"):
-        _cast(session, aid, origin, heads[0], owner_a, 1, {"1": "agree"})
-    wrong = _cast(session, aid, origin, heads[0], owner_b, 1, {"1": "agree", "2": ["乙"]})
+        store_ballot(session, aid, origin, heads[0], owner_a, 1, {"1": "agree"})
+    wrong = store_ballot(session, aid, origin, heads[0], owner_b, 1, {"1": "agree", "2": ["乙"]})
     session.commit()
     begin_write(session)
     p, s = official(VOIDED, target=wrong.index, reason="cast on the wrong unit")
     writer.void_entry(session, aid, p, s, now=DURING)
     session.commit()
-    _cast(session, aid, origin, heads[0], owner_b, 2, {"2": ["甲"]})
+    store_ballot(session, aid, origin, heads[0], owner_b, 2, {"2": ["甲"]})
     votes = writer.counted_votes(session, aid)
     assert {k: getattr(v, "value", None) for k, v in votes.items() if k[1] == "1"} == {
         (heads[1], "1"): "agree",

@@ -18,8 +18,15 @@ from ledger.store.export import export_bundle
 from ledger.store.logstore import begin_write
 from ledger.store.publish import published
 from ledger.verifier import verify_bundle
-from tests.test_ledger_store import _cast, _committee_sign, log  # noqa: F401 (fixture)
-from tests.test_ledger_support import DURING, LOG_SIGNER, device, signed_ballot
+from tests.support.sample_log import (
+    DURING,
+    LOG_SIGNER,
+    committee_sign,
+    device,
+    signed_ballot,
+    store_ballot,
+)
+from tests.test_ledger_store import log  # noqa: F401 (fixture)
 from voting.ballots import Approval, Choice
 from voting.errors import CastRefused, RefusalReason
 from voting.tally import tally
@@ -42,7 +49,7 @@ def committee(session, log):
 
     def sign(kind, **fields):
         payload = {"origin": origin, "official": kid, "nonce": new_nonce(), **fields}
-        return payload, _committee_sign(k, kind, payload)
+        return payload, committee_sign(k, kind, payload)
 
     return sign
 
@@ -84,8 +91,8 @@ def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committ
     begin_write(session)
     writer.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref", now=DURING)
     session.commit()
-    _cast(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
-    late = _cast(session, aid, origin, sold, seller, 2, {"2": ["甲"]}, now=T + HOUR)
+    store_ballot(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
+    late = store_ballot(session, aid, origin, sold, seller, 2, {"2": ["甲"]}, now=T + HOUR)
 
     with pytest.raises(EntryError, match="in the future"):
         _transfer(session, aid, committee, sold, DURING + dt.timedelta(days=5))
@@ -101,26 +108,26 @@ def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committ
         _transfer(session, aid, committee, sold, T)
 
     with pytest.raises(CastRefused) as refused:
-        _cast(session, aid, origin, sold, seller, 3, {"2": ["乙"]}, now=T + 4 * HOUR)
+        store_ballot(session, aid, origin, sold, seller, 3, {"2": ["乙"]}, now=T + 4 * HOUR)
     assert refused.value.reason is RefusalReason.UNIT_TRANSFERRED
     begin_write(session)
     writer.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref",
                       now=T + 4 * HOUR)
     session.commit()
     with pytest.raises(CastRefused) as refused:
-        _cast(session, aid, origin, sold, buyer, 3, {"1": "oppose", "2": ["乙"]},
+        store_ballot(session, aid, origin, sold, buyer, 3, {"1": "oppose", "2": ["乙"]},
               now=T + 4 * HOUR)
     assert refused.value.reason is RefusalReason.SELLER_VOTED_BEFORE_TRANSFER
     assert refused.value.item_id == "1"
-    _cast(session, aid, origin, sold, buyer, 3, {"2": ["乙"]}, now=T + 4 * HOUR)
-    _cast(session, aid, origin, sold, buyer, 4, {"2": ["甲"]}, now=T + 5 * HOUR)  # a revote
+    store_ballot(session, aid, origin, sold, buyer, 3, {"2": ["乙"]}, now=T + 4 * HOUR)
+    store_ballot(session, aid, origin, sold, buyer, 4, {"2": ["甲"]}, now=T + 5 * HOUR)  # a revote
 
     # another head is not affected
     other, other_spki, _ = device()
     begin_write(session)
     writer.enroll_key(session, aid, LOG_SIGNER, heads[1], other_spki, voter="o", now=T)
     session.commit()
-    _cast(session, aid, origin, heads[1], other, 1, {"1": "oppose"}, now=T + 5 * HOUR)
+    store_ballot(session, aid, origin, heads[1], other, 1, {"1": "oppose"}, now=T + 5 * HOUR)
 
     votes, report = _finish(session, aid, tmp_path)
     assert votes[(sold, "1")] == Choice.AGREE  # the seller's, from before the transfer
@@ -139,7 +146,7 @@ def test_the_verifier_refuses_what_the_server_would_have_refused(session, log,
     begin_write(session)
     writer.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref", now=DURING)
     session.commit()
-    _cast(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
+    store_ballot(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
     _transfer(session, aid, committee, sold, T)
     payload, sig = signed_ballot(origin, sold, seller, 2, {"2": ["乙"]})
     from ledger import canonical
@@ -166,9 +173,9 @@ def test_a_mistaken_transfer_is_voided_after_the_buyers_ballots(session, log,
     writer.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref", now=DURING)
     writer.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref", now=DURING)
     session.commit()
-    _cast(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
+    store_ballot(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
     transfer = _transfer(session, aid, committee, sold, T)
-    bought = _cast(session, aid, origin, sold, buyer, 2, {"2": ["乙"]}, now=T + 4 * HOUR)
+    bought = store_ballot(session, aid, origin, sold, buyer, 2, {"2": ["乙"]}, now=T + 4 * HOUR)
 
     def void(target):
         begin_write(session)
@@ -186,7 +193,8 @@ def test_a_mistaken_transfer_is_voided_after_the_buyers_ballots(session, log,
     void(transfer.index)
     with pytest.raises(EntryError, match="not a ballot that counts"):
         void(transfer.index)
-    _cast(session, aid, origin, sold, seller, 3, {"2": ["甲"]}, now=T + 6 * HOUR)  # seller again
+    store_ballot(session, aid, origin, sold, seller, 3, {"2": ["甲"]},
+                 now=T + 6 * HOUR)  # seller again
     votes, report = _finish(session, aid, tmp_path)
     assert votes[(sold, "2")] == Approval.of(["甲"])
     assert report.valid, {k: v for k, v in report.checks.items() if v}
@@ -203,7 +211,7 @@ def test_the_verifier_refuses_a_transfer_voided_under_a_counting_ballot(
     writer.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref", now=DURING)
     session.commit()
     transfer = _transfer(session, aid, committee, sold, T)
-    _cast(session, aid, origin, sold, buyer, 1, {"2": ["乙"]}, now=T + 4 * HOUR)
+    store_ballot(session, aid, origin, sold, buyer, 1, {"2": ["乙"]}, now=T + 4 * HOUR)
     p, s = committee(VOIDED, target=transfer.index, reason="slipped in")
     begin_write(session)  # bypassing writer.void_entry, which refuses this
     logstore.append(session, aid, VOIDED, {"payload": p, "sig": canonical.b64url(s)},

@@ -1,5 +1,6 @@
 """The authorisation matrix for state-changing routes (the GET half is
-``tests/test_web_access_matrix.py``, whose markers, parameters and rules this reuses).
+``tests/web/test_web_access_matrix.py``; the parameters and rules both use are
+``tests/support/routes.py``).
 
 Every route accepting POST is tried by every kind of user, *with* a valid CSRF
 token (so the refusal, if any, is the authorisation's), on community A's real
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-from tests.test_web_access_matrix import OTHER_SIDE, PARAMS, PLACEHOLDERS, ROLE_OF, SCOPED
-from tests.test_web_access_support import ROLES, World, build_world, sign_in_as
+from tests.support.routes import OTHER_SIDE, PARAMS, PLACEHOLDERS, ROLE_OF, SCOPED
+from tests.support.worlds import ROLES, World, build_world, sign_in_as
 
 EXTRA = {"position": 1, "document_id": 1, "action": "approve"}
 # An allowed role may still be refused by the view for the record's sake (not the role's):

@@ -20,7 +20,7 @@ import re
 
 import pytest
 
-from tests.test_web_access_support import build_world, sign_in_as
+from tests.support.worlds import build_world, sign_in_as
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CSRF_MESSAGES = ("The form expired or was not sent from this site", "表单已过期或并非从本网站提交")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.test_voting_support import ABSTAIN, AGREE, OPPOSE, unit
+from tests.support.rosters import ABSTAIN, AGREE, OPPOSE, unit
 from voting import (
     Approval,
     AssemblySettings,

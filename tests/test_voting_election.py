@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.test_voting_support import ABSTAIN, roster_of, vote_units
+from tests.support.rosters import ABSTAIN, roster_of, vote_units
 from voting import Approval, ElectionStatus, Item, ItemError, Matter, tally
 
 A = Approval.of

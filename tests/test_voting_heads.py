@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.test_voting_support import communities, unit
+from tests.support.rosters import communities, unit
 from voting import AreaSource, AssemblySettings, RosterError, Unit, build_roster, head_id_for
 
 

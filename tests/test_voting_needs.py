@@ -8,7 +8,7 @@ from itertools import combinations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_voting_support import ABSTAIN, AGREE, OPPOSE, decide
+from tests.support.rosters import ABSTAIN, AGREE, OPPOSE, decide
 from voting import Threshold, approval_check, quorum_check
 from voting.needs import needs
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.test_voting_support import communities
+from tests.support.rosters import communities
 from voting import AssemblySettings, Item, RosterError, build_roster
 from voting.tallyfile import item_to_json, parse, parse_item, parse_unit, unit_to_json
 

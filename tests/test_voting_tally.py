@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.test_voting_support import (
+from tests.support.rosters import (
     ABSTAIN,
     AGREE,
     OPPOSE,

@@ -16,52 +16,24 @@ included as they land: each view must carry ``allowed_roles`` (``@public`` or
 * every HTML page served has no inline script and no style attribute, and every POST
   form on it carries the CSRF token.
 
-Route parameters are filled from community A's real ids (:data:`PARAMS`);
+Route parameters are filled from community A's real ids (:data:`PARAMS`, in
+``tests/support/routes.py``);
 a parameter the table does not know is reported, so new routes get covered
 instead of silently skipped.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
-from tests.test_web_access_support import DISTRICT_A, ROLES, World, build_world, sign_in_as
-
-# Route parameters -> community A's value.  Scoped ones identify A's records.
-PARAMS: dict[str, Callable[[World], object]] = {
-    "assembly_id": lambda w: w.a.assembly_id,
-    "community_id": lambda w: w.a.community_id,
-    "size": lambda w: w.a.checkpoint_size,
-    "tracker": lambda w: w.a.tracker,
-    "district": lambda w: DISTRICT_A,
-    "staff_id": lambda w: w.staff["committee_a"],
-    "lang": lambda w: "zh",
-    "filename": lambda w: "css/app.css",
-    "document_id": lambda w: w.a.document_id,
-}
-# Parameters naming records the world does not create (scans in the committee's vault, review
-# requests): a placeholder value; those routes are checked for who gets in (401/403, and 404
-# for the other community) but an allowed reader may get 404 for the missing record.
-PLACEHOLDERS: dict[str, object] = {"kind": "scan", "sha256": "0" * 64, "reference": "R-0",
-                                   "evidence_id": 1}
-SCOPED = {"assembly_id", "community_id", "size", "tracker", "district", "head_id",
-          "document_id", "position", "index", "proxy_id", "request_id", "entry", "reference",
-          "evidence_id", "sha256"}
-# Query strings some views need to answer with their page rather than "bad request".
-QUERY: dict[str, Callable[[World], str]] = {
-    "auditor.consistency": lambda w: f"?from=1&to={w.a.checkpoint_size}",
-    "auditor.receipt_lookup": lambda w: f"?tracker={w.a.tracker}",
-}
-# Principals who may read community A's records (owner: an owner of A).
-READS_A = {"owner", "committee_a", "supervisor_a", "auditor", "admin"}
-OTHER_SIDE = {"committee_b", "supervisor_b"}
-ROLE_OF = {"owner": "owner", "committee_a": "committee", "committee_b": "committee",
-           "supervisor_a": "supervisor", "supervisor_b": "supervisor", "auditor": "auditor",
-           "admin": "admin"}
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
-POST_FORM = re.compile(r"<form\b[^>]*\bmethod=[\"']?post[^>]*>(.*?)</form>", re.I | re.S)
-STYLE_ATTR = re.compile(r"<[^>]+\sstyle\s*=", re.I)
+from tests.support.page_checks import INLINE_SCRIPT, POST_FORM, STYLE_ATTR
+from tests.support.routes import (
+    OTHER_SIDE,
+    PARAMS,
+    PLACEHOLDERS,
+    QUERY,
+    ROLE_OF,
+    SCOPED,
+)
+from tests.support.worlds import DISTRICT_A, ROLES, World, build_world, sign_in_as
 
 
 def _views(app):

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from ledger import merkle
 from ledger.keys import generate
 from ledger.note import ALG_COSIGNATURE_V1, Verifier, cosign, open_checkpoint, parse_note
+from tests.support.page_checks import INLINE_SCRIPT, STYLE_ATTR
 from tests.support.totp import fresh_code
-from tests.test_web_access_matrix import INLINE_SCRIPT, STYLE_ATTR
-from tests.test_web_access_support import DISTRICT_A, build_world, sign_in_as
+from tests.support.worlds import DISTRICT_A, build_world, sign_in_as
 
 
 @pytest.fixture

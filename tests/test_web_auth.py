@@ -11,7 +11,7 @@ import pyotp
 import pytest
 
 from tests.support.totp import fresh_code
-from tests.test_web_access_support import PASSWORD, build_world, sign_in_as
+from tests.support.worlds import PASSWORD, build_world, sign_in_as
 
 
 def _csrf(client, path: str = "/staff/sign-in") -> str:

@@ -25,7 +25,7 @@ from ledger.store import logstore, writer
 from ledger.store.export import export_bundle
 from ledger.store.publish import published
 from ledger.verifier import verify_bundle
-from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
+from tests.support.committee_console import (  # noqa: F401 (fixtures)
     NEW_ASSEMBLY,
     PDF,
     PNG,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from identity.store.models import ReviewRequest, RosterVersion
 from ownervote.audit import AuditEvent
-from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
+from tests.support.committee_console import (  # noqa: F401 (fixtures)
     NEW_ASSEMBLY,
     PDF,
     PNG,

@@ -19,7 +19,7 @@ from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.store import logstore, writer
 from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
 from ledger.store.publish import published
-from tests.test_web_committee_support import (  # noqa: F401 (fixtures)
+from tests.support.committee_console import (  # noqa: F401 (fixtures)
     PNG,
     BrowserKey,
     local_input,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 
-from tests import test_api_helpers as helpers
-from tests.test_api_helpers import CHEN, HUANG, LIN, Phone, make_world
+from tests.support import small_community
+from tests.support.phones import Phone
+from tests.support.small_community import CHEN, HUANG, LIN, make_world
 from voting.store.models import Document
 
-world = helpers.world  # the fixture
+world = small_community.world  # the fixture
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)", re.I)
 
 

@@ -121,22 +121,3 @@ def phone(browser) -> Iterator:
 @pytest.fixture
 def desktop(browser) -> Iterator:
     yield from _page(browser, DESKTOP)
-
-
-def assert_phone_friendly(page) -> None:
-    """No sideways scrolling; every visible control at least 32 px high; labelled inputs."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
-    small = page.evaluate("""() => Array.from(document.querySelectorAll(
-        'a, button, input:not([type=hidden]), select, textarea, [role=button]'))
-        .filter(e => { const r = e.getBoundingClientRect();
-            return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0; })
-        .filter(e => !(e.tagName === 'INPUT' && ['radio','checkbox'].includes(e.type)))
-        .filter(e => e.getBoundingClientRect().height < 32)
-        .map(e => e.outerHTML.slice(0, 120))""")
-    assert small == [], f"controls under 32px high: {small}"
-    unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
-        'input:not([type=hidden]):not([type=submit]), select, textarea'))
-        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
-        .map(e => e.outerHTML.slice(0, 120))""")
-    assert unlabelled == [], f"inputs without a label: {unlabelled}"

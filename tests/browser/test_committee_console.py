@@ -25,7 +25,7 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from tests.browser.conftest import assert_phone_friendly
+from tests.support.page_checks import assert_phone_friendly
 from tests.support.servers import Server
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -1,82 +1,23 @@
-"""Helpers for the API and owner-page tests (no tests here).
+"""An owner's phone over the JSON API: a test client that does what the owner's browser does.
 
-``world``: the small registry extract (tests/data/registry/small.csv) imported
-into a community, and an open assembly with a motion, a special matter and an
-election, through the same proceedings the committee uses.  ``Phone`` does what
-the owner's browser does: verify, make and enrol keys, sign and cast ballots.
+``Phone(client, assembly_id)`` verifies an owner against the registry (``match``,
+``verify``), makes and enrols a device key and ballot keys like WebCrypto would
+(P-256), signs ballots and casts them; ``ready(who)`` does all of that and returns
+the ballot template to sign with.  Each phone has a number of its own.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from identity.store.importer import import_extract
-from identity.store.models import Community, SmsOutbox
+from identity.store.models import SmsOutbox
 from ledger import canonical
 from ledger.ballots import key_id, new_nonce, sign_p256, signing_message, spki
-from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.store import logstore
-from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
-from voting.settings import AssemblySettings
-
-SMALL = Path(__file__).parent / "data" / "registry" / "small.csv"
-
-# People of small.csv (fake): name, ID number, certificate, (building, unit)
-CHEN = ("陈明", "350881198503120011", "闽(2021)漳平市不动产权第0000101号", ("1幢", "101"))
-LIN = ("林芳", "350881198707220022", "闽(2021)漳平市不动产权第0000102号", ("1幢", "102"))
-HUANG = ("黄伟", "35080219860101003X", "闽(2021)漳平市不动产权第0000102号", ("1幢", "102"))
-WANG = ("王五", "350881196502280065", "闽(2020)漳平市不动产权第0000301号", ("2幢", "商铺01"))
-ZHANG = ("张三丰", "350203197006150045", None, ("1幢", "202"))
 
 _phones = itertools.count(13800000001)
-
-
-@dataclass
-class World:
-    assembly_id: int
-    community_id: int
-    settings: object
-
-
-def make_world(session, ov_settings, *, revote: str = "until_close", status: str = "open",
-               title: str = "2026年第二次业主大会会议") -> World:
-    """Import the small extract (once) and add a published assembly."""
-    community = session.query(Community).filter_by(name="测试小区").one_or_none()
-    if community is None:
-        import_extract(session, "测试小区", SMALL.read_bytes(), settings=ov_settings)
-        session.commit()
-        community = session.query(Community).filter_by(name="测试小区").one()
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    a = create_assembly(
-        session, community.id, title,
-        [ItemSpec("选聘物业服务企业", 4, "拟选聘鹭安物业，服务期三年。"),
-         ItemSpec("筹集住宅专项维修资金", 6, "按每平方米30元续筹。"),
-         ItemSpec("选举业主委员会委员", 3, "三名候选人选两名。", kind="election", seats=2,
-                  candidates=("陈建国", "林秀英", "黄志明"))],
-        settings=AssemblySettings(revote=revote),
-        opens_at=now - dt.timedelta(days=1) if status == "open" else now + dt.timedelta(days=20),
-        closes_at=now + dt.timedelta(days=14) if status == "open" else now + dt.timedelta(days=30),
-        actor="test")
-    session.commit()
-    signer = load_or_create_log_key(ov_settings.log_key_file, log_key_name(ov_settings.base_url))
-    logstore.begin_write(session)
-    notice = now - dt.timedelta(days=17) if status == "open" else now
-    publish_notice(session, a, signer, ownervote_settings=ov_settings, now=notice, actor="test")
-    if status == "open":
-        open_voting(session, a, signer, now=a.opens_at, actor="test")
-    session.commit()
-    return World(a.id, community.id, ov_settings)
-
-
-@pytest.fixture
-def world(session, ov_settings, app) -> World:
-    return make_world(session, ov_settings)
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:

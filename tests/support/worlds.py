@@ -1,12 +1,15 @@
-"""Helpers for the web access tests: two communities with assemblies, staff of every role.
+"""The two-community world of the web tests: assemblies, records and staff of every role.
 
 ``build_world(session, settings)`` goes through the real services (registry
 import, staff accounts, notice, ballots signed by device keys, close, tally,
-announcement), like the demo.  ``sign_in_as(client, app, principal)`` puts a
-live server-side session into the test client's cookie (the real staff
-sign-in with password and TOTP is tested in ``test_web_auth.py``).
-
-(Imported by the other ``test_web_*`` modules; its own tests check the world.)
+announcement), like the demo: communities A and B (districts ``DISTRICT_A`` and
+``DISTRICT_B``), each with an announced assembly, a draft and a document; an owner
+of A; a committee member and a supervisor for each side, an auditor and an
+administrator, all with ``PASSWORD`` and a TOTP secret.  It is the ``world``
+fixture of ``tests/web/conftest.py``; ``tests/support/routes.py`` fills route
+parameters from it.  ``sign_in_as(client, app, principal)`` puts a live
+server-side session into the test client's cookie (the real staff sign-in with
+password and TOTP is tested in ``tests/web/test_web_auth.py``).
 """
 
 from __future__ import annotations
@@ -207,13 +210,3 @@ def sign_in_as(client, app, principal: str | None) -> None:
 
 def totp_now(secret: str) -> str:
     return fresh_code(secret)
-
-
-def test_world(session, ov_settings, app, client) -> None:
-    world = build_world(session, ov_settings)
-    assert world.a.community_id != world.b.community_id
-    assert world.a.checkpoint_size > 5 and len(world.a.tracker) == 24
-    sign_in_as(client, app, world.principal("auditor"))
-    assert client.get("/audit/").status_code == 200
-    with client.session_transaction() as sess:
-        assert sess["_user_id"].startswith(f"s:{world.staff['auditor']}:")

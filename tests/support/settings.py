@@ -1,6 +1,9 @@
-"""Helpers shared by the identity tests (settings with fixed keys, staff, fixture paths).
+"""Settings with fixed test keys, for tests that need no database of their own.
 
-Named ``test_identity_*`` to live with the identity tests; it defines no tests itself.
+``settings_with(**changes)``: ownervote Settings (``test`` environment, fixed secret,
+ID-hash and personal-data keys); ``env_for(db_url)``: the same as environment
+variables, for running the command line against a test database.  (Tests given a
+database use the ``ov_settings`` fixture of ``tests/conftest.py`` instead.)
 """
 
 from __future__ import annotations
@@ -8,11 +11,9 @@ from __future__ import annotations
 import base64
 import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 from ownervote.config import load_settings
 
-REGISTRY_DATA = Path(__file__).parent / "data" / "registry"
 ID_KEY = b"test-id-hash-key-0123456789abcdef"
 PII_KEY = ("t1", bytes(range(32)))
 
@@ -43,12 +44,3 @@ def env_for(db_url: str) -> dict[str, str]:
         "OWNERVOTE_ID_HASH_KEY": _b64(ID_KEY),
         "OWNERVOTE_PII_KEYS": f"{PII_KEY[0]}:{_b64(PII_KEY[1])}",
     }
-
-
-def make_staff(session, community_id: int, username: str, role: str = "committee"):  # type: ignore[no-untyped-def]
-    from identity.store.models import StaffUser
-
-    user = StaffUser(username=username, password_hash="x", role=role, community_id=community_id)
-    session.add(user)
-    session.flush()
-    return user

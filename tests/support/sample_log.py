@@ -1,6 +1,10 @@
-"""Helpers shared by the ledger tests: a small community in the database, keys, signing.
+"""The stored-log tests' sample: a small community and its assembly in the database, the
+log's signing and witness keys, device keys, signed ballots and committee signatures.
 
-(Imported by the other ``test_ledger_*`` modules; its own tests check the helpers.)
+``make_assembly(session)``: six units (four heads) and an assembly with a motion and an
+election, voting between ``OPENS`` and ``CLOSES``; ``store_ballot``: sign a ballot and
+cast it through the stored writer in a write transaction of its own.  The published
+log itself is the ``log`` fixture of ``tests/db/conftest.py``.
 """
 
 from __future__ import annotations
@@ -119,9 +123,27 @@ def signed_ballot(
     return payload, sign_p256(k, signing_message(payload))
 
 
-def test_signed_ballot_verifies() -> None:
-    from ledger.ballots import verify_ballot_signature
+def committee_sign(k: ec.EllipticCurvePrivateKey, kind: str, payload: dict) -> bytes:
+    """A committee entry's signature (paper ballot, proxy, transfer ...) by key ``k``."""
+    from ledger.entries import signed_message
 
-    k, der, _ = device()
-    payload, sig = signed_ballot("o/x/assembly/1", "h-0123456789abcdef", k, 1, {"1": "agree"})
-    verify_ballot_signature(der, payload, sig)
+    return sign_p256(k, signed_message(kind, payload))
+
+
+def store_ballot(session: Session, aid: int, origin: str, head: str,
+                 k: ec.EllipticCurvePrivateKey, seq: int, choices: dict, now=DURING):
+    """Sign a ballot and cast it through ``ledger.store.writer`` (committed, or rolled back
+    and the refusal raised)."""
+    from ledger.store import writer
+    from ledger.store.logstore import begin_write
+
+    session.commit()  # end the reading transaction
+    begin_write(session)
+    payload, sig = signed_ballot(origin, head, k, seq, choices)
+    try:
+        out = writer.cast_ballot(session, aid, payload, sig, now=now)
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return out

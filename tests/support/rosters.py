@@ -1,4 +1,5 @@
-"""Builders and hypothesis strategies shared by the ``test_voting_*`` tests (no tests here)."""
+"""Rosters for the voting rules' tests: units, single-unit rosters, votes keyed by head, one
+motion decided, and hypothesis strategies for whole communities (``communities``)."""
 
 from __future__ import annotations
 

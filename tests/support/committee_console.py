@@ -1,9 +1,13 @@
-"""Fixtures and helpers for the committee console tests (no tests here).
+"""Driving the committee console as a member would, and the records its tests start from.
 
-Two small communities are imported through the real registry import; each has
-committee members with TOTP; a test signs in through ``/staff/sign-in`` like a
-person would.  The console's clock is moved with ``OWNERVOTE_CLOCK_OFFSET``
-(the documented test/demo setting) instead of rewriting stored times.
+``build_console_world(session, settings)``: two small communities imported through
+the real registry import (九鹏花园 with committee members a1-a3, 溪南小区 with b1)
+and an administrator, each with a password and TOTP — the ``world`` fixture of
+``tests/web/committee/conftest.py``.  A test signs in through ``/staff/sign-in``
+like a person would (``sign_in``), sends the page's CSRF token (``csrf``), and
+signs with a WebCrypto-like official key (``BrowserKey``).  The console's clock is
+moved with ``OWNERVOTE_CLOCK_OFFSET`` (the documented test/demo setting,
+``set_clock``) instead of rewriting stored times.
 """
 
 from __future__ import annotations
@@ -66,8 +70,7 @@ class World:
     rows_a: list[dict]
 
 
-@pytest.fixture
-def world(app, session, ov_settings) -> World:
+def build_console_world(session, ov_settings) -> World:
     rows_a = extract(1)
     import_extract(session, "九鹏花园", rows_a, settings=ov_settings)
     import_extract(session, "溪南小区", extract(2, buildings=("A栋",)), settings=ov_settings)
@@ -84,6 +87,11 @@ def world(app, session, ov_settings) -> World:
         members[name] = Member(name, f"{name}-password-1", secret, user.id)
     session.commit()
     return World(a, b, members, rows_a)
+
+
+@pytest.fixture
+def world(app, session, ov_settings) -> World:
+    return build_console_world(session, ov_settings)
 
 
 def csrf(client, path: str = "/staff/sign-in") -> str:
