@@ -124,7 +124,7 @@ def test_committee_flow_to_the_announcement(demo, desktop, phone, servers) -> No
     page.fill("#closes_at", local(now + dt.timedelta(days=12)))
     page.get_by_role("button", name="保存投票时间").click()
     # Under the 15-day notice period: the field itself refuses it, naming the earliest date
-    # (the server refuses it too, see tests/test_web_committee.py).
+    # (the server refuses it too, see tests/web/committee/test_web_committee.py).
     assert page.locator("#opens_at").evaluate("e => e.validity.rangeUnderflow")
     assert "最早开始投票时间" in page.locator("#schedule").inner_text()
     opens = now + dt.timedelta(days=15, hours=1)

@@ -17,7 +17,6 @@ import random
 import re
 from dataclasses import dataclass
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from identity.pii import PiiCipher
@@ -87,11 +86,6 @@ def build_console_world(session, ov_settings) -> World:
         members[name] = Member(name, f"{name}-password-1", secret, user.id)
     session.commit()
     return World(a, b, members, rows_a)
-
-
-@pytest.fixture
-def world(app, session, ov_settings) -> World:
-    return build_console_world(session, ov_settings)
 
 
 def csrf(client, path: str = "/staff/sign-in") -> str:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pytest
-
 from identity.store.importer import import_extract
 from identity.store.models import Community
 from ledger.keys import load_or_create_log_key, log_key_name
@@ -68,8 +66,3 @@ def make_world(session, ov_settings, *, revote: str = "until_close", status: str
         open_voting(session, a, signer, now=a.opens_at, actor="test")
     session.commit()
     return World(a.id, community.id, ov_settings)
-
-
-@pytest.fixture
-def world(session, ov_settings, app) -> World:
-    return make_world(session, ov_settings)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from pathlib import Path
 
 from ledger import canonical, merkle
 from ledger.ballots import PREFIXES, verify_ballot_signature
 from ledger.receipts import tracker_code
 from ledger.verifier import verify_bundle
+from tests.support.data import DATA
 
-EXAMPLE = Path(__file__).parent / "data" / "ledger" / "example.zip"
+EXAMPLE = DATA / "ledger" / "example.zip"
 LOG_VKEY = "ownervote.example/log+6e5e28e4+AZVDuCoKMyuSS6y1yGKhw50fcnKU5iYOaKEccrFGj8ML"
 BALLOT_HASH = "e4d22ced35f941da6a950d8496d133cc2092a5e05ee329f42f70b8f01d4758c9"
 ROOT = "168eacf04083a154c88a2993bdffcaa6f59b7e3f28f3b9c262ca50c64fae1e5a"

@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from tests.support import small_community
 from tests.support.phones import Phone
 from tests.support.small_community import CHEN, HUANG, LIN, make_world
 from voting.store.models import Document
 
-world = small_community.world  # the fixture
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)", re.I)
 
 

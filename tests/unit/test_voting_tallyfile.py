@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from ownervote.commands.tally import tally as tally_command
+from tests.support.data import DATA
 from voting import Item, TallyFileError
 from voting.tallyfile import item_to_json, load, parse_item, parse_unit, unit_to_json
 
-CASES = sorted((Path(__file__).parent / "data" / "tally").glob("*.json"))
+CASES = sorted((DATA / "tally").glob("*.json"))
 
 
 def contains(actual: Any, expected: Any, where: str = "") -> None:

@@ -2,7 +2,6 @@
 a committee member of another community (404, nothing changes), by someone signed out
 (401); the review queue's two-other-members rule; CSRF on every form."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the support module are parameters here)
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 
 from identity.store.models import ReviewRequest, RosterVersion
 from ownervote.audit import AuditEvent
-from tests.support.committee_console import (  # noqa: F401 (fixtures)
+from tests.support.committee_console import (
     NEW_ASSEMBLY,
     PDF,
     PNG,
@@ -23,7 +22,6 @@ from tests.support.committee_console import (  # noqa: F401 (fixtures)
     local_input,
     sign_in,
     sign_out,
-    world,
 )
 from voting.store.models import Assembly, Document
 

@@ -10,11 +10,8 @@ from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.receipts import Receipt, verify_receipt
 from ledger.store import logstore
 from ledger.store.committee import close_voting
-from tests.support import small_community
 from tests.support.phones import Phone, b64, new_key
 from tests.support.small_community import CHEN, HUANG, LIN, WANG, make_world
-
-world = small_community.world  # the fixture
 
 
 def log_vkey(settings) -> str:

@@ -3,7 +3,6 @@ recorded from the registry, signed with the member's browser key; the seller's b
 after the transfer must be voided first; the page lists what was recorded, without the
 buyer's identity."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the support module are parameters here)
 from __future__ import annotations
 
 import datetime as dt
@@ -19,12 +18,11 @@ from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.store import logstore, writer
 from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
 from ledger.store.publish import published
-from tests.support.committee_console import (  # noqa: F401 (fixtures)
+from tests.support.committee_console import (
     PNG,
     BrowserKey,
     local_input,
     sign_in,
-    world,
 )
 
 

@@ -11,7 +11,7 @@ import pyotp
 import pytest
 
 from tests.support.totp import fresh_code
-from tests.support.worlds import PASSWORD, build_world, sign_in_as
+from tests.support.worlds import PASSWORD, sign_in_as
 
 
 def _csrf(client, path: str = "/staff/sign-in") -> str:
@@ -29,11 +29,6 @@ def _sign_in(client, username: str, secret: str, password: str = PASSWORD, code=
     return client.post("/staff/sign-in", data={
         "csrf_token": token, "username": username, "password": password,
         "code": code if code is not None else fresh_code(secret)})
-
-
-@pytest.fixture
-def world(session, ov_settings):
-    return build_world(session, ov_settings)
 
 
 @pytest.mark.parametrize("role,home", [("auditor", "/audit/"), ("admin", "/admin/"),

@@ -23,7 +23,7 @@ from ledger.receipts import Receipt, verify_receipt
 from ledger.store import checkpoints, logstore, writer
 from ledger.store.logstore import begin_write
 from ledger.store.models import LedgerEntry, LogHead, TreeNode
-from ledger.store.publish import publish_assembly, published
+from ledger.store.publish import published
 from ledger.store.receipts import make_receipt, receipt_update
 from ownervote.db import make_session_factory
 from tests.support.sample_log import (
@@ -32,30 +32,9 @@ from tests.support.sample_log import (
     WITNESS,
     committee_sign,
     device,
-    make_assembly,
     store_ballot,
 )
 from voting.errors import CastRefused
-
-
-@pytest.fixture
-def log(session):
-    """A published assembly; returns (assembly id, origin, head ids)."""
-    aid = make_assembly(session)
-    session.commit()
-    begin_write(session)
-    publish_assembly(
-        session,
-        aid,
-        LOG_SIGNER,
-        "https://vote.zhangping.example",
-        now=DURING - dt.timedelta(days=2),
-    )
-    session.commit()
-    origin = logstore.get_head(session, aid).origin
-    heads = sorted(published(session, aid)[1].heads)
-    session.commit()
-    return aid, origin, heads
 
 
 def _entries(session, aid):

@@ -15,12 +15,7 @@ from ledger.keys import generate
 from ledger.note import ALG_COSIGNATURE_V1, Verifier, cosign, open_checkpoint, parse_note
 from tests.support.page_checks import INLINE_SCRIPT, STYLE_ATTR
 from tests.support.totp import fresh_code
-from tests.support.worlds import DISTRICT_A, build_world, sign_in_as
-
-
-@pytest.fixture
-def world(session, ov_settings):
-    return build_world(session, ov_settings)
+from tests.support.worlds import DISTRICT_A, sign_in_as
 
 
 def _html(response) -> str:

@@ -3,8 +3,6 @@ registry refresh shows the buyer, the committee records the transfer in the log,
 seller's phone may no longer vote, the buyer's may — except on an item the seller had
 already voted on, whose ballot stands."""
 
-# ruff: noqa: F811  (pytest fixtures imported from support modules are parameters here)
-
 from __future__ import annotations
 
 import random
@@ -18,7 +16,7 @@ from ledger.entries import UNIT_TRANSFERRED, signed_message
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.store import logstore, writer
 from tests.support.phones import Phone, new_key
-from tests.support.small_community import SMALL, WANG, ZHANG, world  # noqa: F401 (fixture)
+from tests.support.small_community import SMALL, WANG, ZHANG
 
 BUYER_ID = resident_id(random.Random(77), region="350881")
 BUYER = ("周七", BUYER_ID, None, ("1幢", "202"))
@@ -89,7 +87,7 @@ def test_the_buyer_votes_after_the_transfer(app, session, ov_settings, world) ->
     votes = writer.counted_votes(session, world.assembly_id)
     assert votes[(head, "1")].value == "agree"  # the seller's
     assert votes[(head, "2")].value == "agree"  # the buyer's (tally and verifier agree:
-    # tests/test_ledger_transfer.py)
+    # tests/db/test_ledger_transfer.py)
 
 
 def test_only_the_registered_owner_can_be_the_buyer(app, session, ov_settings,

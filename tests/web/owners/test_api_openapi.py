@@ -11,11 +11,9 @@ from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
-from tests.support import small_community
 from tests.support.phones import Phone
 from tests.support.small_community import CHEN
 
-world = small_community.world  # the fixture
 PREFIX = "/api/v1"
 
 

@@ -3,7 +3,6 @@
 announce, with the public notice and announcement pages and PDFs, and the audit bundle of
 the result verifying offline."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the support module are parameters here)
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +24,7 @@ from ledger.store import logstore, writer
 from ledger.store.export import export_bundle
 from ledger.store.publish import published
 from ledger.verifier import verify_bundle
-from tests.support.committee_console import (  # noqa: F401 (fixtures)
+from tests.support.committee_console import (
     NEW_ASSEMBLY,
     PDF,
     PNG,
@@ -35,7 +34,6 @@ from tests.support.committee_console import (  # noqa: F401 (fixtures)
     set_clock,
     sign_in,
     sign_out,
-    world,
 )
 from voting.store.models import Assembly, Document
 

@@ -2,8 +2,6 @@
 stands, otherwise the buyer votes — in the stored log (SQLite and PostgreSQL), in the
 tally and in the offline verifier, which must reach the same decisions as the server."""
 
-# ruff: noqa: F811  (pytest fixtures imported from support modules are parameters here)
-
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +24,6 @@ from tests.support.sample_log import (
     signed_ballot,
     store_ballot,
 )
-from tests.test_ledger_store import log  # noqa: F401 (fixture)
 from voting.ballots import Approval, Choice
 from voting.errors import CastRefused, RefusalReason
 from voting.tally import tally

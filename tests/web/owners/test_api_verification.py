@@ -18,11 +18,8 @@ from identity.errors import (
     VerificationExpired,
 )
 from ledger.ballots import spki
-from tests.support import small_community
 from tests.support.phones import Phone, b64, new_key
 from tests.support.small_community import CHEN, ZHANG
-
-world = small_community.world  # the fixture
 
 
 def test_the_three_steps_sign_the_owner_in(client, world) -> None:
