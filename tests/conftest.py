@@ -96,7 +96,10 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``db``: a test that runs once per backend (it takes ``backend``, directly or through
+    ``session``/``engine``/``db_url``/``ov_settings``/``app``)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") in BACKENDS:

@@ -1,8 +1,9 @@
 """Browser fixtures: a live demo server and Debian's Chromium driven by Playwright.
 
 One demo server (``ownervote init-demo`` then ``ownervote serve``, SQLite, two
-workers) per test process; tests that change state create their own
-assemblies or use their own owners so they do not depend on order.
+workers, started by ``tests.support.servers``) per test process; tests that change
+state create their own assemblies or use their own owners so they do not depend on
+order.  Every test of this folder is marked ``browser`` (``pytest -m browser``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +20,14 @@ from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
 from tests.support.servers import Server
 from tests.support.totp import fresh_code
 
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @dataclass(frozen=True)

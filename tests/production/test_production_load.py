@@ -41,6 +41,7 @@ def test_many_clients_several_workers_one_chain(tmp_path, database_url, backend)
     assert report.check["receipts_verified"] == 192 and report.check["bundle_valid"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_sigkill_of_the_whole_server_under_load(tmp_path, database_url, backend) -> None:
     report = faults.kills(tmp_path, database_url, backend, n=2, heads=60, per_head=4,

@@ -45,6 +45,7 @@ def database_url(cluster: str) -> Iterator[str]:
         pass
 
 
+@pytest.mark.slow
 def test_postgres_restarted_under_load(tmp_path, database_url) -> None:
     report = faults.postgres_restarts(tmp_path, database_url, heads=50, per_head=4,
                                       clients=8, workers=2, threads=4, deadline=150)
