@@ -7,34 +7,17 @@ requests sent to them in turn are counted together, so the 7th is refused with
 without Redis shows what the test guards against: each server counts alone
 and the 7th and 8th pass.
 
-Redis: ``OWNERVOTE_TEST_REDIS_URL`` or 127.0.0.1:6379.  Outside CI the test is
-skipped when no Redis answers; in CI (``CI`` set) that is a failure.
+Redis: the ``redis_url`` fixture (``tests/conftest.py``): ``OWNERVOTE_TEST_REDIS_URL``,
+127.0.0.1:6379, or a throw-away ``redis-server``; without one the tests fail, saying
+what is missing (never skipped).  Throttling within one app: ``tests/web/test_web_throttle.py``.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-
-import pytest
 
 from tests.support.httpload import Conn, post_bytes
 from tests.support.servers import Server
-
-REDIS = os.environ.get("OWNERVOTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI runs Redis; {REDIS} does not answer: {exc}")
-        pytest.skip(f"no Redis at {REDIS}: {exc}")
-    return REDIS
 
 
 def _servers(tmp_path, redis_url: str) -> list[Server]:
