@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.castload import prepare, presign, split  # noqa: E402
-from tests.support.loaddriver import Server, percentile, run_clients  # noqa: E402
+from tests.support.loaddriver import percentile, run_clients  # noqa: E402
+from tests.support.servers import Server  # noqa: E402
 
 
 def database(kind: str, instance: Path) -> tuple[str, object]:

@@ -12,7 +12,7 @@ How it is applied (docs/identity.md): the committee records the transfer in the
 ledger (``unit.transferred``, after voiding the seller's ballots from at or after it);
 from then on the casting rules (:class:`voting.casting.Transfer`) let only the buyer
 vote online, and not on an item the seller voted on before the transfer.  These two
-functions state the per-item decision on its own; ``tests/test_voting_transfer.py``
+functions state the per-item decision on its own; ``tests/unit/test_voting_transfer.py``
 checks that the casting rule agrees with :func:`decide`.
 """
 

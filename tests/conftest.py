@@ -1,9 +1,11 @@
 """Shared fixtures.
 
-Tests that take ``session``, ``engine`` or ``db_url`` run twice: on SQLite and
-on a real PostgreSQL server (see ``tests/support/postgres.py``).  The schema
-comes from the Alembic migrations, not ``create_all``, so the migrations are
-tested by every database test.
+Tests that take ``session``, ``engine`` or ``db_url`` (or ``ov_settings``, ``app``,
+``client``, which use them) run twice: on SQLite and on a real PostgreSQL server
+(see ``tests/support/postgres.py``), and are marked ``db``.  The schema comes from
+the Alembic migrations, not ``create_all``, so the migrations are tested by every
+database test.  ``redis_url``: a Redis found or started by ``tests/support/redis.py``.
+Each folder's ``conftest.py`` adds the fixtures and markers of its own tests.
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ def _postgres_database() -> Iterator[str]:
     upgrade(url)
     yield url
     drop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis that answers PING: ``OWNERVOTE_TEST_REDIS_URL``, 127.0.0.1:6379, or a throw-away
+    ``redis-server`` of this test process (``tests/support/redis.py``).  No Redis to be had
+    fails the test with what is missing; it is never skipped."""
+    from tests.support.redis import RedisUnavailable, server_url
+
+    try:
+        return server_url()
+    except RedisUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +111,10 @@ def session(engine: Engine) -> Iterator[Session]:
         yield s
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``db``: a test that runs once per backend (it takes ``backend``, directly or through
+    ``session``/``engine``/``db_url``/``ov_settings``/``app``)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") in BACKENDS:

@@ -1,8 +1,9 @@
 """Browser fixtures: a live demo server and Debian's Chromium driven by Playwright.
 
 One demo server (``ownervote init-demo`` then ``ownervote serve``, SQLite, two
-workers) per test process; tests that change state create their own
-assemblies or use their own owners so they do not depend on order.
+workers, started by ``tests.support.servers``) per test process; tests that change
+state create their own assemblies or use their own owners so they do not depend on
+order.  Every test of this folder is marked ``browser`` (``pytest -m browser``).
 """
 
 from __future__ import annotations
@@ -11,13 +12,22 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.support.servers import Server
 from tests.support.totp import fresh_code
 
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class DemoStaff:
 
 @dataclass
 class Demo:
-    server: LiveServer
+    server: Server
     staff: dict[str, DemoStaff]  # role -> account
     owner: dict[str, str]  # name, id_number, certificate_no, building, unit
 
@@ -61,7 +71,7 @@ def _parse_init_demo(stdout: str) -> tuple[dict[str, DemoStaff], dict[str, str]]
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     instance = tmp_path_factory.mktemp("demo-instance")
-    server = LiveServer(
+    server = Server(
         instance_dir=instance,
         database_url=f"sqlite:///{instance / 'ownervote.sqlite3'}",
         extra_env={"OWNERVOTE_DEMO": "1"},
@@ -120,22 +130,3 @@ def phone(browser) -> Iterator:
 @pytest.fixture
 def desktop(browser) -> Iterator:
     yield from _page(browser, DESKTOP)
-
-
-def assert_phone_friendly(page) -> None:
-    """No sideways scrolling; every visible control at least 32 px high; labelled inputs."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
-    small = page.evaluate("""() => Array.from(document.querySelectorAll(
-        'a, button, input:not([type=hidden]), select, textarea, [role=button]'))
-        .filter(e => { const r = e.getBoundingClientRect();
-            return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0; })
-        .filter(e => !(e.tagName === 'INPUT' && ['radio','checkbox'].includes(e.type)))
-        .filter(e => e.getBoundingClientRect().height < 32)
-        .map(e => e.outerHTML.slice(0, 120))""")
-    assert small == [], f"controls under 32px high: {small}"
-    unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
-        'input:not([type=hidden]):not([type=submit]), select, textarea'))
-        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
-        .map(e => e.outerHTML.slice(0, 120))""")
-    assert unlabelled == [], f"inputs without a label: {unlabelled}"

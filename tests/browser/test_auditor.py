@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import assert_phone_friendly
+from tests.support.page_checks import assert_phone_friendly
 
 CLOSED = "2026年第一次业主大会会议"
 

@@ -25,8 +25,8 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from tests.browser.conftest import assert_phone_friendly
-from tests.support.browser import LiveServer
+from tests.support.page_checks import assert_phone_friendly
+from tests.support.servers import Server
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -52,15 +52,15 @@ def copy(demo, tmp_path_factory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def servers(copy):
     """Start a server on the copy with its clock moved on by ``offset`` (e.g. ``"16d"``)."""
-    started: dict[str, LiveServer] = {}
+    started: dict[str, Server] = {}
 
-    def at(offset: str) -> LiveServer:
+    def at(offset: str) -> Server:
         if offset not in started:
             env = {"OWNERVOTE_DEMO": "1"}
             if offset:
                 env["OWNERVOTE_CLOCK_OFFSET"] = offset
-            started[offset] = LiveServer(instance_dir=copy[0], database_url=copy[1],
-                                         extra_env=env).start()
+            started[offset] = Server(instance_dir=copy[0], database_url=copy[1],
+                                     extra_env=env).start()
         return started[offset]
 
     yield at
@@ -124,7 +124,7 @@ def test_committee_flow_to_the_announcement(demo, desktop, phone, servers) -> No
     page.fill("#closes_at", local(now + dt.timedelta(days=12)))
     page.get_by_role("button", name="保存投票时间").click()
     # Under the 15-day notice period: the field itself refuses it, naming the earliest date
-    # (the server refuses it too, see tests/test_web_committee.py).
+    # (the server refuses it too, see tests/web/committee/test_web_committee.py).
     assert page.locator("#opens_at").evaluate("e => e.validity.rangeUnderflow")
     assert "最早开始投票时间" in page.locator("#schedule").inner_text()
     opens = now + dt.timedelta(days=15, hours=1)

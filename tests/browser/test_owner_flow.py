@@ -17,7 +17,7 @@ import urllib.request
 from itertools import count
 
 from identity.synthetic import demo_extract
-from tests.browser.conftest import assert_phone_friendly
+from tests.support.page_checks import assert_phone_friendly
 from voting.heads import head_id_for
 
 TRACKER = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")

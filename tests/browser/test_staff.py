@@ -8,8 +8,7 @@ import secrets
 
 import pyotp
 
-from tests.browser.conftest import assert_phone_friendly
-from tests.browser.test_home import assert_accessible_basics
+from tests.support.page_checks import assert_accessible_basics, assert_phone_friendly
 from tests.support.totp import fresh_code
 
 

@@ -1,6 +1,7 @@
 """Set-up for load and fault runs: an open assembly whose heads' device keys are enrolled.
 
-Used by ``tests/test_production_*.py`` and ``bench/cast.py`` / ``bench/faults.py``.
+Used by the load, fault and throttling tests (``tests/production/``, and in-process in
+``tests/db/`` and ``tests/web/``) and by ``bench/cast.py`` / ``bench/faults.py``.
 Everything here is set-up, not measured: a registry extract of ``heads``
 single-owner flats goes through the real import, an assembly is noticed
 (roster frozen, log published) and opened through ``ledger.store.proceedings``, and

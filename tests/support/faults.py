@@ -32,7 +32,8 @@ from sqlalchemy import text
 from tests.support.castload import Prepared, prepare, presign, split
 from tests.support.httpload import Broken, Conn, post_bytes
 from tests.support.ledgercheck import check_run
-from tests.support.loaddriver import Server, run_clients
+from tests.support.loaddriver import run_clients
+from tests.support.servers import Server
 
 
 @dataclass

@@ -1,139 +1,23 @@
-"""Drive a real ``ownervote serve`` (gunicorn, several workers) with client processes.
+"""Drive a live server (:class:`tests.support.servers.Server`) with client processes.
 
-:class:`Server` runs the service in its own process group, so a fault test can
-SIGKILL the arbiter and every worker at once (:meth:`Server.kill`) and start it
-again on the same port and instance folder.  :func:`run_clients` starts client
-processes (:mod:`tests.support.httpload`), releases them together and gathers
-their results.  Used by ``tests/test_production_*.py`` and ``bench/*.py``.
+:func:`run_clients` starts client processes (:mod:`tests.support.httpload`),
+releases them together and gathers their results.  Used by the production tests
+(``tests/production/``) and ``bench/*.py``; the server itself is started by
+:mod:`tests.support.servers`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from tests.support.browser import free_port, wait_until_serving
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Server:
-    """``ownervote serve --workers N --threads T`` in its own session (process group)."""
-
-    instance_dir: Path
-    database_url: str
-    workers: int = 2
-    threads: int = 4
-    port: int = field(default_factory=free_port)
-    extra_env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen | None = None
-    starts: int = 0
-    # its own throttling counts if a Redis is shared (runs reuse the same device keys)
-    redis_prefix: str = field(default_factory=lambda: f"run-{uuid.uuid4().hex[:12]}")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            OWNERVOTE_INSTANCE_DIR=str(self.instance_dir),
-            OWNERVOTE_DATABASE_URL=self.database_url,
-            OWNERVOTE_ENV="development",
-            OWNERVOTE_BASE_URL=self.url,
-            OWNERVOTE_REDIS_PREFIX=self.redis_prefix,
-        )
-        env.update(self.extra_env)
-        return env
-
-    def settings(self):
-        from ownervote.config import load_settings
-
-        return load_settings(self.env)
-
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "ownervote.cli", *args], env=self.env,
-                              cwd=ROOT, capture_output=True, text=True, check=check, timeout=600)
-
-    def start(self, timeout: float = 90) -> Server:
-        self.instance_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.instance_dir / f"serve-{self.starts}.log", "wb")  # noqa: SIM115
-        self.starts += 1
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ownervote.cli", "serve", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads), "--no-access-log"],
-            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
-        wait_until_serving(self.url + "/healthz", self.process, timeout=timeout)
-        return self
-
-    def pids(self) -> list[int]:
-        """The arbiter and its workers (every process of the server's process group)."""
-        if self.process is None:
-            return []
-        pgid = self.process.pid
-        found = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    if os.getpgid(int(entry)) == pgid:
-                        found.append(int(entry))
-                except OSError:
-                    pass
-        return found
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU seconds used so far by the server's live processes."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / tick
-        return total
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: arbiter and workers die mid-request."""
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        deadline = time.monotonic() + 10
-        while self.pids() and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        except ProcessLookupError:
-            pass
-
-    def log_text(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-4000:]
-                         for p in sorted(self.instance_dir.glob("serve-*.log")))
+from tests.support.servers import ROOT, Server
 
 
 @dataclass

@@ -5,7 +5,7 @@
 Writes ``tests/data/ledger/example.zip`` and prints every value the document
 quotes.  Keys are derived from fixed seeds; ECDSA signatures are randomised,
 so re-running changes the ballot signature and everything hashed after it
-(tests/test_ledger_example.py checks the committed bundle, not a re-run).
+(tests/unit/test_ledger_example.py checks the committed bundle, not a re-run).
 """
 
 from __future__ import annotations
