@@ -55,6 +55,8 @@ CONTRAST = """() => {
 
 def assert_phone_friendly(page) -> None:
     """No sideways scrolling; every visible control at least 32 px high; labelled inputs."""
+    # measured once the stylesheets are in (under load the DOM can be ready well before)
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
     small = page.evaluate("""() => Array.from(document.querySelectorAll(
