@@ -25,8 +25,8 @@ from tests.support.castload import prepare, presign
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the modules of the casting path (ledger.store.castpath's docstring)
-PATH_MODULES = ("castpath", "logstore", "writer", "headstate", "publish", "sequencer",
-                "checkpoints", "receipts")
+PATH_MODULES = ("castpath", "rawcursor", "logstore", "writer", "headstate", "publish",
+                "sequencer", "checkpoints", "receipts")
 VISIBLE = ("noticed", "open", "closed", "tallied", "announced")
 
 

@@ -25,6 +25,7 @@ from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.receipts import verify_receipt
 from ledger.store import castpath, logstore, sequencer, writer
 from ledger.store.models import Checkpoint, LedgerEntry
+from ledger.store.rawcursor import RawCursor
 from ledger.store.receipts import receipt_update
 from ownervote.db import make_session_factory
 from tests.support.castload import prepare, presign
@@ -247,8 +248,8 @@ def _waits(monkeypatch) -> list[str]:
         return wrapper
 
     for name in ("_exec", "reads", "send_pending"):
-        monkeypatch.setattr(castpath.Raw, name, counted(name, getattr(castpath.Raw, name)))
-    monkeypatch.setattr(castpath.Raw, "pipelined", _one_wait(castpath.Raw.pipelined, seen, depth))
+        monkeypatch.setattr(RawCursor, name, counted(name, getattr(RawCursor, name)))
+    monkeypatch.setattr(RawCursor, "pipelined", _one_wait(RawCursor.pipelined, seen, depth))
     return seen
 
 

@@ -19,6 +19,7 @@ service layer (:mod:`ownervote.services`) owns the transactions.
   export       export_bundle
   sequencer    group commit of a process's ballots per log (the casting path), with
                castpath (the path's plain SQL, deferred writes, per-transaction memo
-               and process caches, with their reset) and headstate (what the casting
+               and process caches, with their reset), rawcursor (plain statements in
+               the session's transaction, pipelined) and headstate (what the casting
                rules read about a head)
 """

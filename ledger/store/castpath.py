@@ -1,92 +1,74 @@
 """The casting path: what an append does to the database, without the ORM, in one place.
 
 A vote is thousands of ballots, each appended under its log's writer lock while
-every other writer of the log waits.  Building and running an ORM statement
-costs far more CPU than the indexed lookup it performs (``bench/cast.py``
-showed ~20 statements and ~25 ms of CPU per ballot through the ORM), so what
-runs under the lock is here, once — for ballots, and for every other append,
-which goes through the same :func:`ledger.store.logstore.append`:
+every other writer of the log waits.  An ORM statement costs far more CPU than
+the indexed lookup it performs (``bench/cast.py`` showed ~20 statements and
+~25 ms of CPU per ballot through the ORM), so what runs under the lock is here,
+once — for ballots and for every other append (:func:`ledger.store.logstore.append`).
 
-**The statements** (:data:`SQL`): plain SQL that SQLite and PostgreSQL both
-accept, run on the session's own DB-API connection inside its transaction
-(:class:`Raw`), after the ORM has flushed what it has pending, so they see and
-are seen by ORM work in the same transaction.  The entry kinds and key kinds
-they filter on are bound parameters taken from :mod:`ledger.entries` and
-:mod:`ledger.store.models` (no kind is spelled in SQL).  Each statement is run
-by one public function below (``read_…``, ``insert_checkpoint``,
-:func:`write_append`); other modules call those, never :class:`Raw`.
+**Statements** (:data:`SQL`, :data:`SQL_IN`): plain SQL that SQLite and PostgreSQL
+both accept, run on the session's DB-API connection inside its transaction
+(:mod:`ledger.store.rawcursor`) after the ORM has flushed, so they see and are
+seen by ORM work in the same transaction.  The entry and key kinds they filter
+on are bound parameters from :mod:`ledger.entries` and :mod:`ledger.store.models`
+(no kind is spelled in SQL).  Each statement is run by one public function below
+(``read_…``, :func:`insert_checkpoint`, :func:`write_append`); other modules
+call those.
 
 **The per-transaction memo** (:class:`Memo`, in ``session.info``): the log heads
-this transaction has locked, the tree nodes it read or wrote, the entries it
-appended and the checkpoints it signed, and what a batch of ballots read at
-once (:func:`read_batch`).  Everything in it was read or written under the
-transaction's own writer lock, so it is exactly what the database holds for
-this transaction; it is dropped when any transaction of the session ends
-(commit, rollback, savepoint), so nothing outlives it.
+this transaction locked, the tree nodes it read or wrote, the entries it appended
+and the checkpoint it signed, and what a batch of ballots read at once
+(:func:`read_batch`).  All of it was read or written under the transaction's own
+writer lock, so it is what the database holds for this transaction; it is
+dropped when any transaction of the session ends.
 
-**Deferred writes**: a batch's appends (:func:`defer_writes`) are not sent one by
-one but ride along with the next statement of the transaction, in one pipeline
-on PostgreSQL (one round trip for the whole batch's rows).  Nothing can read
-around them: :class:`Raw` sends them before any statement of its own, and the
-session sends them before any ORM statement, ORM flush or commit (the event
-listeners below).  A rollback drops them with the rest of the transaction.
+**Deferred writes** (:func:`defer_writes`): a batch's appends ride along with the
+transaction's next statement, in one pipeline on PostgreSQL.  Nothing can read
+around them: the cursor sends them before any statement of its own, and the
+session before any ORM statement, flush or commit (the event listeners below).
 
-**The process caches** (:class:`BoundedCache`, emptied when full): what never
-changes once written, each keyed so that a hit cannot be stale —
+**Process caches** (:class:`BoundedCache`, each emptied when full) of what never
+changes once written, keyed so that a hit cannot be stale:
+:data:`PARSED_ENTRIES` ((assembly, index) -> bytes and parsed entry; a hit counts
+only for the very bytes), :data:`PUBLISHED` ((assembly, entry 0's hash) -> the
+definition and frozen roster entry 0 commits to), :data:`DEVICE_KEYS` (key id,
+the SHA-256 of the SPKI -> loaded key; enrolment in *this* log is read under the
+lock for every ballot), :data:`VERIFIED_SIGNATURES` (digests of key id, message
+and signature verified), :data:`VISIBLE_LOGS` (per engine, assemblies with a
+log in an owners' status: a log stays, the lifecycle only moves forward) and
+the column types' bind processors.  :func:`reset` empties them all.  A running
+server never needs it — nothing a cache holds can change or be taken back; tests
+call it (a fixture) to start from a cold process.  Not caches, and not here:
+the per-engine :class:`~ledger.store.sequencer.Sequencer` (live queues and
+sessions) and the SQLite writers' gates (:mod:`ledger.store.sqlitegate`: locks).
 
-* :data:`PARSED_ENTRIES` — (assembly, index) -> (entry bytes, parsed entry); a hit
-  counts only if the bytes read now are the very bytes parsed
-  (:func:`ledger.store.headstate.parsed`);
-* :data:`PUBLISHED` — (assembly, entry 0's hash) -> its definition and frozen
-  roster; entry 0 commits to both (:func:`ledger.store.publish.published`);
-* :data:`DEVICE_KEYS` — key id -> loaded P-256 public key; a key id is the SHA-256
-  of the key's SPKI, so the entry is right for every log (whether the key is
-  enrolled and not revoked in *this* log is read under the lock for every
-  ballot) (:mod:`ledger.store.writer`);
-* :data:`VERIFIED_SIGNATURES` — digests of (key id, message, signature) already
-  verified (:mod:`ledger.store.writer`);
-* :data:`VISIBLE_LOGS` — per engine, the assemblies known to have a log in an
-  owners' status: a log once published stays, and the lifecycle only moves
-  forward (:func:`ledger.store.sequencer.visible_log`);
-* the column types' bind processors (:func:`insert_checkpoint`, :func:`write_append`).
-
-:func:`reset` empties them all.  A running server never needs it: nothing a
-cache holds can change or be taken back.  Tests call it (a fixture) so that
-each starts from a cold process, whatever ran before.  Not caches, and not
-here: the process's :class:`~ledger.store.sequencer.Sequencer` per engine (its
-queue and sessions are live work) and the SQLite writers' gates per database
-file (:mod:`ledger.store.sqlitegate`: locks).
-
-The path, module by module: :mod:`ledger.store.sequencer` batches a process's
-ballots per log; :func:`ledger.store.logstore.lock_head_for_batch` takes the lock
-and reads the batch's keys and heads (:func:`read_batch`);
-:mod:`ledger.store.writer` checks each ballot (device key, signature, casting
-rules), reading a head through :mod:`ledger.store.headstate` and the published
-assembly through :mod:`ledger.store.publish`; :func:`ledger.store.logstore.append`
-appends (:func:`write_append`); :mod:`ledger.store.checkpoints` signs one
-checkpoint and :mod:`ledger.store.receipts` builds the receipts.
+The path: :mod:`ledger.store.sequencer` batches a process's ballots per log;
+:func:`ledger.store.logstore.lock_head_for_batch` takes the lock and reads for
+the batch (:func:`read_batch`); :mod:`ledger.store.writer` checks each ballot
+(device key, signature, rules; a head read through :mod:`ledger.store.headstate`,
+the published assembly through :mod:`ledger.store.publish`);
+:func:`ledger.store.logstore.append` appends (:func:`write_append`);
+:mod:`ledger.store.checkpoints` signs one checkpoint, :mod:`ledger.store.receipts`
+builds the receipts.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session
 
 from ledger.entries import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, UNIT_TRANSFERRED, Entry
 from ledger.errors import LogStateError
 from ledger.store.models import VOTER_KEY, LedgerEntry
 from ledger.store.models import Checkpoint as CheckpointRow
+from ledger.store.rawcursor import RawCursor
 
 Node = tuple[int, int]
 #: (index, kind, seq, voided_by, body) of an entry the casting rules read about a head
@@ -141,8 +123,8 @@ class Memo:
     newest: dict[int, StoredCheckpoint | None] = field(default_factory=dict)
     keys: dict[tuple[int, str], KeyRow | None] = field(default_factory=dict)
     head_rows: dict[tuple[int, str], list[HeadEntryRow]] = field(default_factory=dict)
-    defer_writes: bool = False  # appends go out with the next statement (Raw.defer)
-    raw: Raw | None = None
+    defer_writes: bool = False  # appends go out with the next statement (defer_writes)
+    raw: RawCursor | None = None
 
     def forget_prefetched(self, assembly_id: int) -> None:
         """An entry other than a ballot changes what the rules read: read it again."""
@@ -286,14 +268,15 @@ SQL_IN = {
     "spkis": "SELECT key_id, spki FROM ledger_key WHERE assembly_id = ? AND kind = ? "
              "AND key_id {in}",
     # one primary-key lookup per node, UNION ALL'd (for a row-value IN list or a long OR,
-    # SQLite scans every node of the log): not a list parameter, see Raw.nodes
+    # SQLite scans every node of the log): not a list parameter, see _nodes
     "node": 'SELECT level, "index", hash FROM tree_node WHERE assembly_id = ? '
             'AND level = ? AND "index" = ?',
 }
 _PG = {k: v.replace("?", "%s") for k, v in SQL.items()}
+_PG_IN = {k: v.replace("?", "%s") for k, v in SQL_IN.items()}
 # PostgreSQL: many rows in one statement, a column per array parameter (executemany would
 # send, and psycopg build in Python, one statement per row)
-_PG_ROWS = {
+_MULTIROW = {
     "insert_entry": 'INSERT INTO ledger_entry (assembly_id, "index", kind, body, entry_hash, '
                     "head_id, agent, seq, voided_by, created_at) "
                     "SELECT a, i, k, b, h, hd, ag, s, NULL, c FROM unnest(%s::int4[], "
@@ -304,167 +287,47 @@ _PG_ROWS = {
 }
 
 
-class Raw:
-    """The session's DB-API cursor (after an ORM flush) and the dialect's SQL.
-
-    Driver errors come out as SQLAlchemy's (``OperationalError`` …), as from any other
-    statement, and a connection the driver found dead is invalidated, so the pool
-    replaces it and the web layer answers "retry" (:mod:`web.resilience`).
-    """
-
-    __slots__ = ("conn", "cur", "sql", "dialect", "pg", "pending")
-
-    def __init__(self, session: Session) -> None:
-        self.conn = session.connection()
-        self.dialect = self.conn.dialect
-        self.pg = self.dialect.name == "postgresql"
-        self.sql = _PG if self.pg else SQL
-        self.cur = self.conn.connection.driver_connection.cursor()
-        # deferred writes, in order: (statement, replace key) -> rows, or one row to replace
-        self.pending: dict[tuple[str, Any], Any] = {}
-
-    def defer(self, name: str, params: Any, *, replace: Any = None) -> None:
-        """Write later, with the transaction's next statement (see the module docstring).
-
-        ``params``: a list of rows, added to the rows of the same statement deferred
-        before; or, with ``replace``, one row that replaces the row deferred before with
-        the same key (an UPDATE whose last values are all that matter)."""
-        if replace is None:
-            self.pending.setdefault((name, None), []).extend(params)
-        else:
-            self.pending[(name, replace)] = params
-
-    def send_pending(self) -> None:
-        with self.pipelined():
-            self._send_pending()
-
-    def _send_pending(self) -> None:
-        pending, self.pending = self.pending, {}
-        for (name, one), params in pending.items():
-            if one is not None:
-                self._exec(self.sql[name], params)
-            elif self.pg and name in _PG_ROWS and len(params) > 1:
-                self._exec(_PG_ROWS[name], [list(column) for column in zip(*params, strict=True)])
-            else:
-                self._exec(self.sql[name], params, many=True)
-
-    def _exec(self, sql: str, params: Any, many: bool = False) -> None:
-        if self.pending:  # the deferred writes go first, in the same round trip
-            with self.pipelined():
-                self._send_pending()
-                self._exec(sql, params, many)
-            return
-        try:
-            if many:
-                self.cur.executemany(sql, params)
-            else:
-                self.cur.execute(sql, params)
-        except self.dialect.loaded_dbapi.Error as exc:
-            self._raise(exc, sql, params)
-
-    def _raise(self, exc: Exception, sql: str, params: Any) -> NoReturn:
-        gone = self.dialect.is_disconnect(exc, self.conn.connection.dbapi_connection, self.cur)
-        if gone:
-            self.conn.invalidate(exc)
-        raise sa_exc.DBAPIError.instance(
-            sql, params, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True,
-            connection_invalidated=gone, dialect=self.dialect) from exc
-
-    @contextlib.contextmanager
-    def pipelined(self) -> Iterator[None]:
-        """PostgreSQL: the statements inside go out together and are answered together
-        (psycopg pipeline mode: one round trip instead of one each); SQLite: as usual."""
-        driver = self.conn.connection.driver_connection
-        if not self.pg or driver.pgconn.pipeline_status:  # SQLite, or a pipeline already
-            yield
-            return
-        try:
-            with driver.pipeline():
-                yield
-        except self.dialect.loaded_dbapi.Error as exc:
-            self._raise(exc, "(pipeline)", ())
-
-    def one(self, name: str, params: tuple[Any, ...], suffix: str = "") -> tuple[Any, ...] | None:
-        self._exec(self.sql[name] + suffix, params)
-        row: tuple[Any, ...] | None = self.cur.fetchone()
-        return row
-
-    def all(self, name: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        self._exec(self.sql[name], params)
-        rows: list[tuple[Any, ...]] = self.cur.fetchall()
-        return rows
-
-    def run(self, name: str, params: tuple[Any, ...]) -> None:
-        self._exec(self.sql[name], params)
-
-    def many(self, name: str, rows: list[tuple[Any, ...]]) -> None:
-        self._exec(self.sql[name], rows, many=True)
-
-    def over(self, name: str, values: list[str]) -> tuple[str, tuple[Any, ...]]:
-        """``SQL_IN[name]`` over ``values`` (with ``?``) and the values as its parameters."""
-        if self.pg:
-            return SQL_IN[name].replace("{in}", "= ANY(?)"), (values,)
-        return SQL_IN[name].replace("{in}", f"IN ({', '.join('?' * len(values))})"), tuple(values)
-
-    def rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        """The rows of a statement built here (with ``?``, as :meth:`over` gives it)."""
-        self._exec(sql.replace("?", "%s") if self.pg else sql, params)
-        rows: list[tuple[Any, ...]] = self.cur.fetchall()
-        return rows
-
-    def reads(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[list[tuple[Any, ...]]]:
-        """Several reads' rows, in one round trip on PostgreSQL (a cursor each, pipelined;
-        the server runs them in order).  ``statements``: (SQL with ``?``, params)."""
-        if not self.pg:
-            out = []
-            for sql, params in statements:
-                self._exec(sql, params)
-                out.append(self.cur.fetchall())
-            return out
-        driver = self.conn.connection.driver_connection
-        cursors = [self.cur, *(driver.cursor() for _ in statements[1:])]
-        try:
-            with self.pipelined():
-                if self.pending:
-                    self._send_pending()
-                for cur, (sql, params) in zip(cursors, statements, strict=True):
-                    cur.execute(sql.replace("?", "%s"), params)
-                return [cur.fetchall() for cur in cursors]
-        except self.dialect.loaded_dbapi.Error as exc:
-            self._raise(exc, "(batched reads)", ())
-        finally:
-            for cur in cursors[1:]:
-                cur.close()
-
-    def nodes(self, assembly_id: int, wanted: list[Node]) -> dict[Node, bytes]:
-        part = SQL_IN["node"].replace("?", "%s") if self.pg else SQL_IN["node"]
-        self._exec(" UNION ALL ".join([part] * len(wanted)),
-                   tuple(x for lv, ix in wanted for x in (assembly_id, lv, ix)))
-        return {(lv, ix): bytes(h) for lv, ix, h in self.cur.fetchall()}
-
-    def datetime(self, column: Any, value: Any) -> dt.datetime:
-        """A column value read raw, as the ORM would return it."""
-        proc = column.type.dialect_impl(self.dialect).result_processor(self.dialect, None)
-        return proc(value) if proc else value
-
-    def timestamp(self, column: Any, value: dt.datetime) -> Any:
-        """``value`` as the column's type binds it on this dialect (exact ORM equivalence)."""
-        key = (id(column), self.dialect.name)
-        proc = _BIND.get(key, False)
-        if proc is False:
-            proc = _BIND.put(key, column.type.dialect_impl(self.dialect).bind_processor(
-                self.dialect))
-        return proc(value) if proc else value
-
-
-def _raw(session: Session) -> Raw:
-    """The transaction's :class:`Raw`, after flushing what the ORM has pending (so the
+def _raw(session: Session) -> RawCursor:
+    """The transaction's cursor, after flushing what the ORM has pending (so the
     statements see it)."""
     session.flush()
     m = memo(session)
     if m.raw is None:
-        m.raw = Raw(session)
+        m.raw = RawCursor(session)
     return m.raw
+
+
+def _sql(raw: RawCursor, name: str) -> str:
+    return _PG[name] if raw.pg else SQL[name]
+
+
+def _over(raw: RawCursor, name: str, values: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """``SQL_IN[name]`` over ``values``, and the values as its parameters."""
+    if raw.pg:
+        return _PG_IN[name].replace("{in}", "= ANY(%s)"), (values,)
+    return SQL_IN[name].replace("{in}", f"IN ({', '.join('?' * len(values))})"), tuple(values)
+
+
+def _nodes(raw: RawCursor, assembly_id: int, wanted: list[Node]) -> dict[Node, bytes]:
+    part = _PG_IN["node"] if raw.pg else SQL_IN["node"]
+    rows = raw.all(" UNION ALL ".join([part] * len(wanted)),
+                   tuple(x for lv, ix in wanted for x in (assembly_id, lv, ix)))
+    return {(lv, ix): bytes(h) for lv, ix, h in rows}
+
+
+def _read_value(raw: RawCursor, column: Any, value: Any) -> Any:
+    """A column value read raw, as the ORM would return it."""
+    proc = column.type.dialect_impl(raw.dialect).result_processor(raw.dialect, None)
+    return proc(value) if proc else value
+
+
+def _bind_value(raw: RawCursor, column: Any, value: Any) -> Any:
+    """``value`` as the column's type binds it on this dialect (exact ORM equivalence)."""
+    key = (id(column), raw.dialect.name)
+    proc = _BIND.get(key, False)
+    if proc is False:
+        proc = _BIND.put(key, column.type.dialect_impl(raw.dialect).bind_processor(raw.dialect))
+    return proc(value) if proc else value
 
 
 # -- what the casting path reads and writes -------------------------------------------------
@@ -485,7 +348,8 @@ def lock_clause(session: Session) -> str:
 
 def read_locked_head(session: Session, assembly_id: int) -> tuple[Any, ...] | None:
     """Take the log's lock and read its ``log_head`` row (None: the assembly has no log)."""
-    return _raw(session).one("head", (assembly_id,), lock_clause(session))
+    raw = _raw(session)
+    return raw.one(_sql(raw, "head") + lock_clause(session), (assembly_id,))
 
 
 def read_batch(session: Session, assembly_id: int, heads: Iterable[str], kids: Iterable[str]
@@ -510,14 +374,14 @@ def read_batch(session: Session, assembly_id: int, heads: Iterable[str], kids: I
     m = memo(session)
     heads, kids = sorted(set(heads)), sorted(set(kids))
     raw = _raw(session)
-    statements = [(SQL["head"] + lock_clause(session), (assembly_id,)),
-                  (SQL["entry0"], (assembly_id,)),
-                  (SQL["latest_checkpoint"], (assembly_id,))]
+    statements = [(_sql(raw, "head") + lock_clause(session), (assembly_id,)),
+                  (_sql(raw, "entry0"), (assembly_id,)),
+                  (_sql(raw, "latest_checkpoint"), (assembly_id,))]
     if kids:
-        sql, params = raw.over("keys", kids)
+        sql, params = _over(raw, "keys", kids)
         statements.append((sql, (assembly_id, *params)))
     if heads:
-        sql, params = raw.over("heads_entries", heads)
+        sql, params = _over(raw, "heads_entries", heads)
         statements.append((sql, (assembly_id, *params, *HEAD_KINDS)))
     found = raw.reads(statements)
     if found[1]:
@@ -543,7 +407,8 @@ def read_key(session: Session, assembly_id: int, kid: str) -> KeyRow | None:
     m = memo(session)
     if (assembly_id, kid) in m.keys:  # read for the batch
         return m.keys[(assembly_id, kid)]
-    row = _raw(session).one("key", (assembly_id, kid))
+    raw = _raw(session)
+    row = raw.one(_sql(raw, "key"), (assembly_id, kid))
     return None if row is None else KeyRow(*row)
 
 
@@ -552,26 +417,29 @@ def read_head_entries(session: Session, assembly_id: int, head_id: str) -> list[
     the log's whole (assembly, index) index)."""
     rows = memo(session).head_rows.get((assembly_id, head_id))  # read for the batch
     if rows is None:
-        rows = _raw(session).all("head_entries", (assembly_id, head_id, *HEAD_KINDS))
+        raw = _raw(session)
+        rows = raw.all(_sql(raw, "head_entries"), (assembly_id, head_id, *HEAD_KINDS))
     return rows
 
 
 def read_agent_heads(session: Session, assembly_id: int, agent: str) -> set[str]:
     """The heads a proxy agent has cast a ballot for that still stands."""
-    return {h for (h,) in _raw(session).all("agent_heads", (assembly_id, agent, *BALLOT_KINDS))}
+    raw = _raw(session)
+    return {h for (h,) in raw.all(_sql(raw, "agent_heads"), (assembly_id, agent, *BALLOT_KINDS))}
 
 
 def read_spki(session: Session, assembly_id: int, kid: str) -> bytes | None:
     """The SPKI of voter key ``kid`` enrolled in the log (None: no such voter key)."""
-    row = _raw(session).one("spki", (assembly_id, kid, VOTER_KEY))
+    raw = _raw(session)
+    row = raw.one(_sql(raw, "spki"), (assembly_id, kid, VOTER_KEY))
     return None if row is None else bytes(row[0])
 
 
 def read_spkis(session: Session, assembly_id: int, kids: list[str]) -> list[tuple[str, bytes]]:
     """(key id, SPKI) of the voter keys ``kids`` enrolled in the log, in one read."""
     raw = _raw(session)
-    sql, params = raw.over("spkis", kids)
-    return [(kid, bytes(spki)) for kid, spki in raw.rows(sql, (assembly_id, VOTER_KEY, *params))]
+    sql, params = _over(raw, "spkis", kids)
+    return [(kid, bytes(spki)) for kid, spki in raw.all(sql, (assembly_id, VOTER_KEY, *params))]
 
 
 def read_entry0_hash(session: Session, assembly_id: int) -> bytes | None:
@@ -579,19 +447,21 @@ def read_entry0_hash(session: Session, assembly_id: int) -> bytes | None:
     first = memo(session).entry0.get(assembly_id)  # read with the lock for the batch
     if first is not None:
         return first
-    row = _raw(session).one("entry0", (assembly_id,))
+    raw = _raw(session)
+    row = raw.one(_sql(raw, "entry0"), (assembly_id,))
     return None if row is None else bytes(row[0])
 
 
 def read_status_with_log(session: Session, assembly_id: int) -> str | None:
     """The assembly's status, if it has a log (None: no log, or no assembly)."""
-    row = _raw(session).one("status_with_log", (assembly_id,))
+    raw = _raw(session)
+    row = raw.one(_sql(raw, "status_with_log"), (assembly_id,))
     return None if row is None else str(row[0])
 
 
 def read_nodes(session: Session, assembly_id: int, wanted: list[Node]) -> dict[Node, bytes]:
     """The stored tree nodes among ``wanted`` (one primary-key lookup each, one statement)."""
-    return _raw(session).nodes(assembly_id, wanted)
+    return _nodes(_raw(session), assembly_id, wanted)
 
 
 def read_newest_checkpoint(session: Session, assembly_id: int) -> StoredCheckpoint | None:
@@ -603,25 +473,26 @@ def read_newest_checkpoint(session: Session, assembly_id: int) -> StoredCheckpoi
     if assembly_id in m.newest:  # read with the lock for the batch
         return m.newest[assembly_id]
     raw = _raw(session)
-    return _stored_checkpoint(raw, assembly_id, raw.one("latest_checkpoint", (assembly_id,)))
+    return _stored_checkpoint(raw, assembly_id,
+                              raw.one(_sql(raw, "latest_checkpoint"), (assembly_id,)))
 
 
-def _stored_checkpoint(raw: Raw, assembly_id: int, found: tuple[Any, ...] | None
+def _stored_checkpoint(raw: RawCursor, assembly_id: int, found: tuple[Any, ...] | None
                        ) -> StoredCheckpoint | None:
     if found is None:
         return None
     cid, size, root, note, created = found
     return StoredCheckpoint(cid, assembly_id, size, bytes(root), note,
-                            raw.datetime(CheckpointRow.__table__.c.created_at, created))
+                            _read_value(raw, CheckpointRow.__table__.c.created_at, created))
 
 
 def insert_checkpoint(session: Session, assembly_id: int, size: int, root: bytes, note: str,
                       created_at: dt.datetime) -> StoredCheckpoint:
     """Store a checkpoint signed under the writer lock; it is the log's newest."""
     raw = _raw(session)
-    found = raw.one("insert_checkpoint", (
+    found = raw.one(_sql(raw, "insert_checkpoint"), (
         assembly_id, size, root, note,
-        raw.timestamp(CheckpointRow.__table__.c.created_at, created_at)))
+        _bind_value(raw, CheckpointRow.__table__.c.created_at, created_at)))
     assert found is not None  # RETURNING id
     row = StoredCheckpoint(found[0], assembly_id, size, root, note, created_at)
     memo(session).checkpoints[assembly_id] = row
@@ -636,19 +507,19 @@ def write_append(session: Session, assembly_id: int, *, index: int, kind: str, d
     and record them in the memo (deferred in a batch: :func:`defer_writes`)."""
     raw = _raw(session)
     m = memo(session)
-    created = raw.timestamp(LedgerEntry.__table__.c.created_at, created_at)
+    created = _bind_value(raw, LedgerEntry.__table__.c.created_at, created_at)
     entry_row = (assembly_id, index, kind, data, leaf, head_id, agent, seq, created)
     node_rows = [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()]
     head_row = (index + 1, root, leaf, time_ms, peaks, assembly_id)
     if m.defer_writes:  # a batch: every row goes out with the next statement
-        raw.defer("insert_entry", [entry_row])
-        raw.defer("insert_node", node_rows)
-        raw.defer("update_head", head_row, replace=assembly_id)
+        raw.defer(_sql(raw, "insert_entry"), [entry_row], multirow=_MULTIROW.get("insert_entry"))
+        raw.defer(_sql(raw, "insert_node"), node_rows, multirow=_MULTIROW.get("insert_node"))
+        raw.defer(_sql(raw, "update_head"), head_row, replace=assembly_id)
     else:
         with raw.pipelined():  # three writes, one round trip on PostgreSQL
-            raw.run("insert_entry", entry_row)
-            raw.many("insert_node", node_rows)
-            raw.run("update_head", head_row)
+            raw.run(_sql(raw, "insert_entry"), entry_row)
+            raw.many(_sql(raw, "insert_node"), node_rows)
+            raw.run(_sql(raw, "update_head"), head_row)
     m.nodes.setdefault(assembly_id, {}).update(new_nodes)
     m.appended[(assembly_id, index)] = leaf
     ballot = kind in BALLOT_KINDS
@@ -657,27 +528,3 @@ def write_append(session: Session, assembly_id: int, *, index: int, kind: str, d
         rows.append((index, kind, seq, None, data))
     elif not ballot:
         m.forget_prefetched(assembly_id)
-
-
-# -- the ORM's view of what was read and written raw -------------------------------------------
-
-
-def adopt(session: Session, model: type, pk: Any, values: dict[str, Any]) -> Any:
-    """The session's instance of ``model`` with primary key ``pk``, holding ``values`` as
-    its committed (clean) state: refreshed in place if the identity map has it, else a
-    new persistent instance — what a query with ``populate_existing`` would give."""
-    obj = session.identity_map.get(identity_key(model, pk))
-    if obj is None:
-        obj = model(**values)
-        make_transient_to_detached(obj)
-        session.add(obj)
-    else:
-        for name, value in values.items():
-            set_committed_value(obj, name, value)
-    return obj
-
-
-def refresh(obj: Any, **values: Any) -> None:
-    """Record values a raw UPDATE just wrote as the instance's committed state."""
-    for name, value in values.items():
-        set_committed_value(obj, name, value)

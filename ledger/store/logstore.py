@@ -24,7 +24,7 @@ from ledger.entries import GENESIS_PREV, PUBLISHED, encode_entry, entry_hash, pa
 from ledger.errors import LogStateError, Refusal
 from ledger.merkle import empty_root
 from ledger.note import Checkpoint
-from ledger.store import castpath, sqlitegate
+from ledger.store import castpath, rawcursor, sqlitegate
 from ledger.store.castpath import StoredCheckpoint
 from ledger.store.models import LedgerEntry, LogHead
 from ledger.timestamps import ms_to_datetime, now_ms
@@ -85,7 +85,7 @@ def _locked_head(session: Session, assembly_id: int, row: tuple | None) -> LogHe
         raise LogStateError(f"assembly {assembly_id} has no log", code=Refusal.NO_LOG)
     origin, size, root, last, vkey, opens, closes, closed, last_time, peaks = row
     root, peaks = bytes(root), None if peaks is None else bytes(peaks)
-    head = castpath.adopt(session, LogHead, assembly_id, {
+    head = rawcursor.adopt(session, LogHead, assembly_id, {
         "assembly_id": assembly_id, "origin": origin, "size": size, "root": root,
         "last_entry_hash": bytes(last), "log_vkey": vkey, "opens_at_ms": opens,
         "closes_at_ms": closes, "closed": bool(closed), "last_time_ms": last_time,
@@ -215,7 +215,7 @@ def append(
                           time_ms=t, created_at=ms_to_datetime(t), head_id=head_id,
                           agent=agent, seq=seq, new_nodes=new_nodes, root=root,
                           peaks=peak_bytes)
-    castpath.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t,
+    rawcursor.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t,
                      peaks=peak_bytes)
     return Appended(index, leaf, data, index + 1, root)
 
