@@ -273,7 +273,7 @@ def _one_wait(pipelined, seen, depth):
 def test_a_batch_waits_for_the_database_a_fixed_number_of_times(engine, opened, ov_settings,
                                                                 monkeypatch) -> None:
     """Under the log's lock every other writer waits, so a batch's round trips must not grow
-    with its size: the lock and every read in one pipeline (ledger.store.prefetch), the rows with
+    with its size: the lock and every read in one pipeline (castpath.read_batch), the rows with
     the checkpoint, then the commit — for 1 ballot or for 12, first votes or revotes."""
     target = opened[0]
     seq = sequencer.Sequencer(make_session_factory(engine))
