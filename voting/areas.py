@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from voting.errors import AreaError
 
@@ -140,3 +140,27 @@ class Measure:
 
 
 ZERO = Measure(Decimal("0.00"), 0)
+
+
+class Count(NamedTuple):
+    """Heads and their exclusive area as a tally sums them: the area in integer hundredths of
+    a square metre (every threshold is an integer comparison on these), the heads counted.
+
+    A tuple ``(area, heads)``, so it goes wherever such a pair is taken
+    (:func:`voting.needs.needs`, :func:`voting.election.elect`)."""
+
+    area: int
+    heads: int
+
+    def plus(self, other: Count) -> Count:
+        return Count(self.area + other.area, self.heads + other.heads)
+
+    def minus(self, other: Count) -> Count:
+        return Count(self.area - other.area, self.heads - other.heads)
+
+    def measure(self) -> Measure:
+        """The same figure for reporting (the area as an exact two-place Decimal)."""
+        return Measure.of(self.area, self.heads)
+
+
+NONE = Count(0, 0)

@@ -107,8 +107,8 @@ def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
             RefusalReason.INVALID_CHOICE,
             f'item "{item.item_id}": choose agree, oppose or abstain, got {describe(vote)}',
         )
-    if vote.__class__ is Approval:
-        chosen = vote.candidates  # type: ignore[attr-defined]
+    if type(vote) is Approval:
+        chosen = vote.candidates
         if len(chosen) <= item.seats and chosen <= item.candidate_set:
             return None
         unknown = sorted(c for c in chosen if c not in item.candidate_set)

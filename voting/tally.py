@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from voting.areas import Measure
+from voting.areas import NONE, Count, Measure
 from voting.ballots import Approval, Choice, Vote, vote_problem
 from voting.election import ElectionResult, elect
 from voting.errors import ItemError, RosterError, TallyError
@@ -51,6 +51,48 @@ class Joined:
 
     def to_json(self) -> dict[str, object]:
         return {"side": self.side.value, **self.measure.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class MotionCount:
+    """What was cast on a motion, within the item's scope (see the module docstring)."""
+
+    total: Count  # every head of the scope and its area (T)
+    agree: Count  # A
+    oppose: Count
+    abstain: Count
+
+    @property
+    def participating(self) -> Count:
+        """P: who took part — agree, oppose or abstain."""
+        return Count(self.agree.area + self.oppose.area + self.abstain.area,
+                     self.agree.heads + self.oppose.heads + self.abstain.heads)
+
+    @property
+    def majority_side(self) -> Choice | None:
+        """Agree if agree exceeds oppose in both area and heads, oppose if the reverse,
+        else None (从众 adds the non-voters to this side)."""
+        agree, oppose = self.agree, self.oppose
+        if agree.area > oppose.area and agree.heads > oppose.heads:
+            return Choice.AGREE
+        if oppose.area > agree.area and oppose.heads > agree.heads:
+            return Choice.OPPOSE
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionCount:
+    """What was cast on an election item, within the item's scope."""
+
+    total: Count  # every head of the scope and its area (T)
+    participating: Count  # every ballot on the item, blank ones included (P)
+    blank: Count  # ballots approving nobody (abstentions and empty approvals)
+    approvals: Mapping[str, Count]  # per candidate, who approved them (A of each)
+
+    @property
+    def approving(self) -> Count:
+        """Who approved at least one candidate."""
+        return self.participating.minus(self.blank)
 
 
 @dataclass(frozen=True)
@@ -190,25 +232,32 @@ def tally(
         area_of = scope.area_of
         agree, oppose, abstain, other_heads, other_votes = buckets[item_id]
         try:
-            sums = [sum(map(area_of.__getitem__, group)) for group in (agree, oppose, abstain)]
+            agreeing, opposing, abstaining = (
+                _count(area_of, agree), _count(area_of, oppose), _count(area_of, abstain))
         except KeyError as exc:
             raise _unknown_head(roster, exc.args[0], item) from None
-        total = (scope.total_hundredths, len(area_of))
+        total = Count(scope.total_hundredths, len(area_of))
         if item.is_election:
             if agree or oppose:
                 head_id = (agree or oppose)[0]
                 problem = vote_problem(item, agree_vote if agree else oppose_vote)
                 raise TallyError(f"vote of head {head_id}: {problem[1] if problem else ''}")
-            blank = (sums[2], len(abstain))
-            results.append(_election(item, total, area_of, blank, other_heads, other_votes, roster))
+            counted = _count_election(item, total, area_of, abstaining, other_heads,
+                                      other_votes, roster)
+            results.append(_election(item, counted))
         else:
             if other_heads:
                 head_id, vote = other_heads[0], other_votes[0]
                 problem = vote_problem(item, vote)
                 raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
-            acc = [sums[0], len(agree), sums[1], len(oppose), sums[2], len(abstain)]
-            results.append(_motion(item, total, acc, settings))
+            results.append(_motion(item, MotionCount(total, agreeing, opposing, abstaining),
+                                   settings))
     return AssemblyResult(roster.total, tuple(results), settings)
+
+
+def _count(area_of: Mapping[str, int], heads: list[str]) -> Count:
+    """``heads`` and their area (KeyError: a head without area in the scope)."""
+    return Count(sum(map(area_of.__getitem__, heads)), len(heads))
 
 
 def _unknown_head(roster: Roster, head_id: str, item: Item) -> TallyError:
@@ -220,100 +269,99 @@ def _unknown_head(roster: Roster, head_id: str, item: Item) -> TallyError:
     )
 
 
-def _motion(
-    item: Item, total: tuple[int, int], acc: list[int], settings: AssemblySettings
-) -> ItemResult:
-    a_area, a_heads, o_area, o_heads, b_area, b_heads = acc
-    p_area = a_area + o_area + b_area
-    p_heads = a_heads + o_heads + b_heads
-    quorum = quorum_check(p_area, p_heads, *total)
+def _motion(item: Item, count: MotionCount, settings: AssemblySettings) -> ItemResult:
+    participating = count.participating
+    quorum = quorum_check(participating.area, participating.heads, *count.total)
     joined = None
-    d_agree, d_part = (a_area, a_heads), (p_area, p_heads)
+    # what approval is tested on: the ballots, and the non-voters who joined the majority
+    deciding_agree, deciding = count.agree, participating
     if settings.non_voters_join_majority and quorum.ok:
-        rest = (total[0] - p_area, total[1] - p_heads)
-        side = None
-        if a_area > o_area and a_heads > o_heads:
-            side = Choice.AGREE
-        elif o_area > a_area and o_heads > a_heads:
-            side = Choice.OPPOSE
-        if side is not None and rest[1] > 0:
-            joined = Joined(side, Measure.of(*rest))
-            d_part = (p_area + rest[0], p_heads + rest[1])
+        absent = count.total.minus(participating)
+        side = count.majority_side
+        if side is not None and absent.heads > 0:
+            joined = Joined(side, absent.measure())
+            deciding = participating.plus(absent)
             if side is Choice.AGREE:
-                d_agree = (a_area + rest[0], a_heads + rest[1])
-    approval = approval_check(item.threshold, d_agree[0], d_agree[1], d_part[0], d_part[1])
+                deciding_agree = count.agree.plus(absent)
+    approval = approval_check(item.threshold, deciding_agree.area, deciding_agree.heads,
+                              deciding.area, deciding.heads)
     return ItemResult(
         item=item,
-        total=Measure.of(*total),
-        participating=Measure.of(p_area, p_heads),
-        agree=Measure.of(a_area, a_heads),
-        oppose=Measure.of(o_area, o_heads),
-        abstain=Measure.of(b_area, b_heads),
+        total=count.total.measure(),
+        participating=participating.measure(),
+        agree=count.agree.measure(),
+        oppose=count.oppose.measure(),
+        abstain=count.abstain.measure(),
         quorum=quorum,
         approval=approval,
         passed=quorum.ok and approval.ok,
-        needs=needs(item.threshold, total, (p_area, p_heads), (a_area, a_heads)),
+        needs=needs(item.threshold, count.total, participating, count.agree),
         joined=joined,
     )
 
 
-def _election(
+def _count_election(
     item: Item,
-    total: tuple[int, int],
+    total: Count,
     area_of: Mapping[str, int],
-    blank: tuple[int, int],
+    abstaining: Count,
     heads: list[str],
     votes: list[Vote],
     roster: Roster,
-) -> ItemResult:
-    """Sum approvals per candidate; ``blank`` are the abstentions already summed."""
-    blank_area, blank_heads = blank
-    p_area, p_heads = blank
+) -> ElectionCount:
+    """Sum the approvals per candidate; ``abstaining``: the abstentions, already summed."""
     seats = item.seats
     allowed = item.candidate_set
-    approvals: dict[str, list[int]] = {candidate: [0, 0] for candidate in item.candidates}
+    # summed per vote: plain integers, named once summed
+    participating_area, participating_heads = abstaining
+    blank_area, blank_heads = abstaining
+    approving_area = dict.fromkeys(item.candidates, 0)
+    approving_heads = dict.fromkeys(item.candidates, 0)
     for head_id, vote in zip(heads, votes, strict=True):
         area = area_of.get(head_id)
         if area is None:
             raise _unknown_head(roster, head_id, item)
-        if vote.__class__ is not Approval:
+        if type(vote) is not Approval:
             problem = vote_problem(item, vote)
             raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
-        chosen = vote.candidates  # type: ignore[union-attr]
+        chosen = vote.candidates
         if len(chosen) > seats or not chosen <= allowed:
             problem = vote_problem(item, vote)
             raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
-        p_area += area
-        p_heads += 1
+        participating_area += area
+        participating_heads += 1
         if not chosen:
             blank_area += area
             blank_heads += 1
         for candidate in chosen:
-            pair = approvals[candidate]
-            pair[0] += area
-            pair[1] += 1
-    quorum = quorum_check(p_area, p_heads, *total)
-    outcome = elect(
-        item,
+            approving_area[candidate] += area
+            approving_heads[candidate] += 1
+    return ElectionCount(
         total,
-        (p_area, p_heads),
-        {candidate: (pair[0], pair[1]) for candidate, pair in approvals.items()},
-        quorum.ok,
+        Count(participating_area, participating_heads),
+        Count(blank_area, blank_heads),
+        {c: Count(approving_area[c], approving_heads[c]) for c in item.candidates},
     )
+
+
+def _election(item: Item, count: ElectionCount) -> ItemResult:
+    participating = count.participating
+    quorum = quorum_check(participating.area, participating.heads, *count.total)
+    outcome = elect(item, count.total, participating, count.approvals, quorum.ok)
     candidate_needs = [result.needs.to_pass for result in outcome.candidates]
     to_pass = Need(
         min(need.area for need in candidate_needs),
         min(need.heads for need in candidate_needs),
         any(need.possible for need in candidate_needs),
     )
-    item_needs = needs(item.threshold, total, (p_area, p_heads), (p_area, p_heads))
+    item_needs = needs(item.threshold, count.total, participating, participating)
     return ItemResult(
         item=item,
-        total=Measure.of(*total),
-        participating=Measure.of(p_area, p_heads),
-        agree=Measure.of(p_area - blank_area, p_heads - blank_heads),
-        oppose=Measure.of(0, 0),
-        abstain=Measure.of(blank_area, blank_heads),
+        total=count.total.measure(),
+        participating=participating.measure(),
+        agree=count.approving.measure(),
+        oppose=NONE.measure(),
+        abstain=count.blank.measure(),
         quorum=quorum,
         approval=None,
         passed=quorum.ok and bool(outcome.elected),

@@ -252,17 +252,18 @@ def parse_item(data: Any, path: str) -> Item:
     for key in ("candidates", "seats"):
         if key in entry:
             raise TallyFileError(f"{path}.{key}", "only an election item has candidates and seats")
-    if matter is None and threshold is None:
-        raise TallyFileError(path, f'item "{item_id}": give "matter" (ordinary/special) or "kind"')
-    if matter is not None:
-        law = Matter(matter)
-        if threshold is not None and law.threshold.value != threshold:
+    if matter is None:
+        if threshold is None:
             raise TallyFileError(
-                f"{path}.matter",
-                f'kind {matter} ({law.zh}) is a {law.threshold.value} matter, not "{threshold}"',
-            )
-        return Item.motion(item_id, law, buildings)
-    return Item.motion(item_id, Threshold(threshold), buildings)
+                path, f'item "{item_id}": give "matter" (ordinary/special) or "kind"')
+        return Item.motion(item_id, Threshold(threshold), buildings)
+    law = Matter(matter)
+    if threshold is not None and law.threshold.value != threshold:
+        raise TallyFileError(
+            f"{path}.matter",
+            f'kind {matter} ({law.zh}) is a {law.threshold.value} matter, not "{threshold}"',
+        )
+    return Item.motion(item_id, law, buildings)
 
 
 def item_to_json(item: Item) -> dict[str, Any]:

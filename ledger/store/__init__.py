@@ -18,7 +18,8 @@ service layer (:mod:`ownervote.services`) owns the transactions.
   receipts     receipts of stored entries and their updates
   export       export_bundle
   sequencer    group commit of a process's ballots per log (the casting path), with
-               fastpath (its plain SQL, deferred writes, per-transaction memo),
-               prefetch (a batch's reads in one round trip) and headstate (what the
-               casting rules read about a head)
+               castpath (the path's plain SQL, deferred writes, per-transaction memo
+               and process caches, with their reset), rawcursor (plain statements in
+               the session's transaction, pipelined) and headstate (what the casting
+               rules read about a head)
 """

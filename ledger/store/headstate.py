@@ -19,29 +19,23 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ledger.documents import convert_choices
-from ledger.entries import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, UNIT_TRANSFERRED, parse_entry
-from ledger.store import fastpath
+from ledger.entries import (
+    BALLOT,
+    PAPER_BALLOT,
+    REPRESENTATIVE_SET,
+    UNIT_TRANSFERRED,
+    Entry,
+    parse_entry,
+)
+from ledger.store import castpath
+from ledger.store.castpath import KeyRow
 from voting.ballots import BallotEvent, Channel
 from voting.casting import Transfer
 
 
-@dataclass(frozen=True, slots=True)
-class KeyRow:
-    kind: str
-    head_id: str | None
-    role: str
-    agent: str | None
-    voter: str | None
-    revoked_index: int | None
-
-
 def key_row(session: Session, assembly_id: int, kid: str) -> KeyRow | None:
     """The device key's row in the log (None: not enrolled), read with the lock."""
-    memo = fastpath.memo(session)
-    if (assembly_id, kid) in memo.keys:  # read for the batch (ledger.store.prefetch)
-        return memo.keys[(assembly_id, kid)]
-    row = fastpath.raw(session).one("key", (assembly_id, kid))
-    return None if row is None else KeyRow(*row)
+    return castpath.read_key(session, assembly_id, kid)
 
 
 @dataclass(frozen=True)
@@ -56,20 +50,16 @@ class HeadRules:
     ballots: tuple[tuple[int, int], ...] = ()  # (index, time) of every accepted ballot
 
 
-# (assembly, index) -> (the entry's bytes, parsed): an appended entry never changes, so a
-# head's earlier ballots are parsed once per process, not again at each revote; a hit
-# counts only if the bytes read now are the very bytes parsed (bounded)
-_PARSED: dict[tuple[int, int], tuple[bytes, Any]] = {}
-
-
-def parsed(assembly_id: int, index: int, data: bytes):  # -> entries.Entry
-    hit = _PARSED.get((assembly_id, index))
+def parsed(assembly_id: int, index: int, data: bytes) -> Entry:
+    """Entry ``index`` of the log parsed from ``data``: an appended entry never changes, so
+    a head's earlier ballots are parsed once per process, not again at each revote
+    (:data:`ledger.store.castpath.PARSED_ENTRIES`; a hit counts only if the bytes read
+    now are the very bytes parsed)."""
+    hit = castpath.PARSED_ENTRIES.get((assembly_id, index))
     if hit is not None and hit[0] == data:
         return hit[1]
     entry = parse_entry(data, index, fast=True)
-    if len(_PARSED) >= 100_000:
-        _PARSED.clear()
-    _PARSED[(assembly_id, index)] = (data, entry)
+    castpath.PARSED_ENTRIES.put((assembly_id, index), (data, entry))
     return entry
 
 
@@ -88,9 +78,7 @@ def head_rules(session: Session, assembly_id: int, head_id: str,
                keys: dict[str, KeyRow | None] | None = None) -> HeadRules:
     """Read the head's entries once (``keys``: device key rows already known, by key id)."""
     keys = {} if keys is None else keys
-    rows = fastpath.memo(session).head_rows.get((assembly_id, head_id))  # ledger.store.prefetch
-    if rows is None:
-        rows = fastpath.raw(session).all("head_entries", (assembly_id, head_id))
+    rows = castpath.read_head_entries(session, assembly_id, head_id)
     last_seq, representative = 0, None
     accepted: list[tuple[int, str, Any]] = []
     transfer_at: tuple[int, int, str] | None = None  # (index, time, buyer)

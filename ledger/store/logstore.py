@@ -20,23 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import treemath
-from ledger.entries import (
-    BALLOT,
-    GENESIS_PREV,
-    PAPER_BALLOT,
-    PUBLISHED,
-    encode_entry,
-    entry_hash,
-    parse_entry,
-)
+from ledger.entries import GENESIS_PREV, PUBLISHED, encode_entry, entry_hash, parse_entry
 from ledger.errors import LogStateError, Refusal
 from ledger.merkle import empty_root
 from ledger.note import Checkpoint
-from ledger.store import fastpath, sqlitegate
+from ledger.store import castpath, rawcursor, sqlitegate
+from ledger.store.castpath import StoredCheckpoint
 from ledger.store.models import LedgerEntry, LogHead
 from ledger.timestamps import ms_to_datetime, now_ms
-
-_BALLOTS = (BALLOT, PAPER_BALLOT)
 
 
 def _is_sqlite(session: Session) -> bool:
@@ -70,39 +61,37 @@ def lock_head(session: Session, assembly_id: int) -> LogHead:
     Within one transaction the lock is taken once: later calls return the same
     head, which this transaction alone may change until it ends.
     """
-    head = fastpath.memo(session).locked.get(assembly_id)
+    head = castpath.memo(session).locked.get(assembly_id)
     if head is not None:
         return head
-    raw = fastpath.raw(session)
-    return locked_head(session, assembly_id, raw.one("head", (assembly_id,), lock_suffix(session)))
+    return _locked_head(session, assembly_id, castpath.read_locked_head(session, assembly_id))
 
 
-def lock_suffix(session: Session) -> str:
-    """What turns the ``head`` read into taking the log's lock (PostgreSQL: a row lock;
-    SQLite: nothing — the ``BEGIN IMMEDIATE`` transaction holds the database's, checked)."""
-    if not _is_sqlite(session):
-        return " FOR UPDATE"
-    if session.connection().get_execution_options().get("sqlite_begin") != "IMMEDIATE":
-        raise LogStateError(
-            "on SQLite an append needs a BEGIN IMMEDIATE transaction: "
-            "call ledger.store.logstore.begin_write(session) first"
-        )
-    return ""
+def lock_head_for_batch(session: Session, assembly_id: int, heads: Iterable[str],
+                        kids: Iterable[str]) -> LogHead:
+    """:func:`lock_head` for a batch of ballots of ``heads`` signed with the device keys
+    ``kids``: the lock and everything checking them reads, in one round trip
+    (:func:`ledger.store.castpath.read_batch`).  Call first in the writer transaction
+    (after :func:`begin_write`)."""
+    if assembly_id in castpath.memo(session).locked:
+        raise RuntimeError("lock_head_for_batch must take the log's lock itself")
+    return _locked_head(session, assembly_id,
+                        castpath.read_batch(session, assembly_id, heads, kids))
 
 
-def locked_head(session: Session, assembly_id: int, row: tuple | None) -> LogHead:
-    """The head row just read with :func:`lock_suffix`, as the transaction's locked head."""
+def _locked_head(session: Session, assembly_id: int, row: tuple | None) -> LogHead:
+    """The head row just read with the lock, as the transaction's locked head."""
     if row is None:
         raise LogStateError(f"assembly {assembly_id} has no log", code=Refusal.NO_LOG)
     origin, size, root, last, vkey, opens, closes, closed, last_time, peaks = row
     root, peaks = bytes(root), None if peaks is None else bytes(peaks)
-    head = fastpath.adopt(session, LogHead, assembly_id, {
+    head = rawcursor.adopt(session, LogHead, assembly_id, {
         "assembly_id": assembly_id, "origin": origin, "size": size, "root": root,
         "last_entry_hash": bytes(last), "log_vkey": vkey, "opens_at_ms": opens,
         "closes_at_ms": closes, "closed": bool(closed), "last_time_ms": last_time,
         "peaks": peaks,
     })
-    memo = fastpath.memo(session)
+    memo = castpath.memo(session)
     memo.locked[assembly_id] = head
     known = _peak_nodes(size, root, peaks)
     if known:  # what the next append folds, without reading tree nodes
@@ -131,11 +120,11 @@ def node_getter(session: Session, assembly_id: int) -> treemath.Getter:
     """Tree nodes by (level, index): from this transaction's memo, else one query."""
 
     def get(nodes: Iterable[treemath.Node]) -> Mapping[treemath.Node, bytes]:
-        known = fastpath.memo(session).nodes.setdefault(assembly_id, {})
+        known = castpath.memo(session).nodes.setdefault(assembly_id, {})
         wanted = list(nodes)
         missing = [n for n in wanted if n not in known]
         if missing:
-            known.update(fastpath.raw(session).nodes(assembly_id, missing))
+            known.update(castpath.read_nodes(session, assembly_id, missing))
         return {n: known[n] for n in wanted if n in known}
 
     return get
@@ -221,31 +210,13 @@ def append(
     found.update(new_nodes)
     peaks = [found[n] for n in treemath.peaks(index + 1)]
     root = treemath.fold(peaks)
-    raw = fastpath.raw(session)
-    memo = fastpath.memo(session)
-    created = raw.timestamp(LedgerEntry.__table__.c.created_at, ms_to_datetime(t))
-    entry_row = (assembly_id, index, kind, data, leaf, head_id, agent, seq, created)
-    node_rows = [(assembly_id, lv, ix, h) for (lv, ix), h in new_nodes.items()]
     peak_bytes = b"".join(peaks)
-    head_row = (index + 1, root, leaf, t, peak_bytes, assembly_id)
-    if memo.defer_writes:  # a batch: every row goes out with the next statement
-        raw.defer("insert_entry", [entry_row])
-        raw.defer("insert_node", node_rows)
-        raw.defer("update_head", head_row, replace=assembly_id)
-    else:
-        with raw.pipelined():  # three writes, one round trip on PostgreSQL
-            raw.run("insert_entry", entry_row)
-            raw.many("insert_node", node_rows)
-            raw.run("update_head", head_row)
-    fastpath.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t,
-                   peaks=peak_bytes)
-    memo.nodes.setdefault(assembly_id, {}).update(new_nodes)
-    memo.appended[(assembly_id, index)] = leaf
-    rows = memo.head_rows.get((assembly_id, head_id)) if kind in _BALLOTS else None
-    if rows is not None:  # what a later ballot of the batch must see of this head
-        rows.append((index, kind, seq, None, data))
-    elif kind not in _BALLOTS:
-        memo.forget_prefetched(assembly_id)
+    castpath.write_append(session, assembly_id, index=index, kind=kind, data=data, leaf=leaf,
+                          time_ms=t, created_at=ms_to_datetime(t), head_id=head_id,
+                          agent=agent, seq=seq, new_nodes=new_nodes, root=root,
+                          peaks=peak_bytes)
+    rawcursor.refresh(head, size=index + 1, root=root, last_entry_hash=leaf, last_time_ms=t,
+                     peaks=peak_bytes)
     return Appended(index, leaf, data, index + 1, root)
 
 
@@ -311,71 +282,33 @@ def current_checkpoint(session: Session, assembly_id: int) -> Checkpoint:
     return Checkpoint(head.origin, head.size, bytes(head.root))
 
 
-# -- the casting path's shortcuts (see ledger.store.fastpath) ------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCheckpoint:
-    """A row of ``checkpoint`` as the casting path reads and writes it (no ORM object)."""
-
-    id: int
-    assembly_id: int
-    size: int
-    root: bytes
-    note: str
-    created_at: dt.datetime
+# -- the casting path's checkpoints (see ledger.store.castpath) ---------------------------------
 
 
 def newest_checkpoint(session: Session, assembly_id: int) -> StoredCheckpoint | None:
     """The log's newest checkpoint, read under the writer lock (one indexed read)."""
-    memo = fastpath.memo(session)
-    row = memo.checkpoints.get(assembly_id)
-    if row is not None:
-        return row
-    if assembly_id in memo.newest:  # read with the lock (ledger.store.prefetch)
-        return memo.newest[assembly_id]
-    raw = fastpath.raw(session)
-    return stored_checkpoint(raw, assembly_id, raw.one("latest_checkpoint", (assembly_id,)))
-
-
-def stored_checkpoint(raw: fastpath.Raw, assembly_id: int, found: tuple | None
-                      ) -> StoredCheckpoint | None:
-    """A ``latest_checkpoint`` row read raw."""
-    from ledger.store.models import Checkpoint as CheckpointRow
-
-    if found is None:
-        return None
-    cid, size, root, note, created = found
-    return StoredCheckpoint(cid, assembly_id, size, bytes(root), note,
-                            raw.datetime(CheckpointRow.__table__.c.created_at, created))
+    return castpath.read_newest_checkpoint(session, assembly_id)
 
 
 def insert_checkpoint(session: Session, assembly_id: int, cp: Checkpoint, note: str,
                       created_at: dt.datetime) -> StoredCheckpoint:
     """Store a checkpoint signed under the writer lock; it is the log's newest."""
-    from ledger.store.models import Checkpoint as CheckpointRow
-
-    raw = fastpath.raw(session)
-    (cid,) = raw.one("insert_checkpoint", (
-        assembly_id, cp.size, cp.root, note,
-        raw.timestamp(CheckpointRow.__table__.c.created_at, created_at)))
-    row = StoredCheckpoint(cid, assembly_id, cp.size, cp.root, note, created_at)
-    fastpath.memo(session).checkpoints[assembly_id] = row
-    return row
+    return castpath.insert_checkpoint(session, assembly_id, cp.size, cp.root, note, created_at)
 
 
 def signed_here(session: Session, row: Any) -> bool:
     """Was ``row`` (a checkpoint) signed in this transaction? (then it has no cosignature)"""
-    return fastpath.memo(session).checkpoints.get(row.assembly_id) is row
+    return castpath.memo(session).checkpoints.get(row.assembly_id) is row
 
 
-def fresh_checkpoint_with(session: Session, assembly_id: int, index: int):
+def fresh_checkpoint_with(session: Session, assembly_id: int, index: int
+                          ) -> StoredCheckpoint | None:
     """The checkpoint this transaction signed for the log, if it contains entry ``index``:
     signed under the writer lock, it is the log's newest."""
-    row = fastpath.memo(session).checkpoints.get(assembly_id)
+    row = castpath.memo(session).checkpoints.get(assembly_id)
     return row if row is not None and row.size > index else None
 
 
 def appended_hash(session: Session, assembly_id: int, index: int) -> bytes | None:
     """The hash of entry ``index`` if this transaction appended it."""
-    return fastpath.memo(session).appended.get((assembly_id, index))
+    return castpath.memo(session).appended.get((assembly_id, index))

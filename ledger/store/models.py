@@ -70,6 +70,13 @@ class LedgerEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+#: ``ledger_key.kind`` of a voter's device key (enrolled by a ``key.enrolled`` entry)
+VOTER_KEY = "voter"
+#: ``ledger_key.kind`` of a committee member's key (enrolled by ``official.enrolled``)
+OFFICIAL_KEY = "official"
+KEY_KINDS = (VOTER_KEY, OFFICIAL_KEY)
+
+
 class LedgerKey(Base):
     """A key enrolled in a log: a voter's device key or a committee member's key."""
 
@@ -77,7 +84,7 @@ class LedgerKey(Base):
 
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"), primary_key=True)
     key_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of spki
-    kind: Mapped[str] = mapped_column(String(20))  # voter|official
+    kind: Mapped[str] = mapped_column(String(20))  # one of KEY_KINDS
     spki: Mapped[bytes] = mapped_column(LargeBinary)
     head_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     role: Mapped[str] = mapped_column(String(20))  # owner|proxy|committee

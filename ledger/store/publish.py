@@ -21,7 +21,7 @@ from ledger.documents import AssemblyDef, grouped_roster, item_doc, parse_assemb
 from ledger.errors import LogStateError, Refusal
 from ledger.keys import log_origin
 from ledger.note import Signer
-from ledger.store import fastpath, logstore
+from ledger.store import castpath, logstore
 from voting.errors import VotingError
 from voting.heads import Roster
 from voting.heads import Unit as VUnit
@@ -164,27 +164,22 @@ def publish_assembly(
     return out
 
 
-_cache: dict[tuple[int, bytes], tuple[AssemblyDef, Roster]] = {}
-
-
 def published(session: Session, assembly_id: int) -> tuple[AssemblyDef, Roster]:
     """The published definition and roster of a log (cached by the entry-0 hash).
 
-    The cache is per process and keyed by entry 0's hash, which commits to the
-    definition and the roster; one small indexed read per transaction checks it.
+    The cache is per process (:data:`ledger.store.castpath.PUBLISHED`) and keyed by
+    entry 0's hash, which commits to the definition and the roster; one small indexed
+    read per transaction checks it.
     """
-    memo = fastpath.memo(session)
+    memo = castpath.memo(session)
     hit = memo.published.get(assembly_id)
     if hit is not None:
         return hit
-    first = memo.entry0.get(assembly_id)  # read with the lock (ledger.store.prefetch)
+    first = castpath.read_entry0_hash(session, assembly_id)
     if first is None:
-        row = fastpath.raw(session).one("entry0", (assembly_id,))
-        if row is None:
-            raise LogStateError(f"assembly {assembly_id} has no log", code=Refusal.NO_LOG)
-        first = bytes(row[0])
+        raise LogStateError(f"assembly {assembly_id} has no log", code=Refusal.NO_LOG)
     key = (assembly_id, first)
-    hit = _cache.get(key)
+    hit = castpath.PUBLISHED.get(key)
     if hit is None:
         entry = logstore.parse_entry(logstore.entry_bytes(session, assembly_id, 0), 0)
         adef = parse_assembly(entry.body["assembly"])
@@ -192,8 +187,6 @@ def published(session: Session, assembly_id: int) -> tuple[AssemblyDef, Roster]:
         data, roster = roster_document(session, a)
         if hashlib.sha256(data).hexdigest() != entry.body["roster_sha256"]:
             raise LogStateError(f"assembly {assembly_id}: the roster changed since publication")
-        if len(_cache) >= 256:
-            _cache.clear()
-        hit = _cache[key] = (adef, roster)
+        hit = castpath.PUBLISHED.put(key, (adef, roster))
     memo.published[assembly_id] = hit
     return hit

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.errors import LedgerError
 from ledger.note import Signer
 from ledger.receipts import Receipt
-from ledger.store import fastpath, logstore, prefetch
+from ledger.store import castpath, logstore
 from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.receipts import make_receipt
 from ledger.store.writer import (
@@ -208,9 +208,9 @@ class Sequencer:
         receipts: list[Receipt] = []
         todo = [item for item in batch if not item.done]  # not refused before the lock
         logstore.begin_write(session)
-        prefetch.for_batch(session, assembly_id, (i.payload["head"] for i in todo),
-                           (i.payload["key"] for i in todo))
-        fastpath.memo(session).defer_writes = True  # the rows go out with the checkpoint
+        logstore.lock_head_for_batch(session, assembly_id, (i.payload["head"] for i in todo),
+                                     (i.payload["key"] for i in todo))
+        castpath.defer_writes(session)  # the rows go out with the checkpoint
         for item in todo:
             try:
                 checked = check_ballot(session, assembly_id, item.payload, item.sig,
@@ -285,19 +285,16 @@ def _let_others_queue() -> None:
             gevent.idle()
 
 
-_VISIBLE: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
-
-
 def visible_log(session: Session, assembly_id: int, visible: tuple[str, ...]) -> bool:
     """Has the assembly a log and a status in ``visible``?  One indexed read, no ORM object;
-    a yes is remembered per process, because an assembly's log, once published, stays
-    (and a lifecycle that only moves forward keeps it in the owners' statuses)."""
+    a yes is remembered per process (:data:`ledger.store.castpath.VISIBLE_LOGS`), because
+    an assembly's log, once published, stays (and a lifecycle that only moves forward
+    keeps it in the owners' statuses)."""
     engine = session.get_bind()
-    known = _VISIBLE.setdefault(engine, set())
+    known = castpath.VISIBLE_LOGS.setdefault(engine, set())
     if assembly_id in known:
         return True
-    row = fastpath.raw(session).one("status_with_log", (assembly_id,))
-    if row is None or row[0] not in visible:
+    if castpath.read_status_with_log(session, assembly_id) not in visible:
         return False
     known.add(assembly_id)
     return True

@@ -28,8 +28,9 @@ from ledger.entries import (
     signed_message,
 )
 from ledger.errors import BallotError, EntryError, Refusal
-from ledger.store import fastpath, logstore
+from ledger.store import castpath, logstore
 from ledger.store.admission import check_payload, require_open, verify_official
+from ledger.store.castpath import KeyRow
 from ledger.store.committee import (  # noqa: F401 (the writer API in one place)
     close_voting,
     publish_result,
@@ -39,8 +40,8 @@ from ledger.store.committee import (  # noqa: F401 (the writer API in one place)
     void_entry,
 )
 from ledger.store.enrolment import enroll_key, enroll_official, revoke_key  # noqa: F401
-from ledger.store.headstate import KeyRow, event, head_rules, key_row
-from ledger.store.models import LedgerEntry, LogHead
+from ledger.store.headstate import event, head_rules, key_row
+from ledger.store.models import VOTER_KEY, LedgerEntry, LogHead
 from ledger.store.publish import published
 from voting.casting import check_cast
 from voting.heads import Roster
@@ -56,20 +57,18 @@ def next_seq(session: Session, assembly_id: int, head_id: str) -> int:
     return (last or 0) + 1
 
 
-# key id -> loaded P-256 public key.  A key id is the SHA-256 of the key's SPKI, so the
-# entry can never be wrong for any log; whether the key is enrolled (and not revoked) in
-# this log is read from the database under the writer lock for every ballot.
-_PUBLIC_KEYS: dict[str, Any] = {}
-# digests of (key id, message, signature) verified already in this process (bounded)
-_VERIFIED: dict[bytes, None] = {}
 def _device_key(session: Session, assembly_id: int, kid: str) -> Any:
-    key = _PUBLIC_KEYS.get(kid)
+    """The loaded public key of voter key ``kid`` (None: not enrolled in the log).  Kept per
+    process by key id (:data:`ledger.store.castpath.DEVICE_KEYS`): a key id is the SHA-256
+    of the key's SPKI, so the entry can never be wrong for any log; whether the key is
+    enrolled (and not revoked) in this log is read under the writer lock for every
+    ballot."""
+    key = castpath.DEVICE_KEYS.get(kid)
     if key is None:
-        row = fastpath.raw(session).one("spki", (assembly_id, kid))
-        if row is None or key_id(bytes(row[0])) != kid:
+        der = castpath.read_spki(session, assembly_id, kid)
+        if der is None or key_id(der) != kid:
             return None
-        key = load_voter_key(bytes(row[0]))
-        _remember_key(kid, key)
+        key = castpath.DEVICE_KEYS.put(kid, load_voter_key(der))
     return key
 
 
@@ -86,7 +85,7 @@ def ballot_message(payload: dict[str, Any], sig: bytes) -> bytes:
 def verify_if_key_known(kid: str, message: bytes, sig: bytes) -> bool:
     """Check the signature now if this process knows the device key (else False: later).
     Raises :class:`~ledger.errors.SignatureError` for a wrong signature."""
-    key = _PUBLIC_KEYS.get(kid)
+    key = castpath.DEVICE_KEYS.get(kid)
     if key is None:
         return False
     _verify_once(key, kid, message, sig)
@@ -95,23 +94,12 @@ def verify_if_key_known(kid: str, message: bytes, sig: bytes) -> bool:
 
 def load_device_keys(session: Session, assembly_id: int, kids: list[str]) -> None:
     """Fetch the SPKIs of ``kids`` enrolled in the log in one read (for later checks)."""
-    wanted = [k for k in dict.fromkeys(kids) if k not in _PUBLIC_KEYS]
+    wanted = [k for k in dict.fromkeys(kids) if k not in castpath.DEVICE_KEYS]
     if not wanted:
         return
-    raw = fastpath.raw(session)
-    ph = "%s" if raw.pg else "?"
-    raw._exec(f"SELECT key_id, spki FROM ledger_key WHERE assembly_id = {ph} "  # noqa: SLF001
-              f"AND kind = 'voter' AND key_id IN ({', '.join([ph] * len(wanted))})",
-              (assembly_id, *wanted))
-    for kid, spki_der in raw.cur.fetchall():
-        if key_id(bytes(spki_der)) == kid:
-            _remember_key(kid, load_voter_key(bytes(spki_der)))
-
-
-def _remember_key(kid: str, key: Any) -> None:
-    if len(_PUBLIC_KEYS) >= 200_000:
-        _PUBLIC_KEYS.clear()
-    _PUBLIC_KEYS[kid] = key
+    for kid, der in castpath.read_spkis(session, assembly_id, wanted):
+        if key_id(der) == kid:
+            castpath.DEVICE_KEYS.put(kid, load_voter_key(der))
 
 
 def preverify_ballot(session: Session, assembly_id: int, payload: dict[str, Any],
@@ -132,17 +120,19 @@ def preverify_ballot(session: Session, assembly_id: int, payload: dict[str, Any]
 
 
 def _verify_once(key: Any, kid: str, message: bytes, sig: bytes) -> None:
+    """Verify a signature, once per process (:data:`ledger.store.castpath.VERIFIED_SIGNATURES`)."""
     digest = _verified(kid, message, sig)
-    if digest in _VERIFIED:
+    if digest in castpath.VERIFIED_SIGNATURES:
         return
     verify_signed(key, message, sig)
-    if len(_VERIFIED) >= 100_000:
-        _VERIFIED.clear()
-    _VERIFIED[digest] = None
+    castpath.VERIFIED_SIGNATURES.put(digest, None)
 
 
-def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None,
-           key: KeyRow | None = None) -> None:
+def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None,
+                key: KeyRow | None = None) -> None:
+    """The casting rules for a ballot or paper ballot (payload ``p``) against the log now,
+    under its lock: the head's next ballot number, then :func:`voting.casting.check_cast`
+    (``key``: the ballot's device key row).  Raises the refusal; writes nothing."""
     adef, published_roster = published(session, head.assembly_id)
     state = head_rules(session, head.assembly_id, p["head"],
                        {} if key is None else {p["key"]: key})
@@ -155,8 +145,7 @@ def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster |
     new = event(head.size, kind, p, key)
     agent_heads: set[str] = set()
     if new.agent is not None:
-        agent_heads = {h for (h,) in fastpath.raw(session).all(
-            "agent_heads", (head.assembly_id, new.agent))}
+        agent_heads = castpath.read_agent_heads(session, head.assembly_id, new.agent)
     check_cast(
         state.history,
         new,
@@ -167,6 +156,10 @@ def _rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster |
         representative=state.representative,
         transfer=state.transfer,
     )
+
+
+# the name web.committee.paper still calls (until it calls a public check of its own)
+_rules = check_rules
 
 
 def check_ballot(
@@ -196,7 +189,7 @@ def check_ballot(
     require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "ballot")
     k = key_row(session, assembly_id, payload["key"])
     key = {"key": payload["key"]}
-    if k is None or k.kind != "voter":
+    if k is None or k.kind != VOTER_KEY:
         raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size,
                           code=Refusal.KEY_NOT_ENROLLED, params=key)
     if k.revoked_index is not None:
@@ -210,7 +203,7 @@ def check_ballot(
         raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size,
                           code=Refusal.KEY_NOT_ENROLLED, params=key)
     _verify_once(public, payload["key"], message, sig)
-    _rules(session, head, BALLOT, payload, roster, k)
+    check_rules(session, head, BALLOT, payload, roster, k)
     return head, k
 
 
@@ -270,7 +263,7 @@ def enter_paper_ballot(
     check_payload(head, PAPER_BALLOT, payload, sig)
     require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "paper ballot")
     verify_official(session, head, payload, sig, PAPER_BALLOT)
-    _rules(session, head, PAPER_BALLOT, payload, roster)
+    check_rules(session, head, PAPER_BALLOT, payload, roster)
     return logstore.append(
         session,
         assembly_id,

@@ -23,11 +23,17 @@ from ledger import merkle, timestamps
 from ledger.errors import BallotError
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.receipts import verify_receipt
-from ledger.store import fastpath, logstore, sequencer, writer
+from ledger.store import castpath, logstore, sequencer, writer
 from ledger.store.models import Checkpoint, LedgerEntry
+from ledger.store.rawcursor import RawCursor
 from ledger.store.receipts import receipt_update
 from ownervote.db import make_session_factory
 from tests.support.castload import prepare, presign
+
+
+@pytest.fixture(autouse=True)
+def _cold_process():
+    castpath.reset()  # each test starts with the casting path's caches empty
 
 
 @pytest.fixture
@@ -242,8 +248,8 @@ def _waits(monkeypatch) -> list[str]:
         return wrapper
 
     for name in ("_exec", "reads", "send_pending"):
-        monkeypatch.setattr(fastpath.Raw, name, counted(name, getattr(fastpath.Raw, name)))
-    monkeypatch.setattr(fastpath.Raw, "pipelined", _one_wait(fastpath.Raw.pipelined, seen, depth))
+        monkeypatch.setattr(RawCursor, name, counted(name, getattr(RawCursor, name)))
+    monkeypatch.setattr(RawCursor, "pipelined", _one_wait(RawCursor.pipelined, seen, depth))
     return seen
 
 
@@ -267,7 +273,7 @@ def _one_wait(pipelined, seen, depth):
 def test_a_batch_waits_for_the_database_a_fixed_number_of_times(engine, opened, ov_settings,
                                                                 monkeypatch) -> None:
     """Under the log's lock every other writer waits, so a batch's round trips must not grow
-    with its size: the lock and every read in one pipeline (ledger.store.prefetch), the rows with
+    with its size: the lock and every read in one pipeline (castpath.read_batch), the rows with
     the checkpoint, then the commit — for 1 ballot or for 12, first votes or revotes."""
     target = opened[0]
     seq = sequencer.Sequencer(make_session_factory(engine))
@@ -336,10 +342,10 @@ def test_the_head_row_carries_the_trees_peaks(engine, opened, ov_settings) -> No
         with factory() as session:
             logstore.begin_write(session)
             head = logstore.lock_head(session, target.assembly_id)
-            peaks = fastpath.memo(session).nodes[target.assembly_id]
+            peaks = castpath.memo(session).nodes[target.assembly_id]
             wanted = treemath.peaks(head.size)
             assert sorted(peaks) == sorted(wanted)
-            assert peaks == fastpath.raw(session).nodes(target.assembly_id, wanted)
+            assert peaks == castpath.read_nodes(session, target.assembly_id, wanted)
             assert treemath.fold([peaks[n] for n in wanted]) == bytes(head.root)
             session.rollback()
     with factory() as session:  # a head row whose peaks do not fold to its root
@@ -347,7 +353,7 @@ def test_the_head_row_carries_the_trees_peaks(engine, opened, ov_settings) -> No
         session.execute(text("UPDATE log_head SET peaks = :p WHERE assembly_id = :a"),
                         {"p": bytes(32) * len(wanted), "a": target.assembly_id})
         logstore.lock_head(session, target.assembly_id)
-        assert not fastpath.memo(session).nodes.get(target.assembly_id)
+        assert not castpath.memo(session).nodes.get(target.assembly_id)
         session.rollback()
     last = next(iter(presign(target, 13, seed=5, heads=[sorted(target.keys)[0]]).values()))[1]
     with factory() as session:  # a log from before peaks were kept (NULL): nodes are read
@@ -392,7 +398,7 @@ def test_requests_waiting_for_a_batch_hold_no_connection(ov_settings, opened) ->
                                    data=body, content_type="application/json")
         answers.append(r.status_code)
 
-    sequencer._VISIBLE.pop(small, None)  # noqa: SLF001 - a new process's first requests
+    castpath.VISIBLE_LOGS.pop(small, None)  # a new process's first requests
     try:
         sequencer.visible_log = first_look
         threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
