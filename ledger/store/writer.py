@@ -158,10 +158,6 @@ def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Ros
     )
 
 
-# the name web.committee.paper still calls (until it calls a public check of its own)
-_rules = check_rules
-
-
 def check_ballot(
     session: Session,
     assembly_id: int,
@@ -321,4 +317,4 @@ def check_paper_ballot(
     require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "paper ballot")
     if sig is not None:
         verify_official(session, head, payload, sig, PAPER_BALLOT)
-    _rules(session, head, PAPER_BALLOT, payload, roster)
+    check_rules(session, head, PAPER_BALLOT, payload, roster)

@@ -11,7 +11,7 @@ server silently losing what the internal gave it:
   storage (``limiter.limiter.storage``, Redis pipelines on its connection and keys);
 * Flask — ``web.appclass.OwnervoteFlask`` overrides ``Flask.ensure_sync`` to remember
   its answer per function;
-* SQLAlchemy — the casting path (``ledger.store.fastpath``) and the bulk import
+* SQLAlchemy — the casting path (``ledger.store.rawcursor``) and the bulk import
   (``identity.store.bulk``) run DB-API cursors of the session's own connection
   (``connection.driver_connection``) and ask the dialect ``is_disconnect``.
 """
@@ -80,7 +80,7 @@ def test_flask_asks_ensure_sync_for_every_view_and_hook(app) -> None:
 
 
 def test_sqlalchemy_gives_the_driver_connection_and_disconnect_test(session, backend) -> None:
-    """``ledger.store.fastpath`` runs raw cursors on ``conn.connection.driver_connection``
+    """``ledger.store.rawcursor`` runs raw cursors on ``conn.connection.driver_connection``
     and classifies errors with ``dialect.is_disconnect(exc, dbapi_connection, cursor)``."""
     conn = session.connection()
     driver = conn.connection.driver_connection
