@@ -21,7 +21,7 @@ but ride along with the next statement of the transaction, in one pipeline on
 PostgreSQL (one round trip for the whole batch's rows).  Nothing can read
 around them: :class:`Raw` sends them before any statement of its own, and the
 session sends them before any ORM statement, ORM flush or commit (the event
-listeners below).  A rollback drops them with the rest of the transaction.
+listeners below, registered on a session factory by :func:`install`).  A rollback drops them with the rest of the transaction.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -78,26 +78,43 @@ def send_deferred(session: Session) -> None:
         m.raw.send_pending()
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     send_deferred(session)
 
 
-@event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     send_deferred(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _before_orm_statement(state: Any) -> None:
     send_deferred(state.session)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: Any) -> None:
     # the outermost transaction or a savepoint ended (not a flush's subtransaction)
     if transaction.parent is None or transaction.nested:
         session.info.pop(_MEMO, None)
+
+
+#: The session events this module listens to, and its listener for each.
+SESSION_LISTENERS: tuple[tuple[str, Any], ...] = (
+    ("before_commit", _before_commit),
+    ("before_flush", _before_flush),
+    ("do_orm_execute", _before_orm_statement),
+    ("after_transaction_end", _forget),
+)
+
+
+def install(sessions: sessionmaker) -> None:
+    """Listen to the sessions ``sessions`` makes: deferred writes go out before any ORM
+    statement, flush or commit, and the memo is dropped when a transaction ends.
+
+    Called by :func:`ownervote.db.make_session_factory` (the one place that registers
+    storage listeners); importing this module registers nothing.  Idempotent.
+    """
+    for name, listener in SESSION_LISTENERS:
+        if not event.contains(sessions, name, listener):
+            event.listen(sessions, name, listener)
 
 
 # -- statements -------------------------------------------------------------------------------
