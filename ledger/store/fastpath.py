@@ -21,7 +21,8 @@ but ride along with the next statement of the transaction, in one pipeline on
 PostgreSQL (one round trip for the whole batch's rows).  Nothing can read
 around them: :class:`Raw` sends them before any statement of its own, and the
 session sends them before any ORM statement, ORM flush or commit (the event
-listeners below, registered on a session factory by :func:`install`).  A rollback drops them with the rest of the transaction.
+listeners below, registered on a session factory by :func:`install`).  A rollback
+drops them with the rest of the transaction.
 """
 
 from __future__ import annotations
