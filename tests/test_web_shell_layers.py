@@ -90,18 +90,31 @@ def test_the_apps_sessions_have_the_storage_listeners(app) -> None:
     assert event.contains(factory, "after_transaction_end", sqlitegate._open)
 
 
-def test_installing_twice_adds_nothing(app) -> None:
-    from ledger.store import fastpath, sqlitegate
+def test_every_new_session_factory_and_engine_gets_its_listeners(tmp_path) -> None:
+    """SQLAlchemy's listener registry is keyed by ``id()``: a factory made after another was
+    collected may get its id, and must still get every listener (once)."""
+    import gc
 
-    factory = _sessions(app)
-    fastpath.install(factory)
-    sqlitegate.install_sessions(factory)
-    session = factory()
-    try:
-        assert len(session.dispatch.before_commit) == 1
-        assert len(session.dispatch.after_transaction_end) == 2  # the memo's and the gate's
-    finally:
-        session.close()
+    from ownervote.db import make_engine, make_session_factory
+
+    for n in range(20):
+        engine = make_engine(f"sqlite:///{tmp_path / f'{n}.sqlite3'}")
+        for _ in range(5):
+            factory = make_session_factory(engine)
+            session = factory()
+            try:
+                assert len(session.dispatch.before_commit) == 1
+                assert len(session.dispatch.do_orm_execute) == 1
+                assert len(session.dispatch.after_transaction_end) == 2  # memo's, gate's
+            finally:
+                session.close()
+            del factory, session
+            gc.collect()
+        assert len(engine.pool.dispatch.checkin) == 1
+        assert len(engine.dispatch.begin) == 1
+        engine.dispose()
+        del engine
+        gc.collect()
 
 
 def test_the_apps_sqlite_engine_has_its_pragmas_and_begin(app, backend) -> None:

@@ -110,12 +110,13 @@ def install(sessions: sessionmaker) -> None:
     """Listen to the sessions ``sessions`` makes: deferred writes go out before any ORM
     statement, flush or commit, and the memo is dropped when a transaction ends.
 
-    Called by :func:`ownervote.db.make_session_factory` (the one place that registers
-    storage listeners); importing this module registers nothing.  Idempotent.
+    Called once per factory by :func:`ownervote.db.make_session_factory` (the one place
+    that registers storage listeners); importing this module registers nothing.  (Not
+    made idempotent with ``event.contains``: SQLAlchemy's registry is keyed by ``id()``,
+    and a new factory's session class may have the id of one already collected.)
     """
     for name, listener in SESSION_LISTENERS:
-        if not event.contains(sessions, name, listener):
-            event.listen(sessions, name, listener)
+        event.listen(sessions, name, listener)
 
 
 # -- statements -------------------------------------------------------------------------------

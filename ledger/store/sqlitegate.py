@@ -150,17 +150,15 @@ def _open_on_checkin(_dbapi_connection: Any, record: Any) -> None:
 def install(engine: Engine) -> None:
     """Open the gate when a connection of ``engine`` goes back to the pool holding a pass.
 
-    Called by :func:`ownervote.db.make_engine` for SQLite engines (the one place that
-    registers storage listeners); importing this module registers nothing.  Idempotent.
+    Called once per engine by :func:`ownervote.db.make_engine` for SQLite engines (the
+    one place that registers storage listeners); importing this module registers nothing.
     """
-    if not event.contains(engine, "checkin", _open_on_checkin):
-        event.listen(engine, "checkin", _open_on_checkin)
+    event.listen(engine, "checkin", _open_on_checkin)
 
 
 def install_sessions(sessions: sessionmaker) -> None:
     """Open the gate when a transaction of a session ``sessions`` makes ends.
 
-    Called by :func:`ownervote.db.make_session_factory`.  Idempotent.
+    Called once per factory by :func:`ownervote.db.make_session_factory`.
     """
-    if not event.contains(sessions, "after_transaction_end", _open):
-        event.listen(sessions, "after_transaction_end", _open)
+    event.listen(sessions, "after_transaction_end", _open)
