@@ -150,9 +150,8 @@ def _other_writer_may_begin(path: str) -> bool:
         other.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # BEGIN IMMEDIATE and the gate are SQLite's
 def test_a_unit_of_work_begins_immediate_behind_the_gate(app, backend) -> None:
-    if backend != "sqlite":
-        pytest.skip("BEGIN IMMEDIATE and the writers' gate are SQLite's")
     from ledger.store import sqlitegate
     from ownervote.services.unit_of_work import writing
 
