@@ -1,5 +1,9 @@
 """Storage kernel: the declarative base, exact column types and engine set-up.
 
+:func:`make_engine` and :func:`make_session_factory` register every SQLAlchemy event
+listener the storage layer needs, explicitly and on the engine or factory they make;
+no module registers a listener when it is imported.
+
 Every table of ``voting``, ``identity`` and ``ledger`` derives from :class:`Base`
 so that one Alembic history covers the whole schema.  The same models run on
 SQLite (embedded default) and PostgreSQL (production).
@@ -90,28 +94,59 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling defers BEGIN; take it over so that
+    # ``BEGIN IMMEDIATE`` (single writer per log) is possible.
+    dbapi_connection.isolation_level = None
+
+
+def _begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+#: The SQLite engine events :func:`make_engine` listens to, and its listener for each.
+SQLITE_ENGINE_LISTENERS: tuple[tuple[str, Any], ...] = (
+    ("connect", _sqlite_pragmas),
+    ("connect", _no_implicit_begin),
+    ("begin", _begin),
+)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the settings ownervote relies on for each backend."""
+    """Create an engine with the settings ownervote relies on for each backend.
+
+    This is the one place that registers the storage layer's engine listeners, on this
+    engine only (nothing is registered when a module is imported): on SQLite the
+    pragmas, ``BEGIN`` taken over from pysqlite (so that ``sqlite_begin="IMMEDIATE"``
+    starts a writer) and the writers' gate (:func:`ledger.store.sqlitegate.install`).
+    Sessions get theirs from :func:`make_session_factory`.
+    """
     if url.startswith("sqlite"):
+        from ledger.store import sqlitegate
+
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-
-        # pysqlite's own transaction handling defers BEGIN; take it over so that
-        # ``BEGIN IMMEDIATE`` (single writer per log) is possible.
-        @event.listens_for(engine, "connect")
-        def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-            conn.exec_driver_sql(f"BEGIN {mode}")
-
+        for name, listener in SQLITE_ENGINE_LISTENERS:
+            event.listen(engine, name, listener)
+        sqlitegate.install(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """The session factory every session of ownervote comes from.
+
+    The one place that registers the storage layer's session listeners, on this factory's
+    sessions only: the casting path's deferred writes and per-transaction memo
+    (:func:`ledger.store.castpath.install`) and the SQLite writers' gate
+    (:func:`ledger.store.sqlitegate.install_sessions`).  A session made otherwise
+    (``Session(engine)``) has none of them: do not append to a log through one.
+    """
+    from ledger.store import castpath, sqlitegate
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    castpath.install(factory)
+    sqlitegate.install_sessions(factory)
+    return factory

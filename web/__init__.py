@@ -1,8 +1,9 @@
 """The Flask application: owner, committee, auditor pages and the JSON API.
 
-A thin shell over ``voting``, ``identity`` and ``ledger``: views parse the
-request, call the domain, and render.  Built by :func:`create_app` (the Flask
-tutorial's application factory) with one blueprint per audience.
+A thin shell over the service layer (:mod:`ownervote.services`): views parse the
+request, call a service, and render what it returns or translate what it raises.
+Built by :func:`create_app` (the Flask tutorial's application factory) with one
+blueprint per audience.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.config.update(overrides)
 
-    from web import database, errors, extensions, i18n, security, services, templating, throttle
+    from web import database, errors, extensions, i18n, instance, security, templating, throttle
 
     database.init_app(app, settings)
-    services.init_app(app, settings)
+    instance.init_app(app, settings)
     extensions.init_app(app)
     throttle.init_app(app)
     i18n.init_app(app)

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
 
-from identity.store.models import Community, Ownership, RosterVersion
+from ownervote.services import sign_in
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Community(Protocol):
+    """What these checks read of a community (as the services return it)."""
+
+    id: int
+    district: str | None
 
 STAFF_ROLES = frozenset({"committee", "supervisor", "auditor", "admin"})
 
@@ -95,16 +101,4 @@ def owner_of(community_id: int, roster_version_id: int | None = None) -> bool:
         return False
     from web.database import db
 
-    latest = (select(RosterVersion.id).where(RosterVersion.community_id == community_id)
-              .order_by(RosterVersion.version.desc()).limit(1).scalar_subquery())
-    version = Ownership.roster_version_id == latest
-    if roster_version_id is not None:
-        version = or_(version, Ownership.roster_version_id == roster_version_id)
-    found = db().scalar(
-        select(Ownership.id)
-        .join(RosterVersion, RosterVersion.id == Ownership.roster_version_id)
-        .where(Ownership.owner_id == current_user.owner_id,
-               RosterVersion.community_id == community_id,
-               version)
-        .limit(1))
-    return found is not None
+    return sign_in.owns_in(db(), current_user.owner_id, community_id, roster_version_id)

@@ -22,7 +22,7 @@ from ledger.errors import LedgerError
 from ownervote.services import assemblies, checkpoints
 from ownervote.services import staff as staff_service
 from ownervote.services.errors import NotFound
-from web import services
+from web import instance
 from web.access import roles_required
 from web.auth import actor
 from web.database import db
@@ -91,7 +91,7 @@ def new_staff():
             errors.setdefault(problem.field, _problem_text(problem))
         if not errors:
             try:
-                created = staff_service.create_by_id(db(), services.settings(), **fields,
+                created = staff_service.create_by_id(db(), instance.settings(), **fields,
                                                      actor=actor())
             except StaffError as exc:  # e.g. the name was taken meanwhile
                 if exc.problem is None:

@@ -2,10 +2,10 @@
 
 Flask-Login keeps one principal per session, identified as ``a:<owner account
 id>`` (the verified person acting for an owner) or ``s:<staff id>``, followed
-by the id of a server-side session record (:mod:`identity.store.sessions`).  The
-cookie is accepted only while that record is live, so signing out (or an
-administrator deactivating the account) ends every copy of the cookie, and
-the owners' remember-me cookie dies with it.
+by the id of a server-side session record (kept by
+:mod:`ownervote.services.sign_in`).  The cookie is accepted only while that
+record is live, so signing out (or an administrator deactivating the account)
+ends every copy of the cookie, and the owners' remember-me cookie dies with it.
 
 Staff (committee, supervisors, auditors, administrators) sign in with a
 password and a TOTP second factor.  The session is cleared at every sign-in
@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from flask import (
@@ -31,14 +32,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from identity.credentials import totp_purpose
-from identity.store import sessions as signed_in
-from identity.store.models import OwnerAccount, StaffUser
-from identity.store.staff import authenticate
-from ownervote.audit import record
-from web import services
+from ownervote.services import sign_in as signing_in
+from web import instance
 from web.access import public
 from web.database import db
 from web.extensions import limiter
@@ -46,9 +43,6 @@ from web.extensions import limiter
 bp = Blueprint("auth", __name__)
 
 STAFF_ROLES = ("committee", "supervisor", "auditor", "admin")
-# How long a sign-in lasts: staff for a working day, owners for the vote (remember-me).
-STAFF_SESSION = dt.timedelta(hours=12)
-OWNER_SESSION = dt.timedelta(days=30)
 
 
 @dataclass
@@ -73,14 +67,16 @@ class Principal:
         return f"{self.id}:{self.session_id}"
 
 
-def _account_principal(account: OwnerAccount, session_id: str = "") -> Principal:
-    return Principal(id=f"a:{account.id}", role="owner", account_id=account.id,
-                     owner_id=account.owner_id, session_id=session_id,
+def _account_principal(account: Any, session_id: str = "") -> Principal:
+    """``account``: an owner account (as :mod:`ownervote.services` return it)."""
+    return Principal(id=signing_in.account_principal(account.id), role="owner",
+                     account_id=account.id, owner_id=account.owner_id, session_id=session_id,
                      display_label=_("Owner") + f" {account.phone_masked}")
 
 
-def _staff_principal(user: StaffUser, session_id: str = "") -> Principal:
-    return Principal(id=f"s:{user.id}", role=user.role, staff_id=user.id,
+def _staff_principal(user: Any, session_id: str = "") -> Principal:
+    """``user``: a staff account (as :mod:`ownervote.services` return it)."""
+    return Principal(id=signing_in.staff_principal(user.id), role=user.role, staff_id=user.id,
                      community_id=user.community_id, district=user.district,
                      session_id=session_id, display_label=user.username)
 
@@ -89,36 +85,38 @@ def load_user(user_id: str) -> Principal | None:
     """Flask-Login's loader: ``<kind>:<id>:<session id>`` with a live session record."""
     kind, _sep, rest = user_id.partition(":")
     raw, _sep, session_id = rest.partition(":")
-    if not raw.isdigit() or not signed_in.is_live(db(), f"{kind}:{raw}", session_id):
+    if not raw.isdigit():
         return None
-    if kind == "a":
-        account = db().get(OwnerAccount, int(raw))
-        if account is None or account.revoked_at is not None:
-            return None
-        return _account_principal(account, session_id)
-    if kind == "s":
-        user = db().get(StaffUser, int(raw))
-        if user is None or user.deactivated_at is not None:
-            return None
-        return _staff_principal(user, session_id)
-    return None
+    found = signing_in.signed_in(db(), f"{kind}:{raw}", session_id)
+    if found is None:
+        return None
+    if kind == signing_in.ACCOUNT:
+        return _account_principal(found, session_id)
+    return _staff_principal(found, session_id)
 
 
-def sign_in(principal: Principal) -> None:
-    """Rotate the session, record it server-side (committed), then sign in."""
-    lifetime = OWNER_SESSION if principal.role == "owner" else STAFF_SESSION
-    if current_user.is_authenticated:  # switching account: the old session ends here
-        signed_in.end(db(), current_user.session_id, "replaced")
-    principal.session_id = signed_in.start(db(), principal.id, lifetime)
-    db().commit()
+def _replacing() -> str | None:
+    """The sign-in this browser had (switching account: it ends with the new one)."""
+    return current_user.session_id if current_user.is_authenticated else None
+
+
+def _log_in(principal: Principal) -> None:
+    """Rotate the cookie session (never promote one planted before sign-in), then sign in."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    login_user(principal, remember=principal.role == "owner", duration=lifetime)
+    login_user(principal, remember=principal.role == "owner",
+               duration=signing_in.lifetime(principal.id))
 
 
-def sign_in_account(account: OwnerAccount) -> None:
+def sign_in(principal: Principal) -> None:
+    """Record the sign-in server-side (committed), rotate the session, then sign in."""
+    principal.session_id = signing_in.start(db(), principal.id, replacing=_replacing())
+    _log_in(principal)
+
+
+def sign_in_account(account: Any) -> None:
     """Sign in the person just verified (owner, guardian or legal representative)."""
     sign_in(_account_principal(account))
 
@@ -127,9 +125,7 @@ def sign_in_account(account: OwnerAccount) -> None:
 @public
 def sign_out():
     if current_user.is_authenticated:
-        signed_in.end(db(), current_user.session_id, "signed_out")
-        record(db(), actor(), "sign_out")
-        db().commit()
+        signing_in.sign_out(db(), current_user.session_id, actor=actor())
     lang = session.get("lang")
     session.clear()
     logout_user()  # after clear(): it marks the remember-me cookie for deletion
@@ -144,12 +140,13 @@ def sign_out():
 def staff_sign_in():
     error = None
     if request.method == "POST":
-        user = authenticate(db(), services.pii(), request.form.get("username", ""),
-                            request.form.get("password", ""), request.form.get("code", ""))
-        if user is not None:
-            record(db(), f"staff:{user.id}", "staff.sign_in", f"staff:{user.id}")
-            sign_in(_staff_principal(user))
-            return redirect(staff_home(user.role))
+        signed = signing_in.staff_sign_in(
+            db(), cipher=instance.pii(), username=request.form.get("username", ""),
+            password=request.form.get("password", ""), code=request.form.get("code", ""),
+            replacing=_replacing())
+        if signed is not None:
+            _log_in(_staff_principal(signed.user, signed.session_id))
+            return redirect(staff_home(signed.user.role))
         error = _("The user name, password or one-time code is not right.")
     # A refused sign-in is an answer on the page (200), like every form here.
     return render_template("auth/staff_sign_in.html", error=error, demo_codes=demo_codes())
@@ -185,7 +182,7 @@ def staff_home(role: str) -> str:
 
 def demo_mode() -> bool:
     """OWNERVOTE_DEMO=1 outside production (never in production, whatever the variable says)."""
-    if services.settings().production:
+    if instance.settings().production:
         return False
     flag = current_app.config.get("OWNERVOTE_DEMO")
     if flag is None:
@@ -212,14 +209,13 @@ def demo_codes() -> list[DemoCode]:
     from ownervote.demo import STAFF
 
     names = {username: role for role, username, _password in STAFF}
-    users = db().scalars(select(StaffUser).where(StaffUser.username.in_(names),
-                                                 StaffUser.deactivated_at.is_(None))).all()
+    users = signing_in.active_staff(db(), names)
     out = []
     now = time.time()
     for user in sorted(users, key=lambda u: list(names).index(u.username)):
         if user.totp_secret_enc is None:
             continue
-        secret = services.pii().decrypt_text(user.totp_secret_enc,
+        secret = instance.pii().decrypt_text(user.totp_secret_enc,
                                              purpose=totp_purpose(user.username))
         totp = pyotp.TOTP(secret)
         # Each code signs in once: after a sign-in, hint the next step's (also accepted).

@@ -1,18 +1,22 @@
-"""One SQLAlchemy session per request, closed at teardown."""
+"""One database session per request, closed at teardown.
+
+The engine and session factory come from :func:`ownervote.services.engine.open_database`
+(which also registers the storage layer's listeners on them); views never commit or roll
+back: the services they call own every transaction.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy.orm import Session
 
 from ownervote.config import Settings
-from ownervote.db import make_engine, make_session_factory
+from ownervote.services.engine import Session, open_database
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    app.extensions["ownervote.engine"] = engine
-    app.extensions["ownervote.sessionmaker"] = make_session_factory(engine)
+    database = open_database(settings.database_url)
+    app.extensions["ownervote.engine"] = database.engine
+    app.extensions["ownervote.sessionmaker"] = database.sessions
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:

@@ -1,4 +1,7 @@
-"""Errors as clear pages (HTML) or JSON (API), never a traceback."""
+"""Errors as clear pages (HTML) or JSON (API), never a traceback.
+
+A service's :class:`~ownervote.services.errors.NotFound` is a 404, wherever it is raised.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,9 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import NotFound as PageNotFound
+
+from ownervote.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,11 @@ def init_app(app: Flask) -> None:
             return _internal(exc)
         return error_response(exc.code or 400, exc.description or exc.name,
                               exc.name.lower().replace(" ", "_"))
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound):
+        # a service found nothing by that id: the same answer as a page that does not exist
+        return _http(PageNotFound())
 
     @app.errorhandler(Exception)
     def _internal(exc: Exception):

@@ -5,25 +5,20 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import Blueprint, redirect, render_template, request
-from sqlalchemy import select
 
-from voting.store.models import Assembly
-from web import services
+from ownervote.services import public_records
+from web import instance
 from web.access import public
 from web.database import db
 
 bp = Blueprint("public", __name__)
 
-VISIBLE_STATUSES = ("noticed", "open", "closed", "tallied", "announced")
-
 
 @bp.get("/")
 @public
 def home():
-    assemblies = db().scalars(
-        select(Assembly).where(Assembly.status.in_(VISIBLE_STATUSES)).order_by(Assembly.id.desc())
-    ).all()
-    return render_template("public/home.html", assemblies=assemblies)
+    return render_template("public/home.html",
+                           assemblies=public_records.listed_assemblies(db()))
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,7 +37,7 @@ def set_language(lang: str):
     response = redirect(_safe_next(request.args.get("next")))
     if lang in ("zh", "en"):
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                            secure=services.settings().production)
+                            secure=instance.settings().production)
     return response
 
 

@@ -29,30 +29,13 @@ import logging
 
 from flask import Flask, abort, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import exc as sa
+
+from ownervote.services.engine import DATABASE_ERRORS, discard, is_retryable
 
 log = logging.getLogger(__name__)
 
 #: Seconds a client should wait before retrying.
 RETRY_AFTER = 2
-
-# SQLSTATE classes/codes that mean "not now" rather than "never"
-_RETRY_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03", "57014")
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """Would the same request succeed once the database is back or less busy?"""
-    if isinstance(exc, (sa.TimeoutError, sa.DisconnectionError)):  # pool exhausted, dropped
-        return True
-    if isinstance(exc, sa.DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        if isinstance(exc, sa.OperationalError):  # connection refused/lost, locked, I/O
-            return True
-        state = getattr(exc.orig, "sqlstate", None) or ""
-        return any(state.startswith(prefix) for prefix in _RETRY_SQLSTATES)
-    return False
-
 
 def retry_response():
     message = _("The service is briefly unavailable. Nothing was recorded; "
@@ -108,26 +91,15 @@ def init_app(app: Flask) -> None:
                     str(exc).splitlines()[0][:200])
         return retry_response()
 
-    for cls in (sa.DBAPIError, sa.TimeoutError, sa.DisconnectionError):
+    for cls in DATABASE_ERRORS:
         app.register_error_handler(cls, _database_error)
 
 
 def _forget_session() -> None:
-    """Roll the request's session back now and drop it (its connection may be dead), so the
-    end of the request does not trip over it again."""
+    """Give the request's session up now (its connection may be dead), so the end of the
+    request does not trip over it again."""
     from flask import g
 
     session = g.pop("db", None)
-    if session is None:
-        return
-    try:
-        session.rollback()
-    except Exception:  # noqa: BLE001 - the connection is gone
-        try:
-            session.invalidate()
-        except Exception:  # noqa: BLE001 - the pool replaces it
-            pass
-    try:
-        session.close()
-    except Exception:  # noqa: BLE001
-        pass
+    if session is not None:
+        discard(session)

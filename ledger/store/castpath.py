@@ -25,7 +25,8 @@ dropped when any transaction of the session ends.
 **Deferred writes** (:func:`defer_writes`): a batch's appends ride along with the
 transaction's next statement, in one pipeline on PostgreSQL.  Nothing can read
 around them: the cursor sends them before any statement of its own, and the
-session before any ORM statement, flush or commit (the event listeners below).
+session before any ORM statement, flush or commit (the event listeners below,
+registered on a session factory by :func:`install`).
 
 **Process caches** (:class:`BoundedCache`, each emptied when full) of what never
 changes once written, keyed so that a hit cannot be stale:
@@ -62,7 +63,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.entries import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, UNIT_TRANSFERRED, Entry
 from ledger.errors import LogStateError
@@ -153,26 +154,44 @@ def send_deferred(session: Session) -> None:
         m.raw.send_pending()
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     send_deferred(session)
 
 
-@event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     send_deferred(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _before_orm_statement(state: Any) -> None:
     send_deferred(state.session)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: Any) -> None:
     # the outermost transaction or a savepoint ended (not a flush's subtransaction)
     if transaction.parent is None or transaction.nested:
         session.info.pop(_MEMO, None)
+
+
+#: The session events this module listens to, and its listener for each.
+SESSION_LISTENERS: tuple[tuple[str, Any], ...] = (
+    ("before_commit", _before_commit),
+    ("before_flush", _before_flush),
+    ("do_orm_execute", _before_orm_statement),
+    ("after_transaction_end", _forget),
+)
+
+
+def install(sessions: sessionmaker) -> None:
+    """Listen to the sessions ``sessions`` makes: deferred writes go out before any ORM
+    statement, flush or commit, and the memo is dropped when a transaction ends.
+
+    Called once per factory by :func:`ownervote.db.make_session_factory` (the one place
+    that registers storage listeners); importing this module registers nothing.  (Not
+    made idempotent with ``event.contains``: SQLAlchemy's registry is keyed by ``id()``,
+    and a new factory's session class may have the id of one already collected.)
+    """
+    for name, listener in SESSION_LISTENERS:
+        event.listen(sessions, name, listener)
 
 
 # -- the process caches ---------------------------------------------------------------------

@@ -20,6 +20,10 @@ Writers that do not pass the gate (the ``sqlite3`` shell, other tools) still
 meet SQLite's own lock (``busy_timeout``).  A transaction that ends without its
 session noticing (a session dropped mid-transaction) still opens the gate: the
 connection's return to the pool releases it.
+
+Both releases are event listeners registered explicitly, per engine (:func:`install`)
+and per session factory (:func:`install_sessions`), by :mod:`ownervote.db`'s
+``make_engine`` and ``make_session_factory``; importing this module registers nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 _KEY = "ledger.sqlite_gate"
 
@@ -130,7 +134,6 @@ def leave(session: Session, held: _Held | None) -> None:
         held.release()
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _open(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         held = session.info.pop(_KEY, None)
@@ -138,8 +141,24 @@ def _open(session: Session, transaction: Any) -> None:
             held.release()
 
 
-@event.listens_for(Engine, "checkin")
 def _open_on_checkin(_dbapi_connection: Any, record: Any) -> None:
     held = record.info.pop(_KEY, None)
     if held is not None:
         held.release()
+
+
+def install(engine: Engine) -> None:
+    """Open the gate when a connection of ``engine`` goes back to the pool holding a pass.
+
+    Called once per engine by :func:`ownervote.db.make_engine` for SQLite engines (the
+    one place that registers storage listeners); importing this module registers nothing.
+    """
+    event.listen(engine, "checkin", _open_on_checkin)
+
+
+def install_sessions(sessions: sessionmaker) -> None:
+    """Open the gate when a transaction of a session ``sessions`` makes ends.
+
+    Called once per factory by :func:`ownervote.db.make_session_factory`.
+    """
+    event.listen(sessions, "after_transaction_end", _open)

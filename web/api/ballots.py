@@ -28,7 +28,7 @@ from ownervote.services import casting
 from ownervote.services.casting import HeadNotChosen, HeadRefusal
 from ownervote.services.errors import NotFound
 from voting.errors import CastRefused
-from web import services
+from web import instance
 from web.access import public, roles_required
 from web.api import bp
 from web.api.common import (
@@ -64,7 +64,7 @@ def build_template(assembly_id: int, account_id: int, wanted: str | None) -> dic
     """
     try:
         t = casting.ballot_template(db(), assembly_id, account_id=account_id, head_id=wanted,
-                                    hasher=services.hasher(), cipher=services.pii())
+                                    hasher=instance.hasher(), cipher=instance.pii())
     except NotFound as exc:
         raise not_found(exc) from None
     except HeadNotChosen as exc:
@@ -159,7 +159,7 @@ def ledger_refused(exc: LedgerError) -> ApiError | None:
 
 def _rule_refused(assembly_id: int, payload: dict, exc: CastRefused) -> ApiError:
     details = casting.refusal_details(db(), assembly_id, payload["head"], exc,
-                                      hasher=services.hasher(), cipher=services.pii())
+                                      hasher=instance.hasher(), cipher=instance.pii())
     return ApiError(422, exc.reason.value,
                     refusal_message(exc, details.titles, details.co_owner), item=exc.item_id)
 
@@ -179,7 +179,7 @@ def cast(assembly_id: int):
     try:
         # group commit (ledger.store.sequencer): checks, append, checkpoint and receipt in
         # one transaction of the ballot's batch, committed before it returns
-        receipt = casting.cast(db(), assembly_id, payload, sig, signer=services.log_signer())
+        receipt = casting.cast(db(), assembly_id, payload, sig, signer=instance.log_signer())
     except CastRefused as exc:
         raise _rule_refused(assembly_id, payload, exc) from None
     except LedgerError as exc:

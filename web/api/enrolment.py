@@ -33,7 +33,7 @@ from ownervote.services.enrolment import (
     ballot_key_request,
 )
 from ownervote.services.errors import NotFound
-from web import services
+from web import instance
 from web.access import roles_required
 from web.api import bp
 from web.api.common import (
@@ -95,9 +95,9 @@ def devices():
     if not freshly_verified(account.id):
         raise ApiError(403, "verification_required", str(_FRESH))
     try:
-        out = enrolment.enrol_device(db(), account.id, spki, settings=services.settings(),
-                                     cipher=services.pii(), hasher=services.hasher(),
-                                     signer=services.log_signer())
+        out = enrolment.enrol_device(db(), account.id, spki, settings=instance.settings(),
+                                     cipher=instance.pii(), hasher=instance.hasher(),
+                                     signer=instance.log_signer())
     except DeviceKeyError:
         raise ApiError(422, "bad_key", str(_BAD_KEY)) from None
     except SmsError:
@@ -126,7 +126,7 @@ def ballot_keys(assembly_id: int):
     try:
         out = enrolment.enrol_ballot_key(
             db(), a.id, account_id=account.id, head_id=head_id, spki=spki, signature=sig,
-            signer=services.log_signer(), hasher=services.hasher(), cipher=services.pii())
+            signer=instance.log_signer(), hasher=instance.hasher(), cipher=instance.pii())
     except NotFound as exc:
         raise not_found(exc) from None
     except EnrolmentRefused as exc:

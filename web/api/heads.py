@@ -14,7 +14,7 @@ from typing import Any
 from identity.keyed import KeyedHasher
 from ownervote.services import owner_heads
 from ownervote.services.owner_heads import HeadView, ItemLocks
-from web import services
+from web import instance
 from web.api.messages import BASIS, refusal_message
 from web.database import db
 
@@ -26,14 +26,14 @@ def voter_reference(hasher: KeyedHasher, origin: str, owner_id_hash: str) -> str
 
 
 def owner_masked_name(owner_id: int | None) -> str:
-    return owner_heads.owner_masked_name(db(), owner_id, services.pii())
+    return owner_heads.owner_masked_name(db(), owner_id, instance.pii())
 
 
 def heads_for(a, account) -> list[HeadView]:
     """The account's heads in ``a`` (and units it bought during the vote), with who votes
     for each and each head's ballots."""
-    return owner_heads.heads_for(db(), a.id, account.id, hasher=services.hasher(),
-                                 cipher=services.pii())
+    return owner_heads.heads_for(db(), a.id, account.id, hasher=instance.hasher(),
+                                 cipher=instance.pii())
 
 
 def head_json(view: HeadView) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from identity.errors import (
 )
 from ownervote.services import enrolment, verification
 from ownervote.services.verification import Claim, VerificationService
-from web import services
+from web import instance
 from web.access import public
 from web.api import bp
 from web.api.common import (
@@ -56,13 +56,13 @@ _BAD_ASSEMBLY = _l("Please open this page from the assembly's link.")
 
 def outbox_in_use() -> bool:
     """The demo's SMS outbox (no SMS gateway configured, not production)."""
-    s = services.settings()
+    s = instance.settings()
     return not s.sms_url and not s.production
 
 
 def _service() -> VerificationService:
     try:
-        return VerificationService.from_settings(db(), services.settings())
+        return VerificationService.from_settings(db(), instance.settings())
     except SmsError:
         raise ApiError(503, "sms_unavailable", str(_SMS_DOWN)) from None
 
@@ -82,7 +82,7 @@ def account_json(account) -> dict:
     key = enrolment.active_device_key(db(), account.id)
     return {
         "id": account.id,
-        "slot": services.hasher().opaque("device-slot", account.key)[:24],
+        "slot": instance.hasher().opaque("device-slot", account.key)[:24],
         "owner_name_masked": owner_masked_name(account.owner_id),
         "holder_kind": account.holder_kind,
         "holder_label": str(HOLDER.get(account.holder_kind, "")),
@@ -166,7 +166,7 @@ def verification_code():
     out = {"phone_masked": sent.phone_masked, "code_expires_at": iso(sent.code_expires_at),
            "resend_at": iso(sent.resend_at), "demo_sms": None}
     if outbox_in_use():
-        latest = verification.demo_message(db(), phone, hasher=services.hasher())
+        latest = verification.demo_message(db(), phone, hasher=instance.hasher())
         if latest is not None:
             out["demo_sms"] = {"phone_masked": latest.phone_masked, "body": latest.body}
     return jsonify(out)

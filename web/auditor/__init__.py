@@ -2,7 +2,7 @@
 
 Everything here is read-only except witnesses' cosignatures, which are
 authenticated by their own signature (verified by
-:func:`ledger.store.checkpoints.add_cosignature`), not by a session.
+:func:`ownervote.services.cosignatures.add`), not by a session.
 
 * public: the list of assemblies, each assembly's record page (announcement
   link, log key, checkpoints with cosignatures, how to verify), receipt

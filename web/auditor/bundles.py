@@ -9,34 +9,24 @@ office), auditors and administrators.  Anyone else gets 404 (a member of
 another community learns nothing); the checkpoints, which let anyone hold
 the log to its history, stay public.
 
-The file is written by :func:`ledger.store.export.export_bundle` once per log
-state (newest signed size, number of checkpoints and cosignatures) into the
-instance folder and then streamed from disk; a new checkpoint or
-cosignature makes a new file and the older ones of that assembly are removed.
+The file is written once per log state and then streamed from disk
+(:mod:`ownervote.services.bundles`); each download is recorded in the audit trail.
 """
 
 from __future__ import annotations
-
-import logging
-import os
-import tempfile
-from pathlib import Path
 
 from flask import abort, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
-from ledger.errors import KeyFileError, LedgerError
-from ledger.keys import load_key_ring
-from ownervote.audit import record
-from web import services
+from ownervote.services import bundles
+from web import instance
 from web.access import can_read, owner_of, roles_required
 from web.auditor import bp, records
 from web.auditor.records import Record
 from web.auth import actor
 from web.database import db
 
-log = logging.getLogger(__name__)
 BUNDLE_ROLES = ("owner", "committee", "supervisor", "auditor", "admin")
 
 
@@ -66,48 +56,11 @@ def may_download(rec: Record) -> bool:
     return can_read(rec.community)
 
 
-def _cache_dir(assembly_id: int) -> Path:
-    path = Path(services.settings().instance_dir) / "bundles" / f"assembly-{assembly_id}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _signer(rec: Record):
-    ring = load_key_ring(services.settings().log_key_file)
-    signer = ring.get(rec.head.log_vkey)
-    if signer is None:
-        raise KeyFileError("no key file holds this log's key")
-    return signer
-
-
-def cached_bundle(rec: Record) -> tuple[Path, int]:
-    """The bundle file for the log's current signed state (written if missing) and its size."""
-    latest = records.latest_checkpoint(rec.id)
-    if latest is None:
-        abort(409, _("No checkpoint has been signed yet, so there is no bundle to download."))
-    state = f"size{latest.size}-cp{records.checkpoint_count(rec.id)}" \
-            f"-cs{records.cosignature_count(rec.id)}"
-    folder = _cache_dir(rec.id)
-    path = folder / f"{state}.zip"
-    if not path.exists():
-        from ledger.store.export import export_bundle
-
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
-        os.close(fd)
-        try:
-            export_bundle(db(), rec.id, tmp, _signer(rec))
-            os.replace(tmp, path)  # atomic: another worker may be writing the same state
-        except (LedgerError, KeyFileError):
-            log.exception("audit bundle of assembly %s could not be written", rec.id)
-            Path(tmp).unlink(missing_ok=True)
-            abort(409, _("The audit bundle cannot be produced right now. The administrator has "
-                         "been told; please try again later."))
-        finally:
-            db().rollback()  # end the reading transaction
-        for old in folder.glob("*.zip"):
-            if old != path:
-                old.unlink(missing_ok=True)  # open downloads keep their file until closed
-    return path, latest.size
+def _unavailable(exc: bundles.BundleUnavailable) -> str:
+    if exc.code == "no_checkpoint":
+        return _("No checkpoint has been signed yet, so there is no bundle to download.")
+    return _("The audit bundle cannot be produced right now. The administrator has "
+             "been told; please try again later.")
 
 
 @bp.get("/assemblies/<int:assembly_id>/bundle.zip")
@@ -116,11 +69,12 @@ def bundle(assembly_id: int):
     rec = records.record_or_404(assembly_id)
     if not may_download(rec):
         abort(404)
-    path, size = cached_bundle(rec)
-    record(db(), actor(), "bundle.download", f"assembly:{assembly_id}", size=size)
-    db().commit()
-    response = send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name=f"ownervote-assembly-{assembly_id}-size-{size}.zip",
+    try:
+        found = bundles.download(db(), assembly_id, settings=instance.settings(), actor=actor())
+    except bundles.BundleUnavailable as exc:
+        abort(409, _unavailable(exc))
+    response = send_file(found.path, mimetype="application/zip", as_attachment=True,
+                         download_name=f"ownervote-assembly-{assembly_id}-size-{found.size}.zip",
                          conditional=True, etag=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,6 +1,6 @@
 """Witnesses hand in cosignatures: a form on the checkpoints page, and a plain-text endpoint.
 
-A cosignature is authenticated by itself: :func:`ledger.store.checkpoints.add_cosignature`
+A cosignature is authenticated by itself: :func:`ownervote.services.cosignatures.add`
 stores it only if it is a valid cosignature/v1 signature, by a witness an
 administrator registered, over exactly that checkpoint.  So neither route
 needs a session; the form still carries the CSRF token like every form, and
@@ -14,11 +14,9 @@ import logging
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from ledger.errors import LedgerError
-from ledger.store.checkpoints import add_cosignature
-from ownervote.audit import record
+from ownervote.services import cosignatures
 from web.access import public
 from web.auditor import bp, records
 from web.database import db
@@ -33,17 +31,9 @@ def _store(assembly_id: int, size: int, text: str) -> tuple[str | None, str]:
     text = text.replace("\r\n", "\n").strip("\n") + "\n"
     if len(text) > MAX_LINE or not text.strip():
         return None, _("Paste one cosignature line (it starts with “—”).")
-    records.checkpoint_row(assembly_id, size)
     try:
-        stored = add_cosignature(db(), assembly_id, size, text)
-        from ledger.store.models import Witness
-
-        name = db().get(Witness, stored.witness_id).name
-        record(db(), f"witness:{name}", "checkpoint.cosign", f"assembly:{assembly_id}",
-               size=size)
-        db().commit()
-    except (LedgerError, IntegrityError) as exc:
-        db().rollback()
+        name = cosignatures.add(db(), assembly_id, size, text)  # NotFound: 404 (web.errors)
+    except LedgerError as exc:
         log.info("cosignature refused for assembly %s size %s: %s", assembly_id, size, exc)
         return None, _("The cosignature was not accepted: it is not a valid signature of this "
                        "checkpoint by a registered witness, or that witness already cosigned it.")

@@ -3,7 +3,8 @@
 The tracker code is the first 100 bits of the ballot's entry hash (base32,
 ``ABCD-EFGH-IJKL-MNOP-QRST``).  The lookup itself is the JSON API's
 (``GET /api/v1/assemblies/<id>/receipts/<tracker>``, :func:`web.api.assemblies.receipt_lookup`)
-when that module is installed, else the ledger tables directly.  Either way
+when that module is installed, else the ledger directly
+(:func:`ownervote.services.public_records.receipt`).  Either way
 this page checks the answer's inclusion proof against the newest checkpoint,
 whose signature it checks with the log key (the same functions ``ownervote
 verify`` uses), and says whether the ballot still counts.  It never shows the
@@ -12,27 +13,19 @@ choices: the person who owns the receipt sees them on their own receipt page.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import re
-from dataclasses import dataclass
 
 from flask import current_app, render_template, request
-from sqlalchemy import func, select
 
-from ledger import merkle
-from ledger.entries import BALLOT, PAPER_BALLOT
-from ledger.errors import LedgerError
-from ledger.note import Verifier, open_checkpoint
-from ledger.receipts import tracker_code
-from ledger.store import logstore
-from ledger.store.models import LedgerEntry
+from ownervote.services import public_records
+from ownervote.services.public_records import Found, checked_size
 from web.access import public
 from web.auditor import bp, records
 from web.database import db
 from web.extensions import limiter
 
 TRACKER = re.compile(r"^[A-Z2-7]{20}$")
+_checked = checked_size  # the one check of a checkpoint and an inclusion proof
 
 
 def normalise(text: str) -> str | None:
@@ -41,17 +34,6 @@ def normalise(text: str) -> str | None:
     if not TRACKER.match(raw):
         return None
     return "-".join(raw[i:i + 4] for i in range(0, 20, 4))
-
-
-@dataclass(frozen=True)
-class Found:
-    index: int
-    kind: str  # ballot | paper_ballot
-    recorded_at: dt.datetime
-    checkpoint_size: int | None  # newest signed checkpoint containing it (proof checked)
-    voided: bool
-    later_ballot: bool  # a later ballot of the same head replaces it on some item
-    replaced_items: tuple[str, ...] = ()  # those items, when known
 
 
 def lookup(assembly_id: int, log_vkey: str, tracker: str) -> Found | None:
@@ -90,39 +72,7 @@ def _from_api(api, assembly_id: int, log_vkey: str, tracker: str) -> Found | Non
 
 
 def _from_ledger(assembly_id: int, log_vkey: str, tracker: str) -> Found | None:
-    raw = tracker.replace("-", "")
-    prefix = base64.b32decode(raw + "====")[:12]  # 96 of the tracker's 100 bits
-    rows = db().execute(
-        select(LedgerEntry.index, LedgerEntry.kind, LedgerEntry.entry_hash,
-               LedgerEntry.head_id, LedgerEntry.voided_by)
-        .where(LedgerEntry.assembly_id == assembly_id,
-               LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)),
-               func.substr(LedgerEntry.entry_hash, 1, 12) == prefix)
-    ).all()
-    match = next((r for r in rows if tracker_code(bytes(r.entry_hash)) == tracker), None)
-    if match is None:
-        return None
-    later = db().scalar(select(func.count(LedgerEntry.id)).where(
-        LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == match.head_id,
-        LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)), LedgerEntry.index > match.index,
-        LedgerEntry.voided_by.is_(None)))
-    row = records.latest_checkpoint(assembly_id)
-    size = None
-    if row is not None and row.size > match.index:
-        proof = logstore.inclusion_proof(db(), assembly_id, match.index, row.size)
-        size = _checked(row.note, log_vkey, match.index, bytes(match.entry_hash), proof)
-    return Found(match.index, match.kind, records.entry_time(assembly_id, match.index), size,
-                 match.voided_by is not None, bool(later))
-
-
-def _checked(note: str, log_vkey: str, index: int, leaf: bytes, proof: list[bytes]) -> int | None:
-    """The checkpoint's size if its log signature and the entry's inclusion proof hold."""
-    try:
-        cp, _note = open_checkpoint(note, Verifier.parse(log_vkey))
-        merkle.verify_inclusion(leaf, index, cp.size, proof, cp.root)
-    except LedgerError:
-        return None
-    return cp.size
+    return public_records.receipt(db(), assembly_id, log_vkey, tracker)
 
 
 @bp.get("/assemblies/<int:assembly_id>/receipts")

@@ -11,7 +11,7 @@ from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from ledger.errors import LedgerError
-from ledger.store import logstore
+from ownervote.services import public_records
 from web.access import public
 from web.auditor import bp, records
 from web.auditor.bundles import bundle_audience, may_download
@@ -23,7 +23,8 @@ TEXT = "text/plain; charset=utf-8"
 @bp.get("/")
 @public
 def index():
-    return render_template("auditor/index.html", assemblies=records.visible_assemblies())
+    return render_template("auditor/index.html",
+                           assemblies=public_records.visible_assemblies(db()))
 
 
 @bp.get("/access")
@@ -37,7 +38,7 @@ def access():
 @public
 def assembly(assembly_id: int):
     rec = records.record_or_404(assembly_id)
-    cps = records.checkpoints(assembly_id)
+    cps = public_records.checkpoints(db(), assembly_id)
     a = rec.assembly
     return render_template(
         "auditor/assembly.html", rec=rec, latest=cps[0] if cps else None,
@@ -64,8 +65,8 @@ def verify_steps(assembly_id: int):
 def checkpoints(assembly_id: int):
     rec = records.record_or_404(assembly_id)
     return render_template("auditor/checkpoints.html", rec=rec,
-                           checkpoints=records.checkpoints(assembly_id),
-                           witnesses=records.witnesses())
+                           checkpoints=public_records.checkpoints(db(), assembly_id),
+                           witnesses=public_records.witnesses(db()))
 
 
 @bp.get("/assemblies/<int:assembly_id>/checkpoints/<int:size>/note")
@@ -73,21 +74,14 @@ def checkpoints(assembly_id: int):
 def checkpoint_note(assembly_id: int, size: int):
     """One checkpoint as a signed note with every cosignature (what a witness cosigns)."""
     records.record_or_404(assembly_id)
-    from ledger.store.checkpoints import cosigned_note
-
-    return Response(cosigned_note(db(), records.checkpoint_row(assembly_id, size)), mimetype=TEXT)
+    return Response(public_records.checkpoint_note(db(), assembly_id, size), mimetype=TEXT)
 
 
 @bp.get("/assemblies/<int:assembly_id>/checkpoints/latest/note")
 @public
 def latest_note(assembly_id: int):
     records.record_or_404(assembly_id)
-    row = records.latest_checkpoint(assembly_id)
-    if row is None:
-        abort(404)
-    from ledger.store.checkpoints import cosigned_note
-
-    return Response(cosigned_note(db(), row), mimetype=TEXT)
+    return Response(public_records.checkpoint_note(db(), assembly_id), mimetype=TEXT)
 
 
 @bp.get("/assemblies/<int:assembly_id>/consistency")
@@ -100,12 +94,12 @@ def consistency(assembly_id: int):
         abort(400, _("from and to must be checkpoint sizes"))
     old_size, new_size = int(old), int(new)
     # Only between signed checkpoints: nobody learns an unsigned tree head from this.
-    records.checkpoint_row(assembly_id, old_size)
-    records.checkpoint_row(assembly_id, new_size)
+    public_records.checkpoint_at(db(), assembly_id, old_size)
+    public_records.checkpoint_at(db(), assembly_id, new_size)
     if old_size > new_size:
         abort(400, _("from must not be larger than to"))
     try:
-        proof = logstore.consistency_proof(db(), assembly_id, old_size, new_size)
+        proof = public_records.consistency_proof(db(), assembly_id, old_size, new_size)
     except LedgerError:
         abort(404)
     return Response("".join(h.hex() + "\n" for h in proof), mimetype=TEXT)

@@ -23,7 +23,7 @@ from voting.areas import from_hundredths
 from voting.errors import TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import min_to_reach_quorum
-from web import services
+from web import instance
 from web.access import roles_required
 from web.charts import participation_gauge
 from web.committee import bp, clock
@@ -100,7 +100,7 @@ def _move(assembly_id: int, target: Status):
     back = redirect(url_for("committee.dashboard", assembly_id=a.id))
     step = proceedings.open_voting if target is Status.OPEN else proceedings.close_voting
     try:
-        step(db(), a.id, signer=services.log_signer(), now=clock.now(), actor=member_actor())
+        step(db(), a.id, signer=instance.log_signer(), now=clock.now(), actor=member_actor())
     except TransitionRefused as exc:
         flash(transition_message(exc), "error")
         return back
@@ -119,7 +119,7 @@ def advance():
     back = redirect(request.referrer if _same_site(request.referrer) else
                     url_for("committee.index"))
     try:
-        changed = proceedings.advance_due(db(), signer=services.log_signer(), now=clock.now())
+        changed = proceedings.advance_due(db(), signer=instance.log_signer(), now=clock.now())
     except TransitionRefused as exc:
         flash(_("Nothing changed: %(detail)s", detail=transition_message(exc)), "error")
         return back
@@ -164,7 +164,7 @@ def remind(assembly_id: int):
              url=owner_url(a.id))
     try:
         done = reminders.send(db(), a.id, building=building, text=text,
-                              settings=services.settings(), cipher=services.pii(),
+                              settings=instance.settings(), cipher=instance.pii(),
                               now=clock.now(), actor=member_actor())
     except TransitionRefused as exc:
         flash(transition_message(exc), "error")

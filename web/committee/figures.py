@@ -20,7 +20,7 @@ from ownervote.services.figures import (  # noqa: F401  (the console's views imp
     overall_part,
     voter_units,
 )
-from web import services
+from web import instance
 from web.database import db
 
 
@@ -30,12 +30,12 @@ def snapshot(a: Any) -> Snapshot:
 
 
 def non_voters(a: Any, s: Snapshot, building: str | None = None) -> list[Owed]:
-    return figures.non_voters(db(), a, s, building, cipher=services.pii())
+    return figures.non_voters(db(), a, s, building, cipher=instance.pii())
 
 
 def unit_owners(a: Any) -> dict[str, list[tuple[int, str]]]:
     """Unit label -> [(owner id, masked name)] in the assembly's frozen roster."""
-    return figures.unit_owners(db(), a, cipher=services.pii())
+    return figures.unit_owners(db(), a, cipher=instance.pii())
 
 
 def accounts_of(owner_ids: list[int]) -> list:

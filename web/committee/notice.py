@@ -10,7 +10,7 @@ from ownervote.services import notices, proceedings
 from ownervote.services.errors import NotFound
 from voting.errors import TransitionRefused
 from voting.matters import Matter
-from web import pdf, services
+from web import instance, pdf
 from web.access import public, roles_required
 from web.committee import bp, clock, public_bp
 from web.committee.common import (
@@ -53,8 +53,8 @@ def publish(assembly_id: int):
     a = managed_assembly(assembly_id)
     back = redirect(url_for("committee.assembly", assembly_id=a.id))
     try:
-        proceedings.publish_notice(db(), a.id, signer=services.log_signer(),
-                                   settings=services.settings(), now=clock.now(),
+        proceedings.publish_notice(db(), a.id, signer=instance.log_signer(),
+                                   settings=instance.settings(), now=clock.now(),
                                    actor=member_actor())
     except TransitionRefused as exc:
         flash(transition_message(exc), "error")

@@ -11,7 +11,7 @@ from ownervote.services import committee_keys, paper_ballots, voids
 from ownervote.services.committee_keys import EntryRefused
 from voting.errors import CastRefused
 from voting.lifecycle import Status
-from web import services
+from web import instance
 from web.access import roles_required
 from web.committee import bp, clock, vault
 from web.committee.common import MANAGERS, local, managed_assembly
@@ -121,7 +121,7 @@ def paper_prepare(assembly_id: int):
         return fail(_("Attach the scan or photo of the signed sheet (PDF, JPEG or PNG, at most "
                       "10 MB)."))
     payload["scan_sha256"] = scan_sha
-    names = paper_ballots.owner_names(db(), a.id, head.head_id, cipher=services.pii())
+    names = paper_ballots.owner_names(db(), a.id, head.head_id, cipher=instance.pii())
     summary = [_("Units %(units)s (%(area)s), owner %(names)s", units="、".join(head.unit_ids),
                  area=area_text(head.area), names="、".join(names) or "—")]
     summary += _describe(a, choices)

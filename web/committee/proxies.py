@@ -23,7 +23,7 @@ from ownervote.services import committee_keys
 from ownervote.services import proxies as proxy_service
 from ownervote.services.committee_keys import EntryRefused
 from voting.lifecycle import Status
-from web import services
+from web import instance
 from web.access import roles_required
 from web.committee import bp, clock, vault
 from web.committee.common import MANAGERS, local, managed_assembly
@@ -42,7 +42,7 @@ from web.database import db
 
 def agent_ref(id_type: str, number: str) -> str:
     """The agent's pseudonym in the ledger (raises :class:`IdNumberError`)."""
-    return proxy_service.agent_ref(services.hasher(), id_type, number)
+    return proxy_service.agent_ref(instance.hasher(), id_type, number)
 
 
 @bp.get("/a/<int:assembly_id>/proxies")
@@ -53,7 +53,7 @@ def proxies(assembly_id: int):
         abort(404)
     rows = [{"units": list(p.units), "agent": p.agent, "ref": p.ref, "evidence": p.evidence,
              "entry": p.entry, "at": local(p.at)}
-            for p in proxy_service.registered(db(), a.id, cipher=services.pii())]
+            for p in proxy_service.registered(db(), a.id, cipher=instance.pii())]
     id_types = [(code, zh) for code, zh in ID_TYPE_ZH.items() if code != USCC]
     return render_template("committee/proxies.html", a=a, rows=rows,
                            buildings=committee_keys.roster_buildings(db(), a.id),
@@ -109,6 +109,6 @@ def proxy_submit(assembly_id: int):
     name = ((request.get_json(silent=True) or {}).get("agent_name") or "").strip()[:100]
     return answer_signed(
         a, lambda: proxy_service.register(db(), a.id, payload=payload, sig=sig, agent_name=name,
-                                          cipher=services.pii(), **signed_by()),
+                                          cipher=instance.pii(), **signed_by()),
         action="proxy", back="committee.proxies",
         done=lambda n: _("Proxy registered as ledger entry %(n)s.", n=n))

@@ -14,7 +14,7 @@ from ownervote.services.errors import NotFound
 from voting.errors import TallyError, TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import Matter
-from web import pdf, services
+from web import instance, pdf
 from web.access import public, roles_required
 from web.charts import result_bars
 from web.committee import bp, clock, public_bp
@@ -98,7 +98,7 @@ def result_items(a) -> list[dict]:
 
 def objections(a) -> list[dict]:
     return [{"at": local(o.at), "text": o.text, "late": o.late}
-            for o in counted.objections(db(), a.id, cipher=services.pii())]
+            for o in counted.objections(db(), a.id, cipher=instance.pii())]
 
 
 def announcement_context(a) -> dict:
@@ -138,7 +138,7 @@ def _step(assembly_id: int, target: Status):
     now = clock.now()
     try:
         if target is Status.TALLIED:
-            proceedings.tally(db(), a.id, signer=services.log_signer(), now=now,
+            proceedings.tally(db(), a.id, signer=instance.log_signer(), now=now,
                               actor=member_actor())
         else:
             a = proceedings.announce(db(), a.id, now=now, actor=member_actor())
@@ -177,7 +177,7 @@ def add_objection(assembly_id: int):
         flash(_("Write the objection in 4 to 1000 characters."), "error")
         return back
     try:
-        objection = counted.record_objection(db(), a.id, text=text, cipher=services.pii(),
+        objection = counted.record_objection(db(), a.id, text=text, cipher=instance.pii(),
                                              now=clock.now(), actor=member_actor())
     except TransitionRefused as exc:
         flash(transition_message(exc), "error")

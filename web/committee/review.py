@@ -13,7 +13,7 @@ from identity.masking import mask_name
 from identity.vocab import ID_TYPE_ZH
 from ownervote.services import reviews
 from ownervote.services.errors import NotFound
-from web import services
+from web import instance
 from web.access import require_manage, roles_required
 from web.committee import bp, vault
 from web.committee.common import communities, member
@@ -120,7 +120,7 @@ def review_new():
             if kind != "developer" and unit is None:
                 raise FormError(_("Enter the unit as building-number, e.g. 1-101."))
             if kind in ("guardian", "legal_representative"):
-                owners = reviews.unit_owners(db(), community_id, unit.id, cipher=services.pii())
+                owners = reviews.unit_owners(db(), community_id, unit.id, cipher=instance.pii())
                 if owner_id is None and len(owners) == 1:
                     owner_id = owners[0][0]
                 if owner_id not in {o for o, _n in owners}:
@@ -131,7 +131,7 @@ def review_new():
                                                      form.get("id_number", "")),
                                unit_id=unit.id if unit else None, owner_id=owner_id,
                                replace=form.get("replace", "on") == "on", evidence=_evidence(),
-                               hasher=services.hasher(), cipher=services.pii())
+                               hasher=instance.hasher(), cipher=instance.pii())
             flash(_("Submitted. Two other committee members must now approve it."), "ok")
             return redirect(url_for("committee.review_detail", reference=r.reference))
         except FormError as exc:
@@ -163,7 +163,7 @@ def review_detail(reference: str):
     return render_template(
         "committee/review_detail.html", r=r, unit=reviews.unit(db(), r.unit_id),
         kinds=KIND_LABELS, why_not=why_not,
-        name=mask_name(reviews.person_name(r, cipher=services.pii())),
+        name=mask_name(reviews.person_name(r, cipher=instance.pii())),
         staff=reviews.staff_names(db(), {r.submitted_by, *decided_by}),
         reasons=REJECT_REASONS, approvals=sum(d.decision == "approve" for d in r.decisions),
         can_withdraw=r.submitted_by == me and r.status == "pending")
@@ -175,7 +175,7 @@ def review_evidence(reference: str, evidence_id: int):
     r = _request(reference)
     try:
         _name, mime, content = reviews.evidence_file(db(), r.reference, evidence_id,
-                                                     cipher=services.pii())
+                                                     cipher=instance.pii())
     except NotFound:
         abort(404)
     return Response(content, mimetype=mime, headers={"Cache-Control": "no-store",
@@ -192,8 +192,8 @@ def review_decide(reference: str, action: str):
     try:
         staff_id = member().id
         if action == "approve":
-            r = reviews.approve(db(), r.reference, staff_id=staff_id, hasher=services.hasher(),
-                                cipher=services.pii())
+            r = reviews.approve(db(), r.reference, staff_id=staff_id, hasher=instance.hasher(),
+                                cipher=instance.pii())
             message = _("Approved; the change is applied.") if r.status == "approved" else \
                 _("Approval recorded; one more member must approve.")
         elif action == "reject":
@@ -207,7 +207,7 @@ def review_decide(reference: str, action: str):
             message = _("Withdrawn.")
         else:
             reviews.attach_evidence(db(), r.reference, staff_id=staff_id, evidence=_evidence(),
-                                    cipher=services.pii())
+                                    cipher=instance.pii())
             message = _("Evidence attached.")
         flash(message, "ok")
     except FormError as exc:

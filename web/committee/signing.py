@@ -25,7 +25,7 @@ from ledger.errors import EncodingError, LedgerError
 from ownervote.services import committee_keys
 from ownervote.services.committee_keys import EntryRefusal, EntryRefused
 from voting.errors import CastRefused
-from web import services
+from web import instance
 from web.access import roles_required
 from web.committee import bp, clock
 from web.committee.common import MANAGERS, managed_assembly, member, member_actor
@@ -35,7 +35,7 @@ from web.database import db
 
 def member_ref(staff) -> str:
     """The ledger's pseudonym for a committee member (stable; unlinkable without the key)."""
-    return committee_keys.member_ref(services.hasher(), staff.id)
+    return committee_keys.member_ref(instance.hasher(), staff.id)
 
 
 def fail(message: str, status: int = 200):
@@ -64,7 +64,7 @@ def enroll(assembly_id: int):
         spki = b""
     try:
         out = committee_keys.enroll(db(), a.id, spki=spki, staff_id=staff.id,
-                                    hasher=services.hasher(), signer=services.log_signer(),
+                                    hasher=instance.hasher(), signer=instance.log_signer(),
                                     now=clock.now(), actor=member_actor())
     except EntryRefused as exc:
         return refused(exc, "key")
@@ -91,7 +91,7 @@ def signed_request() -> tuple[dict, bytes] | tuple[None, Any]:
 
 def signed_by() -> dict[str, Any]:
     """Who signs: the keyword arguments every signed-entry service takes about the member."""
-    return {"staff_id": member().id, "hasher": services.hasher(), "now": clock.now(),
+    return {"staff_id": member().id, "hasher": instance.hasher(), "now": clock.now(),
             "actor": member_actor()}
 
 

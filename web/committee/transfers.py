@@ -24,7 +24,7 @@ from ownervote.services import committee_keys
 from ownervote.services import transfers as transfer_service
 from ownervote.services.committee_keys import EntryRefused
 from voting.lifecycle import Status
-from web import services
+from web import instance
 from web.access import roles_required
 from web.committee import bp, clock, vault
 from web.committee.common import MANAGERS, local, managed_assembly, parse_local
@@ -45,7 +45,7 @@ _WHEN = (Status.NOTICED.value, Status.OPEN.value)
 
 def buyer_ref(origin: str, id_type: str, number: str) -> str:
     """The buyer's voter reference in this log: the one their own verified account gets."""
-    return transfer_service.buyer_ref(services.hasher(), origin, id_type, number)
+    return transfer_service.buyer_ref(instance.hasher(), origin, id_type, number)
 
 
 @bp.get("/a/<int:assembly_id>/transfers")
@@ -80,7 +80,7 @@ def transfer_prepare(assembly_id: int):
             db(), a.id, head_id=head.head_id, transferred_at=at,
             buyer_id_type=request.form.get("buyer_id_type", ""),
             buyer_id_number=request.form.get("buyer_id_number", ""),
-            official=request.form.get("official", ""), hasher=services.hasher(),
+            official=request.form.get("official", ""), hasher=instance.hasher(),
             now=clock.now())
     except IdNumberError:
         return fail(_("The buyer's ID number is not valid for the ID type chosen."))

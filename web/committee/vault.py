@@ -15,7 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from web import services
+from web import instance
 
 KINDS = ("scan", "proxy", "transfer")
 MAX_BYTES = 10 * 1024 * 1024
@@ -39,7 +39,7 @@ def sniff(content: bytes) -> str | None:
 def _path(assembly_id: int, kind: str, sha256: str) -> Path:
     if kind not in KINDS or len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise VaultError("not a stored file")
-    return Path(services.settings().instance_dir) / "private" / str(assembly_id) / kind / sha256
+    return Path(instance.settings().instance_dir) / "private" / str(assembly_id) / kind / sha256
 
 
 def _purpose(assembly_id: int, kind: str, sha256: str) -> str:
@@ -55,7 +55,7 @@ def put(assembly_id: int, kind: str, content: bytes) -> tuple[str, str]:
     path = _path(assembly_id, kind, sha)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        sealed = services.pii().encrypt(content, purpose=_purpose(assembly_id, kind, sha))
+        sealed = instance.pii().encrypt(content, purpose=_purpose(assembly_id, kind, sha))
         fd, tmp = tempfile.mkstemp(dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(sealed)
@@ -68,7 +68,7 @@ def get(assembly_id: int, kind: str, sha256: str) -> tuple[bytes, str]:
     path = _path(assembly_id, kind, sha256)
     if not path.exists():
         raise VaultError("not a stored file")
-    content = services.pii().decrypt(path.read_bytes(),
+    content = instance.pii().decrypt(path.read_bytes(),
                                      purpose=_purpose(assembly_id, kind, sha256))
     if hashlib.sha256(content).hexdigest() != sha256:
         raise VaultError("the stored file does not match its hash")

@@ -1,4 +1,9 @@
-"""Domain services each worker builds once: PII cipher, keyed hasher, log key, SMS."""
+"""What this application instance holds, built once per worker: its settings, the PII
+cipher, the keyed hasher and the log's signing key.
+
+Services take these as arguments (``cipher=instance.pii()``, ``signer=instance.log_signer()``);
+views read them from here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from flask import Flask, current_app
 
 from identity.keyed import KeyedHasher
 from identity.pii import PiiCipher
+from ledger.note import Signer
 from ownervote.config import Settings
 
 
@@ -28,7 +34,7 @@ def hasher() -> KeyedHasher:
     return current_app.extensions["ownervote.hasher"]
 
 
-def log_signer():
+def log_signer() -> Signer:
     """The log's Ed25519 signing key (loaded on first use; the file is mode 0600)."""
     signer = current_app.extensions.get("ownervote.log_signer")
     if signer is None:

@@ -23,7 +23,7 @@ from ledger.store.models import KEY_KINDS
 from ownervote.db import make_session_factory
 from tests.support.castload import prepare, presign
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: the modules of the casting path (ledger.store.castpath's docstring)
 PATH_MODULES = ("castpath", "rawcursor", "logstore", "writer", "headstate", "publish",
                 "sequencer", "checkpoints", "receipts")
