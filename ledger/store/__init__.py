@@ -8,9 +8,11 @@ service layer (:mod:`ownervote.services`) owns the transactions.
   logstore     begin_write, lock_head, append, proofs, roots
   sqlitegate   SQLite: the writers of all processes take turns
   admission    what a signed entry must pass before it is appended
-  writer       validated appends of ballots and paper ballots, next_seq, counted_votes
+  writer       validated appends of ballots and paper ballots (and their dry runs),
+               next_seq, counted_votes
   enrolment    committee keys and voters' device keys in a log
-  committee    proxies, representatives, transfers, voids; closing and the result
+  committee    proxies, representatives, transfers, voids (and their dry runs); the
+               log's closing entry and the result
   publish      assembly + frozen roster -> entry 0; reading them back
   proceedings  draft, notice, open, close, tally, announce (voting's state machine,
                stored)

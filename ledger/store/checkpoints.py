@@ -32,7 +32,6 @@ from ledger.note import (
     parse_note,
     sign_checkpoint,
     verify_cosignature,
-    verify_note_signature,
 )
 from ledger.store import logstore
 from ledger.store.models import Checkpoint as CheckpointRow
@@ -178,9 +177,3 @@ def witnesses_of(session: Session, assembly_id: int) -> list[Verifier]:
         .order_by(Witness.name)
     ).all()
     return [witness_verifier(w) for w in rows]
-
-
-def open_checkpoint(note: str, log: Verifier) -> Checkpoint:
-    parsed = parse_note(note)
-    verify_note_signature(parsed, log)
-    return Checkpoint.parse(parsed.text)

@@ -286,7 +286,7 @@ def void_entry(
     return out
 
 
-def close_voting(
+def append_closing(
     session: Session,
     assembly_id: int,
     reason: str = "deadline",

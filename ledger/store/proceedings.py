@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from identity.store.freeze import freeze_roster
 from ledger.note import Signer
-from ledger.store import writer
+from ledger.store import committee, writer
 from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.publish import assembly_settings, publish_assembly, published
 from ownervote.audit import record
@@ -148,7 +148,7 @@ def close_voting(
 ) -> None:
     """open → closed: the log records the close and signs its closing checkpoint."""
     _move(a, Status.CLOSED, now)
-    writer.close_voting(session, a.id, reason="deadline", now=now, signer=signer)
+    committee.append_closing(session, a.id, reason="deadline", now=now, signer=signer)
     record(session, actor, "assembly.close", f"assembly:{a.id}")
 
 
@@ -166,7 +166,7 @@ def tally_assembly(
     _move(a, Status.TALLIED, now)
     result = compute_result(session, a)
     as_json = result.to_json()
-    writer.publish_result(session, a.id, as_json, now=now)
+    committee.publish_result(session, a.id, as_json, now=now)
     issue_checkpoint(session, a.id, signer, now=now)
     a.result = as_json
     record(session, actor, "assembly.tally", f"assembly:{a.id}")

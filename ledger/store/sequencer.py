@@ -105,15 +105,14 @@ class Sequencer:
         self.batches = 0
         self.ballots = 0
 
-    def cast(self, assembly_id: int, payload: dict[str, Any], sig: bytes, signer: Signer,
-             *, session: Session | None = None) -> tuple[logstore.Appended, Receipt]:
+    def cast(self, assembly_id: int, payload: dict[str, Any], sig: bytes,
+             signer: Signer) -> tuple[logstore.Appended, Receipt]:
         """Append one ballot (in some batch) and return its entry and receipt.
 
         Raises what :func:`ledger.store.writer.cast_ballot` raises for this ballot, or the
         database error that failed its batch.  The request's thread checks the shape,
         and the signature when the device key is known to this process; the leader
-        checks the others' signatures before taking the lock.  (``session`` is not
-        used; accepted for older callers.)
+        checks the others' signatures before taking the lock.
         """
         message = ballot_message(payload, sig)
         item = _Item(payload, sig, signer, message,

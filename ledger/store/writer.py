@@ -31,15 +31,6 @@ from ledger.errors import BallotError, EntryError, Refusal
 from ledger.store import castpath, logstore
 from ledger.store.admission import check_payload, require_open, verify_official
 from ledger.store.castpath import KeyRow
-from ledger.store.committee import (  # noqa: F401 (the writer API in one place)
-    close_voting,
-    publish_result,
-    record_transfer,
-    register_proxy,
-    set_representative,
-    void_entry,
-)
-from ledger.store.enrolment import enroll_key, enroll_official, revoke_key  # noqa: F401
 from ledger.store.headstate import event, head_rules, key_row
 from ledger.store.models import VOTER_KEY, LedgerEntry, LogHead
 from ledger.store.publish import published

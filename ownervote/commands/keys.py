@@ -96,19 +96,14 @@ def cosign_cmd(
     from ledger import merkle
     from ledger.errors import LedgerError
     from ledger.keys import load_key_file
-    from ledger.note import Checkpoint, Verifier, cosign, parse_note, verify_note_signature
-
-    def open_checkpoint(note: str, log: Verifier) -> Checkpoint:
-        parsed = parse_note(note)
-        verify_note_signature(parsed, log)
-        return Checkpoint.parse(parsed.text)
+    from ledger.note import Verifier, cosign, open_checkpoint
 
     try:
         log = Verifier.parse(log_key)
         text = checkpoint.read()
-        new = open_checkpoint(text, log)
+        new, _note = open_checkpoint(text, log)
         if previous is not None:
-            old = open_checkpoint(Path(previous).read_text(), log)
+            old, _old_note = open_checkpoint(Path(previous).read_text(), log)
             hashes = [bytes.fromhex(x) for x in Path(proof).read_text().split()] if proof else []
             if old.origin != new.origin:
                 raise LedgerError("the previous checkpoint is of another log")

@@ -31,7 +31,7 @@ from ledger.ballots import key_id, load_official_key
 from ledger.entries import parse_entry
 from ledger.errors import EncodingError, SignatureError
 from ledger.note import Signer
-from ledger.store import logstore, writer
+from ledger.store import enrolment, logstore
 from ledger.store.models import LedgerEntry, LedgerKey
 from ledger.store.publish import published
 from ownervote.audit import record
@@ -131,7 +131,7 @@ def enroll(session: Session, assembly_id: int, *, spki: bytes, staff_id: int,
             if known != ref:
                 raise EntryRefused(EntryRefusal.KEY_OF_ANOTHER_MEMBER, {"key": kid})
             return Enrolment(kid, enrolled=False)
-        out = writer.enroll_official(session, assembly_id, signer, spki, ref, now=now)
+        out = enrolment.enroll_official(session, assembly_id, signer, spki, ref, now=now)
         staff = session.get(StaffUser, staff_id)
         if staff is not None:
             staff.signing_public_key = spki

@@ -34,7 +34,7 @@ from identity.store.staff import create_staff
 from identity.synthetic import DEMO_COMMUNITY, demo_extract
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.note import Signer
-from ledger.store import logstore, writer
+from ledger.store import enrolment, logstore, writer
 from ledger.store.proceedings import (
     ItemSpec,
     announce,
@@ -133,7 +133,7 @@ def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, h
         # The same pseudonym the owner pages use, so co-owners see who voted for their home.
         unit_owners = sorted(h for u in roster.heads[head_id].unit_ids for h in owners.get(u, ()))
         voter = hasher.ledger_voter_ref(origin, unit_owners[0] if unit_owners else "developer")
-        writer.enroll_key(session, assembly.id, signer, head_id, der, voter=voter, now=at,
+        enrolment.enroll_key(session, assembly.id, signer, head_id, der, voter=voter, now=at,
                           roster=roster)
         choices: dict[str, object] = {}
         for item_id, item in adef.items.items():

@@ -23,7 +23,7 @@ from identity.keyed import KeyedHasher
 from identity.masking import mask_name
 from identity.pii import PiiCipher, proxy_name_purpose
 from ledger.ballots import new_nonce
-from ledger.store import logstore, writer
+from ledger.store import committee, logstore
 from ledger.store.committee import check_proxy
 from ledger.store.publish import published
 from ownervote.services.committee_keys import append_signed
@@ -90,7 +90,7 @@ def register(session: Session, assembly_id: int, *, payload: dict[str, Any], sig
     ref, head = str(payload.get("agent", "")), str(payload.get("head", ""))
 
     def append(s: Session) -> logstore.Appended:
-        out = writer.register_proxy(s, assembly_id, payload, sig, now=now)
+        out = committee.register_proxy(s, assembly_id, payload, sig, now=now)
         s.add(Proxy(
             assembly_id=assembly_id, head_id=head, agent_ref=ref,
             agent_name_enc=cipher.encrypt_text(agent_name,

@@ -22,7 +22,7 @@ from identity.keyed import KeyedHasher
 from ledger import timestamps
 from ledger.ballots import new_nonce
 from ledger.entries import UNIT_TRANSFERRED, parse_entry
-from ledger.store import logstore, writer
+from ledger.store import committee, logstore
 from ledger.store.committee import check_transfer
 from ledger.store.models import LedgerEntry
 from ledger.store.publish import published
@@ -103,5 +103,5 @@ def record(session: Session, assembly_id: int, *, payload: dict[str, Any], sig: 
     return append_signed(
         session, assembly_id, official=payload.get("official"), staff_id=staff_id,
         hasher=hasher, actor=actor, action="unit.transfer",
-        append=lambda s: writer.record_transfer(s, assembly_id, payload, sig, now=now),
+        append=lambda s: committee.record_transfer(s, assembly_id, payload, sig, now=now),
         audit={"head": payload.get("head")})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from identity.keyed import KeyedHasher
 from ledger.ballots import new_nonce
-from ledger.store import logstore, writer
+from ledger.store import committee, logstore
 from ledger.store.committee import check_void
 from ownervote.services.committee_keys import append_signed
 
@@ -40,5 +40,5 @@ def void(session: Session, assembly_id: int, *, payload: dict[str, Any], sig: by
     return append_signed(
         session, assembly_id, official=payload.get("official"), staff_id=staff_id,
         hasher=hasher, actor=actor, action="ballot.void",
-        append=lambda s: writer.void_entry(s, assembly_id, payload, sig, now=now),
+        append=lambda s: committee.void_entry(s, assembly_id, payload, sig, now=now),
         audit={"target": payload.get("target")})

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from ledger.keys import write_key_file
 from ledger.note import parse_note
-from ledger.store import checkpoints, logstore, writer
+from ledger.store import checkpoints, committee, enrolment, logstore, writer
 from ledger.store.logstore import begin_write
 from ledger.store.publish import publish_assembly, published
 from ownervote.cli import main
@@ -54,7 +54,7 @@ def run_assembly(session) -> int:
     for n, head in enumerate(sorted(roster.heads)):
         begin_write(session)
         k, der, _ = device()
-        writer.enroll_key(session, aid, LOG_SIGNER, head, der, voter=f"v{n}", now=DURING)
+        enrolment.enroll_key(session, aid, LOG_SIGNER, head, der, voter=f"v{n}", now=DURING)
         for seq, choice in enumerate(["agree", "oppose"][: 1 + n % 2], start=1):
             payload, sig = signed_ballot(origin, head, k, seq, {"1": choice, "2": ["甲"]})
             writer.cast_ballot(session, aid, payload, sig, now=DURING)
@@ -66,9 +66,9 @@ def run_assembly(session) -> int:
     checkpoints.add_cosignature(
         session, aid, row.size, cosign(parse_note(row.note).text, WITNESS, 1_772_400_000).line()
     )
-    writer.close_voting(session, aid, now=CLOSES)
+    committee.append_closing(session, aid, now=CLOSES)
     result = tally(roster, adef.items.values(), writer.counted_votes(session, aid), adef.settings)
-    writer.publish_result(session, aid, result.to_json(), now=CLOSES + dt.timedelta(hours=1))
+    committee.publish_result(session, aid, result.to_json(), now=CLOSES + dt.timedelta(hours=1))
     session.commit()
     return aid
 

@@ -19,9 +19,10 @@ from ledger.errors import (
     ReceiptError,
     Refusal,
 )
-from ledger.note import cosign, parse_note
+from ledger.note import cosign, open_checkpoint, parse_note
 from ledger.receipts import Receipt, verify_receipt
-from ledger.store import checkpoints, logstore, writer
+from ledger.store import checkpoints, enrolment, logstore, writer
+from ledger.store import committee as entries
 from ledger.store.logstore import begin_write
 from ledger.store.models import LedgerEntry, LogHead, TreeNode
 from ledger.store.publish import published
@@ -55,7 +56,7 @@ def test_sqlite_append_needs_begin_immediate(session, log, backend) -> None:
     aid, _, _ = log
     session.execute(select(LogHead)).all()  # a DEFERRED transaction is now open
     with pytest.raises(LogStateError, match="BEGIN IMMEDIATE"):
-        writer.close_voting(session, aid)
+        entries.append_closing(session, aid)
 
 
 def test_one_writer_at_a_time_per_log(engine, session, log) -> None:
@@ -91,7 +92,7 @@ def test_appends_keep_tree_nodes_and_proofs_equal_to_merkle(session, log) -> Non
     for n in range(37):
         begin_write(session)
         k, der, _ = device()
-        writer.enroll_key(session, aid, LOG_SIGNER, heads[n % 4], der, voter=f"v{n}", now=DURING)
+        enrolment.enroll_key(session, aid, LOG_SIGNER, heads[n % 4], der, voter=f"v{n}", now=DURING)
         session.commit()
         keys_.append(k)
     entries = _entries(session, aid)
@@ -125,16 +126,16 @@ def test_checkpoints_are_consistent_and_refuse_a_forked_tree(session, log) -> No
     begin_write(session)
     assert checkpoints.issue_checkpoint(session, aid, LOG_SIGNER).id == first.id  # no growth
     _, der, _ = device()
-    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v", now=DURING)
     second = checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
     session.commit()
     assert (first.size, second.size) == (1, 2)
-    assert checkpoints.open_checkpoint(second.note, LOG_SIGNER.verifier).size == 2
+    assert open_checkpoint(second.note, LOG_SIGNER.verifier)[0].size == 2
     # rewrite history as an attacker with database access would: replace the first two
     # entries' subtree and recompute the head's root consistently from the stored nodes
     begin_write(session)
     _, der2, _ = device()
-    writer.enroll_key(session, aid, LOG_SIGNER, heads[1], der2, voter="w", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, heads[1], der2, voter="w", now=DURING)
     session.execute(
         update(TreeNode)
         .where(TreeNode.assembly_id == aid, TreeNode.level == 1, TreeNode.index == 0)
@@ -153,7 +154,7 @@ def test_cast_receipt_and_refusals(session, log) -> None:
     aid, origin, heads = log
     begin_write(session)
     k, der, kid = device()
-    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v0", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v0", now=DURING)
     session.commit()
     out = store_ballot(session, aid, origin, heads[0], k, 1, {"1": "agree", "2": ["甲"]})
     assert writer.next_seq(session, aid, heads[0]) == 2
@@ -194,7 +195,7 @@ def test_cast_receipt_and_refusals(session, log) -> None:
     # later: more entries, a new checkpoint; the receipt still proves inclusion
     session.commit()
     begin_write(session)
-    writer.revoke_key(session, aid, LOG_SIGNER, kid, "phone lost", now=DURING)
+    enrolment.revoke_key(session, aid, LOG_SIGNER, kid, "phone lost", now=DURING)
     checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
     session.commit()
     newest, proof = receipt_update(session, aid, receipt)
@@ -218,15 +219,15 @@ def test_close_and_result(session, log) -> None:
     assert checkpoints.latest(session, aid).size == 1  # signed at publication
     session.commit()
     begin_write(session)
-    writer.close_voting(session, aid, now=DURING, signer=LOG_SIGNER)
+    entries.append_closing(session, aid, now=DURING, signer=LOG_SIGNER)
     assert checkpoints.latest(session, aid).size == 2  # and when voting closes
     with pytest.raises(LogStateError, match="already closed"):
-        writer.close_voting(session, aid, now=DURING)
+        entries.append_closing(session, aid, now=DURING)
     session.commit()
     begin_write(session)
     k, der, _ = device()
     with pytest.raises(BallotError, match="closed"):
-        writer.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v", now=DURING)
+        enrolment.enroll_key(session, aid, LOG_SIGNER, heads[0], der, voter="v", now=DURING)
     session.rollback()
     kinds = session.scalars(select(LedgerEntry.kind).where(LedgerEntry.assembly_id == aid)).all()
     assert kinds == ["assembly.published", CLOSED]
@@ -266,7 +267,7 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     aid, origin, heads = log
     committee, committee_spki, committee_id = device()
     begin_write(session)
-    writer.enroll_official(session, aid, LOG_SIGNER, committee_spki, "staff-1", now=DURING)
+    enrolment.enroll_official(session, aid, LOG_SIGNER, committee_spki, "staff-1", now=DURING)
     session.commit()
 
     def official(kind, **fields):
@@ -288,9 +289,9 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
 
     begin_write(session)
     p, s = official(PROXY_REGISTERED, head=heads[2], agent="agent-7", evidence_sha256="ef" * 32)
-    writer.register_proxy(session, aid, p, s, now=DURING)
+    entries.register_proxy(session, aid, p, s, now=DURING)
     agent_key, agent_spki, _ = device()
-    writer.enroll_key(
+    enrolment.enroll_key(
         session,
         aid,
         LOG_SIGNER,
@@ -302,11 +303,11 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
         now=DURING,
     )
     p, s = official(REPRESENTATIVE_SET, head=heads[0], voter="co-owner-b")
-    writer.set_representative(session, aid, p, s, now=DURING)
+    entries.set_representative(session, aid, p, s, now=DURING)
     owner_a, spki_a, _ = device()
     owner_b, spki_b, _ = device()
-    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_a, voter="co-owner-a", now=DURING)
-    writer.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_b, voter="co-owner-b", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_a, voter="co-owner-a", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, heads[0], spki_b, voter="co-owner-b", now=DURING)
     session.commit()
     store_ballot(session, aid, origin, heads[2], agent_key, 1, {"1": "oppose"})
     with pytest.raises(CastRefused, match="co-owner"):
@@ -315,7 +316,7 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     session.commit()
     begin_write(session)
     p, s = official(VOIDED, target=wrong.index, reason="cast on the wrong unit")
-    writer.void_entry(session, aid, p, s, now=DURING)
+    entries.void_entry(session, aid, p, s, now=DURING)
     session.commit()
     store_ballot(session, aid, origin, heads[0], owner_b, 2, {"2": ["甲"]})
     votes = writer.counted_votes(session, aid)
@@ -327,8 +328,8 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     adef, roster = published(session, aid)
     session.commit()
     begin_write(session)
-    writer.close_voting(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
-    writer.publish_result(
+    entries.append_closing(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
+    entries.publish_result(
         session,
         aid,
         tally(roster, adef.items.values(), votes, adef.settings).to_json(),
@@ -358,7 +359,7 @@ def test_concurrent_writers_are_serialised(engine, log) -> None:
                 for i in range(8):
                     begin_write(s)
                     _, der, _ = device()
-                    writer.enroll_key(
+                    enrolment.enroll_key(
                         s, aid, LOG_SIGNER, heads[(n + i) % 4], der, voter=f"t{n}-{i}", now=DURING
                     )
                     s.commit()

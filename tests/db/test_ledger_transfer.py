@@ -11,7 +11,8 @@ import pytest
 from ledger.ballots import new_nonce
 from ledger.entries import BALLOT, UNIT_TRANSFERRED, VOIDED
 from ledger.errors import EntryError
-from ledger.store import checkpoints, logstore, writer
+from ledger.store import checkpoints, enrolment, logstore, writer
+from ledger.store import committee as entries
 from ledger.store.export import export_bundle
 from ledger.store.logstore import begin_write
 from ledger.store.publish import published
@@ -41,7 +42,7 @@ def committee(session, log):
     aid, origin, _heads = log
     k, spki, kid = device()
     begin_write(session)
-    writer.enroll_official(session, aid, LOG_SIGNER, spki, "staff-1", now=DURING)
+    enrolment.enroll_official(session, aid, LOG_SIGNER, spki, "staff-1", now=DURING)
     session.commit()
 
     def sign(kind, **fields):
@@ -56,7 +57,7 @@ def _transfer(session, aid, sign, head, at, buyer="buyer-ref", now=DURING + 3 * 
     p, s = sign(UNIT_TRANSFERRED, head=head, buyer=buyer, transferred_at=_ms(at),
                 evidence_sha256="ab" * 32)
     try:
-        out = writer.record_transfer(session, aid, p, s, now=now)
+        out = entries.record_transfer(session, aid, p, s, now=now)
     except Exception:
         session.rollback()
         raise
@@ -69,8 +70,8 @@ def _finish(session, aid, tmp_path):
     votes = writer.counted_votes(session, aid)
     session.commit()
     begin_write(session)
-    writer.close_voting(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
-    writer.publish_result(session, aid,
+    entries.append_closing(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
+    entries.publish_result(session, aid,
                           tally(roster, adef.items.values(), votes, adef.settings).to_json(),
                           now=DURING + dt.timedelta(days=21))
     checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
@@ -86,7 +87,8 @@ def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committ
     seller, seller_spki, _ = device()
     buyer, buyer_spki, _ = device()
     begin_write(session)
-    writer.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref",
+                         now=DURING)
     session.commit()
     store_ballot(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
     late = store_ballot(session, aid, origin, sold, seller, 2, {"2": ["甲"]}, now=T + HOUR)
@@ -98,7 +100,7 @@ def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committ
         _transfer(session, aid, committee, sold, T)
     begin_write(session)
     p, s = committee(VOIDED, target=late.index, reason="cast after the unit was sold")
-    writer.void_entry(session, aid, p, s, now=T + 2 * HOUR)
+    entries.void_entry(session, aid, p, s, now=T + 2 * HOUR)
     session.commit()
     _transfer(session, aid, committee, sold, T)
     with pytest.raises(EntryError, match="already recorded"):
@@ -108,7 +110,7 @@ def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committ
         store_ballot(session, aid, origin, sold, seller, 3, {"2": ["乙"]}, now=T + 4 * HOUR)
     assert refused.value.reason is RefusalReason.UNIT_TRANSFERRED
     begin_write(session)
-    writer.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref",
+    enrolment.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref",
                       now=T + 4 * HOUR)
     session.commit()
     with pytest.raises(CastRefused) as refused:
@@ -122,7 +124,7 @@ def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committ
     # another head is not affected
     other, other_spki, _ = device()
     begin_write(session)
-    writer.enroll_key(session, aid, LOG_SIGNER, heads[1], other_spki, voter="o", now=T)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, heads[1], other_spki, voter="o", now=T)
     session.commit()
     store_ballot(session, aid, origin, heads[1], other, 1, {"1": "oppose"}, now=T + 5 * HOUR)
 
@@ -141,7 +143,8 @@ def test_the_verifier_refuses_what_the_server_would_have_refused(session, log,
     sold = heads[2]  # 1幢-102 (heads[0] holds two units: its sale is refused)
     seller, seller_spki, _ = device()
     begin_write(session)
-    writer.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref",
+                         now=DURING)
     session.commit()
     store_ballot(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
     _transfer(session, aid, committee, sold, T)
@@ -167,8 +170,9 @@ def test_a_mistaken_transfer_is_voided_after_the_buyers_ballots(session, log,
     seller, seller_spki, _ = device()
     buyer, buyer_spki, _ = device()
     begin_write(session)
-    writer.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref", now=DURING)
-    writer.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, sold, seller_spki, voter="seller-ref",
+                         now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref", now=DURING)
     session.commit()
     store_ballot(session, aid, origin, sold, seller, 1, {"1": "agree"}, now=DURING)
     transfer = _transfer(session, aid, committee, sold, T)
@@ -178,7 +182,7 @@ def test_a_mistaken_transfer_is_voided_after_the_buyers_ballots(session, log,
         begin_write(session)
         p, s = committee(VOIDED, target=target, reason="recorded by mistake")
         try:
-            writer.void_entry(session, aid, p, s, now=T + 5 * HOUR)
+            entries.void_entry(session, aid, p, s, now=T + 5 * HOUR)
         except Exception:
             session.rollback()
             raise
@@ -205,12 +209,12 @@ def test_the_verifier_refuses_a_transfer_voided_under_a_counting_ballot(
     sold = heads[2]  # 1幢-102 (heads[0] holds two units: its sale is refused)
     buyer, buyer_spki, _ = device()
     begin_write(session)
-    writer.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref", now=DURING)
+    enrolment.enroll_key(session, aid, LOG_SIGNER, sold, buyer_spki, voter="buyer-ref", now=DURING)
     session.commit()
     transfer = _transfer(session, aid, committee, sold, T)
     store_ballot(session, aid, origin, sold, buyer, 1, {"2": ["乙"]}, now=T + 4 * HOUR)
     p, s = committee(VOIDED, target=transfer.index, reason="slipped in")
-    begin_write(session)  # bypassing writer.void_entry, which refuses this
+    begin_write(session)  # bypassing committee.void_entry, which refuses this
     logstore.append(session, aid, VOIDED, {"payload": p, "sig": canonical.b64url(s)},
                  now=T + 5 * HOUR)
     session.commit()

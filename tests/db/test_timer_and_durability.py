@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ledger.ballots import spki
 from ledger.entries import CLOSED
 from ledger.keys import load_or_create_log_key
-from ledger.store import logstore, writer
+from ledger.store import enrolment, logstore
 from ledger.store.models import LedgerEntry
 from ledger.store.publish import published
 from ownervote.commands.serve import durability_problems
@@ -46,7 +46,7 @@ def test_timer_opens_checkpoints_and_closes(engine, session, ov_settings) -> Non
     def enroll(n: int, at: dt.datetime) -> int:
         logstore.begin_write(session)
         key = spki(device_key(random.Random(n)).public_key())
-        writer.enroll_key(session, aid, signer, heads[n], key, voter=f"v-{n}", now=at)
+        enrolment.enroll_key(session, aid, signer, heads[n], key, voter=f"v-{n}", now=at)
         session.commit()
         size = logstore.get_head(session, aid).size
         session.commit()

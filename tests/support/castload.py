@@ -5,7 +5,7 @@ Used by the load, fault and throttling tests (``tests/production/``, and in-proc
 Everything here is set-up, not measured: a registry extract of ``heads``
 single-owner flats goes through the real import, an assembly is noticed
 (roster frozen, log published) and opened through ``ledger.store.proceedings``, and
-one P-256 device key per head is enrolled with ``ledger.store.writer.enroll_key``
+one P-256 device key per head is enrolled with ``ledger.store.enrolment.enroll_key``
 directly in the database.  :func:`presign` then signs the ballots the clients
 will send (``seq`` 1, 2, … per head, revotes allowed until close), so the
 timed phase costs the client nothing but sending bytes.
@@ -74,7 +74,7 @@ def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
     from identity.store.models import Community
     from ledger.ballots import spki
     from ledger.keys import load_or_create_log_key, log_key_name
-    from ledger.store import logstore, writer
+    from ledger.store import enrolment, logstore
     from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
     from ledger.store.publish import published
     from ownervote.db import make_engine, make_session_factory
@@ -111,7 +111,7 @@ def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
                 for i, head_id in enumerate(sorted(roster.heads)):
                     scalar = rng.randrange(1, P256_ORDER)
                     der = spki(ec.derive_private_key(scalar, ec.SECP256R1()).public_key())
-                    writer.enroll_key(session, a.id, signer, head_id, der, voter=f"load-{i}",
+                    enrolment.enroll_key(session, a.id, signer, head_id, der, voter=f"load-{i}",
                                       roster=roster)
                     prepared.keys[head_id] = scalar
                 session.commit()

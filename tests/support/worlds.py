@@ -33,7 +33,7 @@ from identity.synthetic import resident_id
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.receipts import tracker_code
-from ledger.store import logstore, writer
+from ledger.store import enrolment, logstore, writer
 from ledger.store.models import LedgerEntry
 from ledger.store.proceedings import (
     ItemSpec,
@@ -114,7 +114,7 @@ def _assembly(session, settings, signer, community_id: int, title: str, now: dt.
 
         k = ec.generate_private_key(ec.SECP256R1())
         der = spki(k.public_key())
-        writer.enroll_key(session, a.id, signer, head_id, der, voter=f"v-{n}", now=at,
+        enrolment.enroll_key(session, a.id, signer, head_id, der, voter=f"v-{n}", now=at,
                           roster=roster)
         payload = ballot_payload(origin, head_id, key_id(der), 1,
                                  {"1": rng.choice(("agree", "oppose")), "2": ["甲"]}, new_nonce())

@@ -26,7 +26,7 @@ from ledger.ballots import key_id, new_nonce, sign_p256
 from ledger.entries import PREFIXES, PROXY_REGISTERED, UNIT_TRANSFERRED, VOIDED, signed_message
 from ledger.errors import EntryError, Refusal
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.store import logstore, writer
+from ledger.store import committee, logstore
 from ledger.store.models import LedgerEntry
 from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
 from ledger.store.publish import published
@@ -150,7 +150,8 @@ def test_a_transfer_of_a_head_of_several_units_is_refused(app, client, session, 
     assert _audited(session, "unit.transfer") == 0
 
     # The ledger function refuses it by itself, with the code and the units.
-    refused = _ledger_refusal(session, writer.record_transfer, aid, payload, UNIT_TRANSFERRED, key)
+    refused = _ledger_refusal(session, committee.record_transfer, aid, payload, UNIT_TRANSFERRED,
+                              key)
     assert refused.code is Refusal.MULTI_UNIT_TRANSFER
     assert refused.params == {"units": list(TWIN)}
 
@@ -209,10 +210,10 @@ def test_a_proxy_beyond_the_cap_is_refused(app, client, session, ov_settings, tw
     again = submit(proxy("1幢-101"))
     assert again["ok"] is False and "已登记为该业主的代理人" in again["error"], again
 
-    error = _ledger_refusal(session, writer.register_proxy, aid, second, PROXY_REGISTERED, key)
+    error = _ledger_refusal(session, committee.register_proxy, aid, second, PROXY_REGISTERED, key)
     assert error.code is Refusal.PROXY_CAP_EXCEEDED and error.params == {"cap": 1, "heads": 1}
-    error = _ledger_refusal(session, writer.register_proxy, aid, proxy("1幢-101"), PROXY_REGISTERED,
-                            key)
+    error = _ledger_refusal(session, committee.register_proxy, aid, proxy("1幢-101"),
+                            PROXY_REGISTERED, key)
     assert error.code is Refusal.PROXY_ALREADY_REGISTERED
     assert _count(session, aid, PROXY_REGISTERED) == 1
 
@@ -233,7 +234,7 @@ def test_an_assembly_without_proxies_refuses_them(app, client, session, ov_setti
                     json=_hand_made(key, PROXY_REGISTERED, payload)).get_json()
     assert r["ok"] is False and "不接受委托投票" in r["error"], r
 
-    error = _ledger_refusal(session, writer.register_proxy, aid, payload, PROXY_REGISTERED, key)
+    error = _ledger_refusal(session, committee.register_proxy, aid, payload, PROXY_REGISTERED, key)
     assert error.code is Refusal.PROXIES_NOT_ALLOWED
     assert _count(session, aid, PROXY_REGISTERED) == 0
 

@@ -20,7 +20,7 @@ from identity.store.models import Owner, OwnerAccount, Ownership, SmsOutbox, Uni
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message
 from ledger.ballots import spki as spki_of
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.store import logstore, writer
+from ledger.store import enrolment, logstore, writer
 from ledger.store.export import export_bundle
 from ledger.store.publish import published
 from ledger.verifier import verify_bundle
@@ -145,7 +145,7 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
     der = spki_of(device.public_key())
     session.commit()
     logstore.begin_write(session)
-    writer.enroll_key(session, aid, signer, phone_head, der, voter="owner-1", now=during)
+    enrolment.enroll_key(session, aid, signer, phone_head, der, voter="owner-1", now=during)
     origin = logstore.get_head(session, aid).origin
     payload = ballot_payload(origin, phone_head, key_id(der), 1, {"1": "agree"}, new_nonce())
     writer.cast_ballot(session, aid, payload, sign_p256(device, signing_message(payload)),

@@ -15,7 +15,7 @@ from identity.synthetic import resident_id
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message
 from ledger.ballots import spki as spki_of
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.store import logstore, writer
+from ledger.store import enrolment, logstore, writer
 from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
 from ledger.store.publish import published
 from tests.support.committee_console import (
@@ -48,7 +48,7 @@ def _cast(session, ov_settings, aid: int, head: str, choices: dict) -> int:
     device = ec.generate_private_key(ec.SECP256R1())
     der = spki_of(device.public_key())
     logstore.begin_write(session)
-    writer.enroll_key(session, aid, signer, head, der, voter="seller-ref")
+    enrolment.enroll_key(session, aid, signer, head, der, voter="seller-ref")
     origin = logstore.get_head(session, aid).origin
     payload = ballot_payload(origin, head, key_id(der), 1, choices, new_nonce())
     out = writer.cast_ballot(session, aid, payload, sign_p256(device, signing_message(payload)))

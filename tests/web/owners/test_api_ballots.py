@@ -9,7 +9,7 @@ import pytest
 from ledger.keys import load_or_create_log_key, log_key_name
 from ledger.receipts import Receipt, verify_receipt
 from ledger.store import logstore
-from ledger.store.committee import close_voting
+from ledger.store.committee import append_closing
 from tests.support.phones import Phone, b64, new_key
 from tests.support.small_community import CHEN, HUANG, LIN, WANG, make_world
 
@@ -169,7 +169,7 @@ def test_closed_voting_refuses_ballots(client, session, world) -> None:
     t = phone.ready(CHEN)
     session.expire_all()
     logstore.begin_write(session)
-    close_voting(session, world.assembly_id, reason="test")
+    append_closing(session, world.assembly_id, reason="test")
     session.commit()
     r = phone.cast(phone.ballot(t, {"1": "agree"}))
     assert r.status_code == 422 and r.get_json()["error"] == "closed"

@@ -16,7 +16,7 @@ import pytest
 from ledger.ballots import key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.errors import EntryError, LedgerError, LogStateError, Refusal, SignatureError
 from ledger.store import logstore
-from ledger.store.committee import close_voting
+from ledger.store.committee import append_closing
 from tests.support.phones import Phone, b64, new_key
 from tests.support.small_community import CHEN, LIN, make_world
 from web.i18n import merged_catalog
@@ -63,7 +63,7 @@ def test_closed(app, client, session, world) -> None:
     phone, t = ready(client, world)
     session.expire_all()
     logstore.begin_write(session)
-    close_voting(session, world.assembly_id, reason="test")
+    append_closing(session, world.assembly_id, reason="test")
     session.commit()
     r = phone.cast(hand_made(own_key(phone, t), head=t["head"]["id"], origin=t["origin"],
                              seq=t["next_seq"]))
@@ -160,7 +160,7 @@ def test_a_ballot_key_for_a_closed_log_is_refused_by_the_ledger(app, client, ses
     phone, t = ready(client, world)
     session.expire_all()
     logstore.begin_write(session)
-    close_voting(session, world.assembly_id, reason="test")
+    append_closing(session, world.assembly_id, reason="test")
     session.commit()
     r = phone.enrol_ballot_key(t)
     refused(app, r, 422, "closed")

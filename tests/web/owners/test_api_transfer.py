@@ -14,7 +14,7 @@ from ledger import timestamps
 from ledger.ballots import key_id, new_nonce, sign_p256, spki
 from ledger.entries import UNIT_TRANSFERRED, signed_message
 from ledger.keys import load_or_create_log_key, log_key_name
-from ledger.store import logstore, writer
+from ledger.store import committee, enrolment, logstore, writer
 from tests.support.phones import Phone, new_key
 from tests.support.small_community import SMALL, WANG, ZHANG
 
@@ -43,11 +43,11 @@ def _record_transfer(app, session, ov_settings, aid: int, head: str,
         buyer = buyer_ref(origin, "resident_id", buyer_id)
     session.commit()
     logstore.begin_write(session)
-    writer.enroll_official(session, aid, signer, der, "staff-9")
+    enrolment.enroll_official(session, aid, signer, der, "staff-9")
     payload = {"origin": origin, "head": head, "buyer": buyer,
                "transferred_at": timestamps.now_ms() - 1, "official": key_id(der),
                "nonce": new_nonce(), "evidence_sha256": "cd" * 32}
-    writer.record_transfer(session, aid, payload,
+    committee.record_transfer(session, aid, payload,
                            sign_p256(member, signed_message(UNIT_TRANSFERRED, payload)))
     session.commit()
 
