@@ -1,247 +1,33 @@
-"""The casting path: what an append does to the database, without the ORM, in one place.
+"""The casting path's statements: each one SQL text per backend and one function.
 
-A vote is thousands of ballots, each appended under its log's writer lock while
-every other writer of the log waits.  An ORM statement costs far more CPU than
-the indexed lookup it performs (``bench/cast.py`` showed ~20 statements and
-~25 ms of CPU per ballot through the ORM), so what runs under the lock is here,
-once — for ballots and for every other append (:func:`ledger.store.logstore.append`).
-
-**Statements** (:data:`SQL`, :data:`SQL_IN`): plain SQL that SQLite and PostgreSQL
-both accept, run on the session's DB-API connection inside its transaction
-(:mod:`ledger.store.rawcursor`) after the ORM has flushed, so they see and are
-seen by ORM work in the same transaction.  The entry and key kinds they filter
-on are bound parameters from :mod:`ledger.entries` and :mod:`ledger.store.models`
-(no kind is spelled in SQL).  Each statement is run by one public function below
-(``read_…``, :func:`insert_checkpoint`, :func:`write_append`); other modules
-call those.
-
-**The per-transaction memo** (:class:`Memo`, in ``session.info``): the log heads
-this transaction locked, the tree nodes it read or wrote, the entries it appended
-and the checkpoint it signed, and what a batch of ballots read at once
-(:func:`read_batch`).  All of it was read or written under the transaction's own
-writer lock, so it is what the database holds for this transaction; it is
-dropped when any transaction of the session ends.
-
-**Deferred writes** (:func:`defer_writes`): a batch's appends ride along with the
-transaction's next statement, in one pipeline on PostgreSQL.  Nothing can read
-around them: the cursor sends them before any statement of its own, and the
-session before any ORM statement, flush or commit (the event listeners below,
-registered on a session factory by :func:`install`).
-
-**Process caches** (:class:`BoundedCache`, each emptied when full) of what never
-changes once written, keyed so that a hit cannot be stale:
-:data:`PARSED_ENTRIES` ((assembly, index) -> bytes and parsed entry; a hit counts
-only for the very bytes), :data:`PUBLISHED` ((assembly, entry 0's hash) -> the
-definition and frozen roster entry 0 commits to), :data:`DEVICE_KEYS` (key id,
-the SHA-256 of the SPKI -> loaded key; enrolment in *this* log is read under the
-lock for every ballot), :data:`VERIFIED_SIGNATURES` (digests of key id, message
-and signature verified), :data:`VISIBLE_LOGS` (per engine, assemblies with a
-log in an owners' status: a log stays, the lifecycle only moves forward) and
-the column types' bind processors.  :func:`reset` empties them all.  A running
-server never needs it — nothing a cache holds can change or be taken back; tests
-call it (a fixture) to start from a cold process.  Not caches, and not here:
-the per-engine :class:`~ledger.store.sequencer.Sequencer` (live queues and
-sessions) and the SQLite writers' gates (:mod:`ledger.store.sqlitegate`: locks).
-
-The path: :mod:`ledger.store.sequencer` batches a process's ballots per log;
-:func:`ledger.store.logstore.lock_head_for_batch` takes the lock and reads for
-the batch (:func:`read_batch`); :mod:`ledger.store.writer` checks each ballot
-(device key, signature, rules; a head read through :mod:`ledger.store.headstate`,
-the published assembly through :mod:`ledger.store.publish`);
-:func:`ledger.store.logstore.append` appends (:func:`write_append`);
-:mod:`ledger.store.checkpoints` signs one checkpoint, :mod:`ledger.store.receipts`
-builds the receipts.
+Plain DB-API statements on the session's own connection (:mod:`ledger.store.rawcursor`):
+building and running an ORM statement costs far more CPU than the indexed lookup it
+performs.  Entry and key kinds are bound as parameters from their definitions
+(:mod:`ledger.entries`, :mod:`ledger.store.models`), never spelled in the SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from ledger.entries import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, UNIT_TRANSFERRED, Entry
 from ledger.errors import LogStateError
+from ledger.store.castpath.caches import BIND_PROCESSORS
+from ledger.store.castpath.memo import memo
+from ledger.store.castpath.rows import (
+    BALLOT_KINDS,
+    HEAD_KINDS,
+    HeadEntryRow,
+    KeyRow,
+    Node,
+    StoredCheckpoint,
+)
 from ledger.store.models import VOTER_KEY, LedgerEntry
 from ledger.store.models import Checkpoint as CheckpointRow
 from ledger.store.rawcursor import RawCursor
-
-Node = tuple[int, int]
-#: (index, kind, seq, voided_by, body) of an entry the casting rules read about a head
-HeadEntryRow = tuple[int, str, int | None, int | None, bytes]
-
-#: The entries the casting rules read about a head (:mod:`ledger.store.headstate`).
-HEAD_KINDS = (BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, UNIT_TRANSFERRED)
-#: The entries that are ballots.
-BALLOT_KINDS = (BALLOT, PAPER_BALLOT)
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRow:
-    """A row of ``ledger_key`` as the casting rules read it."""
-
-    kind: str
-    head_id: str | None
-    role: str
-    agent: str | None
-    voter: str | None
-    revoked_index: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCheckpoint:
-    """A row of ``checkpoint`` as the casting path reads and writes it (no ORM object)."""
-
-    id: int
-    assembly_id: int
-    size: int
-    root: bytes
-    note: str
-    created_at: dt.datetime
-
-
-# -- the per-transaction memo ---------------------------------------------------------------
-
-_MEMO = "ledger.castpath"
-
-
-@dataclass
-class Memo:
-    """What one transaction locked, read and wrote on the casting path (module docstring)."""
-
-    locked: dict[int, Any] = field(default_factory=dict)  # assembly -> LogHead (locked)
-    nodes: dict[int, dict[Node, bytes]] = field(default_factory=dict)
-    appended: dict[tuple[int, int], bytes] = field(default_factory=dict)  # (a, index) -> hash
-    checkpoints: dict[int, StoredCheckpoint] = field(default_factory=dict)  # signed here
-    published: dict[int, Any] = field(default_factory=dict)  # a -> (AssemblyDef, Roster)
-    # read_batch: read for a batch under the lock, kept current by its appends
-    entry0: dict[int, bytes] = field(default_factory=dict)  # a -> entry 0's hash
-    newest: dict[int, StoredCheckpoint | None] = field(default_factory=dict)
-    keys: dict[tuple[int, str], KeyRow | None] = field(default_factory=dict)
-    head_rows: dict[tuple[int, str], list[HeadEntryRow]] = field(default_factory=dict)
-    defer_writes: bool = False  # appends go out with the next statement (defer_writes)
-    raw: RawCursor | None = None
-
-    def forget_prefetched(self, assembly_id: int) -> None:
-        """An entry other than a ballot changes what the rules read: read it again."""
-        for table in (self.keys, self.head_rows):
-            for k in [k for k in table if k[0] == assembly_id]:
-                del table[k]
-
-
-def memo(session: Session) -> Memo:
-    """The transaction's memo (a new one in each transaction)."""
-    m = session.info.get(_MEMO)
-    if m is None:
-        m = session.info[_MEMO] = Memo()
-    return m
-
-
-def defer_writes(session: Session) -> None:
-    """From now on in this transaction, appends go out with its next statement."""
-    memo(session).defer_writes = True
-
-
-def send_deferred(session: Session) -> None:
-    """Send the transaction's deferred writes now (before anything else reads or commits)."""
-    m = session.info.get(_MEMO)
-    if m is not None and m.raw is not None and m.raw.pending:
-        m.raw.send_pending()
-
-
-def _before_commit(session: Session) -> None:
-    send_deferred(session)
-
-
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    send_deferred(session)
-
-
-def _before_orm_statement(state: Any) -> None:
-    send_deferred(state.session)
-
-
-def _forget(session: Session, transaction: Any) -> None:
-    # the outermost transaction or a savepoint ended (not a flush's subtransaction)
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_MEMO, None)
-
-
-#: The session events this module listens to, and its listener for each.
-SESSION_LISTENERS: tuple[tuple[str, Any], ...] = (
-    ("before_commit", _before_commit),
-    ("before_flush", _before_flush),
-    ("do_orm_execute", _before_orm_statement),
-    ("after_transaction_end", _forget),
-)
-
-
-def install(sessions: sessionmaker) -> None:
-    """Listen to the sessions ``sessions`` makes: deferred writes go out before any ORM
-    statement, flush or commit, and the memo is dropped when a transaction ends.
-
-    Called once per factory by :func:`ownervote.db.make_session_factory` (the one place
-    that registers storage listeners); importing this module registers nothing.  (Not
-    made idempotent with ``event.contains``: SQLAlchemy's registry is keyed by ``id()``,
-    and a new factory's session class may have the id of one already collected.)
-    """
-    for name, listener in SESSION_LISTENERS:
-        event.listen(sessions, name, listener)
-
-
-# -- the process caches ---------------------------------------------------------------------
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class BoundedCache(dict[K, V], Generic[K, V]):
-    """A process-wide dict that empties itself when full (read it as a dict: C speed)."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        super().__init__()
-        self.name, self.limit = name, limit
-
-    def put(self, key: K, value: V) -> V:
-        if len(self) >= self.limit and key not in self:
-            self.clear()
-        self[key] = value
-        return value
-
-    def __repr__(self) -> str:
-        return f"<BoundedCache {self.name}: {len(self)} of {self.limit}>"
-
-
-PARSED_ENTRIES: BoundedCache[tuple[int, int], tuple[bytes, Entry]] = BoundedCache(
-    "parsed entries", 100_000)
-PUBLISHED: BoundedCache[tuple[int, bytes], Any] = BoundedCache("published assemblies", 256)
-DEVICE_KEYS: BoundedCache[str, Any] = BoundedCache("device keys", 200_000)
-VERIFIED_SIGNATURES: BoundedCache[bytes, None] = BoundedCache("verified signatures", 100_000)
-VISIBLE_LOGS: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
-_BIND: BoundedCache[tuple[int, str], Any] = BoundedCache("bind processors", 1_000)
-
-CACHES: tuple[BoundedCache[Any, Any], ...] = (
-    PARSED_ENTRIES, PUBLISHED, DEVICE_KEYS, VERIFIED_SIGNATURES, _BIND)
-
-
-def cache_sizes() -> dict[str, int]:
-    """How many entries each process cache holds now (by name)."""
-    sizes = {cache.name: len(cache) for cache in CACHES}
-    sizes["visible logs"] = sum(len(known) for known in list(VISIBLE_LOGS.values()))
-    return sizes
-
-
-def reset() -> None:
-    """Empty every process cache of the casting path (tests; a server never needs it)."""
-    for cache in CACHES:
-        cache.clear()
-    VISIBLE_LOGS.clear()
-
 
 # -- the statements -------------------------------------------------------------------------
 
@@ -343,9 +129,10 @@ def _read_value(raw: RawCursor, column: Any, value: Any) -> Any:
 def _bind_value(raw: RawCursor, column: Any, value: Any) -> Any:
     """``value`` as the column's type binds it on this dialect (exact ORM equivalence)."""
     key = (id(column), raw.dialect.name)
-    proc = _BIND.get(key, False)
+    proc = BIND_PROCESSORS.get(key, False)
     if proc is False:
-        proc = _BIND.put(key, column.type.dialect_impl(raw.dialect).bind_processor(raw.dialect))
+        found = column.type.dialect_impl(raw.dialect).bind_processor(raw.dialect)
+        proc = BIND_PROCESSORS.put(key, found)
     return proc(value) if proc else value
 
 
