@@ -4,7 +4,9 @@ Pure (no database):
   merkle       RFC 6962/9162 tree hash and proofs (the auditors' API)
   treemath     which stored subtrees make a root or a proof; streaming roots
   canonical    canonical JSON (RFC 8785 subset) and strict base64url/hex
-  entries      entry kinds, envelope, entry hash, body shapes
+  kinds        entry kinds and who signs each kind's payload
+  entries      the envelope, entry hash, body shapes; the parser (typed payloads)
+  payloads     signed payloads as frozen, typed values
   ballots      signed payloads: ballot_payload, signing_message, signature checks
   note         C2SP signed notes, checkpoints, cosignatures
   keys         log and witness key files, origins

@@ -17,8 +17,8 @@ device, a committee member's key, or the log key attesting an enrolment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from ledger import canonical, merkle
 from ledger.ballots import (
@@ -31,49 +31,28 @@ from ledger.ballots import (
     expect_keys,
 )
 from ledger.errors import EncodingError, EntryError
+from ledger.kinds import (  # the kinds, named here too: the entries' own vocabulary
+    BALLOT,
+    CLOSED,
+    KEY_ENROLLED,
+    KEY_REVOKED,
+    KINDS,
+    OFFICIAL_ENROLLED,
+    PAPER_BALLOT,
+    PROXY_REGISTERED,
+    PUBLISHED,
+    REPRESENTATIVE_SET,
+    RESULT,
+    SIGNED,
+    UNIT_TRANSFERRED,
+    VOIDED,
+)
+from ledger.payloads import OWNER_ROLE, PROXY_ROLE, AnyPayload, Payload, typed
+
+P = TypeVar("P", bound=Payload)
 
 VERSION = 1
 GENESIS_PREV = bytes(32)
-
-PUBLISHED = "assembly.published"
-OFFICIAL_ENROLLED = "official.enrolled"
-KEY_ENROLLED = "key.enrolled"
-KEY_REVOKED = "key.revoked"
-PROXY_REGISTERED = "proxy.registered"
-REPRESENTATIVE_SET = "representative.set"
-UNIT_TRANSFERRED = "unit.transferred"
-BALLOT = "ballot"
-PAPER_BALLOT = "paper_ballot"
-VOIDED = "entry.voided"
-CLOSED = "voting.closed"
-RESULT = "result.published"
-
-KINDS = (
-    PUBLISHED,
-    OFFICIAL_ENROLLED,
-    KEY_ENROLLED,
-    KEY_REVOKED,
-    PROXY_REGISTERED,
-    REPRESENTATIVE_SET,
-    UNIT_TRANSFERRED,
-    BALLOT,
-    PAPER_BALLOT,
-    VOIDED,
-    CLOSED,
-    RESULT,
-)
-# kind -> signer of the payload: "voter", "official" or "log"
-SIGNED = {
-    BALLOT: "voter",
-    PAPER_BALLOT: "official",
-    PROXY_REGISTERED: "official",
-    REPRESENTATIVE_SET: "official",
-    UNIT_TRANSFERRED: "official",
-    VOIDED: "official",
-    KEY_ENROLLED: "log",
-    KEY_REVOKED: "log",
-    OFFICIAL_ENROLLED: "log",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +62,19 @@ class Entry:
     time: int
     kind: str
     body: dict[str, Any]
+    #: the signed payload as its typed, frozen value (kinds in :data:`SIGNED`), else None;
+    #: made from ``body`` when the entry is made
+    payload: AnyPayload | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.payload is None and self.kind in SIGNED:
+            object.__setattr__(self, "payload", typed(self.kind, self.body["payload"]))
+
+    def payload_as(self, cls: type[P]) -> P:
+        """The signed payload, which the caller knows to be a ``cls`` (by the entry's kind)."""
+        if not isinstance(self.payload, cls):
+            raise EntryError(f"a {self.kind} entry has no {cls.__name__} payload", self.index)
+        return self.payload
 
 
 def encode_entry(index: int, prev: bytes, time_ms: int, kind: str, body: dict[str, Any]) -> bytes:
@@ -126,8 +118,9 @@ def parse_entry(data: bytes, index: int, *, fast: bool = False) -> Entry:
         prev = canonical.unhex(obj["prev"], 32, "prev")
     except EncodingError as exc:
         raise EntryError(str(exc), index) from None
-    check_body(kind, obj["body"], index)
-    return Entry(index, prev, t, kind, obj["body"])
+    body = obj["body"]
+    check_body(kind, body, index)
+    return Entry(index, prev, t, kind, body)
 
 
 def _str(v: Any, what: str, max_len: int = 2000) -> None:
@@ -190,9 +183,9 @@ def _check_payload(kind: str, p: Any) -> None:
         check_common(p)
         check_key_id(p["key"], "key")
         canonical.unb64url(p["spki"], "spki")
-        if p["role"] not in ("owner", "proxy"):
+        if p["role"] not in (OWNER_ROLE, PROXY_ROLE):
             raise EncodingError("role must be owner or proxy")
-        if (p["role"] == "proxy") != (p["agent"] is not None):
+        if (p["role"] == PROXY_ROLE) != (p["agent"] is not None):
             raise EncodingError("a proxy key names its agent, an owner key none")
         if p["agent"] is not None:
             _str(p["agent"], "agent", 64)

@@ -24,17 +24,9 @@ from ledger.bundle import (
     ROSTER,
     BundleWriter,
 )
-from ledger.entries import (
-    CLOSED,
-    GENESIS_PREV,
-    KEY_ENROLLED,
-    OFFICIAL_ENROLLED,
-    PUBLISHED,
-    encode_entry,
-    entry_hash,
-    signed_message,
-)
-from ledger.entries import RESULT as RESULT_KIND
+from ledger.entries import GENESIS_PREV, encode_entry, entry_hash, signed_message
+from ledger.kinds import CLOSED, KEY_ENROLLED, OFFICIAL_ENROLLED, PUBLISHED
+from ledger.kinds import RESULT as RESULT_KIND
 from ledger.note import Checkpoint, Note, Signer, Verifier, cosign, sign_checkpoint
 
 

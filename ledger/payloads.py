@@ -11,20 +11,52 @@ payload byte for byte.  docs/audit-bundle.md §5 specifies each payload.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ledger import canonical, entries
+from ledger import canonical, kinds
+
+if TYPE_CHECKING:  # the parser imports this module
+    from ledger.entries import Entry
 
 #: One item's choice in a ballot: "agree" / "oppose" / "abstain", or the candidates approved.
 ItemChoice = str | tuple[str, ...]
 
 
-def _choices(raw: Mapping[str, Any]) -> Mapping[str, ItemChoice]:
-    return MappingProxyType({item: v if isinstance(v, str) else tuple(v)
-                             for item, v in raw.items()})
+class Choices(Mapping[str, ItemChoice]):
+    """A ballot's choices by item id: read-only (and, unlike a mapping proxy, picklable —
+    the verifier's workers send parsed entries back to the main process)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, ItemChoice]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, item: str) -> ItemChoice:
+        return self._items[item]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Choices({self._items!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Choices, (self._items,))
+
+
+def _choices(raw: Mapping[str, Any]) -> Choices:
+    return Choices({item: v if isinstance(v, str) else tuple(v) for item, v in raw.items()})
 
 
 def _choices_json(choices: Mapping[str, ItemChoice]) -> dict[str, Any]:
@@ -44,12 +76,10 @@ class Payload:
 
 
 @dataclass(frozen=True, slots=True)
-class Ballot(Payload):
-    """A voter's ballot, signed on the phone by its device key ``key`` for ``head``."""
+class AnyBallot(Payload):
+    """What both kinds of ballot carry: the head, its ballot number, a nonce, the choices."""
 
-    kind: ClassVar[str] = entries.BALLOT
     head: str
-    key: str
     seq: int
     nonce: str
     choices: Mapping[str, ItemChoice]
@@ -59,37 +89,32 @@ class Ballot(Payload):
         return _choices_json(self.choices)
 
     def to_json(self) -> dict[str, Any]:
-        return {"origin": self.origin, "head": self.head, "key": self.key, "seq": self.seq,
-                "nonce": self.nonce, "choices": _choices_json(self.choices)}
+        # (not super(): slots=True rebuilds the class, which zero-argument super() misses)
+        return {**Payload.to_json(self), "choices": _choices_json(self.choices)}
 
 
 @dataclass(frozen=True, slots=True)
-class PaperBallot(Payload):
+class Ballot(AnyBallot):
+    """A voter's ballot, signed on the phone by its device key ``key`` for ``head``."""
+
+    kind: ClassVar[str] = kinds.BALLOT
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperBallot(AnyBallot):
     """A paper ballot entered and signed by a committee member, with the scan's SHA-256."""
 
-    kind: ClassVar[str] = entries.PAPER_BALLOT
-    head: str
+    kind: ClassVar[str] = kinds.PAPER_BALLOT
     official: str
-    seq: int
-    nonce: str
-    choices: Mapping[str, ItemChoice]
     scan_sha256: str
-
-    def choices_json(self) -> dict[str, Any]:
-        """The choices as signed (candidates as lists)."""
-        return _choices_json(self.choices)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"origin": self.origin, "head": self.head, "official": self.official,
-                "seq": self.seq, "nonce": self.nonce, "choices": _choices_json(self.choices),
-                "scan_sha256": self.scan_sha256}
 
 
 @dataclass(frozen=True, slots=True)
 class ProxyRegistered(Payload):
     """An agent (pseudonym ``agent``) may vote for ``head``; the written proxy's SHA-256."""
 
-    kind: ClassVar[str] = entries.PROXY_REGISTERED
+    kind: ClassVar[str] = kinds.PROXY_REGISTERED
     head: str
     agent: str
     official: str
@@ -101,7 +126,7 @@ class ProxyRegistered(Payload):
 class RepresentativeSet(Payload):
     """Of a co-owned unit's owners, ``voter`` (pseudonym) is the one who votes."""
 
-    kind: ClassVar[str] = entries.REPRESENTATIVE_SET
+    kind: ClassVar[str] = kinds.REPRESENTATIVE_SET
     head: str
     voter: str
     official: str
@@ -112,7 +137,7 @@ class RepresentativeSet(Payload):
 class UnitTransferred(Payload):
     """``head``'s unit was sold at ``transferred_at`` (Unix ms) to ``buyer`` (pseudonym)."""
 
-    kind: ClassVar[str] = entries.UNIT_TRANSFERRED
+    kind: ClassVar[str] = kinds.UNIT_TRANSFERRED
     head: str
     buyer: str
     transferred_at: int
@@ -125,22 +150,27 @@ class UnitTransferred(Payload):
 class EntryVoided(Payload):
     """Entry ``target`` stops counting (it stays in the log), for ``reason``."""
 
-    kind: ClassVar[str] = entries.VOIDED
+    kind: ClassVar[str] = kinds.VOIDED
     target: int
     reason: str
     official: str
     nonce: str
 
 
+#: The roles of an enrolled device key: the owner's own, or a proxy agent's.
+OWNER_ROLE = "owner"
+PROXY_ROLE = "proxy"
+
+
 @dataclass(frozen=True, slots=True)
 class KeyEnrolled(Payload):
     """The log binds device key ``key`` (SPKI ``spki``) to ``head`` for ``voter``."""
 
-    kind: ClassVar[str] = entries.KEY_ENROLLED
+    kind: ClassVar[str] = kinds.KEY_ENROLLED
     head: str
     key: str
     spki: str
-    role: str  # "owner" or "proxy"
+    role: str  # OWNER_ROLE or PROXY_ROLE
     agent: str | None  # the proxy's agent, None for an owner's key
     voter: str
 
@@ -149,7 +179,7 @@ class KeyEnrolled(Payload):
 class KeyRevoked(Payload):
     """The log revokes device key ``key`` of ``head``."""
 
-    kind: ClassVar[str] = entries.KEY_REVOKED
+    kind: ClassVar[str] = kinds.KEY_REVOKED
     head: str
     key: str
     reason: str
@@ -159,7 +189,7 @@ class KeyRevoked(Payload):
 class OfficialEnrolled(Payload):
     """The log enrols a committee member's key ``official`` (member pseudonym ``ref``)."""
 
-    kind: ClassVar[str] = entries.OFFICIAL_ENROLLED
+    kind: ClassVar[str] = kinds.OFFICIAL_ENROLLED
     official: str
     spki: str
     role: str
@@ -169,12 +199,16 @@ class OfficialEnrolled(Payload):
 AnyPayload = (Ballot | PaperBallot | ProxyRegistered | RepresentativeSet | UnitTransferred
               | EntryVoided | KeyEnrolled | KeyRevoked | OfficialEnrolled)
 
+#: The payloads a committee member signs (``official`` names the member's enrolled key).
+COMMITTEE_SIGNED = (PaperBallot, ProxyRegistered, RepresentativeSet, UnitTransferred,
+                    EntryVoided)
+
 _CLASSES: dict[str, type[AnyPayload]] = {
     cls.kind: cls for cls in (Ballot, PaperBallot, ProxyRegistered, RepresentativeSet,
                               UnitTransferred, EntryVoided, KeyEnrolled, KeyRevoked,
                               OfficialEnrolled)
 }
-assert set(_CLASSES) == set(entries.SIGNED), "a signed kind without its payload class"
+assert set(_CLASSES) == set(kinds.SIGNED), "a signed kind without its payload class"
 
 
 def typed(kind: str, payload: Mapping[str, Any]) -> AnyPayload:
@@ -196,7 +230,9 @@ class Signed:
     sig: bytes
 
 
-def signed_of(entry: entries.Entry) -> Signed:
+def signed_of(entry: Entry) -> Signed:
     """The typed payload and signature of a checked entry of a ``SIGNED`` kind."""
-    return Signed(typed(entry.kind, entry.body["payload"]),
+    if entry.payload is None:
+        raise KeyError(f"{entry.kind} entries carry no signed payload")
+    return Signed(entry.payload,
                   canonical.unb64url(entry.body["sig"], "sig"))

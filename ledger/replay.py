@@ -19,11 +19,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import canonical, payloads
+from ledger import canonical
 from ledger.documents import AssemblyDef, convert_choices, parse_assembly, parse_roster
-from ledger.entries import PUBLISHED, SIGNED, Entry
+from ledger.entries import Entry
 from ledger.errors import EncodingError
+from ledger.kinds import PUBLISHED
 from ledger.payloads import (
+    PROXY_ROLE,
     Ballot,
     EntryVoided,
     KeyEnrolled,
@@ -107,7 +109,7 @@ class Replayer:
         if e.kind == PUBLISHED:
             self.fail(e.index, "assembly.published may only be the first entry")
             return
-        payload = payloads.typed(e.kind, e.body["payload"]) if e.kind in SIGNED else None
+        payload = e.payload
         if payload is not None and payload.origin != self.origin:
             self.fail(e.index, f"payload origin {payload.origin!r} is not this log's")
             return
@@ -162,7 +164,7 @@ class Replayer:
         if p.key in self.keys:
             self.fail(index, f"key {p.key[:16]} enrolled twice")
             return
-        if p.role == "proxy" and p.agent not in self.proxies.get(p.head, ()):
+        if p.role == PROXY_ROLE and p.agent not in self.proxies.get(p.head, ()):
             self.fail(index, f"proxy key for head {p.head} without a registered proxy")
             return
         self.keys[p.key] = KeyInfo(p.head, p.role, p.agent, p.voter)
@@ -282,7 +284,7 @@ class Replayer:
         if info.head != head:
             self.fail(index, f"key {key[:16]} is enrolled for head {info.head}, not {head}")
             return
-        if info.role == "proxy":
+        if info.role == PROXY_ROLE:
             self._cast(index, t, head, seq, choices, Channel.PROXY, info.agent, None)
         else:
             self._cast(index, t, head, seq, choices, Channel.ELECTRONIC, None, info.voter)

@@ -27,8 +27,10 @@ from ledger.ballots import (
     verify_p256_message,
     verify_signed,
 )
-from ledger.entries import BALLOT, KEY_ENROLLED, OFFICIAL_ENROLLED, SIGNED, parse_entry
+from ledger.entries import Entry, parse_entry
 from ledger.errors import EntryError, LedgerError
+from ledger.kinds import BALLOT, SIGNED
+from ledger.payloads import COMMITTEE_SIGNED, Ballot, KeyEnrolled, OfficialEnrolled
 
 _BALLOT_PREFIX = PREFIXES[BALLOT]
 _encode = canonical.encode_unchecked
@@ -67,23 +69,23 @@ def _official_key(key_id: str) -> Any:
     return k
 
 
-def _check_signed(kind: str, body: dict[str, Any]) -> None:
-    payload = body["payload"]
-    sig = canonical.unb64url(body["sig"], "sig")
-    message = PREFIXES[kind] + _encode(payload)
-    who = SIGNED[kind]
-    if who == "voter":
-        verify_p256_message(_voter_key(payload["key"]), message, sig)
-    elif who == "official":
-        verify_signed(_official_key(payload["official"]), message, sig)
+def _check_signed(e: Entry) -> None:
+    """The signature of a signed entry; the message is the payload as the entry holds it."""
+    p = e.payload
+    sig = canonical.unb64url(e.body["sig"], "sig")
+    message = PREFIXES[e.kind] + _encode(e.body["payload"])
+    if isinstance(p, Ballot):
+        verify_p256_message(_voter_key(p.key), message, sig)
+    elif isinstance(p, COMMITTEE_SIGNED):
+        verify_signed(_official_key(p.official), message, sig)
     else:
         verify_signed(_log_key, message, sig)
-        if kind in (KEY_ENROLLED, OFFICIAL_ENROLLED):
-            spki = canonical.unb64url(payload["spki"], "spki")
-            kid = payload["key"] if kind == KEY_ENROLLED else payload["official"]
+        if isinstance(p, KeyEnrolled | OfficialEnrolled):
+            spki = canonical.unb64url(p.spki, "spki")
+            kid = p.key if isinstance(p, KeyEnrolled) else p.official
             if hashlib.sha256(spki).hexdigest() != kid:
                 raise LedgerError("key id is not the SHA-256 of the enrolled SPKI")
-            if kind == KEY_ENROLLED:
+            if isinstance(p, KeyEnrolled):
                 load_voter_key(spki)
             else:
                 load_official_key(spki)
@@ -218,12 +220,12 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
         kind = e.kind
         if kind in SIGNED:
             try:
-                _check_signed(kind, e.body)
+                _check_signed(e)
             except LedgerError as exc:
                 errors.append((index, f"{kind}: {exc}"))
         if kind == BALLOT:
-            p = e.body["payload"]
-            records.append((e.time, p["head"], p["key"], p["seq"], p["choices"], p["origin"]))
+            b = e.payload_as(Ballot)
+            records.append((e.time, b.head, b.key, b.seq, b.choices_json(), b.origin))
         else:
             records.append(e)
     return start, bytes(leaves), first_prev, records, errors

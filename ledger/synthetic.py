@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ledger import canonical
 from ledger.ballots import ballot_payload, key_id, sign_p256, signing_message, spki
 from ledger.documents import grouped_roster, item_doc
-from ledger.entries import BALLOT
+from ledger.kinds import BALLOT
 from ledger.memlog import MemLog
 from ledger.note import Signer
 from voting.heads import Unit

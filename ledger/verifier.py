@@ -35,8 +35,8 @@ from ledger.bundlechecks import (
     check_members,
     member_hash,
 )
-from ledger.entries import KEY_ENROLLED, OFFICIAL_ENROLLED, VOIDED
 from ledger.errors import LedgerError
+from ledger.kinds import KEY_ENROLLED, OFFICIAL_ENROLLED, VOIDED
 from ledger.note import (
     Verifier,
 )

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ledger import canonical, timestamps
 from ledger.documents import AssemblyDef
-from ledger.entries import (
+from ledger.errors import EntryError, LogStateError, Refusal
+from ledger.kinds import (
     BALLOT,
     CLOSED,
     PAPER_BALLOT,
@@ -29,7 +30,6 @@ from ledger.entries import (
     UNIT_TRANSFERRED,
     VOIDED,
 )
-from ledger.errors import EntryError, LogStateError, Refusal
 from ledger.note import Signer
 from ledger.store import logstore
 from ledger.store.admission import check_payload, require_open, verify_official

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from ledger import canonical, timestamps
 from ledger.ballots import key_id, load_official_key, load_voter_key
-from ledger.entries import KEY_ENROLLED, KEY_REVOKED, OFFICIAL_ENROLLED, PROXY_REGISTERED
 from ledger.errors import EntryError, Refusal
+from ledger.kinds import KEY_ENROLLED, KEY_REVOKED, OFFICIAL_ENROLLED, PROXY_REGISTERED
 from ledger.note import Signer
+from ledger.payloads import PROXY_ROLE
 from ledger.store import logstore
 from ledger.store.admission import attest, require_open
 from ledger.store.models import LedgerEntry, LedgerKey
@@ -97,7 +98,7 @@ def enroll_key(
         raise EntryError(f"key {kid[:16]} is already enrolled", head.size,
                          code=Refusal.KEY_ALREADY_ENROLLED, params={"key": kid})
     if (
-        role == "proxy"
+        role == PROXY_ROLE
         and not session.scalar(
             select(LedgerEntry.index)
             .where(

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import bundle, canonical
-from ledger.entries import RESULT, parse_entry
+from ledger.entries import parse_entry
 from ledger.errors import LogStateError
+from ledger.kinds import RESULT
 from ledger.note import Signer
 from ledger.store import logstore
 from ledger.store.checkpoints import cosigned_note, latest, witnesses_of

@@ -13,20 +13,17 @@ entry by entry.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ledger import payloads
 from ledger.documents import convert_choices
-from ledger.entries import (
-    BALLOT,
-    PAPER_BALLOT,
-    REPRESENTATIVE_SET,
-    UNIT_TRANSFERRED,
-    Entry,
-    parse_entry,
-)
+from ledger.entries import Entry, parse_entry
+from ledger.kinds import BALLOT, PAPER_BALLOT, REPRESENTATIVE_SET, UNIT_TRANSFERRED
+from ledger.payloads import PROXY_ROLE
 from ledger.store import castpath
 from ledger.store.castpath import KeyRow
 from voting.ballots import BallotEvent, Channel
@@ -63,14 +60,15 @@ def parsed(assembly_id: int, index: int, data: bytes) -> Entry:
     return entry
 
 
-def event(index: int, kind: str, p: dict, key: KeyRow | None) -> BallotEvent:
-    """A ballot entry's payload as a rules-engine event (``key``: its device key's row)."""
-    choices = convert_choices(p["choices"])
+def event(index: int, kind: str, head_id: str, choices: Mapping[str, Any],
+          key: KeyRow | None) -> BallotEvent:
+    """A ballot of ``kind`` as a rules-engine event (``key``: its device key's row)."""
+    votes = convert_choices(choices)
     if kind == PAPER_BALLOT:
-        return BallotEvent(index, p["head"], Channel.PAPER, choices)
-    if key is not None and key.role == "proxy":
-        return BallotEvent(index, p["head"], Channel.PROXY, choices, key.agent)
-    return BallotEvent(index, p["head"], Channel.ELECTRONIC, choices, None,
+        return BallotEvent(index, head_id, Channel.PAPER, votes)
+    if key is not None and key.role == PROXY_ROLE:
+        return BallotEvent(index, head_id, Channel.PROXY, votes, key.agent)
+    return BallotEvent(index, head_id, Channel.ELECTRONIC, votes, None,
                        key.voter if key is not None else None)
 
 
@@ -89,20 +87,24 @@ def head_rules(session: Session, assembly_id: int, head_id: str,
             if voided_by is None:
                 accepted.append((index, kind, parsed(assembly_id, index, bytes(body))))
         elif kind == REPRESENTATIVE_SET:
-            representative = parsed(assembly_id, index, bytes(body)).body["payload"]["voter"]
+            chosen = parsed(assembly_id, index, bytes(body))
+            representative = chosen.payload_as(payloads.RepresentativeSet).voter
         elif kind == UNIT_TRANSFERRED and voided_by is None:  # a voided one never happened
-            p = parsed(assembly_id, index, bytes(body)).body["payload"]
-            transfer_at, representative = (index, p["transferred_at"], p["buyer"]), None
+            sale = parsed(assembly_id, index, bytes(body)).payload_as(payloads.UnitTransferred)
+            transfer_at, representative = (index, sale.transferred_at, sale.buyer), None
     history, locked = [], set()
     ballots = tuple((index, e.time) for index, _kind, e in accepted)
-    for index, kind, e in accepted:
-        hp = e.body["payload"]
+    for index, _kind, e in accepted:
+        hp = e.payload_as(payloads.AnyBallot)
         if transfer_at is not None and index < transfer_at[0]:
-            locked.update(hp["choices"])
+            locked.update(hp.choices)
             continue
-        if kind == BALLOT and hp["key"] not in keys:
-            keys[hp["key"]] = key_row(session, assembly_id, hp["key"])
-        history.append(event(index, kind, hp, keys.get(hp["key"]) if kind == BALLOT else None))
+        key = None
+        if isinstance(hp, payloads.Ballot):
+            if hp.key not in keys:
+                keys[hp.key] = key_row(session, assembly_id, hp.key)
+            key = keys[hp.key]
+        history.append(event(index, e.kind, hp.head, hp.choices, key))
     if transfer_at is None:
         return HeadRules(last_seq + 1, history, representative, None, ballots=ballots)
     return HeadRules(last_seq + 1, history, representative,

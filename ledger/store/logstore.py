@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import treemath
-from ledger.entries import GENESIS_PREV, PUBLISHED, encode_entry, entry_hash, parse_entry
+from ledger.entries import GENESIS_PREV, encode_entry, entry_hash, parse_entry
 from ledger.errors import LogStateError, Refusal
+from ledger.kinds import PUBLISHED
 from ledger.merkle import empty_root
 from ledger.note import Checkpoint
 from ledger.store import castpath, rawcursor, sqlitegate

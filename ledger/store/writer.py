@@ -17,17 +17,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import canonical, timestamps
+from ledger import canonical, payloads, timestamps
 from ledger.ballots import key_id, load_voter_key, verify_signed
 from ledger.documents import convert_choices
-from ledger.entries import (
-    BALLOT,
-    PAPER_BALLOT,
-    check_body,
-    parse_entry,
-    signed_message,
-)
+from ledger.entries import check_body, parse_entry, signed_message
 from ledger.errors import BallotError, EntryError, Refusal
+from ledger.kinds import BALLOT, PAPER_BALLOT
 from ledger.store import castpath, logstore
 from ledger.store.admission import check_payload, require_open, verify_official
 from ledger.store.castpath import KeyRow
@@ -133,7 +128,7 @@ def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Ros
             "fetch it and sign again",
             head.size, code=Refusal.SEQ_CONFLICT, params={"next_seq": state.next_seq},
         )
-    new = event(head.size, kind, p, key)
+    new = event(head.size, kind, p["head"], p["choices"], key)
     agent_heads: set[str] = set()
     if new.agent is not None:
         agent_heads = castpath.read_agent_heads(session, head.assembly_id, new.agent)
@@ -276,9 +271,9 @@ def counted_votes(session: Session, assembly_id: int) -> dict[tuple[str, str], A
         .order_by(LedgerEntry.index)
     )
     for index, body in rows:
-        p = parse_entry(bytes(body), index).body["payload"]
-        for item, vote in convert_choices(p["choices"]).items():
-            votes[(p["head"], item)] = vote
+        p = parse_entry(bytes(body), index).payload_as(payloads.AnyBallot)
+        for item, vote in convert_choices(p.choices).items():
+            votes[(p.head, item)] = vote
     return votes
 
 

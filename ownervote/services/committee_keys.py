@@ -31,6 +31,7 @@ from ledger.ballots import key_id, load_official_key
 from ledger.entries import parse_entry
 from ledger.errors import EncodingError, SignatureError
 from ledger.note import Signer
+from ledger.payloads import OfficialEnrolled
 from ledger.store import enrolment, logstore
 from ledger.store.models import LedgerEntry, LedgerKey
 from ledger.store.publish import published
@@ -96,7 +97,7 @@ def enrolled_ref(session: Session, assembly_id: int, kid: str) -> str | None:
         return None
     body = session.scalar(select(LedgerEntry.body).where(
         LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == row.entry_index))
-    return parse_entry(bytes(body), row.entry_index).body["payload"]["ref"]
+    return parse_entry(bytes(body), row.entry_index).payload_as(OfficialEnrolled).ref
 
 
 def owns_key(session: Session, assembly_id: int, kid: Any, *, hasher: KeyedHasher,

@@ -31,7 +31,9 @@ from identity.pii import PiiCipher, owner_name_purpose
 from identity.store.models import Building, Owner, OwnerAccount, Ownership, RosterVersion, Unit
 from identity.store.representatives import AccountHead, VoterDecision, account_heads
 from identity.store.rosters import latest_version
-from ledger.entries import BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED, parse_entry
+from ledger.entries import parse_entry
+from ledger.kinds import BALLOT, PAPER_BALLOT, UNIT_TRANSFERRED
+from ledger.payloads import AnyBallot, UnitTransferred
 from ledger.receipts import tracker_code
 from ledger.store.headstate import head_rules
 from ledger.store.models import LedgerEntry, LedgerKey, LogHead
@@ -96,8 +98,8 @@ def transfers_in(session: Session, assembly_id: int) -> dict[str, str]:
     rows = session.execute(select(LedgerEntry.index, LedgerEntry.body).where(
         LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind == UNIT_TRANSFERRED,
         LedgerEntry.voided_by.is_(None))).all()
-    payloads = (parse_entry(bytes(body), index).body["payload"] for index, body in rows)
-    return {p["head"]: p["buyer"] for p in payloads}
+    sales = (parse_entry(bytes(body), index).payload_as(UnitTransferred) for index, body in rows)
+    return {sale.head: sale.buyer for sale in sales}
 
 
 def _owns_now(session: Session, a: Assembly, owner_id: int, units: tuple[str, ...]) -> bool:
@@ -198,13 +200,13 @@ def own_ballots(session: Session, assembly_id: int, head_id: str) -> list[dict[s
     out: list[dict[str, Any]] = []
     last_on: dict[str, int] = {}
     for index, kind, body, h, voided_by, created_at in _rows(session, assembly_id, head_id):
-        payload = parse_entry(bytes(body), index).body["payload"]
-        out.append({"index": index, "seq": payload["seq"], "tracker": tracker_code(bytes(h)),
+        ballot = parse_entry(bytes(body), index).payload_as(AnyBallot)
+        out.append({"index": index, "seq": ballot.seq, "tracker": tracker_code(bytes(h)),
                     "channel": "paper" if kind == PAPER_BALLOT else "electronic",
-                    "choices": payload["choices"], "voided": voided_by is not None,
+                    "choices": ballot.choices_json(), "voided": voided_by is not None,
                     "cast_at": created_at, "counts_for": []})
         if voided_by is None:
-            for item in payload["choices"]:
+            for item in ballot.choices:
                 last_on[item] = len(out) - 1
     for item, pos in last_on.items():
         out[pos]["counts_for"].append(item)

@@ -22,7 +22,9 @@ from identity.masking import mask_name
 from identity.pii import PiiCipher, owner_name_purpose
 from identity.store.models import Building, Owner, Ownership, Unit
 from ledger.ballots import new_nonce
-from ledger.entries import BALLOT, PAPER_BALLOT, parse_entry
+from ledger.entries import parse_entry
+from ledger.kinds import BALLOT, PAPER_BALLOT
+from ledger.payloads import AnyBallot, PaperBallot
 from ledger.store import logstore, writer
 from ledger.store.models import LedgerEntry
 from ledger.store.publish import published
@@ -56,12 +58,12 @@ def ballot_rows(session: Session, assembly_id: int, *, kind: str | None = None,
         q = q.where(LedgerEntry.head_id == (roster.head_of_unit.get(unit) or "-"))
     rows = []
     for e in session.scalars(q.limit(limit)):
-        p = parse_entry(bytes(e.body), e.index).body["payload"]
+        p = parse_entry(bytes(e.body), e.index).payload_as(AnyBallot)
         head = roster.heads.get(e.head_id)
         rows.append(BallotRow(e.index, e.kind, e.created_at,
                               head.unit_ids if head else (e.head_id,),
-                              tuple(sorted(p["choices"], key=int)), e.voided_by is not None,
-                              p.get("scan_sha256")))
+                              tuple(sorted(p.choices, key=int)), e.voided_by is not None,
+                              p.scan_sha256 if isinstance(p, PaperBallot) else None))
     return rows
 
 
@@ -122,7 +124,7 @@ def first_ballot_at(session: Session, assembly_id: int, head_id: str, item_id: s
             LedgerEntry.voided_by.is_(None))
         .order_by(LedgerEntry.index))
     for index, body, created_at in rows:
-        choices = parse_entry(bytes(body), index).body["payload"]["choices"]
+        choices = parse_entry(bytes(body), index).payload_as(AnyBallot).choices
         if item_id is None or item_id in choices:
             return created_at
     return None

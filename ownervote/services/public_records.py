@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from identity.store.models import Community
 from ledger import merkle, timestamps
-from ledger.entries import BALLOT, PAPER_BALLOT
 from ledger.errors import LedgerError
+from ledger.kinds import BALLOT, PAPER_BALLOT
 from ledger.note import Verifier, open_checkpoint
 from ledger.receipts import tracker_code
 from ledger.store import checkpoints as stored_checkpoints

@@ -21,8 +21,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.entries import BALLOT, PAPER_BALLOT, parse_entry
+from ledger.entries import parse_entry
+from ledger.kinds import BALLOT, PAPER_BALLOT
 from ledger.note import parse_note
+from ledger.payloads import AnyBallot
 from ledger.receipts import tracker_code
 from ledger.store import logstore
 from ledger.store.checkpoints import cosigned_note, latest
@@ -134,11 +136,11 @@ def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | Non
     if entry is None or entry.index >= cp.size:
         raise LookupRefused(LookupRefusal.NO_SUCH_BALLOT)
     parsed = parse_entry(bytes(entry.body), entry.index)
-    payload = parsed.body["payload"]
+    ballot = parsed.payload_as(AnyBallot)
     ballots = own_ballots(session, assembly_id, entry.head_id)
     mine = next(b for b in ballots if b["index"] == entry.index)
     replaced: dict[str, int | None] = {}
-    for item in payload["choices"]:
+    for item in ballot.choices:
         if item not in mine["counts_for"]:
             later = [b["index"] for b in ballots if item in b["counts_for"]]
             replaced[item] = later[0] if later else None
@@ -146,6 +148,6 @@ def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | Non
     return Found(
         tracker=tracker, index=entry.index, kind=entry.kind, entry=bytes(entry.body),
         entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, head=entry.head_id,
-        seq=payload["seq"], choices=payload["choices"], voided=entry.voided_by is not None,
+        seq=ballot.seq, choices=ballot.choices_json(), voided=entry.voided_by is not None,
         counts_for=mine["counts_for"], replaced=replaced, checkpoint=cp,
         inclusion=tuple(proof), consistency=consistency(session, assembly_id, since, cp.size))

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from identity.store.models import Community
-from ledger.entries import BALLOT, PAPER_BALLOT
 from ledger.errors import LedgerError
+from ledger.kinds import BALLOT, PAPER_BALLOT
 from ledger.store.models import LedgerEntry
 from ledger.store.publish import published
 from voting.areas import from_hundredths

@@ -21,7 +21,9 @@ from identity import idnumbers
 from identity.keyed import KeyedHasher
 from ledger import timestamps
 from ledger.ballots import new_nonce
-from ledger.entries import UNIT_TRANSFERRED, parse_entry
+from ledger.entries import parse_entry
+from ledger.kinds import UNIT_TRANSFERRED
+from ledger.payloads import UnitTransferred
 from ledger.store import committee, logstore
 from ledger.store.committee import check_transfer
 from ledger.store.models import LedgerEntry
@@ -66,11 +68,11 @@ def recorded(session: Session, assembly_id: int) -> list[TransferRow]:
     for entry in session.scalars(select(LedgerEntry).where(
             LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind == UNIT_TRANSFERRED)
             .order_by(LedgerEntry.index)):
-        p = parse_entry(bytes(entry.body), entry.index).body["payload"]
-        head = roster.heads.get(p["head"])
-        rows.append(TransferRow(head.unit_ids if head else (p["head"],),
-                                timestamps.ms_to_datetime(p["transferred_at"]), entry.index,
-                                entry.voided_by, p["buyer"][:12], p["evidence_sha256"]))
+        sale = parse_entry(bytes(entry.body), entry.index).payload_as(UnitTransferred)
+        head = roster.heads.get(sale.head)
+        rows.append(TransferRow(head.unit_ids if head else (sale.head,),
+                                timestamps.ms_to_datetime(sale.transferred_at), entry.index,
+                                entry.voided_by, sale.buyer[:12], sale.evidence_sha256))
     return rows
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import canonical, entries
+from ledger import canonical, kinds
 from ledger.store import castpath, headstate, logstore, sequencer, writer
 from ledger.store.models import KEY_KINDS
 from ownervote.db import make_session_factory
@@ -169,8 +169,8 @@ def _strings(path: Path) -> list[str]:
 
 
 def _kind_literals(sql: str) -> list[str]:
-    kinds = set(entries.KINDS) | set(KEY_KINDS)
-    return [k for k in kinds if f"'{k}'" in sql or f'"{k}"' in sql]
+    spelled = set(kinds.KINDS) | set(KEY_KINDS)
+    return [k for k in spelled if f"'{k}'" in sql or f'"{k}"' in sql]
 
 
 SQL_WORDS = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b|\b(FROM|WHERE|VALUES|UNION)\b")
@@ -186,8 +186,8 @@ def test_no_statement_spells_an_entry_kind() -> None:
             if SQL_WORDS.search(text):
                 assert _kind_literals(text) == [], text
     # what the statements bind instead
-    assert set(castpath.HEAD_KINDS) <= set(entries.KINDS)
-    assert set(castpath.BALLOT_KINDS) == {entries.BALLOT, entries.PAPER_BALLOT}
+    assert set(castpath.HEAD_KINDS) <= set(kinds.KINDS)
+    assert set(castpath.BALLOT_KINDS) == {kinds.BALLOT, kinds.PAPER_BALLOT}
 
 
 def test_sql_is_written_in_castpath_alone() -> None:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from ledger import merkle
-from ledger.entries import CLOSED
 from ledger.errors import (
     BallotError,
     CosignatureError,
@@ -19,6 +18,7 @@ from ledger.errors import (
     ReceiptError,
     Refusal,
 )
+from ledger.kinds import CLOSED
 from ledger.note import cosign, open_checkpoint, parse_note
 from ledger.receipts import Receipt, verify_receipt
 from ledger.store import checkpoints, enrolment, logstore, writer
@@ -258,8 +258,8 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     """Paper ballots, a proxy, a representative and a void through the stored writer;
     the exported bundle then passes the offline verifier (server and verifier agree)."""
     from ledger.ballots import new_nonce
-    from ledger.entries import PAPER_BALLOT, PROXY_REGISTERED, REPRESENTATIVE_SET, VOIDED
     from ledger.errors import SignatureError
+    from ledger.kinds import PAPER_BALLOT, PROXY_REGISTERED, REPRESENTATIVE_SET, VOIDED
     from ledger.store.export import export_bundle
     from ledger.verifier import verify_bundle
     from voting.tally import tally

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from ledger.ballots import new_nonce
-from ledger.entries import BALLOT, UNIT_TRANSFERRED, VOIDED
 from ledger.errors import EntryError
+from ledger.kinds import BALLOT, UNIT_TRANSFERRED, VOIDED
 from ledger.store import checkpoints, enrolment, logstore, writer
 from ledger.store import committee as entries
 from ledger.store.export import export_bundle

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from ledger.ballots import spki
-from ledger.entries import CLOSED
 from ledger.keys import load_or_create_log_key
+from ledger.kinds import CLOSED
 from ledger.store import enrolment, logstore
 from ledger.store.models import LedgerEntry
 from ledger.store.publish import published

@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from ledger.entries import CLOSED
+from ledger.kinds import CLOSED
 from ledger.store.models import LedgerEntry
 from ownervote.db import make_session_factory
 from tests.support.noticed_assembly import noticed_assembly

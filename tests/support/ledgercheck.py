@@ -27,8 +27,9 @@ from typing import Any
 def check_run(server, prepared, results: list[list], *, bundle_dir: Path | None = None
               ) -> dict[str, Any]:
     from ledger import merkle
-    from ledger.entries import BALLOT, entry_hash, parse_entry
+    from ledger.entries import entry_hash, parse_entry
     from ledger.errors import LedgerError
+    from ledger.kinds import BALLOT
     from ledger.receipts import Receipt, verify_receipt
     from ledger.store import logstore
     from ledger.store.checkpoints import cosigned_note, latest

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import canonical, entries, payloads
+from ledger import canonical, kinds, payloads
 from ledger.entries import check_body, parse_entry
 
 HEX = st.binary(min_size=32, max_size=32).map(bytes.hex)
@@ -29,40 +29,40 @@ CHOICES = st.dictionaries(ITEM, CHOICE, min_size=1, max_size=5)
 SPKI = st.binary(min_size=1, max_size=91).map(canonical.b64url)
 
 PAYLOADS = {
-    entries.BALLOT: st.fixed_dictionaries({
+    kinds.BALLOT: st.fixed_dictionaries({
         "origin": ORIGIN, "head": HEAD, "key": HEX, "seq": SEQ, "nonce": NONCE,
         "choices": CHOICES}),
-    entries.PAPER_BALLOT: st.fixed_dictionaries({
+    kinds.PAPER_BALLOT: st.fixed_dictionaries({
         "origin": ORIGIN, "head": HEAD, "official": HEX, "seq": SEQ, "nonce": NONCE,
         "choices": CHOICES, "scan_sha256": HEX}),
-    entries.PROXY_REGISTERED: st.fixed_dictionaries({
+    kinds.PROXY_REGISTERED: st.fixed_dictionaries({
         "origin": ORIGIN, "head": HEAD, "agent": PSEUDONYM, "official": HEX, "nonce": NONCE,
         "evidence_sha256": HEX}),
-    entries.REPRESENTATIVE_SET: st.fixed_dictionaries({
+    kinds.REPRESENTATIVE_SET: st.fixed_dictionaries({
         "origin": ORIGIN, "head": HEAD, "voter": PSEUDONYM, "official": HEX, "nonce": NONCE}),
-    entries.UNIT_TRANSFERRED: st.fixed_dictionaries({
+    kinds.UNIT_TRANSFERRED: st.fixed_dictionaries({
         "origin": ORIGIN, "head": HEAD, "buyer": PSEUDONYM, "transferred_at": MS,
         "official": HEX, "nonce": NONCE, "evidence_sha256": HEX}),
-    entries.VOIDED: st.fixed_dictionaries({
+    kinds.VOIDED: st.fixed_dictionaries({
         "origin": ORIGIN, "target": st.integers(min_value=0, max_value=10**9),
         "reason": TEXT, "official": HEX, "nonce": NONCE}),
-    entries.KEY_ENROLLED: st.one_of(
+    kinds.KEY_ENROLLED: st.one_of(
         st.fixed_dictionaries({"origin": ORIGIN, "head": HEAD, "key": HEX, "spki": SPKI,
                                "role": st.just("owner"), "agent": st.none(),
                                "voter": PSEUDONYM}),
         st.fixed_dictionaries({"origin": ORIGIN, "head": HEAD, "key": HEX, "spki": SPKI,
                                "role": st.just("proxy"), "agent": PSEUDONYM,
                                "voter": PSEUDONYM})),
-    entries.KEY_REVOKED: st.fixed_dictionaries({
+    kinds.KEY_REVOKED: st.fixed_dictionaries({
         "origin": ORIGIN, "head": HEAD, "key": HEX, "reason": TEXT}),
-    entries.OFFICIAL_ENROLLED: st.fixed_dictionaries({
+    kinds.OFFICIAL_ENROLLED: st.fixed_dictionaries({
         "origin": ORIGIN, "official": HEX, "spki": SPKI, "role": st.just("committee"),
         "ref": PSEUDONYM}),
 }
 
 
 def test_every_signed_kind_has_a_payload_strategy_here() -> None:
-    assert set(PAYLOADS) == set(entries.SIGNED)
+    assert set(PAYLOADS) == set(kinds.SIGNED)
 
 
 @pytest.mark.parametrize("kind", sorted(PAYLOADS))
@@ -79,9 +79,9 @@ def test_a_checked_payload_round_trips_through_its_typed_value(kind: str, data) 
         typed.origin = "elsewhere"  # type: ignore[misc]
 
 
-@given(raw=PAYLOADS[entries.BALLOT])
+@given(raw=PAYLOADS[kinds.BALLOT])
 def test_a_ballots_choices_cannot_be_changed_after_parsing(raw) -> None:
-    ballot = payloads.typed(entries.BALLOT, raw)
+    ballot = payloads.typed(kinds.BALLOT, raw)
     assert isinstance(ballot, payloads.Ballot)
     with pytest.raises(TypeError):
         ballot.choices["1"] = "agree"  # type: ignore[index]
@@ -92,7 +92,7 @@ def test_a_ballots_choices_cannot_be_changed_after_parsing(raw) -> None:
 
 def test_a_kind_without_a_signed_payload_has_no_payload_type() -> None:
     with pytest.raises(KeyError):
-        payloads.typed(entries.CLOSED, {"reason": "deadline"})
+        payloads.typed(kinds.CLOSED, {"reason": "deadline"})
 
 
 def test_the_worked_examples_signed_entries_parse_to_their_types() -> None:
@@ -102,7 +102,7 @@ def test_the_worked_examples_signed_entries_parse_to_their_types() -> None:
     seen = set()
     for index, line in enumerate(lines):
         entry = parse_entry(line, index)
-        if entry.kind not in entries.SIGNED:
+        if entry.kind not in kinds.SIGNED:
             continue
         signed = payloads.signed_of(entry)
         seen.add(type(signed.payload))

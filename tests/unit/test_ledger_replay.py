@@ -75,7 +75,8 @@ def test_state_stays_bounded_however_many_ballots() -> None:
 import hashlib  # noqa: E402
 
 from ledger import replay, synthetic  # noqa: E402
-from ledger.entries import KEY_ENROLLED, OFFICIAL_ENROLLED, PAPER_BALLOT, PUBLISHED, Entry  # noqa: E402
+from ledger.entries import Entry  # noqa: E402
+from ledger.kinds import KEY_ENROLLED, OFFICIAL_ENROLLED, PAPER_BALLOT, PUBLISHED  # noqa: E402
 
 casts = st.lists(
     st.tuples(

@@ -15,17 +15,16 @@ from ledger import canonical, keys, synthetic, treemath
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, spki
 from ledger.bundle import MANIFEST
 from ledger.documents import convert_choices, parse_assembly, parse_roster
-from ledger.entries import (
+from ledger.entries import entry_hash, signed_message
+from ledger.errors import BundleError
+from ledger.kinds import (
     BALLOT,
     KEY_REVOKED,
     PAPER_BALLOT,
     PROXY_REGISTERED,
     REPRESENTATIVE_SET,
     VOIDED,
-    entry_hash,
-    signed_message,
 )
-from ledger.errors import BundleError
 from ledger.memlog import MemLog, attest
 from ledger.note import ALG_COSIGNATURE_V1
 from ledger.verifier import verify_bundle

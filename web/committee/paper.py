@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 
-from ledger.entries import PAPER_BALLOT, VOIDED
 from ledger.errors import LedgerError
+from ledger.kinds import PAPER_BALLOT, VOIDED
 from ownervote.services import committee_keys, paper_ballots, voids
 from ownervote.services.committee_keys import EntryRefused
 from voting.errors import CastRefused

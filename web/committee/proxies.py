@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from identity.errors import IdNumberError
 from identity.masking import mask_name
 from identity.vocab import ID_TYPE_ZH, USCC
-from ledger.entries import PROXY_REGISTERED
 from ledger.errors import LedgerError
+from ledger.kinds import PROXY_REGISTERED
 from ownervote.services import committee_keys
 from ownervote.services import proxies as proxy_service
 from ownervote.services.committee_keys import EntryRefused

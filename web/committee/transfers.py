@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 
 from identity.errors import IdNumberError
 from identity.vocab import ID_TYPE_ZH
-from ledger.entries import UNIT_TRANSFERRED
 from ledger.errors import LedgerError
+from ledger.kinds import UNIT_TRANSFERRED
 from ownervote.services import committee_keys
 from ownervote.services import transfers as transfer_service
 from ownervote.services.committee_keys import EntryRefused

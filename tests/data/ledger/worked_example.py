@@ -30,7 +30,7 @@ from ledger.documents import (  # noqa: E402
     item_doc,
     parse_assembly,
 )
-from ledger.entries import BALLOT  # noqa: E402
+from ledger.kinds import BALLOT  # noqa: E402
 from ledger.memlog import MemLog  # noqa: E402
 from ledger.note import ALG_COSIGNATURE_V1, Signer  # noqa: E402
 from ledger.receipts import tracker_code  # noqa: E402

@@ -23,9 +23,10 @@ from identity.store.staff import create_staff
 from identity.synthetic import resident_id
 from ledger import timestamps
 from ledger.ballots import key_id, new_nonce, sign_p256
-from ledger.entries import PREFIXES, PROXY_REGISTERED, UNIT_TRANSFERRED, VOIDED, signed_message
+from ledger.entries import PREFIXES, signed_message
 from ledger.errors import EntryError, Refusal
 from ledger.keys import load_or_create_log_key, log_key_name
+from ledger.kinds import PROXY_REGISTERED, UNIT_TRANSFERRED, VOIDED
 from ledger.store import committee, logstore
 from ledger.store.models import LedgerEntry
 from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice

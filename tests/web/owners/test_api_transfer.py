@@ -12,8 +12,9 @@ from identity.store.importer import import_extract
 from identity.synthetic import resident_id
 from ledger import timestamps
 from ledger.ballots import key_id, new_nonce, sign_p256, spki
-from ledger.entries import UNIT_TRANSFERRED, signed_message
+from ledger.entries import signed_message
 from ledger.keys import load_or_create_log_key, log_key_name
+from ledger.kinds import UNIT_TRANSFERRED
 from ledger.store import committee, enrolment, logstore, writer
 from tests.support.phones import Phone, new_key
 from tests.support.small_community import SMALL, WANG, ZHANG
