@@ -22,6 +22,7 @@ from typing import Any
 from ledger import canonical
 from ledger.documents import AssemblyDef, convert_choices, parse_assembly, parse_roster
 from ledger.entries import Entry
+from ledger.entry_rules import VOID_REASON_CHARS, units_of_a_split_head, void_reason_fits
 from ledger.errors import EncodingError
 from ledger.kinds import PUBLISHED
 from ledger.payloads import (
@@ -38,7 +39,7 @@ from ledger.payloads import (
 )
 from ledger.replayheads import HeadState
 from voting.ballots import BallotEvent, Channel
-from voting.casting import Transfer, check_cast
+from voting.casting import Transfer, check_cast, proxy_registration_refusal
 from voting.errors import CastRefused, VotingError
 from voting.heads import Roster
 from voting.tally import tally
@@ -72,7 +73,8 @@ class Replayer:
         self.officials: dict[str, str] = {}
         self.heads: dict[str, HeadState] = {}
         self.proxies: dict[str, set[str]] = {}
-        self.agents: dict[str, set[str]] = {}
+        self.agents: dict[str, set[str]] = {}  # agent -> heads it cast proxy ballots for
+        self.registered: dict[str, set[str]] = {}  # agent -> heads it holds a written proxy of
         self.representatives: dict[str, str] = {}
         self.transfers: dict[str, Transfer] = {}
         self.voided_transfers: dict[int, str] = {}  # entry index -> head
@@ -184,6 +186,17 @@ class Replayer:
             and self._need_head(index, p.head)
             and self._open_for(index, "proxy registration")
         ):
+            registered = self.registered.setdefault(p.agent, set())
+            if p.head in registered:
+                self.fail(index, f"agent {p.agent} is registered twice for head {p.head}")
+                return
+            assert self.assembly is not None  # feed() judges nothing before entry 0
+            refused = proxy_registration_refusal(p.head, registered, self.assembly.settings)
+            if refused is not None:
+                self.fail(index, f"proxy of agent {p.agent} for head {p.head}: {refused.value} "
+                                 f"(proxy cap {self.assembly.settings.proxy_cap})")
+                return
+            registered.add(p.head)
             self.proxies.setdefault(p.head, set()).add(p.agent)
 
     def _representative_set(self, index: int, t: int, body: dict, p: RepresentativeSet) -> None:
@@ -200,6 +213,12 @@ class Replayer:
         head = p.head
         if not (self._need_official(index, p) and self._need_head(index, head)
                 and self._open_for(index, "a transfer")):
+            return
+        assert self.roster is not None  # _need_head found the head in it
+        split = units_of_a_split_head(self.roster, head)
+        if split is not None:
+            self.fail(index, f"head {head} counts units {', '.join(split)} as one owner: the "
+                             "sale of one of them cannot be recorded in this assembly")
             return
         if index in self.voided:  # voided later: as if never recorded (see _entry_voided)
             self.voided_seen.add(index)
@@ -220,6 +239,9 @@ class Replayer:
     def _entry_voided(self, index: int, t: int, body: dict, p: EntryVoided) -> None:
         if not (self._need_official(index, p) and self._open_for(index, "a void")):
             return
+        if not void_reason_fits(p.reason):
+            shortest, longest = VOID_REASON_CHARS
+            self.fail(index, f"the reason of a void must be {shortest} to {longest} characters")
         target = p.target
         if target not in self.voided_seen:
             self.fail(index, f"voids entry {target}, which is not an earlier ballot or transfer")

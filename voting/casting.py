@@ -192,16 +192,14 @@ def _check_proxy(
                 RefusalReason.PROXY_WITHOUT_AGENT, "a proxy ballot must name its agent", seq=new.seq
             )
         return
-    cap = settings.proxy_cap
-    if cap == 0:
+    refused = agent_cap_refusal(new.head_id, agent_heads, settings.proxy_cap)
+    if refused is RefusalReason.PROXY_NOT_ALLOWED:
+        raise CastRefused(refused, "this assembly does not accept proxies", seq=new.seq)
+    if refused is not None:
         raise CastRefused(
-            RefusalReason.PROXY_NOT_ALLOWED, "this assembly does not accept proxies", seq=new.seq
-        )
-    if cap is not None and new.head_id not in agent_heads and len(agent_heads) >= cap:
-        raise CastRefused(
-            RefusalReason.PROXY_CAP_EXCEEDED,
+            refused,
             f"this agent already represents {len(agent_heads)} owner(s); "
-            f"the assembly allows at most {cap} per agent",
+            f"the assembly allows at most {settings.proxy_cap} per agent",
             seq=new.seq,
         )
 

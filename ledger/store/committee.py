@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ledger import canonical, timestamps
 from ledger.documents import AssemblyDef
+from ledger.entry_rules import VOID_REASON_CHARS, units_of_a_split_head, void_reason_fits
 from ledger.errors import EntryError, LogStateError, Refusal
 from ledger.kinds import (
     BALLOT,
@@ -39,10 +40,6 @@ from ledger.store.publish import published
 from voting.casting import proxy_registration_refusal
 from voting.errors import RefusalReason
 from voting.heads import Roster
-
-# A void's reason is published in the ledger: long enough to say why, short enough to hold
-# no more than that (no names).
-VOID_REASON_CHARS = (4, 200)
 
 
 def check_proxy(
@@ -137,8 +134,8 @@ def check_transfer(
     """
     log = log or logstore.get_head(session, assembly_id)
     _adef, roster = _head_entry_rules(session, log, head_id, now, "transfer")
-    units = roster.heads[head_id].unit_ids
-    if len(units) > 1:
+    units = units_of_a_split_head(roster, head_id)
+    if units is not None:
         raise EntryError(f"head {head_id} counts units {', '.join(units)} as one owner; the "
                          "sale of one of them cannot be recorded in this assembly", log.size,
                          code=Refusal.MULTI_UNIT_TRANSFER, params={"units": list(units)})
@@ -245,7 +242,7 @@ def check_void(
         raise EntryError("voting is closed", log.size, code=Refusal.CLOSED,
                          params={"closes_at_ms": log.closes_at_ms})
     shortest, longest = VOID_REASON_CHARS
-    if not shortest <= len(reason.strip()) <= longest:
+    if not void_reason_fits(reason):
         raise EntryError(f"the reason must be {shortest} to {longest} characters", log.size,
                          code=Refusal.VOID_REASON_LENGTH,
                          params={"min": shortest, "max": longest})

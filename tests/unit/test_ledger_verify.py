@@ -23,6 +23,7 @@ from ledger.kinds import (
     PAPER_BALLOT,
     PROXY_REGISTERED,
     REPRESENTATIVE_SET,
+    UNIT_TRANSFERRED,
     VOIDED,
 )
 from ledger.memlog import MemLog, attest
@@ -433,3 +434,42 @@ def test_failure_lists_are_capped_and_huge_lines_refused(bundle: Path, tmp_path:
     huge = members(bundle)["entries.jsonl"] + b"x" * (5 << 20)
     with pytest.raises(BundleError, match="longer than"):
         verify_bundle(rewrite(bundle, tmp_path / "huge.zip", {"entries.jsonl": huge}), workers=1)
+
+
+# -- the committee entries' own rules, as the server applies them (ledger.entry_rules) ------
+
+RULES = "rules: keys, ballots, window, casting rules"
+
+
+def test_a_transfer_of_one_unit_of_a_head_of_several_is_caught(tmp_path: Path) -> None:
+    def build(s):
+        roster = parse_roster(s.rdata, parse_assembly(s.adoc).settings)
+        several = next(h for h in s.heads if len(roster.heads[h].unit_ids) > 1)
+        s.official_entry(UNIT_TRANSFERRED, {"head": several, "buyer": "buyer-1",
+                                            "transferred_at": s.t, "evidence_sha256": "ab" * 32})
+
+    _one_failure(tmp_path, build, RULES, "as one owner")
+
+
+def test_a_proxy_beyond_the_cap_is_caught(tmp_path: Path) -> None:
+    def build(s):
+        for h in s.heads[:2]:  # the cap is 1: the second registration is one too many
+            s.official_entry(PROXY_REGISTERED, {"head": h, "agent": "agent-1",
+                                                "evidence_sha256": "ef" * 32})
+
+    _one_failure(tmp_path, build, RULES, "proxy_cap_exceeded", settings_={"proxy_cap": 1})
+
+
+def test_a_proxy_registered_twice_and_a_void_without_a_reason_are_caught(tmp_path: Path) -> None:
+    def build(s):
+        for _ in range(2):
+            s.official_entry(PROXY_REGISTERED, {"head": s.heads[0], "agent": "agent-1",
+                                                "evidence_sha256": "ef" * 32})
+
+    _one_failure(tmp_path, build, RULES, "registered twice")
+
+    def void(s):
+        s.enroll(s.heads[0])
+        s.official_entry(VOIDED, {"target": s.vote(s.heads[0], {"1": "agree"}), "reason": "x"})
+
+    _one_failure(tmp_path, void, RULES, "reason of a void")
