@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class IdentityError(Exception):
@@ -163,8 +164,41 @@ class SmsError(IdentityError):
 # --- review queue -------------------------------------------------------------------------
 
 
+class ReviewProblem(StrEnum):
+    """Why a review-queue action is refused (stable codes; the web words them)."""
+
+    NOT_COMMITTEE = "not_committee"  # not a committee member of the review's community
+    UNKNOWN_KIND = "unknown_kind"
+    PERSON_ID = "person_id"  # the person's ID number is not valid for its type
+    NAME_REQUIRED = "name_required"
+    DEVELOPER_ID = "developer_id"  # a developer is identified by its USCC
+    NATURAL_PERSON = "natural_person"  # guardians and legal representatives are people
+    NO_ROSTER = "no_roster"
+    UNIT_REQUIRED = "unit_required"
+    UNIT_NOT_IN_ROSTER = "unit_not_in_roster"
+    OWNER_NOT_IN_ROSTER = "owner_not_in_roster"
+    ORGANISATION_OWNER = "organisation_owner"  # a legal representative's owner
+    NATURAL_OWNER = "natural_owner"  # a guardian's owner
+    EVIDENCE_CLOSED = "evidence_closed"
+    EVIDENCE_SIZE = "evidence_size"
+    EVIDENCE_DAMAGED = "evidence_damaged"
+    ALREADY_DECIDED = "already_decided"  # the review is no longer pending
+    SUBMITTER_DECIDES = "submitter_decides"
+    DECIDED_BY_YOU = "decided_by_you"
+    NO_EVIDENCE = "no_evidence"
+    NOT_SUBMITTER = "not_submitter"  # only the submitter withdraws a pending review
+    UNIT_CHANGED = "unit_changed"  # the unit changed in the roster since the submission
+    NO_ROSTER_CHANGE = "no_roster_change"  # the kind does not change the roster
+    NO_DEVELOPER_UNIT = "no_developer_unit"
+    UNIT_REGISTERED = "unit_registered"  # a registered unit's buyer verifies from the registry
+
+
 class ReviewError(IdentityError):
-    """A review-queue action is not allowed (self-approval, wrong community, decided)."""
+    """A review-queue action is not allowed; ``problem`` says which rule refused it."""
+
+    def __init__(self, message: str, problem: ReviewProblem) -> None:
+        self.problem = problem
+        super().__init__(message)
 
 
 # --- device keys --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from identity import vocab
-from identity.errors import ReviewError
+from identity.errors import ReviewError, ReviewProblem
 from identity.roster import StoredUnit
 
 OWNERSHIP_KINDS = frozenset({"delivered_buyer", "heir", "court_ruling", "developer"})
@@ -45,7 +45,8 @@ def apply_change(units: Sequence[StoredUnit], *, kind: str, label: str | None,
       unit listed without an owner (``label`` is ignored).
     """
     if kind not in OWNERSHIP_KINDS:
-        raise ReviewError(f"review kind {kind!r} does not change the roster")
+        raise ReviewError(f"review kind {kind!r} does not change the roster",
+                          ReviewProblem.NO_ROSTER_CHANGE)
     out = list(units)
     if kind == "developer":
         hits = 0
@@ -54,17 +55,18 @@ def apply_change(units: Sequence[StoredUnit], *, kind: str, label: str | None,
                 out[i] = u.with_owners({person_hash})
                 hits += 1
         if not hits:
-            raise ReviewError("no developer-held unit without an owner to assign")
+            raise ReviewError("no developer-held unit without an owner to assign",
+                              ReviewProblem.NO_DEVELOPER_UNIT)
         return out
     index = next((i for i, u in enumerate(out) if u.label == label), None)
     if index is None:
-        raise ReviewError(f"unit {label} is not in the roster")
+        raise ReviewError(f"unit {label} is not in the roster", ReviewProblem.UNIT_NOT_IN_ROSTER)
     unit = out[index]
     status = vocab.DELIVERED if unit.status in vocab.DEVELOPER_STATUSES else unit.status
     if kind == "delivered_buyer":
         if unit.status == vocab.REGISTERED:
             raise ReviewError(f"unit {label} is registered: its buyer verifies from the "
-                              "registry, not as a delivered buyer")
+                              "registry, not as a delivered buyer", ReviewProblem.UNIT_REGISTERED)
         out[index] = unit.with_owners({person_hash}, status=vocab.DELIVERED)
     else:
         owners = {person_hash} if replace else set(unit.owner_hashes) | {person_hash}

@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from identity import idnumbers, review_effects
-from identity.errors import IdNumberError, ReviewError
+from identity import idnumbers, review_effects, review_rules
+from identity.errors import IdNumberError, ReviewError, ReviewProblem
 from identity.keyed import KeyedHasher
 from identity.masking import mask_id
 from identity.pii import PiiCipher, owner_name_purpose, person_name_purpose
@@ -63,7 +63,7 @@ class Person:
 def _committee(staff: StaffUser, community_id: int) -> None:
     if staff.role != "committee" or staff.community_id != community_id:
         raise ReviewError(f"staff {staff.id} is not a committee member of community "
-                          f"{community_id}")
+                          f"{community_id}", ReviewProblem.NOT_COMMITTEE)
 
 
 def submit(session: Session, *, staff: StaffUser, community_id: int, kind: str, person: Person,
@@ -74,41 +74,48 @@ def submit(session: Session, *, staff: StaffUser, community_id: int, kind: str, 
     now = now or utcnow()
     _committee(staff, community_id)
     if kind not in review_effects.KINDS:
-        raise ReviewError(f"unknown review kind {kind!r}; one of {sorted(review_effects.KINDS)}")
+        raise ReviewError(f"unknown review kind {kind!r}; one of {sorted(review_effects.KINDS)}",
+                          ReviewProblem.UNKNOWN_KIND)
     try:
         id_type, number = idnumbers.validate(person.id_type, person.id_number)
     except IdNumberError as exc:
-        raise ReviewError(f"person's ID: {exc}") from None
+        raise ReviewError(f"person's ID: {exc}", ReviewProblem.PERSON_ID) from None
     if not person.name.strip():
-        raise ReviewError("the person's name is required")
+        raise ReviewError("the person's name is required", ReviewProblem.NAME_REQUIRED)
     organisation = idnumbers.is_organisation(id_type)
     if kind == "developer" and not organisation:
-        raise ReviewError("the developer is identified by its 统一社会信用代码")
+        raise ReviewError("the developer is identified by its 统一社会信用代码",
+                          ReviewProblem.DEVELOPER_ID)
     if kind in ("guardian", "legal_representative") and organisation:
-        raise ReviewError(f"a {kind} is a natural person")
+        raise ReviewError(f"a {kind} is a natural person", ReviewProblem.NATURAL_PERSON)
     version = rosters.latest_version(session, community_id)
     if version is None:
-        raise ReviewError(f"community {community_id} has no roster yet")
+        raise ReviewError(f"community {community_id} has no roster yet", ReviewProblem.NO_ROSTER)
     params: dict[str, Any] = {"replace": bool(replace)}
     if kind in review_effects.OWNERSHIP_KINDS and kind != "developer":
         unit = session.get(Unit, unit_id) if unit_id is not None else None
         if unit is None or unit.community_id != community_id:
-            raise ReviewError(f"{kind}: a unit of community {community_id} is required")
+            raise ReviewError(f"{kind}: a unit of community {community_id} is required",
+                              ReviewProblem.UNIT_REQUIRED)
         current = next((u for u in rosters.load_units(session, version.id)
                         if u.label == unit.label), None)
         if current is None:
-            raise ReviewError(f"unit {unit.label} is not in the current roster")
+            raise ReviewError(f"unit {unit.label} is not in the current roster",
+                              ReviewProblem.UNIT_NOT_IN_ROSTER)
         params["before"] = review_effects.before_state(current)
     if kind in review_effects.REPRESENTATION_KINDS:
         owners = set(session.scalars(select(Ownership.owner_id).where(
             Ownership.roster_version_id == version.id)))
         owner = session.get(Owner, owner_id) if owner_id is not None else None
         if owner is None or owner.id not in owners:
-            raise ReviewError(f"{kind}: the represented owner must be in the current roster")
+            raise ReviewError(f"{kind}: the represented owner must be in the current roster",
+                              ReviewProblem.OWNER_NOT_IN_ROSTER)
         if kind == "legal_representative" and owner.kind != "organisation":
-            raise ReviewError("a legal representative acts for an organisation owner")
+            raise ReviewError("a legal representative acts for an organisation owner",
+                              ReviewProblem.ORGANISATION_OWNER)
         if kind == "guardian" and owner.kind == "organisation":
-            raise ReviewError("a guardian acts for a natural person")
+            raise ReviewError("a guardian acts for a natural person",
+                              ReviewProblem.NATURAL_OWNER)
     reference = secrets.token_hex(8)
     request = ReviewRequest(
         reference=reference, community_id=community_id, kind=kind, unit_id=unit_id,
@@ -130,9 +137,11 @@ def attach_evidence(session: Session, request: ReviewRequest, *, staff: StaffUse
     """Attach a file (encrypted; identified by its SHA-256); the same file twice is one."""
     _committee(staff, request.community_id)
     if request.status != "pending":
-        raise ReviewError(f"review {request.reference} is {request.status}; evidence is closed")
+        raise ReviewError(f"review {request.reference} is {request.status}; evidence is closed",
+                          ReviewProblem.EVIDENCE_CLOSED)
     if not content or len(content) > MAX_EVIDENCE_BYTES:
-        raise ReviewError(f"evidence must be 1 byte to {MAX_EVIDENCE_BYTES // 2**20} MiB")
+        raise ReviewError(f"evidence must be 1 byte to {MAX_EVIDENCE_BYTES // 2**20} MiB",
+                          ReviewProblem.EVIDENCE_SIZE)
     sha = hashlib.sha256(content).hexdigest()
     existing = session.scalars(select(ReviewEvidence).where(
         ReviewEvidence.request_id == request.id, ReviewEvidence.sha256 == sha)).first()
@@ -156,23 +165,45 @@ def evidence_file(evidence: ReviewEvidence, cipher: PiiCipher) -> tuple[str, str
     content = cipher.decrypt(evidence.content_enc,
                              purpose=f"evidence.content:{evidence.request_id}:{evidence.sha256}")
     if hashlib.sha256(content).hexdigest() != evidence.sha256:
-        raise ReviewError(f"evidence {evidence.sha256[:16]}… does not match its hash")
+        raise ReviewError(f"evidence {evidence.sha256[:16]}… does not match its hash",
+                          ReviewProblem.EVIDENCE_DAMAGED)
     name = cipher.decrypt_text(evidence.filename_enc,
                                purpose=f"evidence.filename:{evidence.request_id}:{evidence.sha256}")
     return name, evidence.mime, content
 
 
-def _decide(session: Session, request: ReviewRequest, staff: StaffUser, decision: str,
-            now: dt.datetime) -> None:
-    _committee(staff, request.community_id)
-    if request.status != "pending":
-        raise ReviewError(f"review {request.reference} is already {request.status}")
-    if staff.id == request.submitted_by:
-        raise ReviewError("the member who submitted a review cannot decide it")
+def decision_refusal(session: Session, request: ReviewRequest, staff: StaffUser, *,
+                     approving: bool = True) -> ReviewProblem | None:
+    """Why ``staff`` may not decide ``request`` now (:func:`identity.review_rules.
+    decision_refusal` over what is stored); None: they may."""
     session.flush()
     session.refresh(request, ["decisions"])
-    if any(d.staff_id == staff.id for d in request.decisions):
-        raise ReviewError(f"staff {staff.id} has already decided review {request.reference}")
+    has_evidence = session.scalar(select(func.count()).select_from(ReviewEvidence).where(
+        ReviewEvidence.request_id == request.id)) > 0
+    return review_rules.decision_refusal(
+        member_of_community=staff.role == "committee"
+        and staff.community_id == request.community_id,
+        status=request.status, submitted_by=request.submitted_by, deciding=staff.id,
+        decided_by={d.staff_id for d in request.decisions}, has_evidence=has_evidence,
+        approving=approving)
+
+
+def _decide(session: Session, request: ReviewRequest, staff: StaffUser, decision: str,
+            now: dt.datetime) -> None:
+    problem = decision_refusal(session, request, staff, approving=decision == "approve")
+    if problem is not None:
+        said = {
+            ReviewProblem.NOT_COMMITTEE: f"staff {staff.id} is not a committee member of "
+                                         f"community {request.community_id}",
+            ReviewProblem.ALREADY_DECIDED: f"review {request.reference} is already "
+                                           f"{request.status}",
+            ReviewProblem.SUBMITTER_DECIDES: "the member who submitted a review cannot "
+                                             "decide it",
+            ReviewProblem.DECIDED_BY_YOU: f"staff {staff.id} has already decided review "
+                                          f"{request.reference}",
+            ReviewProblem.NO_EVIDENCE: f"review {request.reference} has no evidence attached",
+        }
+        raise ReviewError(said[problem], problem)
     session.add(ReviewDecision(request_id=request.id, staff_id=staff.id, decision=decision,
                                at=now))
     session.flush()
@@ -183,9 +214,6 @@ def approve(session: Session, request: ReviewRequest, *, staff: StaffUser, hashe
             cipher: PiiCipher, now: dt.datetime | None = None) -> ReviewRequest:
     """Record an approval; the second distinct approval applies the effect.  Caller commits."""
     now = now or utcnow()
-    if session.scalar(select(func.count()).select_from(ReviewEvidence)
-                      .where(ReviewEvidence.request_id == request.id)) == 0:
-        raise ReviewError(f"review {request.reference} has no evidence attached")
     _decide(session, request, staff, "approve", now)
     approvals = {d.staff_id for d in request.decisions if d.decision == "approve"}
     record(session, f"staff:{staff.id}", "review.approve", f"review:{request.reference}",
@@ -212,7 +240,8 @@ def reject(session: Session, request: ReviewRequest, *, staff: StaffUser, reason
 def withdraw(session: Session, request: ReviewRequest, *, staff: StaffUser,
              now: dt.datetime | None = None) -> ReviewRequest:
     if staff.id != request.submitted_by or request.status != "pending":
-        raise ReviewError("only the submitter can withdraw a pending review")
+        raise ReviewError("only the submitter can withdraw a pending review",
+                          ReviewProblem.NOT_SUBMITTER)
     request.status, request.decided_at = "withdrawn", now or utcnow()
     record(session, f"staff:{staff.id}", "review.withdraw", f"review:{request.reference}")
     return request
@@ -254,7 +283,8 @@ def _apply(session: Session, request: ReviewRequest, hasher: KeyedHasher, cipher
         current = next((u for u in units if u.label == label), None)
         if current is None or review_effects.before_state(current) != request.params["before"]:
             raise ReviewError(f"unit {label} changed in the roster since review "
-                              f"{request.reference} was submitted; submit it again")
+                              f"{request.reference} was submitted; submit it again",
+                              ReviewProblem.UNIT_CHANGED)
     units = review_effects.apply_change(units, kind=request.kind, label=label,
                                         person_hash=request.person_id_hash,
                                         replace=bool(request.params.get("replace", True)))

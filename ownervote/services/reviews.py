@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from identity.errors import ReviewProblem
 from identity.keyed import KeyedHasher
 from identity.masking import mask_name
 from identity.pii import PiiCipher, owner_name_purpose
@@ -30,7 +31,7 @@ from identity.store.models import (
     Unit,
 )
 from ownervote.services.errors import NotFound
-from ownervote.services.unit_of_work import writing
+from ownervote.services.unit_of_work import end_read, writing
 
 MAX_EVIDENCE_BYTES = queue.MAX_EVIDENCE_BYTES
 APPROVALS_NEEDED = queue.APPROVALS_NEEDED
@@ -135,6 +136,15 @@ def _staff(session: Session, staff_id: int) -> StaffUser:
     if staff is None:
         raise NotFound("staff", staff_id)
     return staff
+
+
+def decision_refusal(session: Session, reference: str, *, staff_id: int) -> ReviewProblem | None:
+    """Why the member may not approve the review now (what the page says beside its
+    disabled buttons); None: they may.  The same rule refuses the decision itself."""
+    problem = queue.decision_refusal(session, find(session, reference),
+                                     _staff(session, staff_id))
+    end_read(session)
+    return problem
 
 
 def submit(session: Session, *, staff_id: int, community_id: int, kind: str, person: Person,

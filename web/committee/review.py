@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from identity.errors import IdentityError
+from identity.errors import IdentityError, ReviewError, ReviewProblem
 from identity.masking import mask_name
 from identity.vocab import ID_TYPE_ZH
 from ownervote.services import reviews
@@ -35,25 +36,64 @@ REJECT_REASONS = {
 }
 
 
+#: identity's review refusals (identity.errors.ReviewProblem) in the member's language
+REVIEW_PROBLEMS = {
+    ReviewProblem.NOT_COMMITTEE: _l(
+        "Only committee members submit and decide reviews."),
+    ReviewProblem.UNKNOWN_KIND: _l(
+        "Choose what kind of review this is."),
+    ReviewProblem.PERSON_ID: _l(
+        "The ID number is not valid for the ID type chosen."),
+    ReviewProblem.NAME_REQUIRED: _l(
+        "Enter the person's name."),
+    ReviewProblem.DEVELOPER_ID: _l(
+        "A developer is identified by its unified social credit code (统一社会信用代码)."),
+    ReviewProblem.NATURAL_PERSON: _l(
+        "A guardian or legal representative is a person: enter a personal ID."),
+    ReviewProblem.NO_ROSTER: _l(
+        "Import the community's registry extract first."),
+    ReviewProblem.UNIT_REQUIRED: _l(
+        "Enter a unit of this community, as building-number."),
+    ReviewProblem.UNIT_NOT_IN_ROSTER: _l(
+        "That unit or owner is not in the current roster."),
+    ReviewProblem.OWNER_NOT_IN_ROSTER: _l(
+        "That unit or owner is not in the current roster."),
+    ReviewProblem.ORGANISATION_OWNER: _l(
+        "A legal representative acts for an organisation that owns a unit."),
+    ReviewProblem.NATURAL_OWNER: _l(
+        "A guardian acts for an owner who is a person."),
+    ReviewProblem.EVIDENCE_CLOSED: _l(
+        "This review is decided: no more evidence can be attached."),
+    ReviewProblem.EVIDENCE_SIZE: _l(
+        "Attach a file of at most 10 MB."),
+    ReviewProblem.EVIDENCE_DAMAGED: _l(
+        "The stored evidence does not match its hash; tell the administrator."),
+    ReviewProblem.ALREADY_DECIDED: _l(
+        "This review is already decided."),
+    ReviewProblem.SUBMITTER_DECIDES: _l(
+        "You submitted this review; two other members must decide it."),
+    ReviewProblem.DECIDED_BY_YOU: _l(
+        "You have already decided this review."),
+    ReviewProblem.NO_EVIDENCE: _l(
+        "No evidence is attached yet."),
+    ReviewProblem.NOT_SUBMITTER: _l(
+        "Only the member who submitted a pending review can withdraw it."),
+    ReviewProblem.UNIT_CHANGED: _l(
+        "The unit changed in the roster since this was submitted; submit it again."),
+    ReviewProblem.NO_ROSTER_CHANGE: _l(
+        "This kind of review does not change the roster."),
+    ReviewProblem.NO_DEVELOPER_UNIT: _l(
+        "No developer-held unit without an owner is left to assign."),
+    ReviewProblem.UNIT_REGISTERED: _l(
+        "This unit is registered: its buyer verifies from the registry instead."),
+}
+
+
 def review_refusal(exc: IdentityError) -> str:
-    """identity's reasons (English, for logs) in the member's language."""
-    text = str(exc)
-    known = (
-        ("is not a committee member", _("Only committee members submit and decide reviews.")),
-        ("cannot decide it", _("You submitted this review; two other members must decide it.")),
-        ("has already decided", _("You have already decided this review.")),
-        ("no evidence", _("No evidence is attached yet.")),
-        ("changed in the roster", _("The unit changed in the roster since this was submitted; "
-                                    "submit it again.")),
-        ("person's ID", _("The ID number is not valid for the ID type chosen.")),
-        ("name is required", _("Enter the person's name.")),
-        ("a unit of community", _("Enter a unit of this community, as building-number.")),
-        ("not in the current roster", _("That unit or owner is not in the current roster.")),
-    )
-    for needle, message in known:
-        if needle in text and message:
-            return message
-    return _("Not done: %(detail)s", detail=text)
+    """identity's refusal, by its code, in the member's language."""
+    if isinstance(exc, ReviewError):
+        return str(REVIEW_PROBLEMS[exc.problem])
+    return _("Nothing was saved: check the fields and try again.")
 
 
 def _community_id() -> int:
@@ -149,17 +189,9 @@ def review_detail(reference: str):
     r = _request(reference)
     me = current_user.staff_id
     decided_by = {d.staff_id for d in r.decisions}
-    why_not = None
-    if current_user.role != "committee":
-        why_not = _("Only committee members decide reviews.")
-    elif r.status != "pending":
-        why_not = _("This review is already decided.")
-    elif r.submitted_by == me:
-        why_not = _("You submitted this review; two other members must decide it.")
-    elif me in decided_by:
-        why_not = _("You have already approved it; another member must approve too.")
-    elif not r.evidence:
-        why_not = _("No evidence is attached yet.")
+    problem = reviews.decision_refusal(db(), r.reference, staff_id=me) if me else \
+        ReviewProblem.NOT_COMMITTEE
+    why_not = None if problem is None else str(REVIEW_PROBLEMS[problem])
     return render_template(
         "committee/review_detail.html", r=r, unit=reviews.unit(db(), r.unit_id),
         kinds=KIND_LABELS, why_not=why_not,
