@@ -35,6 +35,7 @@ from ledger.note import (
     verify_note_signature,
 )
 from ledger.store import logstore
+from ledger.store.castpath import StoredCheckpoint
 from ledger.store.models import Checkpoint as CheckpointRow
 from ledger.store.models import Cosignature, Witness
 
@@ -58,7 +59,7 @@ def at_size(session: Session, assembly_id: int, size: int) -> CheckpointRow | No
 
 def issue_checkpoint(
     session: Session, assembly_id: int, signer: Signer, now: dt.datetime | None = None
-) -> CheckpointRow:
+) -> StoredCheckpoint:
     """Sign the current tree head (or return the newest checkpoint if nothing changed).
 
     Runs under the log's writer lock so no append slips in between reading the
@@ -150,7 +151,7 @@ def add_cosignature(session: Session, assembly_id: int, size: int, cosigned: str
     return stored
 
 
-def cosigned_note(session: Session, row: CheckpointRow) -> str:
+def cosigned_note(session: Session, row: CheckpointRow | StoredCheckpoint) -> str:
     """The checkpoint note with the log's signature and every stored cosignature."""
     note = parse_note(row.note)
     extra = []
