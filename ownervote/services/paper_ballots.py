@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,9 +57,10 @@ def ballot_rows(session: Session, assembly_id: int, *, kind: str | None = None,
     rows = []
     for e in session.scalars(q.limit(limit)):
         p = parse_entry(bytes(e.body), e.index).body["payload"]
-        head = roster.heads.get(e.head_id)
+        head_id = cast(str, e.head_id)  # a ballot entry names its head
+        head = roster.heads.get(head_id)
         rows.append(BallotRow(e.index, e.kind, e.created_at,
-                              head.unit_ids if head else (e.head_id,),
+                              head.unit_ids if head else (head_id,),
                               tuple(sorted(p["choices"], key=int)), e.voided_by is not None,
                               p.get("scan_sha256")))
     return rows

@@ -16,7 +16,7 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -135,7 +135,8 @@ def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | Non
         raise LookupRefused(LookupRefusal.NO_SUCH_BALLOT)
     parsed = parse_entry(bytes(entry.body), entry.index)
     payload = parsed.body["payload"]
-    ballots = own_ballots(session, assembly_id, entry.head_id)
+    head = cast(str, entry.head_id)  # a ballot entry names its head
+    ballots = own_ballots(session, assembly_id, head)
     mine = next(b for b in ballots if b["index"] == entry.index)
     replaced: dict[str, int | None] = {}
     for item in payload["choices"]:
@@ -145,7 +146,7 @@ def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | Non
     proof = logstore.inclusion_proof(session, assembly_id, entry.index, cp.size)
     return Found(
         tracker=tracker, index=entry.index, kind=entry.kind, entry=bytes(entry.body),
-        entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, head=entry.head_id,
+        entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, head=head,
         seq=payload["seq"], choices=payload["choices"], voided=entry.voided_by is not None,
         counts_for=mine["counts_for"], replaced=replaced, checkpoint=cp,
         inclusion=tuple(proof), consistency=consistency(session, assembly_id, since, cp.size))
