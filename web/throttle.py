@@ -23,8 +23,8 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, request
 from flask_limiter import RateLimitExceeded
@@ -74,7 +74,7 @@ def _counts(storage: Any, keys: list[tuple[str, int]]) -> list[int]:
     return [int(n) for n in pipe.execute()[1::2]]
 
 
-def _count(counters: list[tuple[Any, tuple[str, ...]]]) -> list[CastThrottled | None]:
+def _count(counters: Sequence[tuple[Any, tuple[str, ...]]]) -> list[CastThrottled | None]:
     """Count one hit on each ``(limit item, identifiers)``; per counter, its refusal (the
     count went over the limit) or None.  If Redis does not answer, the counts go to this
     process's memory for :data:`STORAGE_RETRY_SECONDS` (logged), as Flask-Limiter's own
@@ -143,7 +143,7 @@ def cast_throttle(view: F) -> F:
                 raise refusal
         return view(*args, **kwargs)
 
-    return throttled  # type: ignore[return-value]
+    return cast(F, throttled)  # functools.wraps: the view's signature, unchanged
 
 
 def init_app(app: Flask) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, overload
 
 from flask_babel import gettext as _
 
@@ -80,6 +80,10 @@ LEDGER_STEPS: dict[Refusal, Callable[[], str]] = {
 }
 
 
+@overload
+def transition_message(refused: TransitionRefused) -> str: ...
+@overload
+def transition_message(refused: TransitionRefused | None) -> str | None: ...
 def transition_message(refused: TransitionRefused | None) -> str | None:
     """Why the step is refused, in the reader's language (None when it is not)."""
     if refused is None:
