@@ -50,9 +50,13 @@ def json_body() -> dict[str, Any]:
 @overload
 def text_field(body: dict[str, Any], name: str, *, required: Literal[True] = True,
                max_len: int = 200) -> str: ...
+
+
 @overload
 def text_field(body: dict[str, Any], name: str, *, required: bool,
                max_len: int = 200) -> str | None: ...
+
+
 def text_field(body: dict[str, Any], name: str, *, required: bool = True,
                max_len: int = 200) -> str | None:
     value = body.get(name)

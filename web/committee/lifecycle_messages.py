@@ -82,8 +82,12 @@ LEDGER_STEPS: dict[Refusal, Callable[[], str]] = {
 
 @overload
 def transition_message(refused: TransitionRefused) -> str: ...
+
+
 @overload
 def transition_message(refused: TransitionRefused | None) -> str | None: ...
+
+
 def transition_message(refused: TransitionRefused | None) -> str | None:
     """Why the step is refused, in the reader's language (None when it is not)."""
     if refused is None:
