@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 class CastThrottled(RateLimitExceeded):
     """A casting limit was reached (answered like any Flask-Limiter refusal)."""
 
-    def __init__(self, reset_at: float) -> None:  # noqa: D107 - no Limit object here
+    def __init__(self, reset_at: float) -> None:  # not RateLimitExceeded's: no Limit here
         Exception.__init__(self, "casting throttled")
         self.code, self.description, self.reset_at = 429, "casting throttled", reset_at
 
@@ -115,7 +115,7 @@ def key_gate(app: Flask) -> Callable[[list[dict[str, Any]]], list[BaseException 
         try:
             verdicts = iter(_count([c for counters in per_ballot for c in counters]))
             return [_first([next(verdicts) for _ in counters]) for counters in per_ballot]
-        except Exception:  # noqa: BLE001 - Redis away: casting must not stop for it
+        except Exception:  # Redis away: casting must not stop for it (logged)
             log.warning("casting throttle storage unavailable", exc_info=True)
             return [None] * len(payloads)
 
@@ -135,7 +135,7 @@ def cast_throttle(view: F) -> F:
                                 "client:" + client_key(), "cast-client")) for item in limits]
             try:
                 refusal = _first(_count(counters))
-            except Exception:  # noqa: BLE001 - Redis away: casting must not stop for it
+            except Exception:  # Redis away: casting must not stop for it (logged)
                 current_app.logger.warning("casting throttle storage unavailable",
                                            exc_info=True)
                 refusal = None

@@ -69,8 +69,8 @@ def export_bundle(session: Session, assembly_id: int, out: Path | str, signer: S
         )
     ).first()
     if result_row is not None:
-        # _mapping: to type checkers, Row.index is the tuple method, not the column
-        index: int = result_row._mapping["index"]
+        # to type checkers, Row.index is tuple's method: the column through the row's mapping
+        index: int = result_row._mapping["index"]  # noqa: SLF001 - SQLAlchemy's public API
         result = parse_entry(bytes(result_row.body), index).body["result"]
         writer.add(bundle.RESULT, canonical.encode(result))
     writer.finish(head.origin, signer)

@@ -210,7 +210,8 @@ def receipt(session: Session, assembly_id: int, log_vkey: str, tracker: str) -> 
     match = next((r for r in rows if tracker_code(bytes(r.entry_hash)) == tracker), None)
     if match is None:
         return None
-    index: int = match._mapping["index"]  # (to type checkers, Row.index is tuple's method)
+    # to type checkers, Row.index is tuple's method: the column through the row's mapping
+    index: int = match._mapping["index"]  # noqa: SLF001 - SQLAlchemy's public API
     later = session.scalar(select(func.count(LedgerEntry.id)).where(
         LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == match.head_id,
         LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)), LedgerEntry.index > index,
