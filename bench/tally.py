@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voting import (  # noqa: E402
+from voting import (
     Approval,
     AssemblySettings,
     BallotEvent,
@@ -51,7 +51,7 @@ from voting import (  # noqa: E402
     effective_votes,
     tally,
 )
-from voting.tallyfile import item_to_json, unit_to_json  # noqa: E402
+from voting.tallyfile import item_to_json, unit_to_json
 
 BUILDINGS = 500
 CANDIDATES = ("c1", "c2", "c3", "c4", "c5")

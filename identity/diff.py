@@ -38,7 +38,7 @@ class RosterDiff:
     def empty(self) -> bool:
         return not (self.units_added or self.units_removed or self.units_changed)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "units_added": list(self.units_added),
             "units_removed": list(self.units_removed),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import unicodedata
+from typing import Protocol
 
 from identity.idnumbers import normalise_number
 
@@ -40,6 +41,13 @@ def normalise_name(name: str) -> str:
     return unicodedata.normalize("NFKC", "".join(text.split()).upper())
 
 
+class HashKeySettings(Protocol):
+    """What :meth:`KeyedHasher.from_settings` reads (``ownervote.config.Settings``)."""
+
+    @property
+    def id_hash_key(self) -> bytes: ...
+
+
 class KeyedHasher:
     """HMAC-SHA-256 under the server's ID-hash key; every output is 64 hex digits."""
 
@@ -54,8 +62,8 @@ class KeyedHasher:
         self._refs: dict[tuple[str, str], str] = {}
 
     @classmethod
-    def from_settings(cls, settings: object) -> KeyedHasher:
-        return cls(settings.id_hash_key)  # type: ignore[attr-defined]
+    def from_settings(cls, settings: HashKeySettings) -> KeyedHasher:
+        return cls(settings.id_hash_key)
 
     def _mac(self, label: str, *parts: str) -> str:
         mac = self._keyed.copy()

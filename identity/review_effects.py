@@ -18,7 +18,7 @@ carried (the import report lists what was carried).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from identity import vocab
 from identity.errors import ReviewError, ReviewProblem
@@ -29,7 +29,7 @@ REPRESENTATION_KINDS = frozenset({"guardian", "legal_representative"})
 KINDS = OWNERSHIP_KINDS | REPRESENTATION_KINDS
 
 
-def before_state(unit: StoredUnit) -> dict:
+def before_state(unit: StoredUnit) -> dict[str, object]:
     return {"status": unit.status, "owners": sorted(unit.owner_hashes)}
 
 
@@ -77,7 +77,7 @@ def apply_change(units: Sequence[StoredUnit], *, kind: str, label: str | None,
     return out
 
 
-def still_applies(kind: str, before: dict | None, units: Sequence[StoredUnit],
+def still_applies(kind: str, before: Mapping[str, object] | None, units: Sequence[StoredUnit],
                   label: str | None) -> bool:
     """Does an approved change still fit the incoming units (the unit as it was approved)?"""
     if kind == "developer":

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict, Unpack
 
 from identity import vocab
 from identity.keyed import KeyedHasher
@@ -76,7 +76,7 @@ class RosterUnit(NamedTuple):
                                  f"unit {self.label}")
         return area, source.value
 
-    def canonical(self) -> list:
+    def canonical(self) -> list[object]:
         def a(v: Decimal | None) -> str | None:
             return None if v is None else format_area(v)
 
@@ -148,7 +148,7 @@ class RosterSummary:
     co_owned_units: int
     developer_units: int
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "units": self.units,
             "owners": self.owners,
@@ -201,6 +201,13 @@ def _with_parking(settings: AssemblySettings) -> AssemblySettings:
     return replace(settings, count_parking=True)
 
 
+class UnitChanges(TypedDict, total=False):
+    """What :meth:`StoredUnit.with_owners` may change besides the owners."""
+
+    status: str
+    co_ownership: str
+
+
 class StoredUnit(NamedTuple):
     """A unit as stored in one roster version (named tuple, for speed)."""
 
@@ -219,8 +226,9 @@ class StoredUnit(NamedTuple):
     def label(self) -> str:
         return f"{self.building}-{self.number}"
 
-    def with_owners(self, owner_hashes: Iterable[str], **changes: object) -> StoredUnit:
-        return self._replace(owner_hashes=frozenset(owner_hashes), **changes)  # type: ignore[arg-type]
+    def with_owners(self, owner_hashes: Iterable[str],
+                    **changes: Unpack[UnitChanges]) -> StoredUnit:
+        return self._replace(owner_hashes=frozenset(owner_hashes), **changes)
 
 
 def to_roster_units(units: Iterable[StoredUnit], community: str,

@@ -59,7 +59,7 @@ class HttpSmsGateway:
             "Content-Type": "application/json; charset=utf-8",
             "Authorization": f"Bearer {self.key}"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 status = response.status
         except urllib.error.HTTPError as exc:
             status = exc.code

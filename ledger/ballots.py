@@ -26,7 +26,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from identity.devicekeys import key_id, load_p256
+# key_id is re-exported: the ledger names keys by it (ledger.ballots.key_id)
+from identity.devicekeys import key_id as key_id
+from identity.devicekeys import load_p256
 from identity.errors import DeviceKeyError
 from ledger import canonical
 from ledger.errors import EncodingError, Refusal, SignatureError
@@ -198,7 +200,7 @@ def sign_p256(private_key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
-def spki(public_key: Any) -> bytes:
+def spki(public_key: ec.EllipticCurvePublicKey | Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

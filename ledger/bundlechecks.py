@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ledger import canonical
@@ -26,13 +27,15 @@ class CheckpointInfo:
     cosigners: list[str]
 
 
-def check_keys(reader: BundleReader, report: Report, pinned: str | None) -> tuple[Verifier, dict]:
+def check_keys(
+    reader: BundleReader, report: Report, pinned: str | None
+) -> tuple[Verifier, dict[str, Verifier]]:
     try:
         doc = canonical.decode(reader.read(KEYS, 1 << 20))
         if not isinstance(doc, dict) or set(doc) != {"log", "witnesses"}:
             raise LedgerError('keys.json must be {"log": vkey, "witnesses": [...]}')
         log = Verifier.parse(doc["log"])
-        witnesses = {}
+        witnesses: dict[str, Verifier] = {}
         for vk in doc["witnesses"]:
             w = Verifier.parse(vk)
             if w.alg != ALG_COSIGNATURE_V1 or w.name in witnesses:
@@ -51,7 +54,11 @@ def check_keys(reader: BundleReader, report: Report, pinned: str | None) -> tupl
 
 
 def check_checkpoints(
-    reader: BundleReader, report: Report, log: Verifier, witnesses: dict, origin: str
+    reader: BundleReader,
+    report: Report,
+    log: Verifier,
+    witnesses: Mapping[str, Verifier],
+    origin: str,
 ) -> list[CheckpointInfo]:
     fails = report.check("checkpoints")
     out: list[CheckpointInfo] = []
@@ -92,7 +99,12 @@ def check_checkpoints(
 
 
 def member_hash(
-    report: Report, manifest: dict, name: str, sha: str, _n: int, reader: BundleReader
+    report: Report,
+    manifest: Mapping[str, ManifestLine],
+    name: str,
+    sha: str,
+    _n: int,
+    reader: BundleReader,
 ) -> None:
     line: ManifestLine | None = manifest.get(name)
     size = reader.zip.getinfo(name).file_size if name in reader.names else None
@@ -102,7 +114,9 @@ def member_hash(
         report.check("manifest").append(f"{name} does not match its MANIFEST line")
 
 
-def check_members(reader: BundleReader, report: Report, manifest: dict) -> None:
+def check_members(
+    reader: BundleReader, report: Report, manifest: Mapping[str, ManifestLine]
+) -> None:
     fails = report.check("manifest")
     for name in sorted(reader.names - {MANIFEST}):
         if name not in manifest:

@@ -121,8 +121,9 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def unb64url(text: str, what: str = "value") -> bytes:
-    """Decode unpadded base64url, refusing padding, other alphabets and non-canonical tails."""
+def unb64url(text: object, what: str = "value") -> bytes:
+    """Decode unpadded base64url, refusing padding, other alphabets and non-canonical tails
+    (and anything but a string: ``text`` is often untrusted JSON)."""
     if not isinstance(text, str) or "=" in text or len(text) % 4 == 1:
         raise EncodingError(f"{what} is not unpadded base64url")
     try:

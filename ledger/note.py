@@ -235,7 +235,7 @@ def verify_cosignature(text: str, sig: Signature, witness: Verifier) -> int:
         raise CosignatureError(f"signature is not by witness {witness.name}")
     if len(sig.signature) != 72:
         raise CosignatureError(f"cosignature of {witness.name} is not 8+64 bytes")
-    (timestamp,) = struct.unpack(">Q", sig.signature[:8])
+    timestamp: int = struct.unpack(">Q", sig.signature[:8])[0]
     if timestamp >= 2**63:
         raise CosignatureError(f"cosignature of {witness.name} has an out-of-range time")
     try:

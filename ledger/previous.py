@@ -9,6 +9,7 @@ newer entries stream by, and verified.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +63,9 @@ def check_previous(path: Path | str, log: Verifier, origin: str, report: Report)
     return OldLog(tree.size, tree.root())
 
 
-def check_consistency(report: Report, old: OldLog, size: int, root: bytes, nodes: dict) -> None:
+def check_consistency(
+    report: Report, old: OldLog, size: int, root: bytes, nodes: Mapping[treemath.Node, bytes]
+) -> None:
     fails = report.check("previous bundle is a prefix (consistency proof)")
     if old.size > size:
         fails.append(f"the previous bundle has {old.size} entries, this one only {size}")

@@ -38,7 +38,7 @@ from ledger.payloads import (
     UnitTransferred,
 )
 from ledger.replayheads import HeadState
-from voting.ballots import BallotEvent, Channel
+from voting.ballots import BallotEvent, Channel, Vote
 from voting.casting import Transfer, check_cast, proxy_registration_refusal
 from voting.errors import CastRefused, VotingError
 from voting.heads import Roster
@@ -46,6 +46,12 @@ from voting.tally import tally
 
 MAX_MESSAGES = 200
 MAX_MEMO = 200_000
+
+Body = dict[str, Any]  # an entry's body (parsed JSON)
+Choices = dict[str, Any] | bytes  # a ballot's choices: parsed, or their canonical bytes
+# an accepted combination: (head, history signature, channel, canonical choices, voter,
+# representative, transfer) -- check_cast reads nothing else (see Replayer._cast)
+_Memo = tuple[str, int, Channel, bytes, str | None, str | None, Transfer | None]
 
 
 @dataclass(slots=True)
@@ -84,10 +90,10 @@ class Replayer:
         self.closed_at: int | None = None
         self.result_index: int | None = None
         self.result_ok: bool | None = None
-        self.result_doc: dict | None = None
+        self.result_doc: dict[str, Any] | None = None
         self.size = 0
-        self._choices: dict[bytes, dict] = {}
-        self._accepted: set[tuple] = set()
+        self._choices: dict[bytes, dict[str, Vote]] = {}
+        self._accepted: set[_Memo] = set()
 
     # -- reporting ------------------------------------------------------------------------
 
@@ -135,7 +141,7 @@ class Replayer:
             self.assembly = None
             self.fail(0, str(exc))
 
-    def _official_enrolled(self, index: int, t: int, body: dict, p: OfficialEnrolled) -> None:
+    def _official_enrolled(self, index: int, t: int, body: Body, p: OfficialEnrolled) -> None:
         if p.official in self.officials:
             self.fail(index, f"official key {p.official[:16]} enrolled twice")
         self.officials[p.official] = p.ref
@@ -160,7 +166,7 @@ class Replayer:
             return False
         return True
 
-    def _key_enrolled(self, index: int, t: int, body: dict, p: KeyEnrolled) -> None:
+    def _key_enrolled(self, index: int, t: int, body: Body, p: KeyEnrolled) -> None:
         if not (self._need_head(index, p.head) and self._open_for(index, "key enrolment")):
             return
         if p.key in self.keys:
@@ -171,7 +177,7 @@ class Replayer:
             return
         self.keys[p.key] = KeyInfo(p.head, p.role, p.agent, p.voter)
 
-    def _key_revoked(self, index: int, t: int, body: dict, p: KeyRevoked) -> None:
+    def _key_revoked(self, index: int, t: int, body: Body, p: KeyRevoked) -> None:
         info = self.keys.get(p.key)
         if info is None or info.head != p.head:
             self.fail(index, f"revokes key {p.key[:16]} not enrolled for head {p.head}")
@@ -180,7 +186,7 @@ class Replayer:
         else:
             info.revoked = True
 
-    def _proxy_registered(self, index: int, t: int, body: dict, p: ProxyRegistered) -> None:
+    def _proxy_registered(self, index: int, t: int, body: Body, p: ProxyRegistered) -> None:
         if (
             self._need_official(index, p)
             and self._need_head(index, p.head)
@@ -199,7 +205,7 @@ class Replayer:
             registered.add(p.head)
             self.proxies.setdefault(p.head, set()).add(p.agent)
 
-    def _representative_set(self, index: int, t: int, body: dict, p: RepresentativeSet) -> None:
+    def _representative_set(self, index: int, t: int, body: Body, p: RepresentativeSet) -> None:
         if (
             self._need_official(index, p)
             and self._need_head(index, p.head)
@@ -207,7 +213,7 @@ class Replayer:
         ):
             self.representatives[p.head] = p.voter
 
-    def _unit_transferred(self, index: int, t: int, body: dict, p: UnitTransferred) -> None:
+    def _unit_transferred(self, index: int, t: int, body: Body, p: UnitTransferred) -> None:
         """From here on the buyer votes for the head; the seller's earlier ballots stand
         on their items (ledger.store.headstate says the same for the server)."""
         head = p.head
@@ -236,7 +242,7 @@ class Replayer:
         self.heads[head] = HeadState(state.seq)  # the buyer's ballots are judged among theirs
         self.representatives.pop(head, None)
 
-    def _entry_voided(self, index: int, t: int, body: dict, p: EntryVoided) -> None:
+    def _entry_voided(self, index: int, t: int, body: Body, p: EntryVoided) -> None:
         if not (self._need_official(index, p) and self._open_for(index, "a void")):
             return
         if not void_reason_fits(p.reason):
@@ -252,11 +258,11 @@ class Replayer:
                              "counts")
         self.voided_seen.discard(target)  # a second void of the same target fails too
 
-    def _voting_closed(self, index: int, t: int, body: dict, p: Any) -> None:
+    def _voting_closed(self, index: int, t: int, body: Body, p: Any) -> None:
         if self._open_for(index, "voting.closed"):
             self.closed_at = index
 
-    def _result_published(self, index: int, t: int, body: dict, p: Any) -> None:
+    def _result_published(self, index: int, t: int, body: Body, p: Any) -> None:
         if self.closed_at is None:
             self.fail(index, "result.published before voting.closed")
         if self.result_index is not None:
@@ -264,10 +270,10 @@ class Replayer:
             return
         self.result_index = index
         self.result_doc = body["result"]
+        a, roster = self.assembly, self.roster
+        assert a is not None and roster is not None  # feed() judges nothing before both
         try:
-            result = tally(
-                self.roster, self.assembly.items.values(), self.votes, self.assembly.settings
-            )
+            result = tally(roster, a.items.values(), self.votes, a.settings)
             mine = canonical.encode(result.to_json())
         except (VotingError, EncodingError) as exc:
             self.result_ok = False
@@ -277,15 +283,15 @@ class Replayer:
         if not self.result_ok:
             self.fail(index, "the published result differs from the recomputed tally")
 
-    def _ballot(self, index: int, t: int, body: dict, p: Ballot) -> None:
+    def _ballot(self, index: int, t: int, body: Body, p: Ballot) -> None:
         self.ballot(index, t, p.head, p.key, p.seq, p.choices_json(), p.origin)
 
-    def _paper_ballot(self, index: int, t: int, body: dict, p: PaperBallot) -> None:
+    def _paper_ballot(self, index: int, t: int, body: Body, p: PaperBallot) -> None:
         if self._need_official(index, p):
             self._cast(index, t, p.head, p.seq, p.choices_json(), Channel.PAPER, None, None)
 
     def ballot(
-        self, index: int, t: int, head: str, key: str, seq: int, choices: dict, origin: str
+        self, index: int, t: int, head: str, key: str, seq: int, choices: Choices, origin: str
     ) -> None:
         """An electronic ballot (hot path: called directly by the verifier)."""
         self.size = index + 1
@@ -311,13 +317,13 @@ class Replayer:
         else:
             self._cast(index, t, head, seq, choices, Channel.ELECTRONIC, None, info.voter)
 
-    def _votes(self, choices: dict | bytes) -> tuple[Any, dict]:
+    def _votes(self, choices: Choices) -> tuple[bytes, dict[str, Vote]]:
         """(hashable key, votes) of a ballot's choices; ``choices`` may be their canonical
         bytes (from the fast path) or the parsed object."""
         key = choices if type(choices) is bytes else canonical.encode(choices)
         votes = self._choices.get(key)
         if votes is None:
-            parsed = canonical.decode(key) if type(choices) is bytes else choices
+            parsed = canonical.decode(key) if isinstance(choices, bytes) else choices
             votes = convert_choices(parsed)
             if len(self._choices) < 100_000:
                 self._choices[key] = votes
@@ -329,14 +335,14 @@ class Replayer:
         t: int,
         head: str,
         seq: int,
-        choices: dict | bytes,
+        choices: Choices,
         channel: Channel,
         agent: str | None,
         voter: str | None,
     ) -> None:
         self.ballots += 1
         a = self.assembly
-        if a is None:
+        if a is None or self.roster is None:  # _published sets both or neither
             return
         if head not in self.roster.heads:
             self.fail(index, f"head {head} is not in the roster")

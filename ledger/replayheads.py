@@ -34,7 +34,12 @@ def prune(history: list[BallotEvent]) -> list[BallotEvent]:
     return [history[i] for i in sorted(keep)]
 
 
-_SIGS: dict[tuple, int] = {}  # history signature -> small int (cheap to hash in memo keys)
+# a ballot not kept, as the fields of its BallotEvent (made only if the rules read it)
+_Fields = tuple[int, str, Channel, Any, str | None, str | None]
+# what the casting rules read of a head's history: ((item, paper) -> count, sorted; voter)
+_Signature = tuple[tuple[tuple[tuple[str, bool], int], ...], str | None]
+
+_SIGS: dict[_Signature, int] = {}  # history signature -> small int (cheap to hash in memo keys)
 
 
 class HeadState:
@@ -56,7 +61,7 @@ class HeadState:
         self.last_index = -1  # its entry index
         self._kept: dict[int, BallotEvent] = {}  # kept for good, by seq
         self._counts: dict[tuple[str, bool], int] = {}
-        self._last: BallotEvent | tuple | None = None
+        self._last: BallotEvent | _Fields | None = None
         self._voter: str | None = None
         # everything of the history the casting rules read, except the latest seq (which
         # is always below a new ballot's): counts per (item, form) and the first voter
@@ -69,7 +74,7 @@ class HeadState:
     @property
     def history(self) -> list[BallotEvent]:
         last = self._last
-        if type(last) is tuple:
+        if isinstance(last, tuple):  # a BallotEvent is not a tuple
             last = self._last = BallotEvent(*last)
         if last is None or last.seq in self._kept:
             return list(self._kept.values())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 
-class Failures(list):
+class Failures(list[str]):
     """A check's failure messages, capped so a hostile bundle cannot exhaust memory."""
 
     LIMIT = 200
@@ -15,7 +16,7 @@ class Failures(list):
         super().__init__()
         self.more = 0
 
-    def append(self, message: str) -> None:  # type: ignore[override]
+    def append(self, message: str) -> None:
         if len(self) < self.LIMIT:
             super().append(message)
         else:
@@ -23,7 +24,7 @@ class Failures(list):
             if self.more == 1:
                 super().append("... and more failures of this check")
 
-    def extend(self, messages) -> None:  # type: ignore[override]
+    def extend(self, messages: Iterable[str]) -> None:
         for m in messages:
             self.append(m)
 

@@ -32,6 +32,16 @@ from ledger.errors import EntryError, LedgerError
 from ledger.kinds import BALLOT, SIGNED
 from ledger.payloads import COMMITTEE_SIGNED, Ballot, KeyEnrolled, OfficialEnrolled
 
+# A ballot as the replay reads it: (time, head, key, seq, choices, origin); the choices
+# are their canonical bytes (fast path) or the parsed object.
+BallotRecord = tuple[int, str, str, int, bytes | dict[str, Any], str]
+# An entry's record: a ballot, any other parsed entry, or None (unparsable).
+Record = BallotRecord | Entry | None
+# check_chunk's answer: (start, leaf hashes, prev of the first entry, records, errors)
+ChunkResult = tuple[int, bytes, bytes | None, list[Record], list[tuple[int, str]]]
+# _fast_ballot's answer: (prev, time, head, key, seq, choices, origin, sig, payload bytes)
+FastBallot = tuple[bytes, int, str, str, int, bytes, str, str, bytes]
+
 _BALLOT_PREFIX = PREFIXES[BALLOT]
 _encode = canonical.encode_unchecked
 
@@ -107,11 +117,11 @@ _BALLOT_LINE = re.compile(
 )
 _BALLOT_START = b'{"body":{"payload":{"choices":'
 _MAX = canonical.MAX_INT
-_choices_cache: dict[bytes, dict] = {}
+_choices_cache: dict[bytes, dict[str, Any]] = {}
 _origin_cache: dict[bytes, str] = {}
 
 
-def _choices(segment: bytes) -> dict:
+def _choices(segment: bytes) -> dict[str, Any]:
     """The choices object of a ballot from its canonical bytes (checked once, then cached)."""
     hit = _choices_cache.get(segment)
     if hit is None:
@@ -133,7 +143,7 @@ def _origin(segment: bytes) -> str:
     return hit
 
 
-def _fast_ballot(data: bytes, index: int) -> tuple | None:
+def _fast_ballot(data: bytes, index: int) -> FastBallot | None:
     """The common case, a canonical ballot line, checked without a JSON parser.
 
     Returns ``(prev, time, head, key, seq, choices, origin, sig, payload bytes)`` or
@@ -168,7 +178,7 @@ def _fast_ballot(data: bytes, index: int) -> tuple | None:
     )
 
 
-def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | None, list, list]:
+def check_chunk(start: int, lines: list[bytes]) -> ChunkResult:
     """Check ``lines`` (entries ``start``...).
 
     Returns ``(start, leaf hashes concatenated, prev of the first entry,
@@ -178,7 +188,7 @@ def check_chunk(start: int, lines: list[bytes]) -> tuple[int, bytes, bytes | Non
     """
     sha256 = hashlib.sha256
     leaves = bytearray()
-    records: list[Any] = []
+    records: list[Record] = []
     errors: list[tuple[int, str]] = []
     first_prev: bytes | None = None
     last_leaf: bytes | None = None

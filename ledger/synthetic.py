@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -37,7 +37,7 @@ def device_key(seed: bytes, n: int) -> ec.EllipticCurvePrivateKey:
 def assembly_doc(
     assembly_id: int = 1,
     items: int = 3,
-    settings: dict | None = None,
+    settings: Mapping[str, Any] | None = None,
     opens: int = OPENS,
     closes: int = CLOSES,
 ) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def assembly_doc(
     }
 
 
-def roster(heads: int, settings: dict | None = None) -> tuple[bytes, list[str]]:
+def roster(heads: int, settings: Mapping[str, Any] | None = None) -> tuple[bytes, list[str]]:
     """``heads`` owners with one flat each, one with two flats, developer units, a parking space."""
     units: list[tuple[Unit, str]] = []
     for n in range(max(heads - 2, 1)):
@@ -128,7 +128,11 @@ def _plan(j: int, heads: list[str], items: int) -> tuple[int, int, dict[str, str
     return h, seq, choices
 
 
-def _sign_range(args: tuple) -> list[tuple[dict[str, Any], bytes]]:
+# what a worker signs: (seed, origin, heads, items, first ballot, end)
+_Range = tuple[bytes, str, list[str], int, int, int]
+
+
+def _sign_range(args: _Range) -> list[tuple[dict[str, Any], bytes]]:
     seed, origin, heads, items, lo, hi = args
     out = []
     for j in range(lo, hi):
@@ -145,7 +149,7 @@ def signed_ballots(
     count: int,
     workers: int = 1,
     batch: int = 5000,
-) -> Iterator[tuple[dict, bytes]]:
+) -> Iterator[tuple[dict[str, Any], bytes]]:
     """``count`` ballots, round-robin over heads (later ones are revotes), in log order."""
     ranges = [
         (seed, origin, heads, items, lo, min(lo + batch, count)) for lo in range(0, count, batch)
@@ -166,9 +170,9 @@ def build(
     ballots: int = 40,
     items: int = 3,
     seed: bytes = b"seed",
-    settings: dict | None = None,
+    settings: Mapping[str, Any] | None = None,
     workers: int = 1,
-    spool=None,
+    spool: IO[bytes] | None = None,
     close: bool = True,
 ) -> MemLog:
     """A complete assembly: published, keys enrolled, ballots cast, closed, result published."""

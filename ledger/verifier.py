@@ -16,7 +16,8 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from ledger.bundle import (
     RESULT,
     ROSTER,
     BundleReader,
+    ManifestLine,
 )
 from ledger.bundlechecks import (
     CheckpointInfo,
@@ -73,7 +75,9 @@ def _first_pass(reader: BundleReader) -> tuple[set[int], dict[str, bytes], dict[
     return voided, voters, officials
 
 
-def _hint(line: bytes, voided: set[int], voters: dict, officials: dict) -> None:
+def _hint(
+    line: bytes, voided: set[int], voters: dict[str, bytes], officials: dict[str, bytes]
+) -> None:
     try:
         obj = json.loads(line)
         p = obj["body"]["payload"]
@@ -96,7 +100,13 @@ def _chunks(reader: BundleReader, hasher: Any) -> Iterator[tuple[int, list[bytes
             start += len(part)
 
 
-def _ordered_results(chunks: Iterator[tuple[int, list[bytes]]], workers: int, init_args: tuple):
+# sigcheck.init's arguments: voters' and officials' SPKI by key id, the log's raw public key
+_InitArgs = tuple[dict[str, bytes], dict[str, bytes], bytes]
+
+
+def _ordered_results(
+    chunks: Iterator[tuple[int, list[bytes]]], workers: int, init_args: _InitArgs
+) -> Iterator[sigcheck.ChunkResult]:
     """Run ``sigcheck.check_chunk`` over chunks, in order, at most a few chunks in flight."""
     if workers <= 1:
         sigcheck.init(*init_args)
@@ -105,7 +115,7 @@ def _ordered_results(chunks: Iterator[tuple[int, list[bytes]]], workers: int, in
         return
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers, initializer=sigcheck.init, initargs=init_args) as pool:
-        pending: deque = deque()
+        pending: deque[AsyncResult[sigcheck.ChunkResult]] = deque()
         for start, lines in chunks:
             pending.append(pool.apply_async(sigcheck.check_chunk, (start, lines)))
             if len(pending) >= 2 * workers + 1:
@@ -118,20 +128,21 @@ def _stream_entries(
     reader: BundleReader,
     report: Report,
     log: Verifier,
-    manifest: dict,
+    manifest: Mapping[str, ManifestLine],
     cps: list[CheckpointInfo],
     workers: int,
-    want_nodes: set | None,
-) -> tuple[Replayer | None, dict, int, bytes]:
+    want_nodes: set[treemath.Node] | None,
+) -> tuple[Replayer, dict[treemath.Node, bytes], int, bytes]:
     voided, voters, officials = _first_pass(reader)
     replayer = Replayer(log.vkey, reader.read(ROSTER), voided)
     chain = report.check("entries: encoding and hash chain")
     sigs = report.check("entries: signatures")
     roots = report.check("merkle roots against checkpoints")
-    nodes: dict = {}
+    nodes: dict[treemath.Node, bytes] = {}
+    wanted = want_nodes or set()  # on_node runs only when some are wanted
 
     def on_node(level: int, index: int, h: bytes) -> None:
-        if (level, index) in want_nodes:
+        if (level, index) in wanted:
             nodes[(level, index)] = h
 
     tree = treemath.CompactRange(on_node if want_nodes else None)
@@ -156,7 +167,7 @@ def _stream_entries(
             index = start + i
             tree.append(leaves[32 * i : 32 * i + 32])
             if rec is not None:
-                if type(rec) is tuple:
+                if isinstance(rec, tuple):  # a ballot (an Entry is no tuple)
                     ballot(index, *rec)
                 else:
                     feed(rec)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -103,6 +104,25 @@ def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
 def _begin(conn: Any) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The driver's own connection under ``conn`` (sqlite3's or psycopg's).
+
+    SQLAlchemy types it optional: a pooled connection handed back to the pool has
+    none.  A connection in use always has one.
+    """
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise sa_exc.ResourceClosedError("the connection was returned to the pool")
+    return driver
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run by ``Session.execute`` matched (0 if unknown)."""
+    # A DML statement without RETURNING gives a CursorResult; SQLAlchemy 2.1 types
+    # Session.execute as returning Result for every statement.
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 #: The SQLite engine events :func:`make_engine` listens to, and its listener for each.

@@ -38,8 +38,9 @@ def wait(gen: Any, fileno: int, interval: float = 0.0, timeout: float | None = N
     try:
         s = next(gen)
         while True:
-            if deadline is None:  # no timer: psycopg's interval only lets Ctrl-C in, and
-                wait_on(loop.io(fileno, int(s)))  # gevent's hub takes signals itself
+            if timeout is None or deadline is None:  # no timer (both None, or neither):
+                # psycopg's interval only lets Ctrl-C in, and gevent's hub takes signals itself
+                wait_on(loop.io(fileno, int(s)))
                 s = gen.send(int(s))  # ready for what it asked (both: it tries each, no block)
                 continue
             try:
@@ -66,4 +67,5 @@ def use_in_this_worker() -> None:
     from psycopg import waiting
 
     waiting.wait = wait
-    waiting.DefaultSelector = selectors.DefaultSelector  # connecting: gevent's selector
+    # connecting: gevent's selector (setattr: psycopg's DefaultSelector is a class binding)
+    setattr(waiting, "DefaultSelector", selectors.DefaultSelector)  # noqa: B010

@@ -105,6 +105,8 @@ class Item:
         if isinstance(matter, int) and not isinstance(matter, bool):
             parsed = Matter.parse(matter, f'item "{item_id}".matter')
             return cls(item_id, parsed.threshold, parsed, ItemKind.MOTION, scope)
+        # a threshold's name as given: __post_init__ converts it, or refuses it (ItemError)
+        # after the item id, as for any field; the field's type is what it holds after
         return cls(item_id, matter, None, ItemKind.MOTION, scope)  # type: ignore[arg-type]
 
     @classmethod

@@ -28,6 +28,8 @@ NO_STORE = ("Cache-Control", "no-store")  # the API and pages
 def init_app(app: Flask) -> None:
     settings = app.config["OWNERVOTE"]
     if settings.production:
+        # Flask's documented way to add WSGI middleware; Flask types wsgi_app as a method,
+        # so mypy sees a method assignment
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     @app.after_request

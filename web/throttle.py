@@ -23,8 +23,8 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, request
 from flask_limiter import RateLimitExceeded
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 class CastThrottled(RateLimitExceeded):
     """A casting limit was reached (answered like any Flask-Limiter refusal)."""
 
-    def __init__(self, reset_at: float) -> None:  # noqa: D107 - no Limit object here
+    def __init__(self, reset_at: float) -> None:  # not RateLimitExceeded's: no Limit here
         Exception.__init__(self, "casting throttled")
         self.code, self.description, self.reset_at = 429, "casting throttled", reset_at
 
@@ -74,7 +74,7 @@ def _counts(storage: Any, keys: list[tuple[str, int]]) -> list[int]:
     return [int(n) for n in pipe.execute()[1::2]]
 
 
-def _count(counters: list[tuple[Any, tuple[str, ...]]]) -> list[CastThrottled | None]:
+def _count(counters: Sequence[tuple[Any, tuple[str, ...]]]) -> list[CastThrottled | None]:
     """Count one hit on each ``(limit item, identifiers)``; per counter, its refusal (the
     count went over the limit) or None.  If Redis does not answer, the counts go to this
     process's memory for :data:`STORAGE_RETRY_SECONDS` (logged), as Flask-Limiter's own
@@ -115,7 +115,7 @@ def key_gate(app: Flask) -> Callable[[list[dict[str, Any]]], list[BaseException 
         try:
             verdicts = iter(_count([c for counters in per_ballot for c in counters]))
             return [_first([next(verdicts) for _ in counters]) for counters in per_ballot]
-        except Exception:  # noqa: BLE001 - Redis away: casting must not stop for it
+        except Exception:  # Redis away: casting must not stop for it (logged)
             log.warning("casting throttle storage unavailable", exc_info=True)
             return [None] * len(payloads)
 
@@ -135,7 +135,7 @@ def cast_throttle(view: F) -> F:
                                 "client:" + client_key(), "cast-client")) for item in limits]
             try:
                 refusal = _first(_count(counters))
-            except Exception:  # noqa: BLE001 - Redis away: casting must not stop for it
+            except Exception:  # Redis away: casting must not stop for it (logged)
                 current_app.logger.warning("casting throttle storage unavailable",
                                            exc_info=True)
                 refusal = None
@@ -143,7 +143,7 @@ def cast_throttle(view: F) -> F:
                 raise refusal
         return view(*args, **kwargs)
 
-    return throttled  # type: ignore[return-value]
+    return cast(F, throttled)  # functools.wraps: the view's signature, unchanged
 
 
 def init_app(app: Flask) -> None:

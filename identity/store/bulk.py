@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import LargeBinary, text
 from sqlalchemy.orm import Session
 
+from ownervote.db import driver_connection
+
 CHUNK = 2000
 
 
@@ -27,9 +29,9 @@ def _defaults(table: Any, present: Sequence[str]) -> list[tuple[str, Any]]:
             continue
         default = column.default
         if default.is_callable:
-            out.append((column.name, lambda d=default: d.arg({})))  # type: ignore[misc]
+            out.append((column.name, lambda d=default: d.arg({})))
         elif default.is_scalar:
-            out.append((column.name, lambda d=default: d.arg))  # type: ignore[misc]
+            out.append((column.name, lambda d=default: d.arg))
     return out
 
 
@@ -51,7 +53,7 @@ def insert_rows(session: Session, table: Any, rows: Sequence[dict[str, Any]]) ->
     procs = [table.c[name].type.bind_processor(dialect)
              if not isinstance(table.c[name].type, LargeBinary) else None for name in columns]
     quoted = ", ".join(f'"{name}"' for name in columns)
-    driver = conn.connection.driver_connection
+    driver = driver_connection(conn)
 
     def values(row: dict[str, Any]) -> list[Any]:
         raw = [row[name] for name in names] + [make() for _, make in defaults]
@@ -59,7 +61,7 @@ def insert_rows(session: Session, table: Any, rows: Sequence[dict[str, Any]]) ->
 
     if dialect.name != "postgresql":
         marks = ", ".join("?" for _ in columns)
-        cursor = driver.cursor()  # type: ignore[union-attr]
+        cursor = driver.cursor()
         try:
             cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
                                [values(row) for row in rows])
@@ -68,7 +70,7 @@ def insert_rows(session: Session, table: Any, rows: Sequence[dict[str, Any]]) ->
         return
     # Written in blocks while the server already processes the earlier ones, so that
     # formatting here overlaps with index and foreign-key work there.
-    with driver.cursor() as cursor:  # type: ignore[union-attr]
+    with driver.cursor() as cursor:
         with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             for i in range(0, len(rows), CHUNK):
                 copy.write("".join(["\t".join([_copy_text(v) for v in values(row)]) + "\n"
@@ -103,13 +105,13 @@ def lookup(session: Session, key: Any, keys: Iterable[Any], *values: Any) -> dic
         return {}
     conn = session.connection()
     names = ", ".join(f'"{c.name}"' for c in (key, *values))
-    table = key.table.name  # type: ignore[attr-defined]
+    table = key.table.name
     rows: list[Any] = []
     if conn.dialect.name == "postgresql":
         statement = text(f'SELECT {names} FROM "{table}" WHERE "{key.name}" = ANY(:keys)')
         rows = list(conn.execute(statement, {"keys": wanted}).all())
     else:  # the driver directly: compiling 50 IN-lists costs more than running them
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver_connection(conn).cursor()
         try:
             for i in range(0, len(wanted), CHUNK):
                 chunk = wanted[i : i + CHUNK]

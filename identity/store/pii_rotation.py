@@ -22,6 +22,7 @@ from identity.pii import (
     proxy_name_purpose,
 )
 from identity.store import models as m
+from ownervote.db import Base
 from voting.store.models import Proxy
 
 
@@ -29,13 +30,13 @@ from voting.store.models import Proxy
 class EncryptedColumn:
     """One column holding :class:`PiiCipher` ciphertexts and how to rebuild its purpose."""
 
-    model: type
+    model: type[Base]
     attribute: str
     purpose: Callable[[Any], str]
 
     @property
     def name(self) -> str:
-        return f"{self.model.__tablename__}.{self.attribute}"  # type: ignore[attr-defined]
+        return f"{self.model.__tablename__}.{self.attribute}"
 
 
 

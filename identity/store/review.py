@@ -178,8 +178,8 @@ def decision_refusal(session: Session, request: ReviewRequest, staff: StaffUser,
     decision_refusal` over what is stored); None: they may."""
     session.flush()
     session.refresh(request, ["decisions"])
-    has_evidence = session.scalar(select(func.count()).select_from(ReviewEvidence).where(
-        ReviewEvidence.request_id == request.id)) > 0
+    has_evidence = session.execute(select(func.count()).select_from(ReviewEvidence).where(
+        ReviewEvidence.request_id == request.id)).scalar_one() > 0
     return review_rules.decision_refusal(
         member_of_community=staff.role == "committee"
         and staff.community_id == request.community_id,

@@ -17,7 +17,7 @@ import secrets
 from sqlalchemy import String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ownervote.db import Base, UTCDateTime, utcnow
+from ownervote.db import Base, UTCDateTime, rowcount, utcnow
 
 
 class SignedInSession(Base):
@@ -72,7 +72,7 @@ def end_all(session: Session, principal: str, reason: str,
         .where(SignedInSession.principal == principal, SignedInSession.ended_at.is_(None))
         .values(ended_at=now or utcnow(), end_reason=reason)
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 def live_count(session: Session, principal: str, now: dt.datetime | None = None) -> int:

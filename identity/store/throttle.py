@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from identity.errors import Throttled
 from identity.store.models import AttemptCounter
+from ownervote.db import rowcount
 
 
 @dataclass(frozen=True)
@@ -106,4 +107,4 @@ def purge(session: Session, now: dt.datetime, older_than: dt.timedelta = dt.time
     result = session.execute(delete(AttemptCounter).where(
         AttemptCounter.window_start < cutoff,
         (AttemptCounter.locked_until.is_(None)) | (AttemptCounter.locked_until < cutoff)))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result)

@@ -34,6 +34,7 @@ from ledger.note import (
     verify_cosignature,
 )
 from ledger.store import logstore
+from ledger.store.castpath import StoredCheckpoint
 from ledger.store.models import Checkpoint as CheckpointRow
 from ledger.store.models import Cosignature, Witness
 
@@ -57,7 +58,7 @@ def at_size(session: Session, assembly_id: int, size: int) -> CheckpointRow | No
 
 def issue_checkpoint(
     session: Session, assembly_id: int, signer: Signer, now: dt.datetime | None = None
-) -> CheckpointRow:
+) -> StoredCheckpoint:
     """Sign the current tree head (or return the newest checkpoint if nothing changed).
 
     Runs under the log's writer lock so no append slips in between reading the
@@ -149,7 +150,7 @@ def add_cosignature(session: Session, assembly_id: int, size: int, cosigned: str
     return stored
 
 
-def cosigned_note(session: Session, row: CheckpointRow) -> str:
+def cosigned_note(session: Session, row: CheckpointRow | StoredCheckpoint) -> str:
     """The checkpoint note with the log's signature and every stored cosignature."""
     note = parse_note(row.note)
     extra = []

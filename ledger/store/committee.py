@@ -12,7 +12,7 @@ appends apply them again under the log's lock.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,9 +62,12 @@ def check_proxy(
     """
     log = log or logstore.get_head(session, assembly_id)
     adef, _roster = _head_entry_rules(session, log, head_id, now, "proxy")
-    registered = dict(session.execute(select(LedgerEntry.head_id, LedgerEntry.index).where(
-        LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind == PROXY_REGISTERED,
-        LedgerEntry.agent == agent)).all())
+    # cast: a proxy.registered entry names its head (head_id is NULL only for entries of
+    # no head, such as assembly.published)
+    registered = cast("dict[str, int]", dict(session.execute(
+        select(LedgerEntry.head_id, LedgerEntry.index).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind == PROXY_REGISTERED,
+            LedgerEntry.agent == agent)).all()))
     if head_id in registered:
         raise EntryError(f"agent {agent} is already registered for head {head_id} (entry "
                          f"{registered[head_id]})", log.size,
@@ -247,7 +250,8 @@ def check_void(
                          code=Refusal.VOID_REASON_LENGTH,
                          params={"min": shortest, "max": longest})
     if entry.kind == UNIT_TRANSFERRED:
-        after = [i for i, _t in head_rules(session, assembly_id, entry.head_id).ballots
+        # cast: a unit.transferred entry names its head
+        after = [i for i, _t in head_rules(session, assembly_id, cast(str, entry.head_id)).ballots
                  if i > entry.index]
         if after:
             raise EntryError("void the ballots cast after the transfer first: entries "

@@ -37,7 +37,7 @@ def export_bundle(session: Session, assembly_id: int, out: Path | str, signer: S
         raise LogStateError(f"assembly {assembly_id} has no checkpoint yet")
     size = newest.size
     e0 = parse_entry(logstore.entry_bytes(session, assembly_id, 0), 0)
-    roster_bytes, _ = roster_document(session, session.get(Assembly, assembly_id))
+    roster_bytes, _ = roster_document(session, session.get_one(Assembly, assembly_id))
     if hashlib.sha256(roster_bytes).hexdigest() != e0.body["roster_sha256"]:
         raise LogStateError(f"assembly {assembly_id}: the roster changed since publication")
     writer = bundle.BundleWriter(out)
@@ -70,7 +70,9 @@ def export_bundle(session: Session, assembly_id: int, out: Path | str, signer: S
         )
     ).first()
     if result_row is not None:
-        result = parse_entry(bytes(result_row.body), result_row.index).body["result"]
+        # to type checkers, Row.index is tuple's method: the column through the row's mapping
+        index: int = result_row._mapping["index"]  # noqa: SLF001 - SQLAlchemy's public API
+        result = parse_entry(bytes(result_row.body), index).body["result"]
         writer.add(bundle.RESULT, canonical.encode(result))
     writer.finish(head.origin, signer)
     return {

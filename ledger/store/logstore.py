@@ -23,7 +23,7 @@ from ledger import treemath
 from ledger.entries import GENESIS_PREV, encode_entry, entry_hash, parse_entry
 from ledger.errors import LogStateError, Refusal
 from ledger.kinds import PUBLISHED
-from ledger.merkle import empty_root
+from ledger.merkle import empty_root, node_hash
 from ledger.note import Checkpoint
 from ledger.store import castpath, rawcursor, sqlitegate
 from ledger.store.castpath import StoredCheckpoint
@@ -207,7 +207,7 @@ def append(
     found = dict(node_getter(session, assembly_id)(old_peaks))
     new_nodes: dict[treemath.Node, bytes] = {(0, index): leaf}
     for node, left, right in treemath.completed_by_append(index):
-        new_nodes[node] = treemath.node_hash(found[left], new_nodes[right])
+        new_nodes[node] = node_hash(found[left], new_nodes[right])
     found.update(new_nodes)
     peaks = [found[n] for n in treemath.peaks(index + 1)]
     root = treemath.fold(peaks)

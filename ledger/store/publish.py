@@ -109,7 +109,7 @@ def roster_document(session: Session, a: Assembly) -> tuple[bytes, Roster]:
                     rec.status,
                 )
             )
-        version = session.get(RosterVersion, a.roster_version_id)
+        version = session.get_one(RosterVersion, a.roster_version_id)
         community = session.get(Community, a.community_id)
         header = {
             "community": community.name if community else "",
@@ -183,7 +183,7 @@ def published(session: Session, assembly_id: int) -> tuple[AssemblyDef, Roster]:
     if hit is None:
         entry = logstore.parse_entry(logstore.entry_bytes(session, assembly_id, 0), 0)
         adef = parse_assembly(entry.body["assembly"])
-        a = session.get(Assembly, assembly_id)
+        a = session.get_one(Assembly, assembly_id)  # its log exists
         data, roster = roster_document(session, a)
         if hashlib.sha256(data).hexdigest() != entry.body["roster_sha256"]:
             raise LogStateError(f"assembly {assembly_id}: the roster changed since publication")

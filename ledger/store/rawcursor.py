@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
+
+from ownervote.db import driver_connection
+
+if TYPE_CHECKING:  # SQLAlchemy 2.1's typing of a driver's exceptions (not in 2.0 at run time)
+    from sqlalchemy.engine.interfaces import DBAPIModule
 
 Row = tuple[Any, ...]
 
@@ -39,7 +44,7 @@ class RawCursor:
         self.conn = session.connection()
         self.dialect = self.conn.dialect
         self.pg = self.dialect.name == "postgresql"
-        self.cur = self.conn.connection.driver_connection.cursor()
+        self.cur = driver_connection(self.conn).cursor()
         # deferred writes, in order: (statement, replace key) -> (rows, the statement that
         # writes them all at once on PostgreSQL), or one row to replace
         self.pending: dict[tuple[str, Any], Any] = {}
@@ -92,7 +97,7 @@ class RawCursor:
         except self.dialect.loaded_dbapi.Error as exc:
             self._raise(exc, sql, params)
 
-    def _raise(self, exc: Exception, sql: str, params: Any) -> NoReturn:
+    def _raise(self, exc: DBAPIModule.Error, sql: str, params: Any) -> NoReturn:
         gone = self.dialect.is_disconnect(exc, self.conn.connection.dbapi_connection, self.cur)
         if gone:
             self.conn.invalidate(exc)
@@ -104,7 +109,7 @@ class RawCursor:
     def pipelined(self) -> Iterator[None]:
         """PostgreSQL: the statements inside go out together and are answered together
         (psycopg pipeline mode: one round trip instead of one each); SQLite: as usual."""
-        driver = self.conn.connection.driver_connection
+        driver = driver_connection(self.conn)
         if not self.pg or driver.pgconn.pipeline_status:  # SQLite, or a pipeline already
             yield
             return
@@ -139,7 +144,7 @@ class RawCursor:
                 self._exec(sql, params)
                 out.append(self.cur.fetchall())
             return out
-        driver = self.conn.connection.driver_connection
+        driver = driver_connection(self.conn)
         cursors = [self.cur, *(driver.cursor() for _ in statements[1:])]
         try:
             with self.pipelined():

@@ -76,7 +76,7 @@ class _Item:
     payload: dict[str, Any]
     sig: bytes
     signer: Signer
-    message: bytes | None = None  # the signed message, shape checked before queueing
+    message: bytes  # the signed message, shape checked before queueing
     verified: bool = False  # its signature too (the device key was known)
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
@@ -289,7 +289,7 @@ def visible_log(session: Session, assembly_id: int, visible: tuple[str, ...]) ->
     a yes is remembered per process (:data:`ledger.store.castpath.VISIBLE_LOGS`), because
     an assembly's log, once published, stays (and a lifecycle that only moves forward
     keeps it in the owners' statuses)."""
-    engine = session.get_bind()
+    engine = session.get_bind().engine
     known = castpath.VISIBLE_LOGS.setdefault(engine, set())
     if assembly_id in known:
         return True

@@ -94,7 +94,7 @@ _GATES_LOCK = threading.Lock()
 
 def gate_for(session: Session) -> WriterGate | None:
     """The gate of the session's SQLite file (None for in-memory databases)."""
-    database = session.get_bind().url.database
+    database = session.get_bind().engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     path = os.path.abspath(database)

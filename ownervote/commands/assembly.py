@@ -54,7 +54,8 @@ def checkpoint(assembly_id: int | None, all_open: bool) -> None:
         raise click.UsageError("give --assembly ID or --all")
     config = settings()
     with database(config) as session:
-        ids = checkpoints.open_logs(session) if all_open else [assembly_id]
+        # (assembly_id is None only with --all: see above)
+        ids = checkpoints.open_logs(session) if all_open or assembly_id is None else [assembly_id]
         for aid in ids:
             size = checkpoints.issue(session, config, aid)
             click.echo(f"assembly {aid}: checkpoint size {size}")

@@ -61,7 +61,7 @@ def refusals() -> Iterator[None]:
 
     try:
         yield
-    except (*REFUSALS, DatabaseProblem) as exc:
+    except REFUSALS + (DatabaseProblem,) as exc:
         fail(exc)
 
 

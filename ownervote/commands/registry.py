@@ -94,7 +94,7 @@ def import_(file: Path, community: str, dry_run: bool, as_json: bool,
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True))
 
 
-def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report) -> None:  # an identity.store.importer.ImportReport
     s = report.summary
     click.echo(f"community      {report.community}")
     click.echo(f"file           {report.format}, {report.encoding}, {report.rows} rows")

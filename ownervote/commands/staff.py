@@ -18,11 +18,15 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+from typing import TYPE_CHECKING
 
 import click
 
 from identity.credentials import MIN_PASSWORD, ROLES
 from ownervote.commands.common import database, fail, settings
+
+if TYPE_CHECKING:  # the services are imported by each command, when it runs
+    from ownervote.services.staff import NewSecret
 
 
 @click.group()
@@ -41,7 +45,7 @@ def _read_password(from_stdin: bool) -> str:
                         confirmation_prompt=True, err=True)
 
 
-def _show_secret(secret, what: str) -> None:  # type: ignore[no-untyped-def]
+def _show_secret(secret: NewSecret, what: str) -> None:
     click.echo(f"{what}")
     click.echo(f"TOTP secret (shown this once; add it to the authenticator app): {secret.secret}")
     click.echo(f"or scan or open this URI: {secret.otpauth_uri}")

@@ -124,7 +124,7 @@ def cast(session: Session, assembly_id: int, payload: dict[str, Any], sig: bytes
     once committed.  Raises the domain's refusal for this ballot (see the module
     docstring), or the database error that failed its batch."""
     end_read(session)  # nothing to end after ready_to_cast: no statement
-    _appended, receipt = sequencer.for_engine(session.get_bind()).cast(
+    _appended, receipt = sequencer.for_engine(session.get_bind().engine).cast(
         assembly_id, payload, sig, signer)
     return receipt
 

@@ -95,8 +95,8 @@ def enrolled_ref(session: Session, assembly_id: int, kid: str) -> str | None:
     row = session.get(LedgerKey, (assembly_id, kid))
     if row is None or row.kind != "official":
         return None
-    body = session.scalar(select(LedgerEntry.body).where(
-        LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == row.entry_index))
+    body = session.execute(select(LedgerEntry.body).where(
+        LedgerEntry.assembly_id == assembly_id, LedgerEntry.index == row.entry_index)).scalar_one()
     return parse_entry(bytes(body), row.entry_index).payload_as(OfficialEnrolled).ref
 
 

@@ -188,6 +188,9 @@ def load_demo(session: Session, settings: Settings, signer: Signer,
 
     # ledger.store.proceedings steps below (create_assembly, publish_notice, open_voting,
     # close_voting, tally_assembly, announce), each inside this service's unit of work.
+    # the two assemblies' voting windows (Assembly.opens_at and closes_at may be None)
+    closed_opens, closed_closes = now - dt.timedelta(days=40), now - dt.timedelta(days=26)
+    open_opens = now - dt.timedelta(days=1)
     with writing(session):
         closed = create_assembly(
             session, community.id, "2026年第一次业主大会会议",
@@ -196,8 +199,7 @@ def load_demo(session: Session, settings: Settings, signer: Signer,
                       candidates=("陈建国", "林秀英", "黄志明", "张丽华", "吴海峰")),
              ItemSpec("修订《管理规约》", 2, "修订后的管理规约全文见附件。")],
             description="本次会议采用书面征求意见（电子投票）形式召开。",
-            opens_at=now - dt.timedelta(days=40), closes_at=now - dt.timedelta(days=26),
-            actor="demo")
+            opens_at=closed_opens, closes_at=closed_closes, actor="demo")
         open_ = create_assembly(
             session, community.id, "2026年第二次业主大会会议",
             [ItemSpec("选聘物业服务企业", 4,
@@ -205,32 +207,31 @@ def load_demo(session: Session, settings: Settings, signer: Signer,
              ItemSpec("筹集住宅专项维修资金", 6,
                       "按每平方米30元续筹维修资金，用于电梯和屋面防水维修。")],
             description="请各位业主在截止时间前投票。逾期未投票的，不计入参与表决。",
-            opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=14),
-            actor="demo")
+            opens_at=open_opens, closes_at=now + dt.timedelta(days=14), actor="demo")
         closed_id, open_id = closed.id, open_.id
 
     with writing(session):
-        closed = session.get(Assembly, closed_id)
+        closed = session.get_one(Assembly, closed_id)
         publish_notice(session, closed, signer, ownervote_settings=settings,
                        now=now - dt.timedelta(days=56), actor="demo")
-        open_voting(session, closed, signer, now=closed.opens_at, actor="demo")
-        _cast_random_ballots(session, closed, signer, hasher, share=0.78, start=closed.opens_at,
-                             end=closed.closes_at - dt.timedelta(hours=1), rng=rng)
-        close_voting(session, closed, signer, now=closed.closes_at, actor="demo")
-        tally_assembly(session, closed, signer, now=closed.closes_at + dt.timedelta(hours=2),
+        open_voting(session, closed, signer, now=closed_opens, actor="demo")
+        _cast_random_ballots(session, closed, signer, hasher, share=0.78, start=closed_opens,
+                             end=closed_closes - dt.timedelta(hours=1), rng=rng)
+        close_voting(session, closed, signer, now=closed_closes, actor="demo")
+        tally_assembly(session, closed, signer, now=closed_closes + dt.timedelta(hours=2),
                        actor="demo")
-        announce(session, closed, now=closed.closes_at + dt.timedelta(days=1), actor="demo")
+        announce(session, closed, now=closed_closes + dt.timedelta(days=1), actor="demo")
 
     with writing(session):
-        open_ = session.get(Assembly, open_id)
+        open_ = session.get_one(Assembly, open_id)
         publish_notice(session, open_, signer, ownervote_settings=settings,
                        now=now - dt.timedelta(days=17), actor="demo")
-        open_voting(session, open_, signer, now=open_.opens_at, actor="demo")
+        open_voting(session, open_, signer, now=open_opens, actor="demo")
 
     # Leave the demo owner's own head unvoted so they can try it.
     with writing(session):
-        open_ = session.get(Assembly, open_id)
-        _cast_random_ballots(session, open_, signer, hasher, share=0.4, start=open_.opens_at,
+        open_ = session.get_one(Assembly, open_id)
+        _cast_random_ballots(session, open_, signer, hasher, share=0.4, start=open_opens,
                              end=now - dt.timedelta(minutes=5), rng=rng,
                              skip_heads=_demo_owner_heads(session, open_, settings))
     return accounts

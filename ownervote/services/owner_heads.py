@@ -123,7 +123,7 @@ def _with_transfers(session: Session, a: Assembly, account: OwnerAccount,
     transfers = transfers_in(session, a.id)
     if not transfers:
         return heads
-    me = voter_of(session, account.owner_id, session.get(LogHead, a.id).origin, hasher)
+    me = voter_of(session, account.owner_id, session.get_one(LogHead, a.id).origin, hasher)
     out = [replace(h, may_vote=False, voter=VoterDecision(None, "transferred"))
            if transfers.get(h.head_id, me) != me else h for h in heads]
     roster = published(session, a.id)[1]
@@ -145,7 +145,7 @@ def heads_for(session: Session, assembly_id: int, account_id: int, *, hasher: Ke
     account = session.get(OwnerAccount, account_id)
     if a is None or account is None or a.roster_version_id is None:
         return []
-    version = session.get(RosterVersion, a.roster_version_id)
+    version = session.get_one(RosterVersion, a.roster_version_id)
     heads = _with_transfers(session, a, account, account_heads(
         session, account, version, hasher, assembly_settings(a)), hasher)
     views = []
@@ -210,8 +210,8 @@ def own_ballots(session: Session, assembly_id: int, head_id: str) -> list[dict[s
                 last_on[item] = len(out) - 1
     for item, pos in last_on.items():
         out[pos]["counts_for"].append(item)
-    for ballot in out:
-        ballot["counts_for"].sort(key=int)
+    for row in out:
+        row["counts_for"].sort(key=int)
     return out
 
 

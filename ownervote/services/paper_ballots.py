@@ -59,9 +59,9 @@ def ballot_rows(session: Session, assembly_id: int, *, kind: str | None = None,
     rows = []
     for e in session.scalars(q.limit(limit)):
         p = parse_entry(bytes(e.body), e.index).payload_as(AnyBallot)
-        head = roster.heads.get(e.head_id)
+        head = roster.heads.get(p.head)
         rows.append(BallotRow(e.index, e.kind, e.created_at,
-                              head.unit_ids if head else (e.head_id,),
+                              head.unit_ids if head else (p.head,),
                               tuple(sorted(p.choices, key=int)), e.voided_by is not None,
                               p.scan_sha256 if isinstance(p, PaperBallot) else None))
     return rows

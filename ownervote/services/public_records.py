@@ -210,14 +210,16 @@ def receipt(session: Session, assembly_id: int, log_vkey: str, tracker: str) -> 
     match = next((r for r in rows if tracker_code(bytes(r.entry_hash)) == tracker), None)
     if match is None:
         return None
+    # to type checkers, Row.index is tuple's method: the column through the row's mapping
+    index: int = match._mapping["index"]  # noqa: SLF001 - SQLAlchemy's public API
     later = session.scalar(select(func.count(LedgerEntry.id)).where(
         LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == match.head_id,
-        LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)), LedgerEntry.index > match.index,
+        LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)), LedgerEntry.index > index,
         LedgerEntry.voided_by.is_(None)))
     row = latest_checkpoint(session, assembly_id)
     size = None
-    if row is not None and row.size > match.index:
-        proof = logstore.inclusion_proof(session, assembly_id, match.index, row.size)
-        size = checked_size(row.note, log_vkey, match.index, bytes(match.entry_hash), proof)
-    return Found(match.index, match.kind, entry_time(session, assembly_id, match.index), size,
+    if row is not None and row.size > index:
+        proof = logstore.inclusion_proof(session, assembly_id, index, row.size)
+        size = checked_size(row.note, log_vkey, index, bytes(match.entry_hash), proof)
+    return Found(index, match.kind, entry_time(session, assembly_id, index), size,
                  match.voided_by is not None, bool(later))

@@ -137,7 +137,7 @@ def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | Non
         raise LookupRefused(LookupRefusal.NO_SUCH_BALLOT)
     parsed = parse_entry(bytes(entry.body), entry.index)
     ballot = parsed.payload_as(AnyBallot)
-    ballots = own_ballots(session, assembly_id, entry.head_id)
+    ballots = own_ballots(session, assembly_id, ballot.head)
     mine = next(b for b in ballots if b["index"] == entry.index)
     replaced: dict[str, int | None] = {}
     for item in ballot.choices:
@@ -147,7 +147,7 @@ def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | Non
     proof = logstore.inclusion_proof(session, assembly_id, entry.index, cp.size)
     return Found(
         tracker=tracker, index=entry.index, kind=entry.kind, entry=bytes(entry.body),
-        entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, head=entry.head_id,
+        entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, head=ballot.head,
         seq=ballot.seq, choices=ballot.choices_json(), voided=entry.voided_by is not None,
         counts_for=mine["counts_for"], replaced=replaced, checkpoint=cp,
         inclusion=tuple(proof), consistency=consistency(session, assembly_id, since, cp.size))

@@ -137,7 +137,7 @@ def run_due(factory: sessionmaker, settings: Any, now: dt.datetime | None = None
         for aid in [*due, *stale]:
             try:
                 done = _advance(session, ring, settings, aid, now, stale=aid in stale)
-            except Exception as exc:  # one assembly's trouble must not stop the others
+            except Exception as exc:  # noqa: BLE001 - one assembly's trouble must not stop the others
                 report.failed.append((aid, f"{type(exc).__name__}: {exc}"))
                 log.warning("timer: assembly %s: %s: %s", aid, type(exc).__name__, exc)
                 continue

@@ -112,7 +112,8 @@ def list_accounts(session: Session) -> list[StaffAccount]:
                                                       StaffUser.role, StaffUser.username)).all()
     accounts = [
         StaffAccount(u.id, u.username, u.role,
-                     names.get(u.community_id) if u.role == "committee" else None,
+                     names.get(u.community_id)
+                     if u.role == "committee" and u.community_id is not None else None,
                      u.district if u.role == "supervisor" else None,
                      u.created_at, u.deactivated_at)
         for u in rows]

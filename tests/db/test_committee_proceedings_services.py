@@ -2,7 +2,6 @@
 changes, the voting window, objections and reminders, each one unit of work that keeps
 what it must and changes nothing when it refuses."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the support module are parameters here)
 from __future__ import annotations
 
 import datetime as dt

@@ -317,7 +317,7 @@ class _Handler(BaseHTTPRequestHandler):
     received: list = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:  # (http.server's name)
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Handler.received.append((self.headers["Authorization"], json.loads(body)))
         self.send_response(_Handler.status)

@@ -49,7 +49,7 @@ def start_throwaway_server(binary: str = "redis-server") -> str:
                                "Redis (Debian: apt-get install redis-server)")
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="ownervote-redis-")
-    log = open(os.path.join(workdir, "redis.log"), "wb")  # noqa: SIM115 - the server's own
+    log = open(os.path.join(workdir, "redis.log"), "wb")  # no with: the server's own
     process = subprocess.Popen(
         [path, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", workdir],

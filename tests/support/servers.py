@@ -116,7 +116,7 @@ class Server:
     def start(self, timeout: float = 90) -> Server:
         self.instance_dir.mkdir(parents=True, exist_ok=True)
         log_path = self._log(self.starts)
-        log = open(log_path, "wb")  # noqa: SIM115 - the child writes to it
+        log = open(log_path, "wb")  # no with: the child writes to it
         self.starts += 1
         command = [sys.executable, "-m", "ownervote.cli", "serve", "--port", str(self.port),
                    "--workers", str(self.workers), "--no-access-log"]

@@ -87,7 +87,7 @@ def test_the_apps_sessions_have_the_storage_listeners(app) -> None:
     factory = _sessions(app)
     for name, listener in castpath.SESSION_LISTENERS:
         assert event.contains(factory, name, listener), name
-    assert event.contains(factory, "after_transaction_end", sqlitegate._open)
+    assert event.contains(factory, "after_transaction_end", sqlitegate._open)  # noqa: SLF001
 
 
 def test_every_new_session_factory_and_engine_gets_its_listeners(tmp_path) -> None:
@@ -125,11 +125,11 @@ def test_the_apps_sqlite_engine_has_its_pragmas_and_begin(app, backend) -> None:
 
     engine = app.extensions["ownervote.engine"]
     if backend != "sqlite":
-        assert not event.contains(engine, "begin", storage._begin)
+        assert not event.contains(engine, "begin", storage._begin)  # noqa: SLF001
         return
     for name, listener in storage.SQLITE_ENGINE_LISTENERS:
         assert event.contains(engine, name, listener), name
-    assert event.contains(engine, "checkin", sqlitegate._open_on_checkin)
+    assert event.contains(engine, "checkin", sqlitegate._open_on_checkin)  # noqa: SLF001
     with engine.connect() as conn:
         pragma = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar()
                   for p in ("foreign_keys", "journal_mode", "synchronous", "busy_timeout")}

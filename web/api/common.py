@@ -8,7 +8,7 @@ stable machine code and ``message`` plain words in the page's language.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask import abort, jsonify, request, session
 from flask_babel import gettext as _
@@ -45,6 +45,16 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise malformed(_("The request body must be a JSON object."))
     return body
+
+
+@overload
+def text_field(body: dict[str, Any], name: str, *, required: Literal[True] = True,
+               max_len: int = 200) -> str: ...
+
+
+@overload
+def text_field(body: dict[str, Any], name: str, *, required: bool,
+               max_len: int = 200) -> str | None: ...
 
 
 def text_field(body: dict[str, Any], name: str, *, required: bool = True,

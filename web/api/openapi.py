@@ -226,7 +226,7 @@ def _op(summary: str, ok: str, schema: str, *errors: str, body: str | None = Non
 
 
 AID = {"name": "assembly_id", "in": "path", "required": True, "schema": INT}
-SESSION = [{"cookieSession": [], "csrfHeader": []}]
+SESSION: list[dict[str, list[str]]] = [{"cookieSession": [], "csrfHeader": []}]
 OPEN: list = []
 
 

@@ -10,6 +10,8 @@ show it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -163,8 +165,9 @@ def verification_code():
         raise _refused(exc) from None
     except SmsError:  # nothing was kept
         raise ApiError(503, "sms_unavailable", str(_SMS_DOWN)) from None
-    out = {"phone_masked": sent.phone_masked, "code_expires_at": iso(sent.code_expires_at),
-           "resend_at": iso(sent.resend_at), "demo_sms": None}
+    out: dict[str, Any] = {
+        "phone_masked": sent.phone_masked, "code_expires_at": iso(sent.code_expires_at),
+        "resend_at": iso(sent.resend_at), "demo_sms": None}
     if outbox_in_use():
         latest = verification.demo_message(db(), phone, hasher=instance.hasher())
         if latest is not None:
@@ -184,6 +187,7 @@ def verification_confirm():
     except VerificationError as exc:
         raise _refused(exc) from None
     account = verification.active_account(db(), verified.account_id)
+    assert account is not None  # confirm() has just made or renewed it
     previous = session_snapshot()
     sign_in_account(account)
     remember_verified(account.id, previous)

@@ -164,7 +164,7 @@ def upload_document(assembly_id: int):
     upload = request.files.get("document")
     content = upload.read(MAX_DOCUMENT_BYTES + 1) if upload else b""
     mime = next((m for magic, m in DOCUMENT_TYPES.items() if content.startswith(magic)), None)
-    if not content:
+    if upload is None or not content:
         flash(_("Choose a file to attach."), "error")
     elif len(content) > MAX_DOCUMENT_BYTES:
         flash(_("The file is larger than 10 MB."), "error")

@@ -131,7 +131,7 @@ def advance():
 
 
 def _same_site(target: str | None) -> bool:
-    return bool(target) and target.startswith(request.host_url)
+    return bool(target and target.startswith(request.host_url))
 
 
 @bp.get("/a/<int:assembly_id>/non-voters")

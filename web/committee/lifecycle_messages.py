@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, overload
 
 from flask_babel import gettext as _
 
@@ -78,6 +78,14 @@ LEDGER_STEPS: dict[Refusal, Callable[[], str]] = {
     Refusal.RESULT_ALREADY_PUBLISHED: lambda: _(
         "The ledger already holds the result of this assembly."),
 }
+
+
+@overload
+def transition_message(refused: TransitionRefused) -> str: ...
+
+
+@overload
+def transition_message(refused: TransitionRefused | None) -> str | None: ...
 
 
 def transition_message(refused: TransitionRefused | None) -> str | None:

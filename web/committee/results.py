@@ -32,6 +32,13 @@ def _share(part: dict, whole: dict, key: str) -> Fraction:
     return Fraction(part[key]) / total if total else Fraction(0)
 
 
+def _shares(r: dict, key: str) -> tuple[Fraction, Fraction, Fraction]:
+    """The agree, oppose and abstain shares of the participants' ``key`` (area or heads)."""
+    return (_share(r["agree"], r["participating"], key),
+            _share(r["oppose"], r["participating"], key),
+            _share(r["abstain"], r["participating"], key))
+
+
 def _pct(value: Fraction) -> str:
     return f"{float(value * 100):.1f}%"
 
@@ -84,10 +91,8 @@ def result_items(a) -> list[dict]:
         labels = (_("Agree"), _("Oppose"), _("Abstain"))
         bars = None
         if election is None:
-            bars = [result_bars(_("Area"), *(_share(r[k], r["participating"], "area")
-                                             for k in ("agree", "oppose", "abstain")), labels),
-                    result_bars(_("Owners"), *(_share(r[k], r["participating"], "heads")
-                                               for k in ("agree", "oppose", "abstain")), labels)]
+            bars = [result_bars(_("Area"), *_shares(r, "area"), labels),
+                    result_bars(_("Owners"), *_shares(r, "heads"), labels)]
         out.append({"position": item.position, "title": item.title, "matter": item.matter,
                     "matter_zh": Matter(item.matter).zh, "threshold": threshold_text(item.matter),
                     "figures": figures, "quorum_met": r["quorum_met"], "passed": r["passed"],

@@ -124,7 +124,7 @@ def _evidence() -> reviews.Evidence:
     upload = request.files.get("evidence")
     content = upload.read(reviews.MAX_EVIDENCE_BYTES + 1) if upload else b""
     mime = vault.sniff(content)
-    if mime is None or len(content) > reviews.MAX_EVIDENCE_BYTES:
+    if upload is None or mime is None or len(content) > reviews.MAX_EVIDENCE_BYTES:
         raise FormError(_("Attach the evidence (PDF, JPEG or PNG, at most 10 MB)."))
     return reviews.Evidence(upload.filename or "evidence", mime, content)
 
@@ -160,6 +160,7 @@ def review_new():
             if kind != "developer" and unit is None:
                 raise FormError(_("Enter the unit as building-number, e.g. 1-101."))
             if kind in ("guardian", "legal_representative"):
+                assert unit is not None  # refused above: only a developer change names none
                 owners = reviews.unit_owners(db(), community_id, unit.id, cipher=instance.pii())
                 if owner_id is None and len(owners) == 1:
                     owner_id = owners[0][0]

@@ -20,7 +20,7 @@ from flask import flash, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ledger import canonical
-from ledger.entries import PREFIXES
+from ledger.ballots import PREFIXES
 from ledger.errors import EncodingError, LedgerError
 from ownervote.services import committee_keys
 from ownervote.services.committee_keys import EntryRefusal, EntryRefused

@@ -5,7 +5,6 @@ functions refuse them — a transfer of a head of several units, a proxy beyond 
 assembly's cap (or in an assembly without proxies, or twice), a void without a proper
 reason.  Every refusal code is worded in Chinese and English."""
 
-# ruff: noqa: F811  (pytest fixtures imported from the support module are parameters here)
 from __future__ import annotations
 
 import datetime as dt

@@ -7,7 +7,6 @@ get the domain's refusal worded by that table, and change nothing — on SQLite 
 PostgreSQL.
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from the support module are parameters here)
 from __future__ import annotations
 
 import base64
