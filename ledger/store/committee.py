@@ -153,10 +153,15 @@ def check_transfer(
                          params={"entry": state.transfer_index})
     late = [index for index, t in state.ballots if t >= transferred_at_ms]
     if late:
-        raise EntryError("void the ballots cast at or after the transfer first: entries "
-                         + ", ".join(map(str, late)), log.size,
-                         code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": late})
+        raise _void_first(late, "at or after", log)
     return state
+
+
+def _void_first(entries: list[int], when: str, log: LogHead) -> EntryError:
+    """The refusal while ballots of the head from ``when`` the transfer still count."""
+    return EntryError(f"void the ballots cast {when} the transfer first: entries "
+                      + ", ".join(map(str, entries)), log.size,
+                      code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": entries})
 
 
 def record_transfer(
@@ -254,9 +259,7 @@ def check_void(
         after = [i for i, _t in head_rules(session, assembly_id, cast(str, entry.head_id)).ballots
                  if i > entry.index]
         if after:
-            raise EntryError("void the ballots cast after the transfer first: entries "
-                             + ", ".join(map(str, after)), log.size,
-                             code=Refusal.VOID_LATER_BALLOTS_FIRST, params={"entries": after})
+            raise _void_first(after, "after", log)
     return entry
 
 

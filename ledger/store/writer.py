@@ -242,10 +242,7 @@ def enter_paper_ballot(
 ) -> logstore.Appended:
     """Append a paper ballot entered and signed by a committee member (with the scan's SHA-256)."""
     head = logstore.lock_head(session, assembly_id)
-    check_payload(head, PAPER_BALLOT, payload, sig)
-    require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "paper ballot")
-    verify_official(session, head, payload, sig, PAPER_BALLOT)
-    check_rules(session, head, PAPER_BALLOT, payload, roster)
+    _paper_checks(session, head, payload, sig, now=now, roster=roster)
     return logstore.append(
         session,
         assembly_id,
@@ -294,7 +291,14 @@ def check_paper_ballot(
     head is read without its lock, so :func:`enter_paper_ballot` checks everything
     again under the lock.  Raises what :func:`enter_paper_ballot` raises.
     """
-    head = logstore.get_head(session, assembly_id)
+    _paper_checks(session, logstore.get_head(session, assembly_id), payload, sig, now=now,
+                  roster=roster)
+
+
+def _paper_checks(session: Session, head: LogHead, payload: dict[str, Any], sig: bytes | None,
+                  *, now: dt.datetime | None, roster: Roster | None) -> None:
+    """A paper ballot's checks against ``head`` (without ``sig``: its shape and signature
+    are not checked yet, only that it names this log)."""
     if sig is not None:
         check_payload(head, PAPER_BALLOT, payload, sig)
     elif payload["origin"] != head.origin:
