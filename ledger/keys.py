@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.errors import KeyFileError
-from ledger.note import ALG_COSIGNATURE_V1, ALG_ED25519, Signer, key_id
+from ledger.note import ALG_COSIGNATURE_V1, ALG_ED25519, Signer, note_key_id
 
 DEFAULT_HOST = "ownervote.example"
 
@@ -67,7 +67,7 @@ def _raw_public(key: Ed25519PrivateKey) -> bytes:
 
 def format_skey(signer: Signer) -> str:
     seed = _raw_seed(signer.private_key)
-    kid = key_id(signer.name, signer.alg, _raw_public(signer.private_key)).hex()
+    kid = note_key_id(signer.name, signer.alg, _raw_public(signer.private_key)).hex()
     b64 = base64.b64encode(bytes([signer.alg]) + seed).decode()
     return f"PRIVATE+KEY+{signer.name}+{kid}+{b64}\n"
 
@@ -85,7 +85,7 @@ def parse_skey(text: str, where: str = "key") -> Signer:
         raise KeyFileError(f"{where}: not an Ed25519 key (0x01 or 0x04)")
     private = Ed25519PrivateKey.from_private_bytes(raw[1:])
     signer = Signer(name, private, raw[0])
-    if key_id(name, raw[0], _raw_public(private)).hex() != hexid:
+    if note_key_id(name, raw[0], _raw_public(private)).hex() != hexid:
         raise KeyFileError(f"{where}: key id {hexid} does not match the key")
     return signer
 

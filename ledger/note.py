@@ -29,7 +29,9 @@ ALG_COSIGNATURE_V1 = 0x04
 DASH = "\u2014"
 
 
-def key_id(name: str, alg: int, public_key: bytes) -> bytes:
+def note_key_id(name: str, alg: int, public_key: bytes) -> bytes:
+    """A signed-note key ID (C2SP signed-note): the first 4 bytes of
+    SHA-256(name || "\\n" || algorithm byte || public key)."""
     return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public_key).digest()[:4]
 
 
@@ -48,7 +50,7 @@ class Verifier:
 
     @functools.cached_property
     def key_id(self) -> bytes:
-        return key_id(self.name, self.alg, self.public_key)
+        return note_key_id(self.name, self.alg, self.public_key)
 
     @functools.cached_property
     def vkey(self) -> str:

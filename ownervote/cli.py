@@ -4,7 +4,7 @@ Each command lives in its own module under ``ownervote.commands`` and is
 imported only when run, so ``ownervote verify`` or ``ownervote tally`` start
 without loading Flask or the database layer.  Commands call the service layer
 (``ownervote.services``), never storage, and check the database's schema first
-(``ownervote.commands.common``).
+(``ownervote.commands.invocation``).
 """
 
 from __future__ import annotations

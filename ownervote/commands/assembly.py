@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ownervote.commands.common import database, settings
+from ownervote.commands.invocation import database, settings
 
 
 @click.group()

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ownervote.commands.common import database, settings
+from ownervote.commands.invocation import database, settings
 
 
 @click.group()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from ownervote.commands.common import fail, refusals, settings
+from ownervote.commands.invocation import fail, refusals, settings
 
 
 @click.group()

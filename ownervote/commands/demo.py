@@ -6,8 +6,8 @@ import time
 
 import click
 
-from ownervote.commands import common
-from ownervote.commands.common import database
+from ownervote.commands import invocation
+from ownervote.commands.invocation import database
 from ownervote.config import Settings
 
 
@@ -21,7 +21,7 @@ def _prepare(settings: Settings) -> list | None:
 
 
 def _settings() -> Settings:
-    return common.settings()
+    return invocation.settings()
 
 
 def _print_accounts(accounts: list | None, owner_url: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ownervote.commands.common import database, refusals, settings
+from ownervote.commands.invocation import database, refusals, settings
 
 
 @click.group()

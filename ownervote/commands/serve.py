@@ -33,7 +33,7 @@ from typing import Any
 
 import click
 
-from ownervote.commands.common import ready
+from ownervote.commands.invocation import ready
 from ownervote.config import ConfigError, load_settings
 from ownervote.services.database import durability_problems
 

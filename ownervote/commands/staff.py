@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import click
 
 from identity.credentials import MIN_PASSWORD, ROLES
-from ownervote.commands.common import database, fail, settings
+from ownervote.commands.invocation import database, fail, settings
 
 if TYPE_CHECKING:  # the services are imported by each command, when it runs
     from ownervote.services.staff import NewSecret

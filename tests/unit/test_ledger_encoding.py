@@ -173,7 +173,7 @@ def test_checkpoint_format_and_cosignature() -> None:
     w = keys.generate("street-office.example/w1", ALG_COSIGNATURE_V1)
     sig = note.cosign(text, w, 1679315147)
     assert note.verify_cosignature(text, sig, w.verifier) == 1679315147
-    assert w.verifier.key_id == note.key_id(w.name, 0x04, w.verifier.public_key)
+    assert w.verifier.key_id == note.note_key_id(w.name, 0x04, w.verifier.public_key)
     # the signed message is cosignature/v1 + time line + the checkpoint body
     w.verifier.ed25519().verify(
         sig.signature[8:], b"cosignature/v1\ntime 1679315147\n" + text.encode()

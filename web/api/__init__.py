@@ -10,7 +10,7 @@ mini-program, a kiosk) can do everything they do.  One module per resource:
 * ``openapi``      — the OpenAPI 3 document
 
 Every error is ``{"error": code, "message": text}`` with a 4xx status
-(see :mod:`web.api.common`).
+(see :mod:`web.api.protocol`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ownervote.services.errors import NotFound
-from web.api.common import ApiError, not_found
+from web.api.protocol import ApiError, not_found
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -36,7 +36,7 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     """A service's ``NotFound`` in this blueprint's views: 404 (its views mostly say so
-    themselves, with :func:`web.api.common.not_found`)."""
+    themselves, with :func:`web.api.protocol.not_found`)."""
     return _api_error(not_found(exc))
 
 

@@ -22,8 +22,9 @@ from ownervote.services.errors import NotFound
 from ownervote.services.receipts import Checkpoint, Consistency, LookupRefusal, LookupRefused
 from web.access import public
 from web.api import bp
-from web.api.common import ApiError, iso, iso_ms, not_found, visible_assembly
 from web.api.data import assembly_json
+from web.api.owner_session import visible_assembly
+from web.api.protocol import ApiError, iso, iso_ms, not_found
 from web.database import db
 
 TRACKER = re.compile(r"^[A-Z2-7]{4}(?:-?[A-Z2-7]{4}){4}$")
@@ -104,7 +105,7 @@ def normalise_tracker(text: str) -> str | None:
 
 def receipt_lookup(assembly_id: int, tracker_text: str) -> dict:
     """The lookup answer (also used by the receipt page and the auditor's lookup): raises
-    :class:`~web.api.common.ApiError` (404 when there is nothing to find)."""
+    :class:`~web.api.protocol.ApiError` (404 when there is nothing to find)."""
     tracker = normalise_tracker(tracker_text)
     if tracker is None:
         raise ApiError(400, "bad_tracker", str(_BAD_TRACKER))

@@ -34,18 +34,11 @@ from voting.errors import CastRefused
 from web import instance
 from web.access import public, roles_required
 from web.api import bp
-from web.api.common import (
-    ApiError,
-    current_account,
-    iso_ms,
-    json_body,
-    malformed,
-    not_found,
-    visible_assembly,
-)
 from web.api.data import item_json, revote_json
 from web.api.heads import head_json, lock_messages
 from web.api.messages import LEDGER, refusal_message
+from web.api.owner_session import current_account, visible_assembly
+from web.api.protocol import ApiError, iso_ms, json_body, malformed, not_found
 from web.database import db
 from web.extensions import csrf
 from web.throttle import cast_throttle

@@ -15,8 +15,8 @@ from flask import url_for
 from ownervote.services import owner_assemblies
 from ownervote.services.owner_assemblies import QUORUM, ItemParticipation
 from voting.matters import Matter, Threshold
-from web.api.common import iso, iso_ms
 from web.api.messages import REVOTE, matter_label, threshold_label
+from web.api.protocol import iso, iso_ms
 from web.database import db
 
 __all__ = ["QUORUM", "accepting_ballots", "assembly_json", "item_json", "participation"]

@@ -36,15 +36,8 @@ from ownervote.services.errors import NotFound
 from web import instance
 from web.access import roles_required
 from web.api import bp
-from web.api.common import (
-    ApiError,
-    current_account,
-    freshly_verified,
-    json_body,
-    not_found,
-    text_field,
-    visible_assembly,
-)
+from web.api.owner_session import current_account, freshly_verified, visible_assembly
+from web.api.protocol import ApiError, json_body, not_found, text_field
 from web.database import db
 
 __all__ = ["BALLOT_KEY_REQUEST", "ballot_key_request"]

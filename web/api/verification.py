@@ -29,21 +29,18 @@ from ownervote.services.verification import Claim, VerificationService
 from web import instance
 from web.access import public
 from web.api import bp
-from web.api.common import (
-    ApiError,
+from web.api.heads import owner_masked_name
+from web.api.messages import HOLDER, verification_message
+from web.api.owner_session import (
     client_id,
     current_account,
     freshly_verified,
-    iso,
-    json_body,
     remember_verified,
     session_snapshot,
-    text_field,
     verified_accounts,
     visible_assembly,
 )
-from web.api.heads import owner_masked_name
-from web.api.messages import HOLDER, verification_message
+from web.api.protocol import ApiError, iso, json_body, text_field
 from web.auth import sign_in_account
 from web.database import db
 from web.extensions import limiter

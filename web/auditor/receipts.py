@@ -49,7 +49,7 @@ def _api_lookup():
         return None
     try:
         from web.api.assemblies import receipt_lookup
-        from web.api.common import ApiError
+        from web.api.protocol import ApiError
     except ImportError:
         return None
     return receipt_lookup, ApiError

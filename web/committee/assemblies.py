@@ -15,7 +15,7 @@ from voting.matters import Matter
 from voting.settings import DEFAULT_SETTINGS
 from web.access import require_manage, roles_required
 from web.committee import bp, clock
-from web.committee.common import (
+from web.committee.console import (
     MANAGERS,
     buildings,
     communities,

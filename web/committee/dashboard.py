@@ -27,7 +27,7 @@ from web import instance
 from web.access import roles_required
 from web.charts import participation_gauge
 from web.committee import bp, clock
-from web.committee.common import (
+from web.committee.console import (
     MANAGERS,
     local,
     managed_assembly,

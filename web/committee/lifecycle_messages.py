@@ -3,7 +3,7 @@
 :mod:`voting.lifecycle` decides whether an assembly may take a step now and says why
 not with a :class:`~voting.errors.TransitionRefused` (a
 :class:`~voting.errors.TransitionReason` code and its figures).  This table words each
-code, with the figures in China time (as :func:`web.committee.common.local`), for the
+code, with the figures in China time (as :func:`web.committee.console.local`), for the
 "why not yet" hints on the console's pages and for the flash when a service refuses a
 step.  The ledger's refusals of a step (rare: the lifecycle is checked first) and a
 count that fails are worded here too, never with the domain's English.
@@ -22,7 +22,7 @@ from ledger.errors import LedgerError, Refusal
 from ownervote.services import proceedings
 from voting.errors import TallyError, TransitionReason, TransitionRefused
 from voting.lifecycle import Status
-from web.committee.common import local
+from web.committee.console import local
 
 log = logging.getLogger(__name__)
 

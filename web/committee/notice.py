@@ -13,7 +13,7 @@ from voting.matters import Matter
 from web import instance, pdf
 from web.access import public, roles_required
 from web.committee import bp, clock, public_bp
-from web.committee.common import (
+from web.committee.console import (
     MANAGERS,
     local,
     managed_assembly,

@@ -14,7 +14,7 @@ from voting.lifecycle import Status
 from web import instance
 from web.access import roles_required
 from web.committee import bp, clock, vault
-from web.committee.common import MANAGERS, local, managed_assembly
+from web.committee.console import MANAGERS, local, managed_assembly
 from web.committee.refusals import cast_refusal, ledger_refusal
 from web.committee.signing import (
     answer_signed,

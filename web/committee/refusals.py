@@ -23,7 +23,7 @@ from ledger.errors import LedgerError, Refusal, SignatureError
 from ownervote.services import paper_ballots
 from ownervote.services.committee_keys import EntryRefusal, EntryRefused
 from voting.errors import CastRefused, RefusalReason
-from web.committee.common import local
+from web.committee.console import local
 from web.database import db
 
 Params = Mapping[str, Any]

@@ -18,7 +18,7 @@ from web import instance, pdf
 from web.access import public, roles_required
 from web.charts import result_bars
 from web.committee import bp, clock, public_bp
-from web.committee.common import MANAGERS, local, managed_assembly, member_actor
+from web.committee.console import MANAGERS, local, managed_assembly, member_actor
 from web.committee.explain import explain
 from web.committee.lifecycle_messages import step_failure, transition_message, why_not_yet
 from web.committee.notice import pdf_labels, threshold_text

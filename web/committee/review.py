@@ -17,7 +17,7 @@ from ownervote.services.errors import NotFound
 from web import instance
 from web.access import require_manage, roles_required
 from web.committee import bp, vault
-from web.committee.common import communities, member
+from web.committee.console import communities, member
 from web.committee.forms import FormError
 from web.database import db
 

@@ -28,7 +28,7 @@ from voting.errors import CastRefused
 from web import instance
 from web.access import roles_required
 from web.committee import bp, clock
-from web.committee.common import MANAGERS, managed_assembly, member, member_actor
+from web.committee.console import MANAGERS, managed_assembly, member, member_actor
 from web.committee.refusals import entry_refusal, ledger_refusal
 from web.database import db
 

@@ -27,7 +27,7 @@ from voting.lifecycle import Status
 from web import instance
 from web.access import roles_required
 from web.committee import bp, clock, vault
-from web.committee.common import MANAGERS, local, managed_assembly, parse_local
+from web.committee.console import MANAGERS, local, managed_assembly, parse_local
 from web.committee.paper import typed_unit
 from web.committee.refusals import ledger_refusal
 from web.committee.signing import (

@@ -25,7 +25,7 @@ bp = Blueprint("owner", __name__)
 @bp.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     """A service's ``NotFound`` in these pages: the plain error page (404)."""
-    from web.api.common import not_found
+    from web.api.protocol import not_found
     from web.errors import error_response
 
     answer = not_found(exc)

@@ -13,10 +13,10 @@ from ledger.note import Verifier
 from ownervote.services import owner_assemblies
 from ownervote.services.errors import NotFound
 from web.access import public
-from web.api.common import current_account, visible_assembly
 from web.api.data import QUORUM, accepting_ballots, item_json, participation
 from web.api.heads import heads_for
 from web.api.messages import REVOTE
+from web.api.owner_session import current_account, visible_assembly
 from web.charts import participation_gauge
 from web.database import db
 from web.owner import bp

@@ -14,9 +14,10 @@ from flask_login import current_user
 from ownervote.services import verification
 from web.access import public
 from web.api.ballots import build_template
-from web.api.common import ApiError, current_account, verified_accounts, visible_assembly
 from web.api.heads import owner_masked_name
 from web.api.messages import CHOICES, HOLDER
+from web.api.owner_session import current_account, verified_accounts, visible_assembly
+from web.api.protocol import ApiError
 from web.api.verification import account_json
 from web.database import db
 from web.owner import bp

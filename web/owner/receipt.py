@@ -11,10 +11,10 @@ from ledger import timestamps
 from ownervote.services import owner_assemblies
 from web.access import public
 from web.api.assemblies import normalise_tracker, receipt_lookup
-from web.api.common import current_account, visible_assembly
 from web.api.data import accepting_ballots
 from web.api.heads import heads_for
 from web.api.messages import CHOICES, REVOTE
+from web.api.owner_session import current_account, visible_assembly
 from web.database import db
 from web.owner import bp
 from web.owner.assembly import log_key_id

@@ -7,7 +7,12 @@ from flask_login import current_user
 
 from ownervote.services import verification
 from web.access import public, roles_required
-from web.api.common import remember_verified, session_snapshot, verified_accounts, visible_assembly
+from web.api.owner_session import (
+    remember_verified,
+    session_snapshot,
+    verified_accounts,
+    visible_assembly,
+)
 from web.api.verification import account_json, outbox_in_use
 from web.auth import sign_in_account
 from web.database import db
