@@ -1,7 +1,8 @@
 """ledger.store: the logs as stored (SQLAlchemy, on SQLite or PostgreSQL).
 
 Every function here runs inside its caller's transaction and never commits; the
-service layer (:mod:`ownervote.services`) owns the transactions.
+service layer (:mod:`ownervote.services`) owns the transactions.  The one exception is
+the sequencer, the casting path's group commit: it commits each batch of ballots itself.
 
   models       log_head, ledger_entry, ledger_key, tree_node, checkpoint, witness,
                cosignature
