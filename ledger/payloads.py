@@ -13,12 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from ledger import canonical, kinds
-
-if TYPE_CHECKING:  # the parser imports this module
-    from ledger.entries import Entry
+from ledger import kinds
 
 #: One item's choice in a ballot: "agree" / "oppose" / "abstain", or the candidates approved.
 ItemChoice = str | tuple[str, ...]
@@ -220,19 +217,3 @@ def typed(kind: str, payload: Mapping[str, Any]) -> AnyPayload:
     if "choices" in fields:
         fields["choices"] = _choices(fields["choices"])
     return _CLASSES[kind](**fields)
-
-
-@dataclass(frozen=True, slots=True)
-class Signed:
-    """A signed entry's payload and its signature (the body ``{"payload", "sig"}``)."""
-
-    payload: AnyPayload
-    sig: bytes
-
-
-def signed_of(entry: Entry) -> Signed:
-    """The typed payload and signature of a checked entry of a ``SIGNED`` kind."""
-    if entry.payload is None:
-        raise KeyError(f"{entry.kind} entries carry no signed payload")
-    return Signed(entry.payload,
-                  canonical.unb64url(entry.body["sig"], "sig"))

@@ -42,7 +42,8 @@ ROLE_LABELS = {
 PROBLEMS = {
     StaffProblem.USERNAME_LENGTH: lazy_gettext("Enter a user name of 1 to 80 characters."),
     StaffProblem.USERNAME_TAKEN: lazy_gettext("This user name is taken."),
-    StaffProblem.PASSWORD_SHORT: None,  # worded with the minimum length, below
+    StaffProblem.PASSWORD_SHORT: lazy_gettext("The password needs at least %(n)d characters.",
+                                              n=MIN_PASSWORD),
     StaffProblem.ROLE: lazy_gettext("Choose a role."),
     StaffProblem.COMMUNITY_MISSING: lazy_gettext(
         "A committee member belongs to one community: choose it."),
@@ -52,8 +53,6 @@ PROBLEMS = {
 
 
 def _problem_text(problem: StaffProblem) -> str:
-    if problem is StaffProblem.PASSWORD_SHORT:
-        return _("The password needs at least %(n)d characters.", n=MIN_PASSWORD)
     return str(PROBLEMS[problem])
 
 

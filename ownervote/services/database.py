@@ -31,7 +31,8 @@ from sqlalchemy.pool import NullPool
 
 from ownervote import migrate
 from ownervote.config import Settings
-from ownervote.db import make_engine, make_session_factory
+from ownervote.db import make_engine
+from ownervote.services.engine import open_database
 
 UPGRADE_HINT = "run `ownervote db upgrade`"
 
@@ -180,12 +181,12 @@ def ensure_schema(settings: Settings, *, create: bool = False) -> str | None:
 @contextmanager
 def session(settings: Settings) -> Iterator[Session]:
     """A session on the settings' database for one command (its engine is disposed after)."""
-    engine = make_engine(settings.database_url)
+    database = open_database(settings.database_url)
     try:
-        with make_session_factory(engine)() as s:
+        with database.session() as s:
             yield s
     finally:
-        engine.dispose()
+        database.close()
 
 
 def durability_problems(settings: Settings) -> list[str]:

@@ -104,8 +104,7 @@ def test_the_worked_examples_signed_entries_parse_to_their_types() -> None:
         entry = parse_entry(line, index)
         if entry.kind not in kinds.SIGNED:
             continue
-        signed = payloads.signed_of(entry)
-        seen.add(type(signed.payload))
-        assert signed.payload.to_json() == entry.body["payload"]
-        assert canonical.b64url(signed.sig) == entry.body["sig"]
+        assert entry.payload is not None
+        seen.add(type(entry.payload))
+        assert entry.payload.to_json() == entry.body["payload"]
     assert payloads.Ballot in seen and payloads.KeyEnrolled in seen

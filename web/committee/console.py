@@ -15,7 +15,6 @@ from flask_login import current_user
 
 from ownervote.services import assemblies
 from ownervote.services.errors import NotFound
-from voting.lifecycle import Status
 from web.access import require_manage
 from web.database import db
 
@@ -88,6 +87,3 @@ def owner_url(assembly_id: int) -> str:
     base = current_app.config["OWNERVOTE"].base_url or request.host_url
     return base.rstrip("/") + f"/a/{assembly_id}"
 
-
-def status_is(a: Any, *statuses: Status) -> bool:
-    return Status(a.status) in statuses
