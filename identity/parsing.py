@@ -32,10 +32,12 @@ from identity.errors import ExtractFormatError, RowError
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
-    """One extract row: its file line and its column values as stripped strings."""
+    """One extract row: its file line and its column values as stripped strings;
+    ``trimmed`` names the columns whose value had spaces at either end."""
 
     line: int
     values: Mapping[str, str]
+    trimmed: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -167,7 +169,9 @@ def parse_csv(text: str) -> tuple[list[RawRow], tuple[str, ...], list[RowError]]
                                              f"{len(columns)}"))
             continue
         values = {c: cell.strip() for c, cell in zip(columns, record, strict=True) if c}
-        rows.append(RawRow(line, values))
+        trimmed = frozenset(c for c, cell in zip(columns, record, strict=True)
+                            if c and cell and cell != values[c])
+        rows.append(RawRow(line, values, trimmed))
     return rows, tuple(ignored), errors
 
 
@@ -232,9 +236,12 @@ def parse_records(records: Iterable[tuple[int, object]]) -> tuple[list[RawRow], 
                 errors.append(RowError(line, column, "given twice (English and Chinese keys)"))
                 continue
             values[column] = _text(value, line, column, errors)
+        trimmed = frozenset(column for key, value in obj.items()
+                            if (column := column_of(str(key))) is not None
+                            and isinstance(value, str) and value != value.strip())
         for column in vocab.COLUMNS:
             values.setdefault(column, "")
-        rows.append(RawRow(line, values))
+        rows.append(RawRow(line, values, trimmed))
     return rows, tuple(ignored), errors
 
 

@@ -35,11 +35,13 @@ from typing import Literal
 from identity import idnumbers, vocab
 from identity.errors import ExtractError, IdNumberError, RowError
 from identity.parsing import RawRow
+from voting.text import describe, hidden_character, normalise_identifier
+from voting.textlimits import LIMITS, TextField
 
 #: At most this many problems are listed; the rest are counted.
 MAX_ERRORS = 200
-MAX_NAME = 100
-MAX_LABEL = 50
+MAX_NAME = LIMITS[TextField.PERSON_NAME]
+MAX_LABEL = LIMITS[TextField.UNIT_LABEL]  # a building's name and a unit's number
 MAX_CERTIFICATE = 100
 
 _AREA_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,2})?")
@@ -87,10 +89,31 @@ class ValidatedExtract:
     warnings: list[str]
 
 
+#: Identifier columns: refused with a hidden character, normalised with a warning.
+IDENTIFIERS = ("building", "unit", "owner_name", "id_number", "certificate_no")
+#: Columns whose values a warning may quote (never a name or a number of a person).
+QUOTABLE = ("building", "unit")
+#: At most this many normalisation warnings are listed; the rest are counted.
+MAX_NORMALISED = 100
+
+
 class _Errors:
     def __init__(self) -> None:
         self.items: list[RowError] = []
         self.total = 0
+        self.normalised: list[str] = []
+        self.normalised_total = 0
+
+    def normalised_value(self, line: int, column: str, before: str, after: str) -> None:
+        self.normalised_total += 1
+        if len(self.normalised) < MAX_NORMALISED:
+            if column not in QUOTABLE:
+                what = "read in its normal form (full-width characters, spaces or case)"
+            elif before == after:  # only spaces at either end, already cut by the parser
+                what = f"{after!r} had spaces at either end (removed)"
+            else:
+                what = f"{before!r} read as {after!r}"
+            self.normalised.append(f"line {line}: {column} {what}")
 
     def add(self, line: int, column: str, message: str) -> None:
         self.total += 1
@@ -124,8 +147,32 @@ def _lookup(table: Mapping[str, str], value: str) -> str | None:
     return found
 
 
+def _identifiers(row: RawRow, errors: _Errors) -> dict[str, str] | None:
+    """The row's values with its identifiers normalised (each change noted for a warning),
+    or ``None`` if one holds a hidden character (an error)."""
+    values = dict(row.values)
+    ok = True
+    for column in IDENTIFIERS:
+        text = values.get(column, "")
+        found = hidden_character(text)
+        if found is not None:
+            errors.add(row.line, column, f"character {found[0]} is {describe(found[1])}, an "
+                                         "invisible or direction-changing character; remove it")
+            ok = False
+            continue
+        if column == "id_number":
+            continue  # normalised by its document's check (idnumbers.validate), noted there
+        normal = normalise_identifier(text)
+        if normal != text or column in row.trimmed:
+            errors.normalised_value(row.line, column, text, normal)
+        values[column] = normal
+    return values if ok else None
+
+
 def _row(row: RawRow, errors: _Errors) -> tuple[ExtractUnit, ExtractOwner | None] | None:
-    v, line, ok = row.values, row.line, True
+    v, line, ok = _identifiers(row, errors), row.line, True
+    if v is None:
+        return None
     building, number = _clean(v.get("building", "")), _clean(v.get("unit", ""))
     for column, text in (("building", building), ("unit", number)):
         if not text:
@@ -168,7 +215,7 @@ def _row(row: RawRow, errors: _Errors) -> tuple[ExtractUnit, ExtractOwner | None
             errors.add(line, "registered_area", "a registered unit needs its registered area")
             ok = False
 
-    owner = _owner(v, line, status, errors)
+    owner = _owner(v, line, status, errors, "id_number" in row.trimmed)
     if owner is False:
         return None
     co_text = v.get("co_ownership", "").strip()
@@ -187,8 +234,8 @@ def _row(row: RawRow, errors: _Errors) -> tuple[ExtractUnit, ExtractOwner | None
     return unit, owner
 
 
-def _owner(v: Mapping[str, str], line: int, status: str | None,
-           errors: _Errors) -> ExtractOwner | None | Literal[False]:
+def _owner(v: Mapping[str, str], line: int, status: str | None, errors: _Errors,
+           number_trimmed: bool = False) -> ExtractOwner | None | Literal[False]:
     """The row's owner, ``None`` if the row has none, ``False`` if it is invalid."""
     name = _clean(v.get("owner_name", ""))
     id_type, id_number = v.get("id_type", "").strip(), v.get("id_number", "").strip()
@@ -217,6 +264,8 @@ def _owner(v: Mapping[str, str], line: int, status: str | None,
     except IdNumberError as exc:
         errors.add(line, "id_number", str(exc))
         return False
+    if number != id_number or number_trimmed:
+        errors.normalised_value(line, "id_number", id_number, number)
     if status in vocab.DEVELOPER_STATUSES and not idnumbers.is_organisation(code):
         errors.add(line, "id_type", "a developer-held unit (未售/已售未交付) has no owner or the "
                                     "developer's 统一社会信用代码, not a person")
@@ -289,6 +338,10 @@ def validate_rows(rows: Sequence[RawRow], prior: Sequence[RowError] = (),
     if len(developers) > 1:
         warnings.append(f"{len(developers)} different legal persons hold developer units; "
                         "they count together as one owner (SPC interpretation art. 9)")
+    warnings += errors.normalised
+    if errors.normalised_total > len(errors.normalised):
+        warnings.append(f"{errors.normalised_total - len(errors.normalised)} more values were "
+                        "read in their normal form")
     if errors.total:
         raise ExtractError(errors.items, errors.total)
     if not units:

@@ -10,6 +10,13 @@ P-256 / SHA-256 (WebCrypto ``{name: "ECDSA", hash: "SHA-256"}``) and sends the
 64-byte IEEE P1363 signature ``r || s`` (base64url).  Voter keys are P-256
 only; committee keys may be P-256 or Ed25519.  The key id of a key is the
 lowercase hex SHA-256 of its SubjectPublicKeyInfo DER.
+
+ECDSA signatures must be *low-S* (``s <= n/2``): for every valid ``(r, s)`` the pair
+``(r, n - s)`` is valid too, so without this rule anyone relaying a signed ballot could
+land a second, different entry (another entry hash, another tracker code) from it.  A
+high-S signature is refused here, hence by the server and by the offline verifier alike;
+signers normalise ``s`` to ``n - s`` (:func:`sign_p256`, and ``ovcrypto.signMessage`` in
+the browser, since WebCrypto does not).
 """
 
 from __future__ import annotations
@@ -48,8 +55,14 @@ PREFIXES: dict[str, bytes] = {
 HEAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 ITEM_KEY = re.compile(r"^[1-9][0-9]{0,3}$")
 MOTION_CHOICES = ("agree", "oppose", "abstain")
+#: the string choices a ballot may carry: the motion choices, and "invalid" (an over-marked
+#: paper election ballot; the casting rules refuse it anywhere else)
+CHOICE_WORDS = (*MOTION_CHOICES, "invalid")
 _PREHASHED = ec.ECDSA(Prehashed(hashes.SHA256()))
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+#: The largest ``s`` of a low-S signature (``n // 2``; ``n`` is odd, so ``s`` and ``n - s``
+#: are never both at most this).
+P256_HALF_ORDER = _P256_ORDER // 2
 
 
 def new_nonce() -> str:
@@ -73,6 +86,45 @@ def ballot_payload(
     return payload
 
 
+def secret_ballot_payload(origin: str, head_id: str, key_id: str, seq: int,
+                          encrypted: Mapping[str, Any], nonce: str) -> dict[str, Any]:
+    """The object a voter's device signs for a secret ballot: the open one's with
+    ``encrypted`` (docs/secret-ballots.md §10.1) in place of ``choices``."""
+    payload = {"origin": origin, "head": head_id, "key": key_id, "seq": seq, "nonce": nonce,
+               "encrypted": dict(encrypted)}
+    check_ballot_payload(payload)
+    return payload
+
+
+def check_encrypted(encrypted: Any, where: str = "encrypted") -> None:
+    """Shape only: item keys "1".."9999" -> ``{"options": [...], "sum": {...}}``.  Points,
+    scalars and proofs are checked against the notice's items by
+    :func:`ledger.secret.ballot.verify_ballot` (the casting rules, the replay)."""
+    if not isinstance(encrypted, dict) or not encrypted:
+        raise EncodingError(f"{where} must be a non-empty object")
+    for k, v in encrypted.items():
+        if not isinstance(k, str) or not ITEM_KEY.match(k):
+            raise EncodingError(f"{where}: item key {k!r} is not a positive decimal")
+        if not isinstance(v, dict) or set(v) != {"options", "sum"}:
+            raise EncodingError(f"{where}[{k}] must be an object with options and sum")
+        if not isinstance(v["options"], list) or not isinstance(v["sum"], dict):
+            raise EncodingError(f"{where}[{k}]: options is a list, sum an object")
+
+
+def ballot_content_keys(p: Any) -> set[str]:
+    """``{"choices"}`` (an open ballot) or ``{"encrypted"}`` (a secret one): whichever the
+    payload has (``choices`` when it has neither, for the error message)."""
+    return {"encrypted"} if isinstance(p, dict) and "encrypted" in p else {"choices"}
+
+
+def check_content(p: dict[str, Any]) -> None:
+    """A ballot's ``choices`` or ``encrypted`` member (the shape; not both)."""
+    if "encrypted" in p:
+        check_encrypted(p["encrypted"])
+    else:
+        check_choices(p["choices"])
+
+
 def check_choices(choices: Any, where: str = "choices") -> None:
     """Shape only: item keys "1".."9999" -> a motion choice or a list of candidate strings."""
     if not isinstance(choices, dict) or not choices:
@@ -81,8 +133,9 @@ def check_choices(choices: Any, where: str = "choices") -> None:
         if not isinstance(k, str) or not ITEM_KEY.match(k):
             raise EncodingError(f"{where}: item key {k!r} is not a positive decimal")
         if isinstance(v, str):
-            if v not in MOTION_CHOICES:
-                raise EncodingError(f"{where}[{k}]: {v!r} is not agree, oppose or abstain")
+            if v not in CHOICE_WORDS:
+                raise EncodingError(f"{where}[{k}]: {v!r} is not agree, oppose, abstain or "
+                                    "invalid")
         elif isinstance(v, list):
             if len(set(map(str, v))) != len(v) or not all(isinstance(c, str) and c for c in v):
                 raise EncodingError(f"{where}[{k}]: candidates must be distinct strings")
@@ -91,11 +144,13 @@ def check_choices(choices: Any, where: str = "choices") -> None:
 
 
 def check_ballot_payload(p: Any) -> None:
-    expect_keys(p, {"origin", "head", "key", "seq", "nonce", "choices"}, "ballot payload")
+    """An open ballot (``choices``) or a secret one (``encrypted``), docs/audit-bundle.md §6."""
+    expect_keys(p, {"origin", "head", "key", "seq", "nonce"} | ballot_content_keys(p),
+                "ballot payload")
     check_common(p)
     check_key_id(p["key"], "key")
     check_seq(p["seq"])
-    check_choices(p["choices"])
+    check_content(p)
 
 
 def expect_keys(obj: Any, keys: set[str], what: str) -> None:
@@ -156,7 +211,19 @@ def p1363_to_der(sig: bytes) -> bytes:
     r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
     if not (0 < r < _P256_ORDER and 0 < s < _P256_ORDER):
         raise SignatureError("ECDSA signature r or s out of range", code=Refusal.BAD_SIGNATURE)
+    if s > P256_HALF_ORDER:
+        raise SignatureError("ECDSA signature is not low-S (s > n/2): malleable, refused",
+                             code=Refusal.BAD_SIGNATURE)
     return encode_dss_signature(r, s)
+
+
+def low_s(sig: bytes) -> bytes:
+    """The low-S form of a 64-byte P1363 signature (``s`` -> ``n - s`` when ``s > n/2``):
+    the same signature's one form the log accepts."""
+    r, s = sig[:32], int.from_bytes(sig[32:], "big")
+    if s > P256_HALF_ORDER:
+        s = _P256_ORDER - s
+    return r + s.to_bytes(32, "big")
 
 
 def verify_p256_message(key: ec.EllipticCurvePublicKey, message: bytes, sig_raw64: bytes) -> None:
@@ -193,11 +260,12 @@ def verify_ballot_signature(spki_der: bytes, payload: Mapping[str, Any], sig_raw
 
 
 def sign_p256(private_key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
-    """Sign like WebCrypto does (P1363 r||s); for tests, tools and the benchmark."""
+    """Sign like the browser does (P1363 r||s, normalised to low-S as ``ovcrypto.js``
+    does after WebCrypto); for tests, tools and the benchmark."""
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
     r, s = decode_dss_signature(private_key.sign(message, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return low_s(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
 
 
 def spki(public_key: ec.EllipticCurvePublicKey | Ed25519PublicKey) -> bytes:

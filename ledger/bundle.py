@@ -9,6 +9,8 @@ Members (all UTF-8; see docs/audit-bundle.md for each layout)::
     entries.jsonl      every entry, one per line ("\\n"-terminated)
     checkpoints.jsonl  {"note": "<checkpoint with signature and cosignature lines>"} per line
     result.json        the published result (only once it is published)
+    producer.json      {"name": "ownervote", "version": "X.Y.Z"}: what wrote the bundle
+                       (optional: bundles of earlier versions have none; ledger.producer)
 
 The MANIFEST note text is::
 
@@ -16,14 +18,17 @@ The MANIFEST note text is::
     <origin>
     <lowercase hex SHA-256> <size in bytes> <member name>     (one line per member, by name)
 
-A reader refuses a zip with duplicate, unlisted, missing, directory or unsafe
-names, an archive comment, or members other than STORED/DEFLATED.
+A reader refuses (:class:`BundleError`, exit 2) a zip with duplicate names, an archive
+comment, an encrypted member, a member neither STORED nor DEFLATED, no MANIFEST, or a
+required member missing; an unlisted member (a directory too) or a listed optional one
+missing is a failure of the *manifest* check (docs/audit-bundle.md §3).
 """
 
 from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +45,13 @@ ROSTER = "roster.json"
 ENTRIES = "entries.jsonl"
 CHECKPOINTS = "checkpoints.jsonl"
 RESULT = "result.json"
-KNOWN = (KEYS, ASSEMBLY, ROSTER, ENTRIES, CHECKPOINTS, RESULT)
+PRODUCER = "producer.json"
+KNOWN = (KEYS, ASSEMBLY, ROSTER, ENTRIES, CHECKPOINTS, RESULT, PRODUCER)
 REQUIRED = (KEYS, ASSEMBLY, ROSTER, ENTRIES, CHECKPOINTS)
 BLOCK = 1 << 22
 MAX_LINE = 1 << 22  # no entry comes near 4 MiB; refuse instead of buffering without end
+#: what reading a damaged member raises (a bad CRC, a corrupt or truncated deflate stream)
+_UNREADABLE = (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,8 @@ class BundleReader:
         for info in self.zip.infolist():
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise BundleError("unsupported compression", info.filename)
+            if info.flag_bits & 0x1:
+                raise BundleError("encrypted (not allowed)", info.filename)
         self.names = set(names)
         self.unterminated: set[str] = set()
         if MANIFEST not in self.names:
@@ -167,7 +177,11 @@ class BundleReader:
             raise BundleError(str(exc), MANIFEST) from None
         if len(self.manifest_note.signatures) != 1:
             raise BundleError("manifest must carry exactly one signature", MANIFEST)
-        return parse_manifest(self.manifest_note.text)
+        origin, lines = parse_manifest(self.manifest_note.text)
+        for name in REQUIRED:  # listed (parse_manifest) and present, or nothing can be read
+            if name not in self.names:
+                raise BundleError("missing (a required member)", name)
+        return origin, lines
 
     def read(self, name: str, limit: int = 1 << 28) -> bytes:
         if name not in self.names:
@@ -177,7 +191,7 @@ class BundleReader:
             raise BundleError(f"larger than {limit} bytes", name)
         try:
             return self.zip.read(name)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except _UNREADABLE as exc:
             raise BundleError(f"cannot be read: {exc}", name) from None
 
     def blocks(self, name: str) -> Iterator[bytes]:
@@ -187,7 +201,7 @@ class BundleReader:
             with self.zip.open(name) as fh:
                 while block := fh.read(BLOCK):
                     yield block
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except _UNREADABLE as exc:
             raise BundleError(f"cannot be read: {exc}", name) from None
 
     def line_chunks(

@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ledger import canonical
-from ledger.bundle import CHECKPOINTS, ENTRIES, KEYS, MANIFEST, BundleReader, ManifestLine
+from ledger.bundle import (
+    CHECKPOINTS,
+    ENTRIES,
+    KEYS,
+    MANIFEST,
+    PRODUCER,
+    BundleReader,
+    ManifestLine,
+)
 from ledger.errors import BundleError, LedgerError
 from ledger.note import (
     ALG_COSIGNATURE_V1,
@@ -18,7 +26,9 @@ from ledger.note import (
     verify_cosignature,
     verify_note_signature,
 )
+from ledger.producer import parse_producer
 from ledger.report import Report
+from ledger.witnesspolicy import WitnessPolicy
 
 
 @dataclass
@@ -32,8 +42,10 @@ def check_keys(
 ) -> tuple[Verifier, dict[str, Verifier]]:
     try:
         doc = canonical.decode(reader.read(KEYS, 1 << 20))
-        if not isinstance(doc, dict) or set(doc) != {"log", "witnesses"}:
-            raise LedgerError('keys.json must be {"log": vkey, "witnesses": [...]}')
+        if (not isinstance(doc, dict) or set(doc) != {"log", "witnesses"}
+                or not isinstance(doc["log"], str) or not isinstance(doc["witnesses"], list)
+                or not all(isinstance(w, str) for w in doc["witnesses"])):
+            raise LedgerError('keys.json must be {"log": vkey, "witnesses": [vkey, ...]}')
         log = Verifier.parse(doc["log"])
         witnesses: dict[str, Verifier] = {}
         for vk in doc["witnesses"]:
@@ -81,7 +93,13 @@ def check_checkpoints(
         if out and cp.size <= out[-1].checkpoint.size:
             fails.append(f"checkpoint line {n + 1}: size {cp.size} does not grow")
         cosigners = []
+        seen: set[tuple[str, bytes]] = set()
         for sig in note.signatures:
+            if (sig.name, sig.key_id) in seen:  # C2SP leaves it open; a bundle refuses it
+                fails.append(f"checkpoint of size {cp.size}: a second signature line by "
+                             f"{sig.name} (key id {sig.key_id.hex()})")
+                continue
+            seen.add((sig.name, sig.key_id))
             if sig.name == log.name and sig.key_id == log.key_id:
                 continue
             w = witnesses.get(sig.name)
@@ -96,6 +114,24 @@ def check_checkpoints(
     if not out:
         fails.append("the bundle has no checkpoint")
     return out
+
+
+def check_witness_policy(report: Report, policy: WitnessPolicy | None,
+                         cps: list[CheckpointInfo], witnesses: Mapping[str, Verifier]) -> None:
+    """The newest checkpoint carries the cosignatures the log's witness policy requires
+    (entry 0's ``witness_policy``; a log without one passes)."""
+    fails = report.check("witness policy")
+    if policy is None or not cps:
+        report.info["policy_cosigners"] = []
+        return
+    newest = cps[-1]
+    counted = policy.counted(witnesses[name] for name in newest.cosigners)
+    report.info["policy_cosigners"] = counted
+    if len(counted) < policy.quorum:
+        fails.append(
+            f"the newest checkpoint (size {newest.checkpoint.size}) is cosigned by "
+            f"{len(counted)} of the witnesses the policy names; it requires "
+            f"{policy.describe()}")
 
 
 def member_hash(
@@ -129,3 +165,16 @@ def check_members(
             for block in reader.blocks(name):
                 h.update(block)
             member_hash(report, manifest, name, h.hexdigest(), 0, reader)
+
+
+def check_producer(reader: BundleReader, report: Report) -> None:
+    """``producer.json``, when present, names the program and version that wrote the
+    bundle (ledger.producer); its bytes are bound by the MANIFEST like every member."""
+    fails = report.check("producer")
+    report.info["producer"] = None
+    if PRODUCER not in reader.names:
+        return  # optional: bundles written before it existed have none
+    try:
+        report.info["producer"] = parse_producer(reader.read(PRODUCER, 1 << 12)).to_doc()
+    except LedgerError as exc:
+        fails.append(f"{PRODUCER}: {exc}")

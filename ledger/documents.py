@@ -32,13 +32,21 @@ from typing import Any
 from ledger import canonical
 from ledger.errors import EncodingError
 from voting.areas import AreaSource, format_area, parse_area
-from voting.ballots import Approval, Choice, Vote
+from voting.ballots import Approval, Choice, Sealed, Vote
+from voting.election import election_rule_problem
 from voting.errors import VotingError
 from voting.heads import Roster, Unit, build_roster
 from voting.items import Item, index_items
+from voting.matters import Matter
 from voting.settings import AssemblySettings
 
 ROSTER_VERSION = 1
+ROSTER_KEYS = frozenset({"v", "community", "registry_digest", "roster_version", "units"})
+
+
+def _int(value: Any) -> bool:
+    """A JSON integer (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,17 @@ def parse_assembly(doc: Any) -> AssemblyDef:
     if set(doc) != need:
         raise EncodingError(f"assembly keys must be {sorted(need)}")
     opens, closes = doc["opens_at"], doc["closes_at"]
-    if not (isinstance(opens, int) and isinstance(closes, int) and 0 <= opens < closes):
+    if not (_int(opens) and _int(closes) and 0 <= opens < closes):
         raise EncodingError("opens_at/closes_at must be Unix ms with opens_at < closes_at")
+    if not (_int(doc["id"]) and doc["id"] >= 1):
+        raise EncodingError("assembly id must be a positive integer")
+    if doc["notice_at"] is not None and not (_int(doc["notice_at"]) and doc["notice_at"] >= 0):
+        raise EncodingError("notice_at must be Unix ms or null")
+    for name in ("title", "description", "community"):
+        if not isinstance(doc[name], str):
+            raise EncodingError(f"assembly {name} must be a string")
+    if not isinstance(doc["items"], list):
+        raise EncodingError("assembly items must be a list")
     try:
         settings = AssemblySettings.from_dict(doc["settings"], "assembly.settings")
         items = []
@@ -86,7 +103,21 @@ def parse_assembly(doc: Any) -> AssemblyDef:
             }
             if not isinstance(it, dict) or set(it) != keys:
                 raise EncodingError(f"items[{i}] keys must be {sorted(keys)}")
+            for name in ("title", "description"):
+                if not isinstance(it[name], str):
+                    raise EncodingError(f"items[{i}].{name} must be a string")
             if it["kind"] == "election":
+                # an election is matter 3, within the assembly's election settings
+                if it["matter"] != Matter.COMMITTEE or isinstance(it["matter"], bool):
+                    raise EncodingError(f"items[{i}]: an election is matter 3, not "
+                                        f"{it['matter']!r}")
+                if not isinstance(it["candidates"], list):
+                    raise EncodingError(f"items[{i}].candidates must be a list")
+                problem = election_rule_problem(it["seats"], len(it["candidates"]), settings)
+                if problem is not None:
+                    raise EncodingError(f"items[{i}]: {problem.value} (committee_size "
+                                        f"{settings.committee_size}, competitive_elections "
+                                        f"{str(settings.competitive_elections).lower()})")
                 items.append(
                     Item.election(it["id"], it["candidates"], it["seats"], it["buildings"])
                 )
@@ -160,8 +191,13 @@ def parse_roster(data: bytes, settings: AssemblySettings) -> Roster:
     every unit the head id the document states.
     """
     doc = canonical.decode(data)
-    if not isinstance(doc, dict) or doc.get("v") != ROSTER_VERSION or "units" not in doc:
-        raise EncodingError("roster is not a version 1 roster document")
+    if not isinstance(doc, dict) or set(doc) != ROSTER_KEYS or doc["v"] != ROSTER_VERSION:
+        raise EncodingError(f"roster is not a version 1 roster document (keys "
+                            f"{sorted(ROSTER_KEYS)}, v 1)")
+    if not (isinstance(doc["community"], str) and isinstance(doc["registry_digest"], str)
+            and _int(doc["roster_version"]) and isinstance(doc["units"], list)):
+        raise EncodingError("roster: community and registry_digest must be strings, "
+                            "roster_version an integer, units a list")
     units: list[Unit] = []
     stated: dict[str, str | None] = {}
     keys = {"id", "building", "usage", "status", "area", "area_source", "developer_held", "head"}
@@ -169,6 +205,11 @@ def parse_roster(data: bytes, settings: AssemblySettings) -> Roster:
     for i, u in enumerate(doc["units"]):
         if not isinstance(u, dict) or set(u) != keys:
             raise EncodingError(f"roster units[{i}] keys must be {sorted(keys)}")
+        for name, kinds in (("id", str), ("status", str), ("area", str),
+                            ("developer_held", bool), ("head", (str, type(None))),
+                            ("building", (str, type(None)))):
+            if not isinstance(u[name], kinds) or u[name] == "":
+                raise EncodingError(f"roster units[{i}].{name} {u[name]!r} has the wrong type")
         if prev is not None and not prev < u["id"]:
             raise EncodingError(f"roster units[{i}] not sorted by id")
         prev = u["id"]
@@ -211,6 +252,8 @@ _CHOICE = {c.value: c for c in Choice}
 
 def to_vote(value: Any) -> Vote:
     if isinstance(value, str):
+        if value == Sealed.SEALED:  # a secret ballot's item (ledger.payloads.SEALED_CHOICE)
+            return Sealed.SEALED
         return _CHOICE.get(value) or Choice(value)
     return Approval.of(value)
 

@@ -23,9 +23,10 @@ from typing import Any, TypeVar
 from ledger import canonical, merkle
 from ledger.ballots import (
     PREFIXES,
+    ballot_content_keys,
     check_ballot_payload,
-    check_choices,
     check_common,
+    check_content,
     check_key_id,
     check_seq,
     expect_keys,
@@ -34,6 +35,7 @@ from ledger.errors import EncodingError, EntryError
 from ledger.kinds import (  # the kinds, named here too: the entries' own vocabulary
     BALLOT,
     CLOSED,
+    FINAL,
     KEY_ENROLLED,
     KEY_REVOKED,
     KINDS,
@@ -44,10 +46,12 @@ from ledger.kinds import (  # the kinds, named here too: the entries' own vocabu
     REPRESENTATIVE_SET,
     RESULT,
     SIGNED,
+    TRUSTEE_KINDS,
     UNIT_TRANSFERRED,
     VOIDED,
 )
 from ledger.payloads import OWNER_ROLE, PROXY_ROLE, AnyPayload, Payload, typed
+from ledger.witnesspolicy import WitnessPolicy
 
 P = TypeVar("P", bound=Payload)
 
@@ -141,14 +145,18 @@ def _check_payload(kind: str, p: Any) -> None:
     if kind == BALLOT:
         check_ballot_payload(p)
     elif kind == PAPER_BALLOT:
+        # "voter" (optional): the co-owner who signed the paper ballot (co-owner rule)
         expect_keys(
             p,
-            {"origin", "head", "official", "seq", "nonce", "choices", "scan_sha256"},
+            {"origin", "head", "official", "seq", "nonce", "scan_sha256"}
+            | ballot_content_keys(p) | ({"voter"} if "voter" in p else set()),
             "paper ballot payload",
         )
         _official(p)
+        if "voter" in p:
+            _str(p["voter"], "voter", 64)
         check_seq(p["seq"])
-        check_choices(p["choices"])
+        check_content(p)
         _sha(p["scan_sha256"], "scan_sha256")
     elif kind == PROXY_REGISTERED:
         expect_keys(
@@ -162,10 +170,19 @@ def _check_payload(kind: str, p: Any) -> None:
         _official(p)
         _str(p["voter"], "voter", 64)
     elif kind == UNIT_TRANSFERRED:
+        # "unit" (optional): the unit sold out of a multi-unit head; "buyer_head" (only
+        # with "unit"): the head the buyer already is
+        optional = set(p) & {"unit", "buyer_head"} if isinstance(p, dict) else set()
         expect_keys(p, {"origin", "head", "buyer", "transferred_at", "official", "nonce",
-                        "evidence_sha256"}, "transfer payload")
+                        "evidence_sha256"} | optional, "transfer payload")
         _official(p)
         _str(p["buyer"], "buyer", 64)
+        if "buyer_head" in p and "unit" not in p:
+            raise EncodingError("buyer_head is given only with unit")
+        if "unit" in p:
+            _str(p["unit"], "unit", 200)
+        if "buyer_head" in p:
+            _str(p["buyer_head"], "buyer_head", 64)
         at = p["transferred_at"]
         if not isinstance(at, int) or isinstance(at, bool) or not 0 <= at <= canonical.MAX_INT:
             raise EncodingError("transferred_at must be a time in Unix milliseconds")
@@ -213,12 +230,20 @@ def check_body(kind: str, body: Any, index: int | None = None) -> None:
             canonical.unb64url(body["sig"], "sig")
             _check_payload(kind, body["payload"])
         elif kind == PUBLISHED:
-            expect_keys(body, {"origin", "assembly", "roster_sha256", "log_key"}, "published body")
+            # witness_policy is optional: absent when no witness was configured (and in
+            # logs published before the log asked witnesses itself)
+            optional = set(body) & {"witness_policy"} if isinstance(body, dict) else set()
+            expect_keys(body, {"origin", "assembly", "roster_sha256", "log_key"} | optional,
+                        "published body")
+            if optional:
+                WitnessPolicy.from_doc(body["witness_policy"])
             _str(body["origin"], "origin", 200)
             _sha(body["roster_sha256"], "roster_sha256")
             _str(body["log_key"], "log_key", 300)
             if not isinstance(body["assembly"], dict):
                 raise EncodingError("assembly must be an object")
+        elif kind in TRUSTEE_KINDS:
+            check_trustee_body(kind, body)
         elif kind == CLOSED:
             expect_keys(body, {"reason"}, "closed body")
             _str(body["reason"], "reason")
@@ -226,8 +251,31 @@ def check_body(kind: str, body: Any, index: int | None = None) -> None:
             expect_keys(body, {"result"}, "result body")
             if not isinstance(body["result"], dict):
                 raise EncodingError("result must be an object")
+        elif kind == FINAL:
+            expect_keys(body, {"result_sha256", "objections"}, "final body")
+            _sha(body["result_sha256"], "result_sha256")
+            n = body["objections"]
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise EncodingError("objections must be a non-negative integer")
     except EncodingError as exc:
         raise EntryError(str(exc), index) from None
+
+
+def check_trustee_body(kind: str, body: Any) -> None:
+    """A trustee entry's body is the trustee's signed envelope, parsed as
+    :func:`ledger.secret.trustee_docs.parse_signed` does, of the entry's kind; its
+    signature and its place in the ceremony are checked by the rules (the replay)."""
+    from ledger.secret.trustee_docs import parse_signed
+    from ledger.secret.trustee_errors import TrusteeError
+
+    try:
+        signed = parse_signed(body, "body")
+    except TrusteeError as exc:
+        raise EncodingError(f"trustee document: {exc}") from None
+    if signed.document.TYPE != kind:
+        raise EncodingError(f"a {kind} entry holds a {signed.document.TYPE} document")
+    if signed.canonical() != canonical.encode(body):
+        raise EncodingError("trustee document: a value is not written as its field requires")
 
 
 def signed_message(kind: str, payload: dict[str, Any]) -> bytes:

@@ -29,7 +29,9 @@ class Refusal(StrEnum):
     * ``no_proxy_for_head`` (``head``, ``agent``), ``proxy_cap_exceeded`` (``cap``,
       ``heads``: how many the agent represents), ``proxies_not_allowed``
     * ``transfer_in_future``, ``transfer_already_recorded`` (``entry``),
-      ``multi_unit_transfer`` (``units``), ``void_later_ballots_first`` (``entries``)
+      ``multi_unit_transfer`` (``units``: name the unit sold), ``void_later_ballots_first``
+      (``entries``), ``unit_not_in_head`` (``unit``, ``units``: the seller's units now),
+      ``not_a_multi_unit_head`` (``head``), ``buyer_is_seller`` (``head``)
     * ``not_countable`` — a void names an entry that is not a counting ballot (``entry``;
       ``voided_by``: the void's entry when the target is already void)
     * ``already_closed``, ``result_before_close``, ``result_already_published``
@@ -37,6 +39,17 @@ class Refusal(StrEnum):
       (``head``, ``agent``, ``entry``: the registration)
     * ``void_reason_length`` — a void's published reason is too short or too long
       (``min``, ``max``: characters)
+    * ``too_many_ballots`` — the head used its casting allowance (:mod:`ledger.allowance`;
+      ``retry_at_ms``)
+    * ``wrong_ballot_mode`` — an open ballot in a secret assembly or the reverse
+      (``secrecy``: the assembly's ``ballot_secrecy``)
+    * ``bad_ballot_proof`` — a secret ballot that :func:`ledger.secret.ballot.verify_ballot`
+      refuses (``reason``: its code, ``where``, ``item``, ``option``, ``proof``)
+    * ``not_secret`` — a trustee document for an open assembly
+    * ``bad_trustee_document`` — a trustee document that does not verify or does not fit
+      the ceremony (``where``, ``problem``)
+    * ``ceremony_not_final`` — the notice of a secret assembly before its key ceremony is
+      final, or a ceremony document after it (``phase``, and what is missing)
     """
 
     WRONG_LOG = "wrong_log"
@@ -57,13 +70,24 @@ class Refusal(StrEnum):
     TRANSFER_IN_FUTURE = "transfer_in_future"
     TRANSFER_ALREADY_RECORDED = "transfer_already_recorded"
     MULTI_UNIT_TRANSFER = "multi_unit_transfer"
+    UNIT_NOT_IN_HEAD = "unit_not_in_head"
+    NOT_A_MULTI_UNIT_HEAD = "not_a_multi_unit_head"
+    BUYER_IS_SELLER = "buyer_is_seller"
     VOID_LATER_BALLOTS_FIRST = "void_later_ballots_first"
     NOT_COUNTABLE = "not_countable"
     ALREADY_CLOSED = "already_closed"
     RESULT_BEFORE_CLOSE = "result_before_close"
     RESULT_ALREADY_PUBLISHED = "result_already_published"
+    FINAL_BEFORE_RESULT = "final_before_result"
+    FINAL_ALREADY_PUBLISHED = "final_already_published"
     PROXY_ALREADY_REGISTERED = "proxy_already_registered"
     VOID_REASON_LENGTH = "void_reason_length"
+    TOO_MANY_BALLOTS = "too_many_ballots"
+    WRONG_BALLOT_MODE = "wrong_ballot_mode"
+    BAD_BALLOT_PROOF = "bad_ballot_proof"
+    NOT_SECRET = "not_secret"
+    BAD_TRUSTEE_DOCUMENT = "bad_trustee_document"
+    CEREMONY_NOT_FINAL = "ceremony_not_final"
 
 
 class LedgerError(Exception):

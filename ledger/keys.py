@@ -92,7 +92,7 @@ def parse_skey(text: str, where: str = "key") -> Signer:
 
 def write_key_file(path: Path, signer: Signer) -> None:
     """Write ``signer`` to a new file with mode 0600 (never overwrites)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:

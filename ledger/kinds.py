@@ -18,6 +18,20 @@ PAPER_BALLOT = "paper_ballot"
 VOIDED = "entry.voided"
 CLOSED = "voting.closed"
 RESULT = "result.published"
+#: the final announcement, issued once the objection period is over (log-written, unsigned)
+FINAL = "result.final"
+#: a trustee's signed document of a secret assembly (docs/secret-ballots.md §12.1): the
+#: entry's body is the trustee's signed envelope, its kind the document's ``type``
+TRUSTEE_ANNOUNCEMENT = "trustee.announcement"
+TRUSTEE_DEALING = "trustee.dealing"
+TRUSTEE_CONFIRMATION = "trustee.confirmation"
+TRUSTEE_COMPLAINT = "trustee.complaint"
+TRUSTEE_ANSWER = "trustee.answer"
+TRUSTEE_DECRYPTION = "trustee.decryption"
+#: the key ceremony's documents: written right after entry 0, with the notice
+CEREMONY_KINDS = (TRUSTEE_ANNOUNCEMENT, TRUSTEE_DEALING, TRUSTEE_CONFIRMATION,
+                  TRUSTEE_COMPLAINT, TRUSTEE_ANSWER)
+TRUSTEE_KINDS = (*CEREMONY_KINDS, TRUSTEE_DECRYPTION)
 
 KINDS = (
     PUBLISHED,
@@ -32,6 +46,8 @@ KINDS = (
     VOIDED,
     CLOSED,
     RESULT,
+    FINAL,
+    *TRUSTEE_KINDS,
 )
 # kind -> signer of the payload: "voter", "official" or "log"
 SIGNED = {

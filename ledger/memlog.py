@@ -20,6 +20,7 @@ from ledger.bundle import (
     CHECKPOINTS,
     ENTRIES,
     KEYS,
+    PRODUCER,
     RESULT,
     ROSTER,
     BundleWriter,
@@ -28,6 +29,7 @@ from ledger.entries import GENESIS_PREV, encode_entry, entry_hash, signed_messag
 from ledger.kinds import CLOSED, KEY_ENROLLED, OFFICIAL_ENROLLED, PUBLISHED
 from ledger.kinds import RESULT as RESULT_KIND
 from ledger.note import Checkpoint, Note, Signer, Verifier, cosign, sign_checkpoint
+from ledger.producer import Producer
 
 
 def attest(signer: Signer, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +154,14 @@ class MemLog:
             while block := fh.read(1 << 22):
                 yield block
 
-    def write_bundle(self, path: Path | str, witnesses: Iterable[Verifier] = ()) -> Path:
+    def write_bundle(
+        self,
+        path: Path | str,
+        witnesses: Iterable[Verifier] = (),
+        producer: Producer | None = None,
+    ) -> Path:
+        """The audit bundle of the log so far (``producer.json`` only when ``producer``
+        is given: the stored log's export names the running ownervote version)."""
         if not self.checkpoints or Checkpoint.parse(self.checkpoints[-1].text).size != self.size:
             self.checkpoint()
         w = BundleWriter(path)
@@ -173,5 +182,7 @@ class MemLog:
         )
         if self.result is not None:
             w.add(RESULT, canonical.encode(self.result))
+        if producer is not None:
+            w.add(PRODUCER, producer.encode())
         w.finish(self.origin, self.signer)
         return Path(path)

@@ -61,7 +61,9 @@ class Verifier:
         return Ed25519PublicKey.from_public_bytes(self.public_key)
 
     @classmethod
-    def parse(cls, vkey: str) -> Verifier:
+    def parse(cls, vkey: object) -> Verifier:
+        if not isinstance(vkey, str):  # often untrusted JSON
+            raise NoteError(f"vkey {vkey!r} is not a string")
         name, sep1, rest = vkey.partition("+")
         hexid, sep2, b64 = rest.partition("+")
         if not (sep1 and sep2):

@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ledger import kinds
+
+#: What a secret ballot's typed payload holds as the "choice" of each item it votes on
+#: (never signed, never in the ledger: the payload has ``encrypted`` instead), so that
+#: everything that asks *which items* a ballot votes on reads ``choices`` in both modes;
+#: the casting rules read it as :data:`voting.ballots.Sealed.SEALED`.
+SEALED_CHOICE = "sealed"
 
 #: One item's choice in a ballot: "agree" / "oppose" / "abstain", or the candidates approved.
 ItemChoice = str | tuple[str, ...]
@@ -74,20 +80,38 @@ class Payload:
 
 @dataclass(frozen=True, slots=True)
 class AnyBallot(Payload):
-    """What both kinds of ballot carry: the head, its ballot number, a nonce, the choices."""
+    """What both kinds of ballot carry: the head, its ballot number, a nonce, the choices.
+
+    A secret ballot (``ballot_secrecy: secret``) carries ``encrypted`` — the object of
+    docs/secret-ballots.md §10.1, as signed — in place of ``choices``, which then maps
+    each item it votes on to :data:`SEALED_CHOICE`: which items it votes on is public,
+    what it chose is not.
+    """
 
     head: str
     seq: int
     nonce: str
     choices: Mapping[str, ItemChoice]
+    encrypted: Mapping[str, Any] | None = field(default=None, kw_only=True)
+
+    @property
+    def secret(self) -> bool:
+        return self.encrypted is not None
 
     def choices_json(self) -> dict[str, Any]:
-        """The choices as signed (candidates as lists)."""
+        """The choices as signed (candidates as lists); a secret ballot's items each
+        :data:`SEALED_CHOICE`."""
         return _choices_json(self.choices)
 
     def to_json(self) -> dict[str, Any]:
         # (not super(): slots=True rebuilds the class, which zero-argument super() misses)
-        return {**Payload.to_json(self), "choices": _choices_json(self.choices)}
+        data = Payload.to_json(self)
+        if self.encrypted is None:
+            del data["encrypted"]
+            data["choices"] = _choices_json(self.choices)
+        else:
+            del data["choices"]
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +124,23 @@ class Ballot(AnyBallot):
 
 @dataclass(frozen=True, slots=True)
 class PaperBallot(AnyBallot):
-    """A paper ballot entered and signed by a committee member, with the scan's SHA-256."""
+    """A paper ballot entered and signed by a committee member, with the scan's SHA-256.
+
+    ``voter``: the pseudonym of the co-owner who signed the paper ballot, when the member
+    named one (the co-owner rule: only the unit's representative votes for it); absent
+    from the signed payload when ``None``.
+    """
 
     kind: ClassVar[str] = kinds.PAPER_BALLOT
     official: str
     scan_sha256: str
+    voter: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = AnyBallot.to_json(self)
+        if self.voter is None:
+            del data["voter"]
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +168,13 @@ class RepresentativeSet(Payload):
 
 @dataclass(frozen=True, slots=True)
 class UnitTransferred(Payload):
-    """``head``'s unit was sold at ``transferred_at`` (Unix ms) to ``buyer`` (pseudonym)."""
+    """``head``'s unit was sold at ``transferred_at`` (Unix ms) to ``buyer`` (pseudonym).
+
+    ``unit``: which unit, when ``head`` counts several units as one owner (the head is
+    split, :mod:`voting.sales`); ``buyer_head``: with ``unit``, the head of the frozen
+    roster the buyer already is (the unit joins it).  Both are absent from the signed
+    payload when ``None``.
+    """
 
     kind: ClassVar[str] = kinds.UNIT_TRANSFERRED
     head: str
@@ -141,6 +183,15 @@ class UnitTransferred(Payload):
     official: str
     nonce: str
     evidence_sha256: str
+    unit: str | None = None
+    buyer_head: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = Payload.to_json(self)
+        for name in ("unit", "buyer_head"):
+            if data[name] is None:
+                del data[name]
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +259,19 @@ _CLASSES: dict[str, type[AnyPayload]] = {
 assert set(_CLASSES) == set(kinds.SIGNED), "a signed kind without its payload class"
 
 
+def sealed_choices(encrypted: Mapping[str, Any]) -> Choices:
+    """A secret ballot's items, each :data:`SEALED_CHOICE`."""
+    return Choices(dict.fromkeys(encrypted, SEALED_CHOICE))
+
+
+def ballot_choices(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A ballot payload's (raw JSON) choices, or for a secret one its sealed items."""
+    if "encrypted" in payload:
+        return sealed_choices(payload["encrypted"])
+    choices: Mapping[str, Any] = payload["choices"]
+    return choices
+
+
 def typed(kind: str, payload: Mapping[str, Any]) -> AnyPayload:
     """The typed form of a payload whose shape was checked (:func:`ledger.entries.check_body`).
 
@@ -216,4 +280,6 @@ def typed(kind: str, payload: Mapping[str, Any]) -> AnyPayload:
     fields = dict(payload)
     if "choices" in fields:
         fields["choices"] = _choices(fields["choices"])
+    elif "encrypted" in fields:  # a secret ballot: no choices in clear
+        fields["choices"] = sealed_choices(fields["encrypted"])
     return _CLASSES[kind](**fields)

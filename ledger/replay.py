@@ -1,108 +1,84 @@
 """The log's rules, replayed entry by entry: the verifier's sequential state.
 
-Signatures are checked elsewhere (in parallel); this module checks everything
-that depends on order: what came first, who may sign what, per-head ballot
-numbers, the voting window, the casting rules (``voting.casting.check_cast``)
-and finally the tally (``voting.tally``) against the published result.
-
-Memory is per head, never per ballot: for each head the last ballot number and
-a *pruned* history of accepted ballots that keeps exactly what the casting
-rules look at (the latest ballot, the first electronic ballot naming a voter,
-and the last two ballots per item and form), plus the vote that counts per
-(head, item).  Voided entries are known before the replay (a first pass
-collects them) and are left out of the rules and the count from the start.
+Signatures are checked elsewhere (in parallel); this module checks what depends on
+order (docs/audit-bundle.md §10 step 6, §10.1): who may sign what and when, per-head
+ballot numbers, the voting window, the casting rules (``voting.counting.Counting``) and
+the tally (``voting.tally``) against the published result.  Memory is per head, never
+per ballot (``voting.headhistory``).  Voided entries are known before the replay (a
+first pass collects them) and are left out of the rules and the count from the start.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from ledger import canonical
 from ledger.documents import AssemblyDef, convert_choices, parse_assembly, parse_roster
 from ledger.entries import Entry
-from ledger.entry_rules import VOID_REASON_CHARS, units_of_a_split_head, void_reason_fits
 from ledger.errors import EncodingError
-from ledger.kinds import PUBLISHED
-from ledger.payloads import (
-    PROXY_ROLE,
-    Ballot,
-    EntryVoided,
-    KeyEnrolled,
-    KeyRevoked,
-    OfficialEnrolled,
-    PaperBallot,
-    ProxyRegistered,
-    RepresentativeSet,
-    UnitTransferred,
-)
-from ledger.replayheads import HeadState
-from voting.ballots import BallotEvent, Channel, Vote
-from voting.casting import Transfer, check_cast, proxy_registration_refusal
+from ledger.kinds import BALLOT, FINAL, PAPER_BALLOT, PUBLISHED
+from ledger.payloads import PROXY_ROLE, Ballot, PaperBallot
+from ledger.replaycommittee import MAX_MESSAGES, Body, CommitteeEntries, KeyInfo
+from ledger.replaytally import SecretTally
+from ledger.witnesspolicy import WitnessPolicy
+from voting.ballots import Channel, Vote
+from voting.counting import Counting
 from voting.errors import CastRefused, VotingError
 from voting.heads import Roster
-from voting.tally import tally
 
-MAX_MESSAGES = 200
-MAX_MEMO = 200_000
+__all__ = ["MAX_MESSAGES", "KeyInfo", "Replayer"]
 
-Body = dict[str, Any]  # an entry's body (parsed JSON)
+MS_PER_DAY = 86_400_000
+
 Choices = dict[str, Any] | bytes  # a ballot's choices: parsed, or their canonical bytes
-# an accepted combination: (head, history signature, channel, canonical choices, voter,
-# representative, transfer) -- check_cast reads nothing else (see Replayer._cast)
-_Memo = tuple[str, int, Channel, bytes, str | None, str | None, Transfer | None]
 
 
-@dataclass(slots=True)
-class KeyInfo:
-    head: str
-    role: str
-    agent: str | None
-    voter: str | None
-    revoked: bool = False
+class Replayer(CommitteeEntries, SecretTally):
+    """Feed entries in order; read ``failures`` and ``summary()`` at the end (the committee's
+    entries: :class:`ledger.replaycommittee.CommitteeEntries`; a secret assembly's trustee
+    entries and ballot proofs: :class:`ledger.replaysecret.SecretEntries`; its tally:
+    :class:`ledger.replaytally.SecretTally`)."""
 
+    fail = CommitteeEntries.fail
 
-class Replayer:
-    """Feed entries in order; read ``failures`` and ``summary()`` at the end."""
-
-    def __init__(self, log_vkey: str, roster_data: bytes, voided: set[int]) -> None:
+    def __init__(self, log_vkey: str, roster_data: bytes, voided: set[int],
+                 origin: str | None = None) -> None:
         self.log_vkey = log_vkey
+        self.manifest_origin = origin  # the MANIFEST's and checkpoints' origin, if known
         self.roster_data = roster_data
         self.voided = voided
         self.failures: list[str] = []
         self.failure_count = 0
         self.origin: str | None = None
+        self.witness_policy: WitnessPolicy | None = None
         self.assembly: AssemblyDef | None = None
         self.roster: Roster | None = None
         self.keys: dict[str, KeyInfo] = {}
         self.officials: dict[str, str] = {}
-        self.heads: dict[str, HeadState] = {}
+        self.counting: Counting | None = None  # the casting rules' state, once published
         self.proxies: dict[str, set[str]] = {}
-        self.agents: dict[str, set[str]] = {}  # agent -> heads it cast proxy ballots for
         self.registered: dict[str, set[str]] = {}  # agent -> heads it holds a written proxy of
-        self.representatives: dict[str, str] = {}
-        self.transfers: dict[str, Transfer] = {}
         self.voided_transfers: dict[int, str] = {}  # entry index -> head
-        self.votes: dict[tuple[str, str], Any] = {}
         self.voided_seen: set[int] = set()
         self.ballots = 0
         self.closed_at: int | None = None
         self.result_index: int | None = None
         self.result_ok: bool | None = None
         self.result_doc: dict[str, Any] | None = None
+        self.result_time: int | None = None
+        self.final_index: int | None = None
         self.size = 0
         self._choices: dict[bytes, dict[str, Vote]] = {}
-        self._accepted: set[_Memo] = set()
+        self._secret_init()
+        self._tally_init()
+
+    @property
+    def votes(self) -> dict[tuple[str, str], Vote]:
+        """The vote that counts per (head, item) so far."""
+        return self.counting.votes if self.counting is not None else {}
 
     # -- reporting ------------------------------------------------------------------------
-
-    def fail(self, index: int | None, message: str) -> None:
-        self.failure_count += 1
-        if len(self.failures) < MAX_MESSAGES:
-            self.failures.append(f"entry {index}: {message}" if index is not None else message)
-
-    # -- entries --------------------------------------------------------------------------
 
     def feed(self, e: Entry) -> None:
         self.size = e.index + 1
@@ -121,14 +97,22 @@ class Replayer:
         if payload is not None and payload.origin != self.origin:
             self.fail(e.index, f"payload origin {payload.origin!r} is not this log's")
             return
-        if self.result_index is not None:
-            self.fail(e.index, "nothing may follow result.published")
+        if self.final_index is not None:
+            self.fail(e.index, "nothing may follow result.final")
+        elif self.result_index is not None and e.kind != FINAL:
+            self.fail(e.index, "nothing may follow result.published but result.final")
+        self._ceremony_gate(e.index, e.kind)
         handler = getattr(self, "_" + e.kind.replace(".", "_"))
         handler(e.index, e.time, e.body, payload)
 
     def _published(self, e: Entry) -> None:
         b = e.body
         self.origin = b["origin"]
+        if self.manifest_origin is not None and self.origin != self.manifest_origin:
+            self.fail(0, f"the log's origin {self.origin!r} is not the origin "
+                         f"{self.manifest_origin!r} of the MANIFEST and the checkpoints")
+        if "witness_policy" in b:  # its shape was checked with the entry's
+            self.witness_policy = WitnessPolicy.from_doc(b["witness_policy"])
         if b["log_key"] != self.log_vkey:
             self.fail(0, "the log key named in the log is not the bundle's log key")
         if hashlib.sha256(self.roster_data).hexdigest() != b["roster_sha256"]:
@@ -137,130 +121,18 @@ class Replayer:
         try:
             self.assembly = parse_assembly(b["assembly"])
             self.roster = parse_roster(self.roster_data, self.assembly.settings)
+            self.counting = Counting(self.assembly.settings, self.assembly.items, self.roster)
         except EncodingError as exc:
-            self.assembly = None
+            self.assembly = self.counting = None
             self.fail(0, str(exc))
-
-    def _official_enrolled(self, index: int, t: int, body: Body, p: OfficialEnrolled) -> None:
-        if p.official in self.officials:
-            self.fail(index, f"official key {p.official[:16]} enrolled twice")
-        self.officials[p.official] = p.ref
-
-    def _need_official(self, index: int, p: PaperBallot | ProxyRegistered
-                       | RepresentativeSet | UnitTransferred
-                       | EntryVoided) -> bool:
-        if p.official not in self.officials:
-            self.fail(index, f"signed by official key {p.official[:16]} not enrolled before")
-            return False
-        return True
-
-    def _need_head(self, index: int, head: str) -> bool:
-        if self.roster is None or head not in self.roster.heads:
-            self.fail(index, f"head {head} is not in the roster")
-            return False
-        return True
-
-    def _open_for(self, index: int, what: str) -> bool:
-        if self.closed_at is not None:
-            self.fail(index, f"{what} after voting.closed (entry {self.closed_at})")
-            return False
-        return True
-
-    def _key_enrolled(self, index: int, t: int, body: Body, p: KeyEnrolled) -> None:
-        if not (self._need_head(index, p.head) and self._open_for(index, "key enrolment")):
-            return
-        if p.key in self.keys:
-            self.fail(index, f"key {p.key[:16]} enrolled twice")
-            return
-        if p.role == PROXY_ROLE and p.agent not in self.proxies.get(p.head, ()):
-            self.fail(index, f"proxy key for head {p.head} without a registered proxy")
-            return
-        self.keys[p.key] = KeyInfo(p.head, p.role, p.agent, p.voter)
-
-    def _key_revoked(self, index: int, t: int, body: Body, p: KeyRevoked) -> None:
-        info = self.keys.get(p.key)
-        if info is None or info.head != p.head:
-            self.fail(index, f"revokes key {p.key[:16]} not enrolled for head {p.head}")
-        elif info.revoked:
-            self.fail(index, f"key {p.key[:16]} revoked twice")
-        else:
-            info.revoked = True
-
-    def _proxy_registered(self, index: int, t: int, body: Body, p: ProxyRegistered) -> None:
-        if (
-            self._need_official(index, p)
-            and self._need_head(index, p.head)
-            and self._open_for(index, "proxy registration")
-        ):
-            registered = self.registered.setdefault(p.agent, set())
-            if p.head in registered:
-                self.fail(index, f"agent {p.agent} is registered twice for head {p.head}")
-                return
-            assert self.assembly is not None  # feed() judges nothing before entry 0
-            refused = proxy_registration_refusal(p.head, registered, self.assembly.settings)
-            if refused is not None:
-                self.fail(index, f"proxy of agent {p.agent} for head {p.head}: {refused.value} "
-                                 f"(proxy cap {self.assembly.settings.proxy_cap})")
-                return
-            registered.add(p.head)
-            self.proxies.setdefault(p.head, set()).add(p.agent)
-
-    def _representative_set(self, index: int, t: int, body: Body, p: RepresentativeSet) -> None:
-        if (
-            self._need_official(index, p)
-            and self._need_head(index, p.head)
-            and self._open_for(index, "representative")
-        ):
-            self.representatives[p.head] = p.voter
-
-    def _unit_transferred(self, index: int, t: int, body: Body, p: UnitTransferred) -> None:
-        """From here on the buyer votes for the head; the seller's earlier ballots stand
-        on their items (ledger.store.headstate says the same for the server)."""
-        head = p.head
-        if not (self._need_official(index, p) and self._need_head(index, head)
-                and self._open_for(index, "a transfer")):
-            return
-        assert self.roster is not None  # _need_head found the head in it
-        split = units_of_a_split_head(self.roster, head)
-        if split is not None:
-            self.fail(index, f"head {head} counts units {', '.join(split)} as one owner: the "
-                             "sale of one of them cannot be recorded in this assembly")
-            return
-        if index in self.voided:  # voided later: as if never recorded (see _entry_voided)
-            self.voided_seen.add(index)
-            self.voided_transfers[index] = head
-            return
-        if head in self.transfers:
-            self.fail(index, f"head {head}: a second transfer")
-            return
-        if p.transferred_at > t:
-            self.fail(index, "the transfer time is after the entry's time")
-        state = self.heads.get(head) or HeadState()
-        if state.last_time >= p.transferred_at:
-            self.fail(index, f"head {head}: a ballot from at or after the transfer still counts")
-        self.transfers[head] = Transfer(p.buyer, state.items())
-        self.heads[head] = HeadState(state.seq)  # the buyer's ballots are judged among theirs
-        self.representatives.pop(head, None)
-
-    def _entry_voided(self, index: int, t: int, body: Body, p: EntryVoided) -> None:
-        if not (self._need_official(index, p) and self._open_for(index, "a void")):
-            return
-        if not void_reason_fits(p.reason):
-            shortest, longest = VOID_REASON_CHARS
-            self.fail(index, f"the reason of a void must be {shortest} to {longest} characters")
-        target = p.target
-        if target not in self.voided_seen:
-            self.fail(index, f"voids entry {target}, which is not an earlier ballot or transfer")
-        head = self.voided_transfers.pop(target, None)
-        state = self.heads.get(head) if head is not None else None
-        if state is not None and state.last_index > target:
-            self.fail(index, f"voids transfer {target} while a later ballot of head {head} "
-                             "counts")
-        self.voided_seen.discard(target)  # a second void of the same target fails too
 
     def _voting_closed(self, index: int, t: int, body: Body, p: Any) -> None:
         if self._open_for(index, "voting.closed"):
             self.closed_at = index
+            assert self.assembly is not None  # feed() judges nothing before it
+            if t < self.assembly.closes_at:  # no early closing (docs/rules.md §10)
+                self.fail(index, f"voting.closed at {t}, before closes_at "
+                                 f"{self.assembly.closes_at}")
 
     def _result_published(self, index: int, t: int, body: Body, p: Any) -> None:
         if self.closed_at is None:
@@ -270,10 +142,15 @@ class Replayer:
             return
         self.result_index = index
         self.result_doc = body["result"]
+        self.result_time = t
         a, roster = self.assembly, self.roster
         assert a is not None and roster is not None  # feed() judges nothing before both
+        assert self.counting is not None  # set with the roster
+        if a.settings.secret:
+            self.result_ok = self.check_secret_result(index, body["result"])
+            return
         try:
-            result = tally(roster, a.items.values(), self.votes, a.settings)
+            result = self.counting.result(a.items.values())
             mine = canonical.encode(result.to_json())
         except (VotingError, EncodingError) as exc:
             self.result_ok = False
@@ -283,19 +160,51 @@ class Replayer:
         if not self.result_ok:
             self.fail(index, "the published result differs from the recomputed tally")
 
+    def _result_final(self, index: int, t: int, body: Body, p: Any) -> None:
+        """After the result, once, naming it; ``objection_days`` or more after it."""
+        if self.result_index is None or self.result_doc is None or self.result_time is None:
+            self.fail(index, "result.final before result.published")
+            return
+        if self.final_index is not None:
+            self.fail(index, "a second result.final")
+            return
+        self.final_index = index
+        digest = hashlib.sha256(canonical.encode(self.result_doc)).hexdigest()
+        if body["result_sha256"] != digest:
+            self.fail(index, "result.final names another result than the published one")
+        assert self.assembly is not None  # feed() judges nothing before it
+        days = self.assembly.settings.objection_days
+        if t < self.result_time + days * MS_PER_DAY:
+            self.fail(index, f"result.final less than the {days}-day objection period after "
+                             "the result")
+
     def _ballot(self, index: int, t: int, body: Body, p: Ballot) -> None:
-        self.ballot(index, t, p.head, p.key, p.seq, p.choices_json(), p.origin)
+        if p.encrypted is not None and not self._ballot_content_ok(index, BALLOT, p):
+            self.size = index + 1
+            return
+        self.ballot(index, t, p.head, p.key, p.seq, p.choices_json(), p.origin,
+                    secret=p.encrypted is not None)
+        self._keep_sealed(index, p)
 
     def _paper_ballot(self, index: int, t: int, body: Body, p: PaperBallot) -> None:
-        if self._need_official(index, p):
-            self._cast(index, t, p.head, p.seq, p.choices_json(), Channel.PAPER, None, None)
+        if self._need_official(index, p) and self._ballot_content_ok(index, PAPER_BALLOT, p):
+            self._cast(index, t, p.head, p.seq, p.choices_json(), Channel.PAPER, None, p.voter)
+            self._keep_sealed(index, p)
 
     def ballot(
-        self, index: int, t: int, head: str, key: str, seq: int, choices: Choices, origin: str
+        self, index: int, t: int, head: str, key: str, seq: int, choices: Choices, origin: str,
+        *, secret: bool = False,
     ) -> None:
-        """An electronic ballot (hot path: called directly by the verifier)."""
+        """An electronic ballot (hot path: called directly by the verifier with an open
+        ballot's choices; a secret one comes through :meth:`_ballot`, its proofs checked)."""
         self.size = index + 1
         if self.assembly is None:
+            return
+        if self.in_ceremony:
+            self._ceremony_gate(index, BALLOT)
+        if not secret and self.assembly.settings.secret:
+            self.fail(index, "a ballot with choices in clear in a secret assembly "
+                             "(wrong_ballot_mode)")
             return
         if origin != self.origin:
             self.fail(index, f"payload origin {origin!r} is not this log's")
@@ -313,13 +222,13 @@ class Replayer:
             self.fail(index, f"key {key[:16]} is enrolled for head {info.head}, not {head}")
             return
         if info.role == PROXY_ROLE:
-            self._cast(index, t, head, seq, choices, Channel.PROXY, info.agent, None)
+            # the proxy key's voter: the co-owner who signed the written proxy
+            self._cast(index, t, head, seq, choices, Channel.PROXY, info.agent, info.voter)
         else:
             self._cast(index, t, head, seq, choices, Channel.ELECTRONIC, None, info.voter)
 
     def _votes(self, choices: Choices) -> tuple[bytes, dict[str, Vote]]:
-        """(hashable key, votes) of a ballot's choices; ``choices`` may be their canonical
-        bytes (from the fast path) or the parsed object."""
+        """(hashable key, votes) of a ballot's choices (canonical bytes or parsed)."""
         key = choices if type(choices) is bytes else canonical.encode(choices)
         votes = self._choices.get(key)
         if votes is None:
@@ -341,10 +250,11 @@ class Replayer:
         voter: str | None,
     ) -> None:
         self.ballots += 1
-        a = self.assembly
-        if a is None or self.roster is None:  # _published sets both or neither
+        a, counting = self.assembly, self.counting
+        if a is None or self.roster is None or counting is None:  # _published sets all or none
             return
-        if head not in self.roster.heads:
+        now = counting.roster
+        if head not in self.roster.heads and (now is None or head not in now.heads):
             self.fail(index, f"head {head} is not in the roster")
             return
         if self.closed_at is not None:
@@ -352,49 +262,21 @@ class Replayer:
             return
         if not a.opens_at <= t < a.closes_at:
             self.fail(index, f"ballot time {t} outside the voting window")
-        state = self.heads.get(head)
-        if state is None:
-            state = self.heads[head] = HeadState()
+        state = counting.head(head)
         if seq != state.seq + 1:
             self.fail(index, f"head {head}: ballot number {seq}, expected {state.seq + 1}")
         state.seq = max(state.seq, seq)
         if index in self.voided:
             self.voided_seen.add(index)
             return
-        rep = self.representatives.get(head)
-        transfer = self.transfers.get(head)
         try:
             key, votes = self._votes(choices)
-            # check_cast is pure and reads of the history only what state.sig stands for
-            # (and the latest seq, always lower): an accepted combination is accepted again.
-            memo = None if agent is not None else (head, state.sig, channel, key, voter, rep,
-                                                   transfer)
-            if memo is not None and memo in self._accepted:
-                state.add_fields(index, head, channel, votes, agent, voter)
-            else:
-                event = BallotEvent(index, head, channel, votes, agent, voter)
-                check_cast(
-                    state.history,
-                    event,
-                    a.settings,
-                    items=a.items,
-                    roster=self.roster,
-                    agent_heads=self.agents.get(agent, ()) if agent is not None else (),
-                    representative=rep,
-                    transfer=transfer,
-                )
-                if memo is not None and len(self._accepted) < MAX_MEMO:
-                    self._accepted.add(memo)
-                state.add(event)
+            counting.cast(index, head, channel, votes, agent, voter, memo=key)
         except CastRefused as exc:
             self.fail(index, f"head {head}: the casting rules refuse this ballot: {exc}")
             return
         except (VotingError, ValueError, EncodingError) as exc:
             self.fail(index, f"head {head}: {exc}")
             return
+        state = counting.head(head)
         state.last_time, state.last_index = t, index
-        if agent is not None:
-            self.agents.setdefault(agent, set()).add(head)
-        votes_of = self.votes
-        for item_id, vote in votes.items():
-            votes_of[(head, item_id)] = vote

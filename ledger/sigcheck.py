@@ -29,16 +29,25 @@ from ledger.ballots import (
 )
 from ledger.entries import Entry, parse_entry
 from ledger.errors import EntryError, LedgerError
-from ledger.kinds import BALLOT, SIGNED
-from ledger.payloads import COMMITTEE_SIGNED, Ballot, KeyEnrolled, OfficialEnrolled
+from ledger.kinds import BALLOT, PAPER_BALLOT, SIGNED
+from ledger.payloads import COMMITTEE_SIGNED, AnyBallot, Ballot, KeyEnrolled, OfficialEnrolled
+from ledger.replaysecret import ProofHint, proofs_hold
+
+BALLOT_KINDS = (BALLOT, PAPER_BALLOT)
 
 # A ballot as the replay reads it: (time, head, key, seq, choices, origin); the choices
 # are their canonical bytes (fast path) or the parsed object.
 BallotRecord = tuple[int, str, str, int, bytes | dict[str, Any], str]
 # An entry's record: a ballot, any other parsed entry, or None (unparsable).
 Record = BallotRecord | Entry | None
-# check_chunk's answer: (start, leaf hashes, prev of the first entry, records, errors)
-ChunkResult = tuple[int, bytes, bytes | None, list[Record], list[tuple[int, str]]]
+#: The two checks a chunk's findings belong to (docs/audit-bundle.md §10 step 5).
+CHAIN = "chain"  # encoding, envelope, schema, prev
+SIGNATURE = "signature"  # signatures and the keys they need
+# An error: (entry index, CHAIN or SIGNATURE, message)
+ChunkError = tuple[int, str, str]
+# check_chunk's answer: (start, leaf hashes, prev of the first entry, records, errors,
+# secret ballots whose proofs verified with the proof hint)
+ChunkResult = tuple[int, bytes, bytes | None, list[Record], list[ChunkError], list[int]]
 # _fast_ballot's answer: (prev, time, head, key, seq, choices, origin, sig, payload bytes)
 FastBallot = tuple[bytes, int, str, str, int, bytes, str, str, bytes]
 
@@ -50,11 +59,13 @@ _voter_spki: dict[str, bytes] = {}
 _official_spki: dict[str, bytes] = {}
 _log_key: Ed25519PublicKey | None = None
 _cache: dict[str, Any] = {}
+_secret: ProofHint | None = None
 
 
-def init(voters: dict[str, bytes], officials: dict[str, bytes], log_key_raw: bytes) -> None:
-    global _voter_spki, _official_spki, _log_key
-    _voter_spki, _official_spki = voters, officials
+def init(voters: dict[str, bytes], officials: dict[str, bytes], log_key_raw: bytes,
+         secret: ProofHint | None = None) -> None:
+    global _voter_spki, _official_spki, _log_key, _secret
+    _voter_spki, _official_spki, _secret = voters, officials, secret
     _log_key = Ed25519PublicKey.from_public_bytes(log_key_raw)
     _cache.clear()
 
@@ -184,12 +195,14 @@ def check_chunk(start: int, lines: list[bytes]) -> ChunkResult:
     Returns ``(start, leaf hashes concatenated, prev of the first entry,
     records, errors)``.  A record is ``(time, head, key, seq, choices)`` for a
     ballot, the parsed :class:`Entry` otherwise, ``None`` for an unparsable
-    entry; errors are ``(index, message)``.
+    entry; errors are ``(index, CHAIN or SIGNATURE, message)`` — classified by what
+    failed, never by the message's words.
     """
     sha256 = hashlib.sha256
     leaves = bytearray()
     records: list[Record] = []
-    errors: list[tuple[int, str]] = []
+    errors: list[ChunkError] = []
+    proved: list[int] = []
     first_prev: bytes | None = None
     last_leaf: bytes | None = None
     ballot_prefix = _BALLOT_PREFIX
@@ -203,7 +216,7 @@ def check_chunk(start: int, lines: list[bytes]) -> ChunkResult:
             if offset == 0:
                 first_prev = prev
             elif prev != last_leaf:
-                errors.append((index, "prev is not the hash of the entry before it"))
+                errors.append((index, CHAIN, "prev is not the hash of the entry before it"))
             last_leaf = leaf
             try:
                 verify_p256_message(
@@ -212,30 +225,34 @@ def check_chunk(start: int, lines: list[bytes]) -> ChunkResult:
                     base64.urlsafe_b64decode(sig + "=="),
                 )
             except LedgerError as exc:
-                errors.append((index, f"ballot: {exc}"))
+                errors.append((index, SIGNATURE, f"ballot: {exc}"))
             records.append((t, head, key, seq, choices_bytes, origin))
             continue
         try:
             e = parse_entry(data, index, fast=True)
         except EntryError as exc:
-            errors.append((index, str(exc)))
+            errors.append((index, CHAIN, str(exc).removeprefix(f"entry {index}: ")))
             records.append(None)
             last_leaf = leaf
             continue
         if offset == 0:
             first_prev = e.prev
         elif e.prev != last_leaf:
-            errors.append((index, "prev is not the hash of the entry before it"))
+            errors.append((index, CHAIN, "prev is not the hash of the entry before it"))
         last_leaf = leaf
         kind = e.kind
         if kind in SIGNED:
             try:
                 _check_signed(e)
             except LedgerError as exc:
-                errors.append((index, f"{kind}: {exc}"))
-        if kind == BALLOT:
+                errors.append((index, SIGNATURE, f"{kind}: {exc}"))
+        if kind in BALLOT_KINDS and _secret is not None:  # a secret ballot's proofs
+            p = e.payload_as(AnyBallot)
+            if p.encrypted is not None and proofs_hold(_secret, kind, p):
+                proved.append(index)
+        if kind == BALLOT and e.payload_as(Ballot).encrypted is None:  # a secret one: feed()
             b = e.payload_as(Ballot)
             records.append((e.time, b.head, b.key, b.seq, b.choices_json(), b.origin))
         else:
             records.append(e)
-    return start, bytes(leaves), first_prev, records, errors
+    return start, bytes(leaves), first_prev, records, errors, proved

@@ -6,4 +6,7 @@ domain packages' storage modules; ``ownervote.cli`` is the console script.
 Nothing here imports Flask at module level.
 """
 
+# The one place the version is written: pyproject.toml reads it (dynamic version), so do
+# ``ownervote --version``, every exported audit bundle (producer.json) and the record
+# page's ``pip install 'ownervote==…'``.
 __version__ = "0.1.0"

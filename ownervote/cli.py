@@ -5,6 +5,11 @@ imported only when run, so ``ownervote verify`` or ``ownervote tally`` start
 without loading Flask or the database layer.  Commands call the service layer
 (``ownervote.services``), never storage, and check the database's schema first
 (``ownervote.commands.invocation``).
+
+``pip install ownervote`` is the offline verifier alone (click, cryptography,
+PyNaCl): ``verify``, ``tally`` and ``--help`` work there.  The other commands need
+the ``server`` extra; run without it, they say so in one line and exit with status 2
+(:func:`missing_dependency`).
 """
 
 from __future__ import annotations
@@ -12,9 +17,14 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import NoReturn
 
 import click
 
+from ownervote import __version__
+
+OURS = ("voting", "identity", "ledger", "web", "ownervote")
+SERVER_EXTRA = "pip install 'ownervote[server]'"
 # command name -> (module, attribute, one-line help shown by ``--help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("ownervote.commands.demo", "demo", "Set up the demo on SQLite and serve it."),
@@ -28,8 +38,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bundle": ("ownervote.commands.bundle", "bundle", "Export an assembly's audit bundle."),
     "verify": ("ownervote.commands.verify", "verify", "Verify an audit bundle offline."),
     "keys": ("ownervote.commands.keys", "keys", "Log signing key and personal-data keys."),
+    "witness": ("ownervote.commands.witness", "witness",
+                "Run a C2SP tlog-witness that cosigns trusted logs."),
     "staff": ("ownervote.commands.staff", "staff",
               "Staff accounts: create, list, deactivate, reset-totp."),
+    "trustee": ("ownervote.commands.trustee", "trustee",
+                "A secret-ballot trustee's key ceremony and decryption (offline)."),
 }
 
 
@@ -42,9 +56,19 @@ class LazyGroup(click.Group):
         if spec is None:
             return None
         module_name, attribute, _help = spec
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            missing_dependency(exc, cmd_name)
         command: click.Command = getattr(module, attribute)
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        # A command imports some libraries only when it runs (gevent for ``witness serve``).
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            missing_dependency(exc, ctx.invoked_subcommand)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Show help lines without importing every command module.
@@ -53,13 +77,33 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def missing_dependency(exc: ModuleNotFoundError, command: str | None) -> NoReturn:
+    """A library the command needs is not installed: one line naming it, exit status 2.
+
+    Only a library that is not one of ours counts (a missing module of ours is a bug
+    and keeps its traceback).  The base install is the verifier alone; every such
+    library belongs to the ``server`` extra.
+    """
+    name = exc.name or ""
+    if not name or name.split(".")[0] in OURS:
+        raise exc
+    what = f"ownervote {command}" if command else "ownervote"
+    click.echo(
+        f"{what}: this command needs the server's packages ({name} is not installed): "
+        f"{SERVER_EXTRA}",
+        err=True,
+    )
+    sys.exit(2)
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="ownervote")
+@click.version_option(version=__version__, prog_name="ownervote")
 def main() -> None:
     """ownervote: verifiable e-voting for owners' assemblies (业主大会电子投票).
 
     Configuration comes from OWNERVOTE_* environment variables; see
-    docs/configuration.md.
+    docs/configuration.md.  `pip install ownervote` installs the offline verifier
+    (verify, tally); the other commands need `pip install 'ownervote[server]'`.
     """
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -19,6 +19,10 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+#: (instance folder, variables) already warned about in this process — and in the processes
+#: it forks: the demo's and the server's gunicorn workers load the settings again.
+_warned_dev_secrets: set[tuple[Path, tuple[str, ...]]] = set()
+
 # name of the environment variable -> number of random bytes for a dev value
 SECRET_VARIABLES: dict[str, int] = {
     "OWNERVOTE_SECRET_KEY": 32,  # Flask session signing
@@ -51,11 +55,23 @@ class Settings:
     timer_seconds: int = 30
     checkpoint_seconds: int = 300
     # casting throttles (Flask-Limiter notation): per device key; per client address ("" off:
-    # the reverse proxy limits requests per address, see docs/deployment.md)
+    # the reverse proxy limits requests per address, see docs/deployment.md); the per-head
+    # allowance, counted from the head's ballots in the log (ledger.allowance)
     cast_limit_per_key: str = "60 per day"
+    cast_limit_per_head: str = "60 per day"
     cast_limit_per_client: str = ""
     # prefix of the throttling keys in Redis (several deployments may share one Redis)
     redis_prefix: str = "ownervote"
+    # witnesses the log asks for cosignatures: "<URL> <vkey>" entries separated by ";" or
+    # newlines (ledger.cosigning.parse_witness_list)
+    witnesses: str = ""
+    # how many of them must cosign each log's newest checkpoint (None: a majority)
+    witness_quorum: int | None = None
+    # the reverse proxies (addresses or networks, comma-separated; "*": any) whose
+    # X-Forwarded-For/-Proto/-Host are believed in production; anyone else's are dropped
+    forwarded_allow_ips: str = "127.0.0.1"
+    # seconds between the open dashboard's updates of its figures (1 to 30)
+    dashboard_refresh_seconds: int = 15
 
     @property
     def production(self) -> bool:
@@ -108,7 +124,7 @@ def _dev_secrets(instance_dir: Path) -> dict[str, str]:
     path = instance_dir / "dev-secrets.json"
     if path.exists():
         return json.loads(path.read_text())
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    instance_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # secrets inside: ours only
     values = {
         name: base64.urlsafe_b64encode(secrets.token_bytes(size)).decode().rstrip("=")
         for name, size in SECRET_VARIABLES.items()
@@ -127,6 +143,21 @@ def _seconds(env_vars: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit():
         raise ConfigError(f"{name} must be a whole number of seconds, not {raw!r}")
     return int(raw)
+
+
+def _optional_count(env_vars: Mapping[str, str], name: str) -> int | None:
+    raw = env_vars.get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number from 1, not {raw!r}")
+    return int(raw)
+def _refresh_seconds(env_vars: Mapping[str, str]) -> int:
+    name = "OWNERVOTE_DASHBOARD_REFRESH_SECONDS"
+    value = _seconds(env_vars, name, 15)
+    if not 1 <= value <= 30:
+        raise ConfigError(f"{name} must be 1 to 30 seconds, not {value}")
+    return value
 
 
 def _limit(env_vars: Mapping[str, str], name: str, default: str) -> str:
@@ -162,11 +193,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         for name in missing:
             values[name] = dev[name]
         generated = tuple(missing)
-        log.warning(
-            "using generated development secrets from %s for %s; set them in production",
-            instance_dir / "dev-secrets.json",
-            ", ".join(missing),
-        )
+        if (instance_dir, generated) not in _warned_dev_secrets:
+            _warned_dev_secrets.add((instance_dir, generated))
+            log.warning(
+                "using generated development secrets from %s for %s; set them in production",
+                instance_dir / "dev-secrets.json",
+                ", ".join(missing),
+            )
 
     log_key_file = Path(
         env_vars.get("OWNERVOTE_LOG_KEY_FILE", str(instance_dir / "log-signing.key"))
@@ -188,5 +221,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         checkpoint_seconds=_seconds(env_vars, "OWNERVOTE_CHECKPOINT_SECONDS", 300),
         cast_limit_per_key=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_KEY", "60 per day"),
         cast_limit_per_client=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_CLIENT", ""),
+        cast_limit_per_head=_limit(env_vars, "OWNERVOTE_CAST_LIMIT_PER_HEAD", "60 per day"),
         redis_prefix=env_vars.get("OWNERVOTE_REDIS_PREFIX", "").strip() or "ownervote",
+        witnesses=env_vars.get("OWNERVOTE_WITNESSES", "").strip(),
+        witness_quorum=_optional_count(env_vars, "OWNERVOTE_WITNESS_QUORUM"),
+        forwarded_allow_ips=env_vars.get("OWNERVOTE_FORWARDED_ALLOW_IPS", "").strip()
+        or "127.0.0.1",
+        dashboard_refresh_seconds=_refresh_seconds(env_vars),
     )

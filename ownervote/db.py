@@ -12,10 +12,12 @@ SQLite (embedded default) and PostgreSQL (production).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -133,6 +135,26 @@ SQLITE_ENGINE_LISTENERS: tuple[tuple[str, Any], ...] = (
 )
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create a missing SQLite database file with mode 0600, in a folder made 0700.
+
+    SQLite would create it with the process's umask (usually 0644: every local user could
+    read the ballots' log and the encrypted personal data); its ``-wal`` and ``-shm``
+    files take the database file's mode.  An existing file is left as it is.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # another process made it first
+        pass
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings ownervote relies on for each backend.
 
@@ -145,6 +167,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         from ledger.store import sqlitegate
 
+        create_private_sqlite_file(url)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
         for name, listener in SQLITE_ENGINE_LISTENERS:

@@ -6,7 +6,8 @@ jitter) a worker runs :func:`tick`, which is
 :func:`ownervote.services.schedule.run_due`: each due step (open, close, checkpoint)
 of each assembly in its own unit of work, elected among the workers on PostgreSQL,
 under the log's lock, one assembly's trouble never stopping the others (read that
-module's docstring).
+module's docstring).  It also warns, once per assembly and process, about each result not
+announced within ``announce_within_days`` of the close (:mod:`ownervote.services.deadlines`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ServiceTimer(threading.Thread):
         super().__init__(name="ownervote-timer", daemon=True)
         self.factory, self.settings = factory, settings
         self.stopped = threading.Event()
+        self.warned_overdue: set[int] = set()
 
     def run(self) -> None:
         period = self.settings.timer_seconds
@@ -56,9 +58,19 @@ class ServiceTimer(threading.Thread):
                 if r.opened or r.closed or r.checkpoints:
                     log.info("timer: opened %s, closed %s, checkpoints %s",
                              r.opened, r.closed, r.checkpoints)
+                self.warn_overdue(r)
             except Exception:  # the database may be down: try again next time
                 log.exception("timer: tick failed")
             self.stopped.wait(period * random.uniform(0.8, 1.2))
+
+    def warn_overdue(self, report: TickReport) -> None:
+        """Warn once about each assembly whose result is past its announcement deadline."""
+        for aid in report.overdue:
+            if aid not in self.warned_overdue:
+                self.warned_overdue.add(aid)
+                log.warning("timer: assembly %s: the result is not announced within the "
+                            "days the assembly rules set after the close "
+                            "(announce_within_days); the committee must announce it", aid)
 
     def stop(self) -> None:
         self.stopped.set()

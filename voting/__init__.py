@@ -23,8 +23,18 @@ what counts), ``tally``, ``election``, ``needs`` (what it takes),
 
 from voting.areas import AreaSource, Measure, format_area, parse_area, pick_area
 from voting.ballots import Approval, BallotEvent, Channel, Choice, Vote, vote_problem
-from voting.casting import Replay, check_cast, effective_votes, replay
-from voting.election import CandidateResult, ElectionResult, ElectionStatus
+from voting.casting import check_cast
+from voting.counting import Replay, effective_votes, replay
+from voting.election import (
+    CandidateResult,
+    ElectionResult,
+    ElectionRuleProblem,
+    ElectionStatus,
+    FurtherRound,
+    election_rule_problem,
+    further_round,
+    further_round_of,
+)
 from voting.errors import (
     AreaError,
     CastRefused,
@@ -49,7 +59,7 @@ from voting.lifecycle import (
 )
 from voting.matters import Check, Matter, Threshold, approval_check, quorum_check
 from voting.needs import Need, Needs
-from voting.settings import AssemblySettings, Precedence, RevotePolicy
+from voting.settings import AssemblySettings, Precedence, Ranking, RevotePolicy
 from voting.tally import AssemblyResult, ItemResult, Joined, tally
 
 __all__ = [
@@ -65,7 +75,9 @@ __all__ = [
     "Check",
     "Choice",
     "ElectionResult",
+    "ElectionRuleProblem",
     "ElectionStatus",
+    "FurtherRound",
     "Head",
     "Item",
     "ItemError",
@@ -78,6 +90,7 @@ __all__ = [
     "Needs",
     "Precedence",
     "RefusalReason",
+    "Ranking",
     "Replay",
     "RevotePolicy",
     "Roster",
@@ -97,6 +110,9 @@ __all__ = [
     "allowed_transitions",
     "approval_check",
     "build_roster",
+    "election_rule_problem",
+    "further_round",
+    "further_round_of",
     "check_cast",
     "check_transition",
     "effective_votes",

@@ -25,7 +25,12 @@ from voting.errors import AreaError
 #: The smallest area step: one hundredth of a square metre.
 QUANTUM = Decimal("0.01")
 
-_AREA_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_AREA_TEXT = re.compile(r"(-?)([0-9]+)(?:\.[0-9]+)?")
+
+#: The most digits before the decimal point of one unit's area: 999 999 999.99 m² is more
+#: than any real unit, and the bound keeps every total far inside the exact decimal range
+#: (28 digits) however many units a roster holds.
+MAX_AREA_DIGITS = 9
 
 
 class AreaSource(StrEnum):
@@ -49,16 +54,26 @@ def to_hundredths(area: Decimal, where: str = "area") -> int:
 
     Refuses floats, non-finite values and values with a non-zero third decimal:
     an area like 89.505 is not a registry figure and silently rounding it
-    would change who wins a close vote.
+    would change who wins a close vote.  Exact whatever the number of digits (no
+    decimal context is involved, so nothing beyond the 28th digit is rounded away).
     """
     if not isinstance(area, Decimal):
         raise AreaError(f"{where}: area must be a Decimal, got {type(area).__name__}")
     if not area.is_finite():
         raise AreaError(f"{where}: area {area} is not a finite number")
-    scaled = area.scaleb(2)
-    if scaled != scaled.to_integral_value():
-        raise AreaError(f"{where}: area {area} has more than two decimal places")
-    return int(scaled)
+    sign, digits, exponent = area.as_tuple()
+    assert isinstance(exponent, int)  # a finite Decimal's exponent
+    if exponent < -2:
+        kept, dropped = digits[: exponent + 2], digits[exponent + 2:]
+        if any(dropped):
+            shown = str(area) if len(digits) <= 40 else f"with {len(digits)} digits"
+            raise AreaError(f"{where}: area {shown} has more than two decimal places")
+        digits, exponent = kept, -2
+    hundredths: int = 0
+    for digit in digits:
+        hundredths = hundredths * 10 + int(digit)
+    hundredths *= 10 ** int(exponent + 2)
+    return -hundredths if sign else hundredths
 
 
 def from_hundredths(hundredths: int) -> Decimal:
@@ -76,23 +91,31 @@ def format_area(area: Decimal | int) -> str:
 def parse_area(text: Any, where: str = "area") -> Decimal:
     """Parse a decimal *string* like ``"89.50"`` into a positive two-place Decimal.
 
-    Only plain digits with an optional fraction are accepted (no sign, no
-    exponent, no JSON number): a non-positive area or one with more than two
-    significant decimal places is an error naming ``where``.
+    Only plain digits with an optional fraction are accepted (no exponent, no JSON
+    number): a negative, zero or too large area (:data:`MAX_AREA_DIGITS`), or one with
+    more than two significant decimal places, is an error naming ``where``, e.g.
+    ``registered_area -5 is negative``.
     """
     if not isinstance(text, str):
         raise AreaError(
             f'{where}: area must be a decimal string like "89.50", got {type(text).__name__}'
         )
-    if not _AREA_TEXT.fullmatch(text):
-        raise AreaError(f'{where}: "{text}" is not a decimal area like "89.50"')
+    shown = text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
+    match = _AREA_TEXT.fullmatch(text)
+    if match is None:
+        raise AreaError(f'{where}: "{shown}" is not a decimal area like "89.50"')
+    if match.group(1):
+        raise AreaError(f"{where} {shown} is negative")
+    if len(match.group(2).lstrip("0")) > MAX_AREA_DIGITS:
+        raise AreaError(f"{where} {shown} is larger than any unit "
+                        f"(at most {MAX_AREA_DIGITS} digits before the decimal point)")
     try:
         value = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern already excludes this
-        raise AreaError(f'{where}: "{text}" is not a decimal area') from None
+        raise AreaError(f'{where}: "{shown}" is not a decimal area') from None
     hundredths = to_hundredths(value, where)
     if hundredths <= 0:
-        raise AreaError(f'{where}: area "{text}" must be positive')
+        raise AreaError(f"{where} {shown} must be positive")
     return from_hundredths(hundredths)
 
 

@@ -30,6 +30,10 @@ class Choice(StrEnum):
     AGREE = "agree"  # 同意
     OPPOSE = "oppose"  # 反对
     ABSTAIN = "abstain"  # 弃权
+    #: an over-marked or unreadable paper election ballot (无效票): the owner took part
+    #: on the item (participation, quorum) but the ballot counts for no candidate.  Only a
+    #: paper ballot carries it (:func:`voting.casting.check_cast`), only on an election.
+    INVALID = "invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,16 @@ class Approval:
         return cls(frozenset(candidates))
 
 
-Vote = Choice | Approval
+class Sealed(StrEnum):
+    """A secret ballot's vote on an item (``ballot_secrecy: secret``): *that* the head voted
+    on the item is public and counts like any vote (participation, revote, precedence,
+    proxies, sales, voids); *what* it chose is encrypted, proved well-formed by
+    :mod:`ledger.secret` and summed by the trustees' tally, never read here."""
+
+    SEALED = "sealed"
+
+
+Vote = Choice | Approval | Sealed
 
 
 class Channel(StrEnum):
@@ -100,8 +113,10 @@ def describe(vote: object) -> str:
 
 def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
     """Why ``vote`` cannot count on ``item``, or ``None`` when it can."""
+    if vote is Sealed.SEALED:  # its proofs say it fits the item (ledger.secret.ballot)
+        return None
     if item.kind is ItemKind.MOTION:
-        if vote.__class__ is Choice:
+        if vote.__class__ is Choice and vote is not Choice.INVALID:
             return None
         return (
             RefusalReason.INVALID_CHOICE,
@@ -123,7 +138,7 @@ def vote_problem(item: Item, vote: object) -> tuple[RefusalReason, str] | None:
             f'item "{item.item_id}": {len(chosen)} candidates approved but only '
             f"{item.seats} seat(s); approve at most {item.seats}",
         )
-    if vote is Choice.ABSTAIN:
+    if vote is Choice.ABSTAIN or vote is Choice.INVALID:
         return None
     return (
         RefusalReason.INVALID_CHOICE,

@@ -1,9 +1,9 @@
 """Casting rules as pure functions, shared by the web server and the offline verifier.
 
 The server calls :func:`check_cast` before appending a ballot to the ledger;
-the verifier calls :func:`replay` (or :func:`effective_votes`) on the
-ledger's ballot events and must reach the same decisions.  Both read only
-their arguments, so the two cannot drift apart.
+the verifier and ``ownervote tally`` replay a vote's ballots through it
+(:class:`voting.counting.Counting`) and must reach the same decisions.  It reads
+only its arguments, so they cannot drift apart.
 
 Rules, in the order they are checked (each refusal is a
 :class:`~voting.errors.CastRefused` with a :class:`~voting.errors.RefusalReason`):
@@ -14,13 +14,18 @@ Rules, in the order they are checked (each refusal is a
    ``seats`` approvals);
 3. proxies: a proxy ballot names its agent; ``proxy_cap`` 0 forbids proxies;
    an agent may represent at most ``proxy_cap`` distinct heads;
-4. co-owners: once one co-owner has cast an electronic ballot for a head,
-   another co-owner's electronic ballot is refused unless the committee has
-   recorded that co-owner as the head's representative;
+4. co-owners (:func:`unit_voter`): only the unit's representative votes for it, on
+   every channel — the co-owner the committee recorded, else the one named by the
+   head's first accepted ballot (the server lets only the first verified co-owner
+   enrol a ballot key).  A ballot naming another co-owner is refused, whether it is
+   electronic, paper (the co-owner who signed it) or proxy (the co-owner who signed
+   the written proxy);
 5. a unit sold during the vote (docs/law.md: the seller's ballot stands if cast before the
    transfer, otherwise the buyer votes), once the transfer is recorded
    (:class:`Transfer`): only the buyer casts online (the seller, the seller's co-owners
    and agents are refused), and not on an item the seller voted on before the transfer;
+   a head that sold a unit out of itself (:class:`SellerSale`, :mod:`voting.sales`) may
+   not change its ballot on an item it voted on before the sale;
 6. per item already voted on by this head:
 
    * *precedence* between paper and electronic (proxy ballots are
@@ -34,7 +39,7 @@ Rules, in the order they are checked (each refusal is a
 
 What :func:`check_cast` reads from ``history`` (a caller keeping long
 histories may prune them to this): the highest earlier ``seq``; the first
-electronic ballot carrying a ``voter``; and, per item and form (paper /
+ballot carrying a ``voter``; and, per item and form (paper /
 electronic), whether there were 0, 1 or at least 2 earlier ballots.
 
 Which vote counts for a head on an item: always the last *accepted* ballot on
@@ -45,10 +50,10 @@ Every ballot stays in the ledger; superseded ones simply do not count.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from voting.ballots import BallotEvent, Channel, Vote, vote_problem
+from voting.ballots import BallotEvent, Channel, Choice, vote_problem
 from voting.errors import CastRefused, RefusalReason
 from voting.heads import Roster
 from voting.items import Item
@@ -70,6 +75,30 @@ class Transfer:
 
     buyer: str
     locked: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SellerSale:
+    """A head that sold units out of itself during the vote (:mod:`voting.sales`).
+
+    ``locked``: the items it voted on before a sale — its ballot stands on them for the
+    units it held then, so it may not change it; ``sold_out``: it sold its last unit.
+    """
+
+    locked: frozenset[str]
+    sold_out: bool = False
+
+
+def _check_seller(new: BallotEvent, seller: SellerSale) -> None:
+    for item_id in new.choices:
+        if item_id in seller.locked:
+            raise CastRefused(
+                RefusalReason.SOLD_UNIT_VOTE_STANDS,
+                f'this owner voted on item "{item_id}" before selling a unit; that ballot '
+                "stands for the units held then and can no longer be changed",
+                item_id=item_id,
+                seq=new.seq,
+            )
 
 
 def _check_transfer(new: BallotEvent, transfer: Transfer) -> None:
@@ -105,6 +134,8 @@ def check_cast(
     agent_heads: Collection[str] = (),
     representative: str | None = None,
     transfer: Transfer | None = None,
+    item_rosters: Mapping[str, Roster] | None = None,
+    seller: SellerSale | None = None,
 ) -> None:
     """Accept (return ``None``) or refuse ``new`` given the head's earlier accepted ballots.
 
@@ -114,10 +145,15 @@ def check_cast(
     them.  ``agent_heads`` are the heads ``new.agent`` already represents
     through accepted ballots; ``representative`` the co-owner the committee
     recorded for this head, if any; ``transfer`` the head's recorded transfer, if
-    any (then ``history`` and ``representative`` are those from after it).
+    any (then ``history`` and ``representative`` are those from after it);
+    ``item_rosters`` the roster each item is counted on once units were sold out of
+    multi-unit heads (:func:`voting.sales.item_rosters`; ``roster`` is then the roster
+    after every sale), for the scope check; ``seller`` the head's own sales of units, if
+    any.
     """
     mine = [event for event in history if event.head_id == new.head_id]
-    _check(mine, new, settings, items, roster, agent_heads, representative, transfer)
+    _check(mine, new, settings, items, roster, agent_heads, representative, transfer,
+           item_rosters, seller)
 
 
 def _check(
@@ -129,6 +165,8 @@ def _check(
     agent_heads: Collection[str],
     representative: str | None,
     transfer: Transfer | None = None,
+    item_rosters: Mapping[str, Roster] | None = None,
+    seller: SellerSale | None = None,
 ) -> None:
     seq = new.seq
     if not new.choices:
@@ -140,14 +178,22 @@ def _check(
                 f"ballot at position {seq} comes after position {event.seq} of the same head",
                 seq=seq,
             )
+    if seller is not None and seller.sold_out:
+        raise CastRefused(
+            RefusalReason.UNIT_TRANSFERRED,
+            "this owner sold every unit during the vote; the buyers vote for them",
+            seq=seq,
+        )
     if roster is not None and new.head_id not in roster.heads:
         raise CastRefused(
             RefusalReason.UNKNOWN_HEAD, f'no owner "{new.head_id}" in this assembly', seq=seq
         )
     if items is not None:
-        _check_items(new, items, roster)
+        _check_items(new, items, roster, item_rosters or {})
     if transfer is not None:
         _check_transfer(new, transfer)
+    if seller is not None:
+        _check_seller(new, seller)
     if new.agent is not None or new.channel is Channel.PROXY:
         _check_proxy(new, settings, agent_heads)
     if mine or representative is not None:
@@ -156,7 +202,8 @@ def _check(
             _check_item_history(mine, new, item_id, settings)
 
 
-def _check_items(new: BallotEvent, items: Mapping[str, Item], roster: Roster | None) -> None:
+def _check_items(new: BallotEvent, items: Mapping[str, Item], roster: Roster | None,
+                 item_rosters: Mapping[str, Roster]) -> None:
     for item_id, vote in new.choices.items():
         item = items.get(item_id)
         if item is None:
@@ -169,7 +216,8 @@ def _check_items(new: BallotEvent, items: Mapping[str, Item], roster: Roster | N
         if (
             roster is not None
             and item.buildings is not None
-            and new.head_id not in roster.scope(item.buildings).area_of
+            and new.head_id
+            not in item_rosters.get(item_id, roster).scope(item.buildings).area_of
         ):
             raise CastRefused(
                 RefusalReason.ITEM_OUT_OF_SCOPE,
@@ -181,6 +229,13 @@ def _check_items(new: BallotEvent, items: Mapping[str, Item], roster: Roster | N
         problem = vote_problem(item, vote)
         if problem is not None:
             raise CastRefused(problem[0], problem[1], item_id=item_id, seq=new.seq)
+        if vote is Choice.INVALID and new.channel is not Channel.PAPER:
+            raise CastRefused(
+                RefusalReason.INVALID_CHOICE,
+                f'item "{item_id}": only a paper ballot can be recorded as invalid',
+                item_id=item_id,
+                seq=new.seq,
+            )
 
 
 def _check_proxy(
@@ -204,22 +259,33 @@ def _check_proxy(
         )
 
 
+def unit_voter(history: Sequence[BallotEvent], representative: str | None) -> str | None:
+    """Who votes for a head (co-owners choose one of them, docs/law.md), ``None``: not yet known.
+
+    The co-owner the committee recorded (``representative``), else the voter named by the
+    head's first accepted ballot that names one, whatever its channel.
+    """
+    if representative is not None:
+        return representative
+    for event in history:
+        if event.voter is not None:
+            return event.voter
+    return None
+
+
 def _check_co_owner(
     mine: Sequence[BallotEvent], new: BallotEvent, representative: str | None
 ) -> None:
-    if new.channel is not Channel.ELECTRONIC or new.voter is None:
+    if new.voter is None:  # a ballot naming nobody (a sole owner's paper ballot …)
         return
-    if representative is None:
-        for event in mine:
-            if event.channel is Channel.ELECTRONIC and event.voter is not None:
-                representative = event.voter
-                break
-    if representative is not None and new.voter != representative:
+    voter = unit_voter(mine, representative)
+    if voter is not None and new.voter != voter:
         raise CastRefused(
             RefusalReason.CO_OWNER_ALREADY_VOTED,
-            f"co-owner {representative} already votes for this unit; only the committee "
-            "can record a different representative",
+            f"co-owner {voter} votes for this unit, on every channel (online, paper, "
+            "proxy); only the committee can record a different representative",
             seq=new.seq,
+            voter=voter,
         )
 
 
@@ -272,100 +338,6 @@ def _check_item_history(
                 item_id=item_id,
                 seq=new.seq,
             )
-
-
-@dataclass(frozen=True)
-class Replay:
-    """The outcome of replaying ballot events in ``seq`` order.
-
-    ``votes`` maps (head id, item id) to the vote that counts; ``counted``
-    to the ``seq`` of the ballot it comes from; ``refused`` lists the events a
-    correct server would have refused, with the reason.
-    """
-
-    votes: dict[tuple[str, str], Vote]
-    counted: dict[tuple[str, str], int]
-    refused: tuple[tuple[BallotEvent, CastRefused], ...]
-
-
-def replay(
-    events: Iterable[BallotEvent],
-    settings: AssemblySettings,
-    *,
-    items: Mapping[str, Item] | None = None,
-    roster: Roster | None = None,
-    representatives: Mapping[str, str] | None = None,
-) -> Replay:
-    """Apply :func:`check_cast` to every event in ``seq`` order and resolve what counts.
-
-    Two events with the same ``seq`` are an error in the log: the later one
-    in the input is refused as out of order.
-    """
-    ordered = sorted(events, key=lambda event: event.seq)
-    histories: dict[str, list[BallotEvent]] = {}
-    agents: dict[str, set[str]] = {}
-    votes: dict[tuple[str, str], Vote] = {}
-    counted: dict[tuple[str, str], int] = {}
-    refused: list[tuple[BallotEvent, CastRefused]] = []
-    last_seq: int | None = None
-    for event in ordered:
-        history = histories.setdefault(event.head_id, [])
-        try:
-            if last_seq is not None and event.seq == last_seq:
-                raise CastRefused(
-                    RefusalReason.OUT_OF_ORDER,
-                    f"two ballots share sequence position {event.seq}",
-                    seq=event.seq,
-                )
-            _check(
-                history,
-                event,
-                settings,
-                items,
-                roster,
-                agents.get(event.agent, ()) if event.agent is not None else (),
-                representatives.get(event.head_id) if representatives else None,
-            )
-        except CastRefused as refusal:
-            refused.append((event, refusal))
-            continue
-        finally:
-            last_seq = event.seq
-        history.append(event)
-        if event.agent is not None:
-            agents.setdefault(event.agent, set()).add(event.head_id)
-        head_id = event.head_id
-        seq = event.seq
-        for item_id, vote in event.choices.items():
-            key = (head_id, item_id)
-            votes[key] = vote
-            counted[key] = seq
-    return Replay(votes, counted, tuple(refused))
-
-
-def effective_votes(
-    events: Iterable[BallotEvent],
-    settings: AssemblySettings,
-    *,
-    items: Mapping[str, Item] | None = None,
-    roster: Roster | None = None,
-    representatives: Mapping[str, str] | None = None,
-) -> dict[tuple[str, str], Vote]:
-    """The vote that counts per (head id, item id); raises the first refusal found.
-
-    For the verifier a ledger holding a ballot the rules refuse is itself a
-    finding, hence strict; use :func:`replay` to collect every refusal instead.
-    """
-    result = replay(events, settings, items=items, roster=roster, representatives=representatives)
-    if result.refused:
-        event, refusal = result.refused[0]
-        raise CastRefused(
-            refusal.reason,
-            f"ballot at position {event.seq} (head {event.head_id}): {refusal.message}",
-            item_id=refusal.item_id,
-            seq=event.seq,
-        )
-    return result.votes
 
 
 def agent_cap_refusal(

@@ -32,6 +32,15 @@ class ItemError(VotingError):
     """An agenda item is malformed or inconsistent with its matter or scope."""
 
 
+class TextTooLong(VotingError, ValueError):
+    """A free-text field is longer than ``voting.textlimits.LIMITS`` allows for it."""
+
+    def __init__(self, field: str, limit: int, length: int, where: str = "") -> None:
+        self.field, self.limit, self.length, self.where = field, limit, length, where
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}{field} is {length} characters long; at most {limit}")
+
+
 class SettingsError(VotingError):
     """An assembly setting is missing, of the wrong type or outside what the law allows."""
 
@@ -70,13 +79,18 @@ class RefusalReason(StrEnum):
     OUT_OF_ORDER = "out_of_order"
     UNIT_TRANSFERRED = "unit_transferred"
     SELLER_VOTED_BEFORE_TRANSFER = "seller_voted_before_transfer"
+    #: the seller of a unit sold out of a multi-unit head voted on the item before the
+    #: sale: that ballot stands for the units held then and may no longer change
+    SOLD_UNIT_VOTE_STANDS = "sold_unit_vote_stands"
 
 
 class CastRefused(VotingError):
     """A new ballot may not be accepted; ``reason`` is a :class:`RefusalReason`.
 
     ``item_id`` names the offending item when the refusal concerns one item;
-    ``seq`` is the ballot's sequence position when known.
+    ``seq`` is the ballot's sequence position when known; ``voter`` the pseudonymous
+    reference of who votes for the unit when the refusal is that someone else does
+    (``co_owner_already_voted``), for the message shown to the one refused.
     """
 
     def __init__(
@@ -86,11 +100,13 @@ class CastRefused(VotingError):
         *,
         item_id: str | None = None,
         seq: int | None = None,
+        voter: str | None = None,
     ) -> None:
         self.reason = reason
         self.message = message
         self.item_id = item_id
         self.seq = seq
+        self.voter = voter
         super().__init__(f"{reason.value}: {message}")
 
 
@@ -117,6 +133,10 @@ class TransitionReason(StrEnum):
     * ``objections_after_announcement``: none (objections are recorded once the result is
       announced)
     * ``reminders_only_while_open``: none (reminders are sent only while voting is open)
+    * ``final_after_announcement``: none (the final announcement follows the announcement)
+    * ``objection_period_open``: ``objection_until`` (datetime): the final announcement is
+      issued once the objection period is over
+    * ``final_already_issued``: ``final_at`` (datetime)
     """
 
     NOT_A_STATE = "not_a_state"
@@ -137,6 +157,9 @@ class TransitionReason(StrEnum):
     FROZEN_BY_NOTICE = "frozen_by_notice"
     OBJECTIONS_AFTER_ANNOUNCEMENT = "objections_after_announcement"
     REMINDERS_ONLY_WHILE_OPEN = "reminders_only_while_open"
+    FINAL_AFTER_ANNOUNCEMENT = "final_after_announcement"
+    OBJECTION_PERIOD_OPEN = "objection_period_open"
+    FINAL_ALREADY_ISSUED = "final_already_issued"
 
 
 class TransitionRefused(VotingError):

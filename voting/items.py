@@ -21,6 +21,8 @@ from enum import StrEnum
 
 from voting.errors import ItemError
 from voting.matters import Matter, Threshold
+from voting.text import require_visible, same_text_key
+from voting.textlimits import TextField, check_length
 
 
 class ItemKind(StrEnum):
@@ -86,9 +88,10 @@ class Item:
         for candidate in self.candidates:
             if not isinstance(candidate, str) or not candidate:
                 raise ItemError(f"{where}: candidate ids must be non-empty strings")
-            if candidate in seen:
+            key = same_text_key(candidate)  # 张三 and 张\u200b三, Ａ and A are one candidate
+            if key in seen:
                 raise ItemError(f'{where}: candidate "{candidate}" listed twice')
-            seen.add(candidate)
+            seen.add(key)
         if isinstance(self.seats, bool) or not isinstance(self.seats, int) or self.seats < 1:
             raise ItemError(f"{where}: seats must be a positive integer, got {self.seats!r}")
         object.__setattr__(self, "candidate_set", frozenset(self.candidates))
@@ -168,10 +171,17 @@ class ItemSpec:
             ) from None
         if not self.title.strip():
             raise ItemError(f"{where}: the title is empty")
+        require_visible(self.title, f"{where}: the title")
+        check_length(TextField.ITEM_TITLE, self.title, where=where)
+        check_length(TextField.ITEM_DESCRIPTION, self.description, where=where)
+        for name in self.candidates:
+            check_length(TextField.CANDIDATE_NAME, name, where=where)
         if self.kind not in ("motion", "election"):
             raise ItemError(f"{where}: kind must be motion or election, not {self.kind!r}")
         if self.kind == "election":
-            names = [c.strip() for c in self.candidates]
+            for n, candidate in enumerate(self.candidates, 1):
+                require_visible(candidate, f"{where}: candidate {n}")
+            names = [same_text_key(c) for c in self.candidates]
             if not names or any(not c for c in names) or len(set(names)) != len(names):
                 raise ItemError(f"{where}: an election needs distinct, non-empty candidate names")
             if not self.seats or not 1 <= self.seats <= len(names):

@@ -13,8 +13,11 @@
 * **open → closed**: not before ``closes_at`` (no early closing: owners were
   told the deadline).
 * **closed → tallied**: any time (the tally is deterministic).
-* **tallied → announced**: any time; the preliminary result is then open to
-  objections until ``announced_at + objection_days``.
+* **tallied → announced**: any time, but due within ``announce_within_days`` of the
+  close (:func:`announcement_due`, :func:`announcement_overdue`); the preliminary result
+  is then open to objections until ``announced_at + objection_days``.
+* **the final announcement** (not a state: the assembly stays announced) is issued once
+  the objection period is over, once (:func:`final_announcement_refusal`).
 
 There is no way back: a published notice, a cast ballot or an announced
 result cannot be undone by changing a status.  Every refused move raises
@@ -93,6 +96,49 @@ def objection_until(timeline: Timeline, settings: AssemblySettings) -> dt.dateti
     if timeline.announced_at is None:
         return None
     return timeline.announced_at + dt.timedelta(days=settings.objection_days)
+
+
+def announcement_due(timeline: Timeline, settings: AssemblySettings) -> dt.datetime | None:
+    """When the result must be announced at the latest: ``announce_within_days`` after the
+    close of voting (the announced closing time: voting never closes early)."""
+    if timeline.closes_at is None:
+        return None
+    return timeline.closes_at + dt.timedelta(days=settings.announce_within_days)
+
+
+def awaits_announcement(status: Status | str) -> bool:
+    """Voting is over and the result is not announced yet."""
+    return Status(status) in (Status.CLOSED, Status.TALLIED)
+
+
+def announcement_overdue(status: Status | str, timeline: Timeline, settings: AssemblySettings,
+                         now: dt.datetime) -> bool:
+    """Past the announcement deadline with the result still not announced."""
+    _aware(now, "now")
+    due = announcement_due(timeline, settings)
+    return awaits_announcement(status) and due is not None and now > due
+
+
+def final_announcement_refusal(status: Status | str, objection_end: dt.datetime | None,
+                               final_at: dt.datetime | None,
+                               now: dt.datetime) -> TransitionRefused | None:
+    """``None`` if the final announcement may be issued now: the result is announced, its
+    objection period is over and no final announcement was issued before."""
+    _aware(now, "now")
+    refused = _needs(status, Status.ANNOUNCED, TransitionReason.FINAL_AFTER_ANNOUNCEMENT,
+                     "the final announcement follows the announcement of the result")
+    if refused is not None:
+        return refused
+    current = Status(status).value
+    if final_at is not None:
+        return TransitionRefused(current, current, "the final announcement is already issued",
+                                 code=TransitionReason.FINAL_ALREADY_ISSUED,
+                                 params={"final_at": final_at})
+    if objection_end is None or now < objection_end:
+        return TransitionRefused(
+            current, current, f"objections may be raised until {objection_end}",
+            code=TransitionReason.OBJECTION_PERIOD_OPEN, params={"objection_until": objection_end})
+    return None
 
 
 def refusal(

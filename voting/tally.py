@@ -1,5 +1,10 @@
 """The tally: per item, who took part, who agreed, and whether the item passed.
 
+Two stages (:mod:`voting.aggregate`): :func:`voting.aggregate.aggregate` sums the votes
+into per-item totals, :func:`decide` turns totals into the result; a secret-ballot tally
+(``ledger.secret.tally``) reaches the same totals homomorphically and calls the same
+:func:`decide`.
+
 ``tally(roster, items, votes, settings) -> AssemblyResult`` is pure and
 exact: areas are summed as integer hundredths and every threshold is an
 integer comparison (:mod:`voting.matters`).  ``votes`` maps
@@ -11,8 +16,8 @@ For each item, within the item's scope (its buildings, else the assembly):
 * ``total`` — all heads and their area (the denominators T);
 * ``participating`` = agree + oppose + abstain (P); ``agree`` (A);
 * ``quorum_met`` — ``3·P ≥ 2·T`` in both dimensions;
-* ``passed`` — quorum met and the item's threshold met (motions), or at
-  least one candidate elected (elections, see :mod:`voting.election`);
+* ``passed`` — quorum met and the item's threshold met (motions), or every
+  seat filled (elections: status ``elected``, see :mod:`voting.election`);
 * ``needs`` — what it still takes (:mod:`voting.needs`).
 
 Non-voters joining the majority (从众, ``non_voters_join_majority``) applies
@@ -31,12 +36,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from voting.areas import NONE, Count, Measure
-from voting.ballots import Approval, Choice, Vote, vote_problem
-from voting.election import ElectionResult, elect
-from voting.errors import ItemError, RosterError, TallyError
-from voting.heads import Roster, Scope
-from voting.items import Item, index_items
+from voting.aggregate import Aggregate, ElectionCount, MotionCount, aggregate
+from voting.areas import NONE, Measure
+from voting.ballots import Choice, Vote
+from voting.election import ElectionResult, ElectionStatus, elect
+from voting.errors import TallyError
+from voting.heads import Roster
+from voting.items import Item
 from voting.matters import Check, approval_check, quorum_check
 from voting.needs import Need, Needs, needs
 from voting.settings import DEFAULT_SETTINGS, AssemblySettings
@@ -51,48 +57,6 @@ class Joined:
 
     def to_json(self) -> dict[str, object]:
         return {"side": self.side.value, **self.measure.to_json()}
-
-
-@dataclass(frozen=True, slots=True)
-class MotionCount:
-    """What was cast on a motion, within the item's scope (see the module docstring)."""
-
-    total: Count  # every head of the scope and its area (T)
-    agree: Count  # A
-    oppose: Count
-    abstain: Count
-
-    @property
-    def participating(self) -> Count:
-        """P: who took part — agree, oppose or abstain."""
-        return Count(self.agree.area + self.oppose.area + self.abstain.area,
-                     self.agree.heads + self.oppose.heads + self.abstain.heads)
-
-    @property
-    def majority_side(self) -> Choice | None:
-        """Agree if agree exceeds oppose in both area and heads, oppose if the reverse,
-        else None (从众 adds the non-voters to this side)."""
-        agree, oppose = self.agree, self.oppose
-        if agree.area > oppose.area and agree.heads > oppose.heads:
-            return Choice.AGREE
-        if oppose.area > agree.area and oppose.heads > agree.heads:
-            return Choice.OPPOSE
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class ElectionCount:
-    """What was cast on an election item, within the item's scope."""
-
-    total: Count  # every head of the scope and its area (T)
-    participating: Count  # every ballot on the item, blank ones included (P)
-    blank: Count  # ballots approving nobody (abstentions and empty approvals)
-    approvals: Mapping[str, Count]  # per candidate, who approved them (A of each)
-
-    @property
-    def approving(self) -> Count:
-        """Who approved at least one candidate."""
-        return self.participating.minus(self.blank)
 
 
 @dataclass(frozen=True)
@@ -167,16 +131,20 @@ class AssemblyResult:
         }
 
 
-def _item_scope(roster: Roster, item: Item) -> Scope:
-    try:
-        scope = roster.scope(item.buildings)
-    except RosterError as exc:
-        raise ItemError(f'item "{item.item_id}": {exc}') from None
-    if not scope.area_of:
-        raise ItemError(
-            f'item "{item.item_id}": no counted unit in buildings {sorted(item.buildings or ())}'
-        )
-    return scope
+def decide(counts: Aggregate, settings: AssemblySettings = DEFAULT_SETTINGS) -> AssemblyResult:
+    """Stage (b): the result from the per-item totals alone (either mode, see
+    :mod:`voting.aggregate`): quorum, thresholds, needs, 从众, elections and statuses."""
+    results = []
+    for item, count in counts.counts:
+        if isinstance(count, ElectionCount):
+            if not item.is_election:
+                raise TallyError(f'item "{item.item_id}": an election count for a motion')
+            results.append(_election(item, count, settings))
+        else:
+            if item.is_election:
+                raise TallyError(f'item "{item.item_id}": a motion count for an election')
+            results.append(_motion(item, count, settings))
+    return AssemblyResult(counts.total, tuple(results), settings)
 
 
 def tally(
@@ -184,89 +152,23 @@ def tally(
     items: Iterable[Item],
     votes: Mapping[tuple[str, str], Vote],
     settings: AssemblySettings = DEFAULT_SETTINGS,
+    *,
+    item_rosters: Mapping[str, Roster] | None = None,
 ) -> AssemblyResult:
-    """Tally every item.  Raises :class:`TallyError` for a vote that cannot count.
+    """Tally every item: :func:`decide` of :func:`voting.aggregate.aggregate`.  Raises
+    :class:`TallyError` for a vote that cannot count.
+
+    ``item_rosters``: the roster each item is counted on when units were sold out of
+    a multi-unit head during the vote (:func:`voting.sales.item_rosters`); ``roster``
+    then gives the community totals.
 
     A vote cannot count when its item is unknown, its head is not in the
     roster or holds no area in the item's scope, or it does not fit the item
     (e.g. too many approvals) — :func:`voting.casting.check_cast` refuses all
     of these at cast time, so here they mean inconsistent input.
     """
-    if (roster.building_scope, roster.count_parking) != (
-        settings.scope_buildings,
-        settings.count_parking,
-    ):
-        raise TallyError(
-            "the roster was built under other settings (scope_buildings / count_parking) "
-            "than the tally's; build it with the assembly's settings"
-        )
-    indexed = index_items(items)
-    scopes = {item_id: _item_scope(roster, item) for item_id, item in indexed.items()}
-    # One cheap pass sorts head ids into agree / oppose / abstain / other per item,
-    # allocating nothing per vote; areas are then summed per group at C speed.
-    # Errors are rare and explained afterwards by slower code.
-    buckets: dict[str, tuple[list[str], list[str], list[str], list[str], list[Vote]]] = {
-        item_id: ([], [], [], [], []) for item_id in indexed
-    }
-    agree_vote, oppose_vote, abstain_vote = Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN
-    try:
-        for (head_id, item_id), vote in votes.items():
-            groups = buckets[item_id]
-            if vote is agree_vote:
-                groups[0].append(head_id)
-            elif vote is oppose_vote:
-                groups[1].append(head_id)
-            elif vote is abstain_vote:
-                groups[2].append(head_id)
-            else:
-                groups[3].append(head_id)
-                groups[4].append(vote)
-    except KeyError:
-        for head_id, item_id in votes:
-            if item_id not in indexed:
-                raise TallyError(f'vote of head {head_id}: no item "{item_id}"') from None
-        raise  # pragma: no cover - only the item lookup can fail above
-    results = []
-    for item_id, item in indexed.items():
-        scope = scopes[item_id]
-        area_of = scope.area_of
-        agree, oppose, abstain, other_heads, other_votes = buckets[item_id]
-        try:
-            agreeing, opposing, abstaining = (
-                _count(area_of, agree), _count(area_of, oppose), _count(area_of, abstain))
-        except KeyError as exc:
-            raise _unknown_head(roster, exc.args[0], item) from None
-        total = Count(scope.total_hundredths, len(area_of))
-        if item.is_election:
-            if agree or oppose:
-                head_id = (agree or oppose)[0]
-                problem = vote_problem(item, agree_vote if agree else oppose_vote)
-                raise TallyError(f"vote of head {head_id}: {problem[1] if problem else ''}")
-            counted = _count_election(item, total, area_of, abstaining, other_heads,
-                                      other_votes, roster)
-            results.append(_election(item, counted))
-        else:
-            if other_heads:
-                head_id, vote = other_heads[0], other_votes[0]
-                problem = vote_problem(item, vote)
-                raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
-            results.append(_motion(item, MotionCount(total, agreeing, opposing, abstaining),
-                                   settings))
-    return AssemblyResult(roster.total, tuple(results), settings)
-
-
-def _count(area_of: Mapping[str, int], heads: list[str]) -> Count:
-    """``heads`` and their area (KeyError: a head without area in the scope)."""
-    return Count(sum(map(area_of.__getitem__, heads)), len(heads))
-
-
-def _unknown_head(roster: Roster, head_id: str, item: Item) -> TallyError:
-    if head_id not in roster.heads:
-        return TallyError(f'vote on item "{item.item_id}": no head {head_id} in the roster')
-    return TallyError(
-        f'vote of head {head_id} on item "{item.item_id}": the head holds no unit in '
-        f"buildings {sorted(item.buildings or ())}"
-    )
+    return decide(aggregate(roster, items, votes, settings, item_rosters=item_rosters),
+                  settings)
 
 
 def _motion(item: Item, count: MotionCount, settings: AssemblySettings) -> ItemResult:
@@ -300,54 +202,11 @@ def _motion(item: Item, count: MotionCount, settings: AssemblySettings) -> ItemR
     )
 
 
-def _count_election(
-    item: Item,
-    total: Count,
-    area_of: Mapping[str, int],
-    abstaining: Count,
-    heads: list[str],
-    votes: list[Vote],
-    roster: Roster,
-) -> ElectionCount:
-    """Sum the approvals per candidate; ``abstaining``: the abstentions, already summed."""
-    seats = item.seats
-    allowed = item.candidate_set
-    # summed per vote: plain integers, named once summed
-    participating_area, participating_heads = abstaining
-    blank_area, blank_heads = abstaining
-    approving_area = dict.fromkeys(item.candidates, 0)
-    approving_heads = dict.fromkeys(item.candidates, 0)
-    for head_id, vote in zip(heads, votes, strict=True):
-        area = area_of.get(head_id)
-        if area is None:
-            raise _unknown_head(roster, head_id, item)
-        if type(vote) is not Approval:
-            problem = vote_problem(item, vote)
-            raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
-        chosen = vote.candidates
-        if len(chosen) > seats or not chosen <= allowed:
-            problem = vote_problem(item, vote)
-            raise TallyError(f"vote of head {head_id}: {problem[1] if problem else repr(vote)}")
-        participating_area += area
-        participating_heads += 1
-        if not chosen:
-            blank_area += area
-            blank_heads += 1
-        for candidate in chosen:
-            approving_area[candidate] += area
-            approving_heads[candidate] += 1
-    return ElectionCount(
-        total,
-        Count(participating_area, participating_heads),
-        Count(blank_area, blank_heads),
-        {c: Count(approving_area[c], approving_heads[c]) for c in item.candidates},
-    )
-
-
-def _election(item: Item, count: ElectionCount) -> ItemResult:
+def _election(item: Item, count: ElectionCount, settings: AssemblySettings) -> ItemResult:
     participating = count.participating
     quorum = quorum_check(participating.area, participating.heads, *count.total)
-    outcome = elect(item, count.total, participating, count.approvals, quorum.ok)
+    outcome = elect(item, count.total, participating, count.approvals, quorum.ok,
+                    settings.ranking, count.invalid)
     candidate_needs = [result.needs.to_pass for result in outcome.candidates]
     to_pass = Need(
         min(need.area for need in candidate_needs),
@@ -364,7 +223,9 @@ def _election(item: Item, count: ElectionCount) -> ItemResult:
         abstain=count.blank.measure(),
         quorum=quorum,
         approval=None,
-        passed=quorum.ok and bool(outcome.elected),
+        # an election passes only when it fills every seat: partly elected, a tie for
+        # the last seat or nobody elected leave the committee incomplete (status says which)
+        passed=quorum.ok and outcome.status is ElectionStatus.ELECTED,
         needs=Needs(item_needs.quorum, to_pass),
         election=outcome,
     )

@@ -2,7 +2,7 @@
 
 Read by ``ownervote tally FILE`` and usable by committees, auditors and
 tests.  Format (every key not listed here is refused, so that a misspelt key
-cannot silently drop data)::
+cannot silently drop data; docs/rules.md §11 documents each field)::
 
     {
       "units":   [{"unit": "1-101", "owners": ["o1", "o2"],
@@ -12,9 +12,12 @@ cannot silently drop data)::
                    "type": "motion" | "election", "candidates": ["c1"], "seats": 1,
                    "buildings": ["1"], "title": "..."}],
       "ballots": [{"unit": "1-101", "item": "covenant",
-                   "choice": "agree" | "oppose" | "abstain"}
-                  | {"unit": "1-101", "item": "committee", "approve": ["c1"]}],
-      "settings": {... AssemblySettings.to_dict() keys, all optional ...},
+                   "choice": "agree" | "oppose" | "abstain"  (or "approve": ["c1"]),
+                   "channel": "electronic" | "paper" | "proxy", "time": "ISO 8601",
+                   "voter": "o1", "agent": "a1"}],
+      "representatives": [{"unit": "1-101", "voter": "o2", "time": "..."}],
+      "transfers": [{"unit": "1-101", "buyer": "b1", "time": "..."}],
+      "settings": {... the settings the count applies: TALLY_SETTINGS ...},
       "comment": "free text, ignored"
     }
 
@@ -23,32 +26,44 @@ cannot silently drop data)::
   the first of registered → surveyed → contract counts.
 * An item gives ``matter`` (threshold), ``kind`` (Civil Code matter 1–9) or
   both (they must agree); an election is kind 3 and needs candidates and seats.
-* A ballot speaks for the head its unit belongs to; when a head has several
-  ballots on one item, the last in the list counts.
+* Ballots are counted as the server counts them (:mod:`voting.tallyballots`):
+  revote, precedence, proxies, the co-owner rule and transfers apply; a ballot the
+  rules refuse does not count and is listed in the output.
 
-Every error is a :class:`~voting.errors.TallyFileError` whose message starts
-with the JSON path of the offending value, e.g.
-``ballots[17].unit: unknown unit "3-1202"``.
+Every error is a :class:`~voting.errors.TallyFileError` whose message starts with
+where the offending value is: the unit or item by its id where it has one
+(``unit N-1 (units[0]): registered_area -5 is negative``), else the JSON path
+(``ballots[17].unit: unknown unit "3-1202"``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from voting.areas import AreaSource, format_area, parse_area
-from voting.ballots import Approval, Choice, Vote, vote_problem
+from voting.ballots import Vote
+from voting.election import ElectionRuleProblem, election_rule_problem
 from voting.errors import TallyFileError, VotingError
 from voting.heads import Roster, Unit, Usage, build_roster
 from voting.items import Item, ItemKind
 from voting.matters import Matter, Threshold
+from voting.sales import Sale, tally_with_sales
 from voting.settings import AssemblySettings
-from voting.tally import AssemblyResult, tally
+from voting.tally import AssemblyResult
+from voting.tallyballots import RefusedBallot, count_ballots
+from voting.tallyids import normalise_identifiers
+from voting.tallyjson import json_list, json_object, kind_of, loads, shown, strings, text
 
-_TOP_KEYS = frozenset({"units", "items", "ballots", "settings", "comment"})
+_TOP_KEYS = frozenset({"units", "items", "ballots", "representatives", "transfers",
+                       "settings", "comment"})
+#: The settings a tally applies.  The others (the notice period, the objection period …)
+#: are about the assembly's calendar, which a tally file does not hold: given in a file
+#: they are refused, never printed back as if applied.
+TALLY_SETTINGS = frozenset({"scope_buildings", "count_parking", "revote", "precedence",
+                            "proxy_cap", "non_voters_join_majority", "committee_size",
+                            "ranking", "competitive_elections"})
 _AREA_KEYS = {source: f"{source.value}_area" for source in AreaSource}
 _UNIT_KEYS = frozenset({"unit", "owners", "developer_held", "building", "usage"}) | frozenset(
     _AREA_KEYS.values()
@@ -56,7 +71,6 @@ _UNIT_KEYS = frozenset({"unit", "owners", "developer_held", "building", "usage"}
 _ITEM_KEYS = frozenset(
     {"id", "matter", "kind", "type", "candidates", "seats", "buildings", "title"}
 )
-_BALLOT_KEYS = frozenset({"unit", "item", "choice", "approve"})
 _USAGES = tuple(usage.value for usage in Usage)
 
 
@@ -68,107 +82,42 @@ class TallyInput:
     roster: Roster
     items: tuple[Item, ...]
     votes: dict[tuple[str, str], Vote]
+    refused: tuple[RefusedBallot, ...] = ()
+    #: identifiers read in their normal form (voting.tallyids), one line each
+    warnings: tuple[str, ...] = ()
+    #: units sold out of multi-unit heads during the vote (voting.sales)
+    sales: tuple[Sale, ...] = ()
 
     def tally(self) -> AssemblyResult:
-        return tally(self.roster, self.items, self.votes, self.settings)
+        return tally_with_sales(self.roster, self.items, self.votes, self.settings, self.sales)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result, and the ballots the casting rules refused (they do not count)."""
+        return {**self.tally().to_json(),
+                "refused_ballots": [refused.to_json() for refused in self.refused]}
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _value in pairs:
-            if key in seen:
-                raise TallyFileError("", f'duplicate key "{key}" in a JSON object')
-            seen.add(key)
-    return result
-
-
-def _no_constant(name: str) -> Any:
-    raise TallyFileError("", f"{name} is not allowed in a tally file")
-
-
-def loads(text: str | bytes, source: str = "FILE") -> Any:
-    """Decode JSON strictly: no duplicate keys, no NaN/Infinity, no floats (Decimal)."""
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_float=Decimal,
-            parse_constant=_no_constant,
-        )
-    except json.JSONDecodeError as exc:
-        raise TallyFileError(
-            f"{source}:{exc.lineno}:{exc.colno}", f"malformed JSON: {exc.msg}"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise TallyFileError(source, f"not UTF-8 text ({exc.reason})") from None
-    except TallyFileError as exc:
-        raise TallyFileError(source, exc.detail) from None
-
-
-def _object(value: Any, path: str, keys: frozenset[str]) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise TallyFileError(path, f"expected an object, got {_kind(value)}")
-    for key in value:
-        if key not in keys:
-            raise TallyFileError(path, f'unknown key "{key}" (allowed: {", ".join(sorted(keys))})')
-    return value
-
-
-def _list(value: Any, path: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise TallyFileError(path, f"expected a list, got {_kind(value)}")
-    return value
-
-
-def _text(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise TallyFileError(path, f"expected a non-empty string, got {_kind(value)}")
-    return value
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"' if len(value) <= 40 else "a string"
-    if isinstance(value, int | Decimal):
-        return f"the number {value}"
-    return {"list": "a list", "dict": "an object"}.get(type(value).__name__, type(value).__name__)
-
-
-def _strings(value: Any, path: str, *, unique: bool = True) -> list[str]:
-    items = _list(value, path)
-    seen: set[str] = set()
-    for index, entry in enumerate(items):
-        _text(entry, f"{path}[{index}]")
-        if unique and entry in seen:
-            raise TallyFileError(f"{path}[{index}]", f'"{entry}" listed twice')
-        seen.add(entry)
-    return items
+def _named(kind: str, name: str, path: str) -> str:
+    """Where an error is: the unit or item by its id, then its position in the file."""
+    return f"{kind} {shown(name)} ({path})"
 
 
 def parse_unit(data: Any, path: str) -> Unit:
     """One entry of ``units``."""
-    entry = _object(data, path, _UNIT_KEYS)
+    entry = json_object(data, path, _UNIT_KEYS)
     if "unit" not in entry:
         raise TallyFileError(path, 'missing "unit"')
-    unit_id = _text(entry["unit"], f"{path}.unit")
+    unit_id = text(entry["unit"], f"{path}.unit")
+    where = _named("unit", unit_id, path)
     if "owners" not in entry:
-        raise TallyFileError(path, f'unit "{unit_id}": missing "owners"')
-    owners = _strings(entry["owners"], f"{path}.owners")
+        raise TallyFileError(where, 'missing "owners"')
+    owners = strings(entry["owners"], f"{where}: owners")
     developer = entry.get("developer_held", False)
     if not isinstance(developer, bool):
-        raise TallyFileError(
-            f"{path}.developer_held", f"expected true or false, got {_kind(developer)}"
-        )
+        raise TallyFileError(where, f"developer_held: expected true or false, got "
+                                    f"{kind_of(developer)}")
     if not owners and not developer:
-        raise TallyFileError(
-            f"{path}.owners", f'unit "{unit_id}" has no owner and is not developer-held'
-        )
+        raise TallyFileError(where, "owners: the unit has no owner and is not developer-held")
     chosen: tuple[Decimal, AreaSource] | None = None
     for source, key in _AREA_KEYS.items():
         value = entry.get(key)
@@ -176,24 +125,24 @@ def parse_unit(data: Any, path: str) -> Unit:
             continue
         if not isinstance(value, str):
             raise TallyFileError(
-                f"{path}.{key}", f'area must be a decimal string like "89.50", got {_kind(value)}'
+                where, f'{key} must be a decimal string like "89.50", got {kind_of(value)}'
             )
         try:
-            area = parse_area(value, f"{path}.{key}")
+            area = parse_area(value, key)
         except VotingError as exc:
-            raise TallyFileError("", str(exc)) from None
+            raise TallyFileError(where, str(exc)) from None
         if chosen is None:
             chosen = (area, source)
     if chosen is None:
         raise TallyFileError(
-            path, f'unit "{unit_id}" has no "registered_area", "surveyed_area" or "contract_area"'
+            where, 'no "registered_area", "surveyed_area" or "contract_area"'
         )
     building = entry.get("building")
     if building is not None:
-        building = _text(building, f"{path}.building")
+        building = text(building, f"{where}: building")
     usage = entry.get("usage", Usage.RESIDENTIAL.value)
     if usage not in _USAGES:
-        raise TallyFileError(f"{path}.usage", f"{_kind(usage)} is not one of {', '.join(Usage)}")
+        raise TallyFileError(where, f"usage {kind_of(usage)} is not one of {', '.join(Usage)}")
     return Unit(unit_id, frozenset(owners), chosen[0], chosen[1], building, Usage(usage), developer)
 
 
@@ -212,56 +161,57 @@ def unit_to_json(unit: Unit) -> dict[str, Any]:
 
 def parse_item(data: Any, path: str) -> Item:
     """One entry of ``items``."""
-    entry = _object(data, path, _ITEM_KEYS)
+    entry = json_object(data, path, _ITEM_KEYS)
     if "id" not in entry:
         raise TallyFileError(path, 'missing "id"')
-    item_id = _text(entry["id"], f"{path}.id")
+    item_id = text(entry["id"], f"{path}.id")
+    where = _named("item", item_id, path)
     if "title" in entry:
-        _text(entry["title"], f"{path}.title")
+        text(entry["title"], f"{where}: title")
     kind_type = entry.get("type", ItemKind.MOTION.value)
     if kind_type not in ("motion", "election"):
-        raise TallyFileError(f"{path}.type", f'{_kind(kind_type)} is not "motion" or "election"')
+        raise TallyFileError(where, f'type {kind_of(kind_type)} is not "motion" or "election"')
     threshold = entry.get("matter")
     if threshold is not None and threshold not in ("ordinary", "special"):
-        raise TallyFileError(f"{path}.matter", f'{_kind(threshold)} is not "ordinary" or "special"')
+        raise TallyFileError(where, f'matter {kind_of(threshold)} is not "ordinary" or "special"')
     matter = entry.get("kind")
     if matter is not None and (
         isinstance(matter, bool) or not isinstance(matter, int) or not 1 <= matter <= 9
     ):
-        raise TallyFileError(f"{path}.kind", f"{_kind(matter)} is not a matter number 1..9")
+        raise TallyFileError(where, f"kind {kind_of(matter)} is not a matter number 1..9")
     buildings = entry.get("buildings")
     if buildings is not None:
-        buildings = _strings(buildings, f"{path}.buildings")
+        buildings = strings(buildings, f"{where}: buildings")
         if not buildings:
-            raise TallyFileError(f"{path}.buildings", "an empty list leaves nobody to vote")
+            raise TallyFileError(where, "buildings: an empty list leaves nobody to vote")
     if kind_type == "election":
         if matter is not None and matter != Matter.COMMITTEE:
-            raise TallyFileError(f"{path}.kind", "an election is matter 3 (选举业主委员会)")
+            raise TallyFileError(where, "kind: an election is matter 3 (选举业主委员会)")
         if threshold not in (None, "ordinary"):
-            raise TallyFileError(f"{path}.matter", "an election is an ordinary matter")
+            raise TallyFileError(where, "matter: an election is an ordinary matter")
         for key in ("candidates", "seats"):
             if key not in entry:
-                raise TallyFileError(path, f'election item "{item_id}": missing "{key}"')
-        candidates = _strings(entry["candidates"], f"{path}.candidates")
+                raise TallyFileError(where, f'an election: missing "{key}"')
+        candidates = strings(entry["candidates"], f"{where}: candidates")
         if not candidates:
-            raise TallyFileError(f"{path}.candidates", "an election needs at least one candidate")
+            raise TallyFileError(where, "candidates: an election needs at least one candidate")
         seats = entry["seats"]
         if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-            raise TallyFileError(f"{path}.seats", f"{_kind(seats)} is not a positive integer")
+            raise TallyFileError(where, f"seats {kind_of(seats)} is not a positive integer")
         return Item.election(item_id, candidates, seats, buildings)
     for key in ("candidates", "seats"):
         if key in entry:
-            raise TallyFileError(f"{path}.{key}", "only an election item has candidates and seats")
+            raise TallyFileError(where, f"{key}: only an election item has candidates and seats")
     if matter is None:
         if threshold is None:
-            raise TallyFileError(
-                path, f'item "{item_id}": give "matter" (ordinary/special) or "kind"')
+            raise TallyFileError(where, 'give "matter" (ordinary/special) or "kind"')
         return Item.motion(item_id, Threshold(threshold), buildings)
     law = Matter(matter)
     if threshold is not None and law.threshold.value != threshold:
         raise TallyFileError(
-            f"{path}.matter",
-            f'kind {matter} ({law.zh}) is a {law.threshold.value} matter, not "{threshold}"',
+            where,
+            f'matter: kind {matter} ({law.zh}) is a {law.threshold.value} matter, not '
+            f'"{threshold}"',
         )
     return Item.motion(item_id, law, buildings)
 
@@ -278,27 +228,53 @@ def item_to_json(item: Item) -> dict[str, Any]:
     return data
 
 
+def _check_election_rules(item: Item, settings: AssemblySettings, path: str) -> None:
+    """The election settings the server applies to an item (voting.election), here too."""
+    problem = election_rule_problem(item.seats, len(item.candidates), settings)
+    if problem is ElectionRuleProblem.SEATS_OVER_COMMITTEE_SIZE:
+        raise TallyFileError(f"{path}.seats", f"{item.seats} seats but settings.committee_size "
+                             f"is {settings.committee_size}")
+    if problem is ElectionRuleProblem.NOT_COMPETITIVE:
+        raise TallyFileError(f"{path}.candidates", f"{len(item.candidates)} candidate(s) for "
+                             f"{item.seats} seat(s): settings.competitive_elections asks for "
+                             "more candidates than seats")
+
+
+def _settings(raw: Any) -> AssemblySettings:
+    """The file's settings: only those a tally applies (:data:`TALLY_SETTINGS`)."""
+    if raw is None:
+        raw = {}
+    if isinstance(raw, dict):
+        for key in raw:
+            if key not in TALLY_SETTINGS and key in AssemblySettings.__dataclass_fields__:
+                raise TallyFileError(
+                    f"settings.{key}", "a tally does not apply this setting (it concerns the "
+                    "assembly's calendar, not the count); leave it out")
+    try:
+        return AssemblySettings.from_dict(raw)
+    except VotingError as exc:
+        raise TallyFileError("", str(exc)) from None
+
+
 def parse(data: Any, source: str = "FILE") -> TallyInput:
-    """Validate a decoded tally file and build roster, items and effective votes.
+    """Validate a decoded tally file, build roster and items, and count its ballots.
 
     ``source`` names the file in errors about the file as a whole.
     """
-    top = _object(data, source, _TOP_KEYS)
+    top = json_object(data, source, _TOP_KEYS)
+    warnings = normalise_identifiers(top)
     for key in ("units", "items", "ballots"):
         if key not in top:
             raise TallyFileError(source, f'missing "{key}"')
-    try:
-        settings = AssemblySettings.from_dict(top.get("settings") or {})
-    except VotingError as exc:
-        raise TallyFileError("", str(exc)) from None
+    settings = _settings(top.get("settings"))
     units: list[Unit] = []
     first_seen: dict[str, int] = {}
-    for index, raw in enumerate(_list(top["units"], "units")):
+    for index, raw in enumerate(json_list(top["units"], "units")):
         unit = parse_unit(raw, f"units[{index}]")
         if unit.unit_id in first_seen:
             raise TallyFileError(
-                f"units[{index}].unit",
-                f'duplicate unit "{unit.unit_id}" (first at units[{first_seen[unit.unit_id]}])',
+                _named("unit", unit.unit_id, f"units[{index}]"),
+                f"listed twice (first at units[{first_seen[unit.unit_id]}])",
             )
         first_seen[unit.unit_id] = index
         units.append(unit)
@@ -307,69 +283,23 @@ def parse(data: Any, source: str = "FILE") -> TallyInput:
     except VotingError as exc:
         raise TallyFileError("units", str(exc)) from None
     items: dict[str, Item] = {}
-    for index, raw in enumerate(_list(top["items"], "items")):
+    for index, raw in enumerate(json_list(top["items"], "items")):
         item = parse_item(raw, f"items[{index}]")
+        where = _named("item", item.item_id, f"items[{index}]")
         if item.item_id in items:
-            raise TallyFileError(f"items[{index}].id", f'duplicate item "{item.item_id}"')
+            raise TallyFileError(where, "listed twice")
         try:
             scope = roster.scope(item.buildings)
         except VotingError as exc:
-            raise TallyFileError(f"items[{index}].buildings", str(exc)) from None
+            raise TallyFileError(where, f"buildings: {exc}") from None
         if not scope.area_of:
-            raise TallyFileError(f"items[{index}].buildings", "no counted unit in these buildings")
+            raise TallyFileError(where, "buildings: no counted unit in these buildings")
+        if item.is_election:
+            _check_election_rules(item, settings, f"items[{index}]")
         items[item.item_id] = item
-    votes = _parse_ballots(_list(top["ballots"], "ballots"), roster, items)
-    return TallyInput(settings, roster, tuple(items.values()), votes)
-
-
-def _parse_ballots(
-    ballots: Iterable[Any], roster: Roster, items: Mapping[str, Item]
-) -> dict[tuple[str, str], Vote]:
-    votes: dict[tuple[str, str], Vote] = {}
-    head_of_unit = roster.head_of_unit
-    choices = {choice.value: choice for choice in Choice}
-    for index, raw in enumerate(ballots):
-        path = f"ballots[{index}]"
-        entry = _object(raw, path, _BALLOT_KEYS)
-        for key in ("unit", "item"):
-            if key not in entry:
-                raise TallyFileError(path, f'missing "{key}"')
-        unit_id = entry["unit"]
-        head_id = head_of_unit.get(unit_id) if isinstance(unit_id, str) else None
-        if head_id is None:
-            _text(unit_id, f"{path}.unit")
-            reason = roster.excluded.get(unit_id)
-            detail = f'unit "{unit_id}" does not count here: {reason}' if reason else None
-            raise TallyFileError(f"{path}.unit", detail or f'unknown unit "{unit_id}"')
-        item_id = entry["item"]
-        item = items.get(item_id) if isinstance(item_id, str) else None
-        if item is None:
-            _text(item_id, f"{path}.item")
-            raise TallyFileError(f"{path}.item", f'unknown item "{item_id}"')
-        if ("choice" in entry) == ("approve" in entry):
-            raise TallyFileError(path, 'give exactly one of "choice" and "approve"')
-        if "choice" in entry:
-            choice = entry["choice"]
-            vote: Vote | None = choices.get(choice) if isinstance(choice, str) else None
-            if vote is None:
-                raise TallyFileError(
-                    f"{path}.choice", f"unknown choice {_kind(choice)} (agree, oppose, abstain)"
-                )
-            where = f"{path}.choice"
-        else:
-            vote = Approval(frozenset(_strings(entry["approve"], f"{path}.approve")))
-            where = f"{path}.approve"
-        if item.buildings is not None and head_id not in roster.scope(item.buildings):
-            raise TallyFileError(
-                f"{path}.unit",
-                f'unit "{unit_id}" (head {head_id}) holds no unit in item "{item_id}"\'s '
-                f"buildings {sorted(item.buildings)}",
-            )
-        problem = vote_problem(item, vote)
-        if problem is not None:
-            raise TallyFileError(where, problem[1])
-        votes[(head_id, item_id)] = vote
-    return votes
+    counted = count_ballots(top, roster, items, settings)
+    return TallyInput(settings, roster, tuple(items.values()), counted.votes, counted.refused,
+                      tuple(warnings), counted.sales)
 
 
 def load(text: str | bytes, source: str = "FILE") -> TallyInput:
@@ -378,5 +308,5 @@ def load(text: str | bytes, source: str = "FILE") -> TallyInput:
 
 
 def run(text: str | bytes, source: str = "FILE") -> dict[str, Any]:
-    """Tally a file's text and return the JSON-ready result."""
-    return load(text, source).tally().to_json()
+    """Tally a file's text and return the JSON-ready result (with the refused ballots)."""
+    return load(text, source).to_json()

@@ -14,6 +14,9 @@ from flask import Flask
 
 from ownervote.config import Settings, load_settings
 
+#: The largest request body: a 10 MB upload plus the rest of its form.
+MAX_REQUEST_BYTES = 11 * 1024 * 1024
+
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the application for ``settings`` (default: from the environment)."""
@@ -31,7 +34,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.production,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        # the largest upload (a document or evidence scan, 10 MB) and its form; JSON bodies
+        # have their own, smaller cap (web.jsonbody.MAX_JSON_BYTES)
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         WTF_CSRF_TIME_LIMIT=None,

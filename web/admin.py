@@ -26,6 +26,7 @@ from web import instance
 from web.access import roles_required
 from web.auth import actor
 from web.database import db
+from web.numbers import whole_number_or_none
 from web.qr import qr_svg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -74,7 +75,7 @@ def staff():
 def _fields(form) -> dict:
     raw = form.get("community", "")
     return {"username": form.get("username", ""), "password": form.get("password", ""),
-            "role": form.get("role", ""), "community_id": int(raw) if raw.isdigit() else None,
+            "role": form.get("role", ""), "community_id": whole_number_or_none(raw),
             "district": form.get("district", "").strip() or None}
 
 

@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from web.jsonbody import StrictJSONProvider
+
 
 class _CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
@@ -30,6 +32,8 @@ class _CookieSessions(SecureCookieSessionInterface):
 
 class OwnervoteFlask(Flask):
     session_interface = _CookieSessions()
+    # every get_json: deep nesting and lone surrogates are malformed JSON, not a crash
+    json_provider_class = StrictJSONProvider
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

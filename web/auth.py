@@ -34,11 +34,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from identity.credentials import totp_purpose
+from identity.errors import Throttled
 from ownervote.services import sign_in as signing_in
 from web import instance
 from web.access import public
 from web.database import db
 from web.extensions import limiter
+from web.templating import localtime
 
 bp = Blueprint("auth", __name__)
 
@@ -140,14 +142,21 @@ def sign_out():
 def staff_sign_in():
     error = None
     if request.method == "POST":
-        signed = signing_in.staff_sign_in(
-            db(), cipher=instance.pii(), username=request.form.get("username", ""),
-            password=request.form.get("password", ""), code=request.form.get("code", ""),
-            replacing=_replacing())
+        try:
+            signed = signing_in.staff_sign_in(
+                db(), cipher=instance.pii(), hasher=instance.hasher(),
+                username=request.form.get("username", ""),
+                password=request.form.get("password", ""), code=request.form.get("code", ""),
+                replacing=_replacing())
+        except Throttled as exc:
+            signed = None
+            error = _("Too many failed sign-ins with this user name. Try again after "
+                      "%(time)s, or ask an administrator to reset its one-time codes.",
+                      time=localtime(exc.retry_at))
         if signed is not None:
             _log_in(_staff_principal(signed.user, signed.session_id))
             return redirect(staff_home(signed.user.role))
-        error = _("The user name, password or one-time code is not right.")
+        error = error or _("The user name, password or one-time code is not right.")
     # A refused sign-in is an answer on the page (200), like every form here.
     return render_template("auth/staff_sign_in.html", error=error, demo_codes=demo_codes())
 
@@ -194,7 +203,7 @@ def demo_mode() -> bool:
 class DemoCode:
     role: str
     username: str
-    code: str
+    code: str  # "" while the next usable code is not accepted yet (seconds_left: until it is)
     seconds_left: int
 
 
@@ -219,8 +228,14 @@ def demo_codes() -> list[DemoCode]:
                                              purpose=totp_purpose(user.username))
         totp = pyotp.TOTP(secret)
         # Each code signs in once: after a sign-in, hint the next step's (also accepted).
-        step = max(totp.timecode(dt.datetime.fromtimestamp(now, dt.UTC)),
-                   (user.last_totp_step or 0) + 1)
+        current = totp.timecode(dt.datetime.fromtimestamp(now, dt.UTC))
+        step = max(current, (user.last_totp_step or 0) + 1)
+        if step > current + 1:
+            # two sign-ins within one step used this step's and the next one's code: the
+            # one after is not accepted yet (one step of drift), so count down to it instead
+            out.append(DemoCode(user.role, user.username, "",
+                                int(totp.interval * (step - 1) - now) + 1))
+            continue
         out.append(DemoCode(user.role, user.username, totp.generate_otp(step),
                             int(totp.interval * (step + 1) - now)))
     return out

@@ -10,6 +10,8 @@ from fractions import Fraction
 
 from markupsafe import Markup, escape
 
+from web.templating import colon
+
 WIDTH = 320
 BAR_HEIGHT = 22
 
@@ -31,7 +33,7 @@ def participation_gauge(label: str, part: Fraction, line: Fraction = Fraction(2,
     reached = part >= line
     fill = "#1b6e2e" if reached else "#b3261e"
     lx = _x(line)
-    text = f"{label}: {_pct(part)}%"
+    text = f"{label}{colon()}{_pct(part)}%"
     return Markup(
         f'<svg class="gauge" viewBox="0 0 {WIDTH} 52" role="img" aria-label="{escape(text)}, '
         f'{escape(line_label)} {escape(_pct(line))}%">'
@@ -62,7 +64,7 @@ def result_bars(label: str, agree: Fraction, oppose: Fraction, abstain: Fraction
                      for name, (share, _c) in zip(labels, parts, strict=True))
     return Markup(
         f'<svg class="gauge" viewBox="0 0 {WIDTH} 46" role="img" '
-        f'aria-label="{escape(label)}: {escape(desc)}">'
+        f'aria-label="{escape(label)}{colon()}{escape(desc)}">'
         f'<text x="0" y="14" font-size="13" fill="#1a1a1a">{escape(label)}</text>'
         f'<rect x="0" y="20" width="{WIDTH}" height="{BAR_HEIGHT}" fill="#e4e7eb"/>'
         + "".join(rects)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request
+from flask_babel import gettext as _
 
 from ownervote.services import public_records
 from web import instance
@@ -25,6 +26,9 @@ def _safe_next(target: str | None) -> str:
     # Only same-site relative paths: never an open redirect.
     if not target:
         return "/"
+    if not target.isprintable():
+        # a line break or other control character cannot go into a Location header
+        abort(400, _("That return address is not valid."))
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
@@ -44,7 +48,9 @@ def set_language(lang: str):
 @bp.get("/verify")
 @public
 def verify_help():
-    return render_template("public/verify_help.html")
+    from ownervote import __version__
+
+    return render_template("public/verify_help.html", version=__version__)
 
 
 @bp.get("/healthz")

@@ -4,7 +4,8 @@ A supervisor sees the district they were appointed to (``StaffUser.district``)
 and nothing else; auditors and administrators may open every district.  For
 each assembly the page shows its status, participation so far (heads and
 area that took part, from the ledger) and, once counted, the result of each
-item (read by :mod:`ownervote.services.supervision`), with links to the
+item (read by :mod:`ownervote.services.supervision`), the results not announced within the
+days their assembly set after the close (:mod:`ownervote.services.deadlines`), with links to the
 public record and — where the committee console lets this role read it
 (``can_read``) — to the committee's dashboard.
 """
@@ -15,8 +16,9 @@ from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ownervote.services import supervision
+from ownervote.services import deadlines, supervision
 from web.access import can_read, roles_required
+from web.committee import clock
 from web.database import db
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
@@ -63,5 +65,8 @@ def _district_page(name: str):
         readable_page(f"/a/{o.assembly.id}/announcement")
         if o.assembly.status == "announced" else None) for o in found]
         for cid, found in overviews.items()}
+    overdue = deadlines.overdue_announcements(db(), clock.now(), [c.id for c in communities])
+    names = {c.id: c.name for c in communities}
     return render_template("supervisor/district.html", district=name, communities=communities,
-                           assemblies=assemblies)
+                           assemblies=assemblies,
+                           overdue=[(names[d.community_id], d) for d in overdue])

@@ -1,4 +1,13 @@
-"""The casting throttle: per device key, and per client address if set.
+"""The casting throttle: per device key, and per client address if set; and each head's
+casting allowance.
+
+* Per head (``OWNERVOTE_CAST_LIMIT_PER_HEAD``, default 60 a day): the allowance that
+  counts — at most so many accepted phone ballots of one home in any such window,
+  counted from the home's own ballots in the log under the log's lock
+  (:mod:`ledger.allowance`), so a new voting key does not start a new count, and a
+  ballot naming another home or signed by a revoked key (both refused) uses up nothing.
+  No counter store: it costs no round trip.  Refused: ``429 too_many_requests`` with
+  ``retry_at``.
 
 * Per device key (``OWNERVOTE_CAST_LIMIT_PER_KEY``, default 60 a day: a person
   changing their vote): counted by the ballot's batch (:attr:`ledger.store.sequencer.
@@ -30,6 +39,7 @@ from flask import Flask, current_app, request
 from flask_limiter import RateLimitExceeded
 from limits.storage import MemoryStorage
 
+from ledger.allowance import Window
 from web.extensions import client_key, limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,8 +156,17 @@ def cast_throttle(view: F) -> F:
     return cast(F, throttled)  # functools.wraps: the view's signature, unchanged
 
 
+def head_allowance(value: str) -> list[Window]:
+    """``OWNERVOTE_CAST_LIMIT_PER_HEAD`` (Flask-Limiter notation) as allowance windows."""
+    return [Window(item.amount, item.get_expiry() * 1000) for item in _items(value)]
+
+
 def init_app(app: Flask) -> None:
-    """Count the per-key limit in the batches of this app's database (its sequencer)."""
+    """Count the per-key limit in the batches of this app's database (its sequencer), and
+    give each head its casting allowance there."""
     from ownervote.services import casting
 
-    casting.install_gate(app.extensions["ownervote.engine"], key_gate(app))
+    engine = app.extensions["ownervote.engine"]
+    casting.install_gate(engine, key_gate(app))
+    casting.install_allowance(engine, head_allowance(app.config["OWNERVOTE"].cast_limit_per_head)
+                              if app.config.get("RATELIMIT_ENABLED", True) else [])

@@ -186,6 +186,9 @@ class OwnerAccount(Base):
     phone_masked: Mapped[str] = mapped_column(String(20))
     verified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # raised by every verification: sign-ins and browser sessions of an older generation
+    # are void (the person verifying now pushes out whoever verified before)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     owner: Mapped[Owner] = relationship()
 

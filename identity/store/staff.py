@@ -23,8 +23,9 @@ from identity.credentials import (
     refusal,
     totp_purpose,
 )
+from identity.keyed import KeyedHasher
 from identity.pii import PiiCipher
-from identity.store import sessions
+from identity.store import sessions, throttle
 from identity.store.models import Community, StaffUser
 from ownervote.audit import record
 
@@ -81,6 +82,13 @@ def authenticate(session: Session, cipher: PiiCipher, username: str, password: s
     return user
 
 
+def sign_in_key(hasher: KeyedHasher, username: str) -> str:
+    """The key failed sign-ins under ``username`` are counted by (``staff.account``): a keyed
+    hash of the name as typed, whether or not such an account exists (so a lock-out says
+    nothing about which names do)."""
+    return hasher.opaque("staff-account", username.strip())
+
+
 def deactivate_staff(session: Session, user: StaffUser, *, actor: str,
                      now: dt.datetime | None = None) -> bool:
     """Stop ``user`` from signing in and end their sessions; False if already deactivated.
@@ -101,11 +109,13 @@ def find_staff(session: Session, username: str) -> StaffUser | None:
 
 
 def reset_totp(session: Session, cipher: PiiCipher, user: StaffUser, *, actor: str,
-               totp_secret: str | None = None, now: dt.datetime | None = None) -> str:
+               totp_secret: str | None = None, now: dt.datetime | None = None,
+               hasher: KeyedHasher | None = None) -> str:
     """Give ``user`` a new TOTP secret (returned, to be shown once) and end their sessions.
 
     For a lost or exposed authenticator: codes of the old secret stop working at once, and
-    so does every session signed in with them.  A deactivated account is refused.
+    so does every session signed in with them.  A deactivated account is refused.  With
+    ``hasher``, a running sign-in lock-out of the account (``staff.account``) ends too.
     """
     if user.deactivated_at is not None:
         raise StaffError(f"the account {user.username!r} is deactivated")
@@ -113,5 +123,7 @@ def reset_totp(session: Session, cipher: PiiCipher, user: StaffUser, *, actor: s
     user.totp_secret_enc = cipher.encrypt_text(secret, purpose=totp_purpose(user.username))
     user.last_totp_step = None  # the new secret's codes count from now
     sessions.end_all(session, f"s:{user.id}", "totp_reset", now=now)
+    if hasher is not None:  # the new codes work at once, even during a sign-in lock-out
+        throttle.release(session, throttle.STAFF_ACCOUNT, sign_in_key(hasher, user.username))
     record(session, actor, "staff.reset_totp", f"staff:{user.id}", role=user.role)
     return secret

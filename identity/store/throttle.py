@@ -7,17 +7,23 @@ keyed hashes (``KeyedHasher.opaque``) of what is throttled — a client
 address, a claimed ID number, a phone number — so the table holds no
 personal data.
 
-Default policies (docs/identity.md):
+Default policies (docs/identity.md; which keys count what: :mod:`identity.store.attempts`):
 
-============  ==========  =======  ========  ======================================
-scope         failures    window   lockout   what
-============  ==========  =======  ========  ======================================
-verify.client   10        15 min   15 min    failed matches from one client
-verify.subject   5        15 min   30 min    failed matches claiming one ID number
-code.client     10        15 min   15 min    wrong one-time codes from one client
-sms.phone        5         1 h      1 h      codes sent to one phone (every send counts)
-sms.client      10         1 h      1 h      codes requested by one client
-============  ==========  =======  ========  ======================================
+==================  ========  =======  ========  ==================================================
+scope               failures  window   lockout   what
+==================  ========  =======  ========  ==================================================
+verify.client          10     15 min   15 min    failed matches from one client
+verify.claimant         5     15 min   30 min    failed matches claiming one ID number, one client
+verify.combination      5     15 min   30 min    one failing name + ID + certificate/unit
+verify.target           5      1 h     (1 h)     failed matches claiming one ID number in one
+                                                 community, any client: never locks, tells the
+                                                 committee (once per hour at most)
+code.client            10     15 min   15 min    wrong one-time codes from one client
+sms.claimant            5      1 h      1 h      codes asked by one matched person, one client
+sms.client             10      1 h      1 h      codes requested by one client
+sms.phone               1      1 min    1 min    codes sent to one phone: a flood bound only
+staff.account          10     15 min   30 min    failed staff sign-ins under one user name
+==================  ========  =======  ========  ==================================================
 
 On PostgreSQL the counter row is locked (``SELECT … FOR UPDATE``) while it is
 updated; SQLite serialises writers.  A first failure racing another worker's
@@ -48,10 +54,14 @@ class Policy:
 
 MINUTE = dt.timedelta(minutes=1)
 VERIFY_CLIENT = Policy("verify.client", 10, 15 * MINUTE, 15 * MINUTE)
-VERIFY_SUBJECT = Policy("verify.subject", 5, 15 * MINUTE, 30 * MINUTE)
+VERIFY_CLAIMANT = Policy("verify.claimant", 5, 15 * MINUTE, 30 * MINUTE)
+VERIFY_COMBINATION = Policy("verify.combination", 5, 15 * MINUTE, 30 * MINUTE)
+VERIFY_TARGET = Policy("verify.target", 5, 60 * MINUTE, 60 * MINUTE)  # alert, never checked
 CODE_CLIENT = Policy("code.client", 10, 15 * MINUTE, 15 * MINUTE)
-SMS_PHONE = Policy("sms.phone", 5, 60 * MINUTE, 60 * MINUTE)
+SMS_CLAIMANT = Policy("sms.claimant", 5, 60 * MINUTE, 60 * MINUTE)
 SMS_CLIENT = Policy("sms.client", 10, 60 * MINUTE, 60 * MINUTE)
+SMS_PHONE = Policy("sms.phone", 1, MINUTE, MINUTE)
+STAFF_ACCOUNT = Policy("staff.account", 10, 15 * MINUTE, 30 * MINUTE)
 
 
 def _row(session: Session, policy: Policy, key: str, lock: bool) -> AttemptCounter | None:
@@ -93,11 +103,26 @@ def fail(session: Session, policy: Policy, key: str, now: dt.datetime) -> int:
     return policy.max_failures - row.failures
 
 
+def reached(session: Session, policy: Policy, key: str, now: dt.datetime) -> bool:
+    """Count one failure; True exactly when this one reached the limit (for a policy used
+    as an alarm: its "lockout" is the quiet time before the count starts again)."""
+    row = _row(session, policy, key, lock=False)
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        return False
+    return fail(session, policy, key, now) == 0
+
+
 def reset(session: Session, policy: Policy, key: str) -> None:
     """Forget the failures of ``key`` (after a success); a running lockout stays."""
     session.execute(delete(AttemptCounter).where(
         AttemptCounter.scope == policy.scope, AttemptCounter.key == key,
         AttemptCounter.locked_until.is_(None)))
+
+
+def release(session: Session, policy: Policy, key: str) -> None:
+    """Forget ``key``'s failures and end its lock-out (an administrator's decision)."""
+    session.execute(delete(AttemptCounter).where(
+        AttemptCounter.scope == policy.scope, AttemptCounter.key == key))
 
 
 def purge(session: Session, now: dt.datetime, older_than: dt.timedelta = dt.timedelta(days=1)) \

@@ -106,6 +106,15 @@ def add_witness(session: Session, vkey: str) -> Witness:
     return row
 
 
+def cosigned_by(session: Session, assembly_id: int, size: int, witness_id: int) -> bool:
+    """Whether the witness's cosignature of the checkpoint of ``size`` is stored."""
+    return session.scalar(
+        select(Cosignature.id)
+        .join(CheckpointRow, CheckpointRow.id == Cosignature.checkpoint_id)
+        .where(CheckpointRow.assembly_id == assembly_id, CheckpointRow.size == size,
+               Cosignature.witness_id == witness_id)) is not None
+
+
 def witness_verifier(row: Witness) -> Verifier:
     return Verifier(row.name, ALG_COSIGNATURE_V1, bytes(row.public_key))
 

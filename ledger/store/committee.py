@@ -12,6 +12,7 @@ appends apply them again under the log's lock.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -19,11 +20,13 @@ from sqlalchemy.orm import Session
 
 from ledger import canonical, timestamps
 from ledger.documents import AssemblyDef
-from ledger.entry_rules import VOID_REASON_CHARS, units_of_a_split_head, void_reason_fits
+from ledger.entries import parse_entry
+from ledger.entry_rules import VOID_REASON_CHARS, transfer_problem, void_reason_fits
 from ledger.errors import EntryError, LogStateError, Refusal
 from ledger.kinds import (
     BALLOT,
     CLOSED,
+    FINAL,
     PAPER_BALLOT,
     PROXY_REGISTERED,
     REPRESENTATIVE_SET,
@@ -32,11 +35,13 @@ from ledger.kinds import (
     VOIDED,
 )
 from ledger.note import Signer
+from ledger.payloads import UnitTransferred
 from ledger.store import logstore
 from ledger.store.admission import check_payload, require_open, verify_official
 from ledger.store.headstate import HeadRules, head_rules
 from ledger.store.models import LedgerEntry, LogHead
 from ledger.store.publish import published
+from ledger.store.sales import sales_now, split_transfers
 from voting.casting import proxy_registration_refusal
 from voting.errors import RefusalReason
 from voting.heads import Roster
@@ -123,30 +128,34 @@ def check_transfer(
     *,
     now: dt.datetime | None = None,
     log: LogHead | None = None,
+    unit: str | None = None,
+    buyer_head: str | None = None,
 ) -> HeadRules:
     """Every rule :func:`record_transfer` applies to the sale of ``head_id``'s unit.
 
     Writes nothing; returns what the rules read about the head.  ``log`` as for
-    :func:`check_proxy`.  Refusals: ``closed``, ``head_not_in_roster``;
-    ``multi_unit_transfer`` when the frozen roster counts several units as this one
-    owner (the sale of one of them would split the head, which a frozen roster cannot
-    do: the seller keeps the vote for them in this assembly); ``transfer_in_future``;
+    :func:`check_proxy`.  ``unit``: the unit sold out of a head that counts several
+    units as one owner (the head is split, :mod:`voting.sales`); ``buyer_head``: with it,
+    the head the buyer already is.  Refusals: ``closed``, ``head_not_in_roster``; the
+    head and unit rule (:func:`ledger.entry_rules.transfer_problem`:
+    ``multi_unit_transfer`` without a unit for a head of several, ``unit_not_in_head``,
+    ``not_a_multi_unit_head``, ``buyer_is_seller``); ``transfer_in_future``;
     ``transfer_already_recorded``; ``void_later_ballots_first`` while ballots of the head
     from at or after the transfer still count (they are void by law: the committee voids
     them first, so every ballot of the seller that remains is one from before it).
     """
     log = log or logstore.get_head(session, assembly_id)
     _adef, roster = _head_entry_rules(session, log, head_id, now, "transfer")
-    units = units_of_a_split_head(roster, head_id)
-    if units is not None:
-        raise EntryError(f"head {head_id} counts units {', '.join(units)} as one owner; the "
-                         "sale of one of them cannot be recorded in this assembly", log.size,
-                         code=Refusal.MULTI_UNIT_TRANSFER, params={"units": list(units)})
+    sales = sales_now(session, assembly_id)
+    problem = transfer_problem(roster, sales.roster if sales else roster, head_id, unit,
+                               buyer_head)
+    if problem is not None:
+        raise EntryError(problem.message, log.size, code=problem.code, params=problem.params)
     if transferred_at_ms > max(timestamps.now_ms(now), log.last_time_ms):
         raise EntryError("the transfer time is in the future", log.size,
                          code=Refusal.TRANSFER_IN_FUTURE)
     state = head_rules(session, assembly_id, head_id)
-    if state.transfer is not None:
+    if unit is None and state.transfer is not None:
         raise EntryError(f"head {head_id}: a transfer is already recorded "
                          f"(entry {state.transfer_index})", log.size,
                          code=Refusal.TRANSFER_ALREADY_RECORDED,
@@ -179,7 +188,7 @@ def record_transfer(
     """
     log = _signed(session, assembly_id, UNIT_TRANSFERRED, payload, sig)
     check_transfer(session, assembly_id, payload["head"], payload["transferred_at"], now=now,
-                   log=log)
+                   log=log, unit=payload.get("unit"), buyer_head=payload.get("buyer_head"))
     return _append_head_entry(session, assembly_id, UNIT_TRANSFERRED, payload, sig, now, log)
 
 
@@ -255,12 +264,31 @@ def check_void(
                          code=Refusal.VOID_REASON_LENGTH,
                          params={"min": shortest, "max": longest})
     if entry.kind == UNIT_TRANSFERRED:
-        # cast: a unit.transferred entry names its head
-        after = [i for i, _t in head_rules(session, assembly_id, cast(str, entry.head_id)).ballots
-                 if i > entry.index]
+        split = parse_entry(bytes(entry.body), entry.index).payload_as(UnitTransferred)
+        if split.unit is not None:
+            after = _after_split(session, assembly_id, entry.index)
+        else:  # cast: a unit.transferred entry names its head
+            after = [i for i, _t in head_rules(session, assembly_id,
+                                                cast(str, entry.head_id)).ballots
+                     if i > entry.index]
         if after:
             raise _void_first(after, "after", log)
     return entry
+
+
+def _after_split(session: Session, assembly_id: int, index: int) -> list[int]:
+    """What must go before a split (a unit sold out of a multi-unit head) may be voided:
+    the entries of the buyer's head after it, and later splits (the buyer's head and the
+    seller's units may depend on it)."""
+    sales = sales_now(session, assembly_id, upto=index + 1)
+    if sales is None:  # pragma: no cover - the entry itself is a standing split
+        return []
+    buyer_head = sales.sales[-1].buyer_head
+    later = [i for i, _p in split_transfers(session, assembly_id) if i > index]
+    rows = session.scalars(select(LedgerEntry.index).where(
+        LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == buyer_head,
+        LedgerEntry.index > index, LedgerEntry.voided_by.is_(None))).all()
+    return sorted({*later, *rows})
 
 
 def void_entry(
@@ -330,3 +358,25 @@ def publish_result(
         raise LogStateError("the result is already published",
                             code=Refusal.RESULT_ALREADY_PUBLISHED)
     return logstore.append(session, assembly_id, RESULT, {"result": result}, now=now, head=head)
+
+
+def publish_final(session: Session, assembly_id: int, *, objections: int,
+                  now: dt.datetime | None = None) -> logstore.Appended:
+    """Append the final announcement (``result.final``): it names the published result by
+    its SHA-256 and says how many objections were recorded; after the result, only once.
+    (The caller checked that the objection period is over.)"""
+    head = logstore.lock_head(session, assembly_id)
+    kinds = dict(session.execute(
+        select(LedgerEntry.kind, LedgerEntry.index).where(
+            LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind.in_((RESULT, FINAL)))).all())
+    if RESULT not in kinds:
+        raise LogStateError("the final announcement follows the published result",
+                            code=Refusal.FINAL_BEFORE_RESULT)
+    if FINAL in kinds:
+        raise LogStateError("the final announcement is already published",
+                            code=Refusal.FINAL_ALREADY_PUBLISHED)
+    result = logstore.read_entry(session, assembly_id, kinds[RESULT]).body["result"]
+    digest = hashlib.sha256(canonical.encode(result)).hexdigest()
+    return logstore.append(session, assembly_id, FINAL,
+                           {"result_sha256": digest, "objections": objections},
+                           now=now, head=head)

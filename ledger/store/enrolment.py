@@ -22,6 +22,7 @@ from ledger.store import logstore
 from ledger.store.admission import attest, require_open
 from ledger.store.models import LedgerEntry, LedgerKey
 from ledger.store.publish import published
+from ledger.store.sales import sales_now
 from voting.heads import Roster
 
 
@@ -90,6 +91,9 @@ def enroll_key(
     require_open(head, timestamps.now_ms(now), "key enrolment", window=False)
     load_voter_key(spki)
     roster = roster or published(session, assembly_id)[1]
+    if head_id not in roster.heads:  # a head a sale made (voting.sales)?
+        sales = sales_now(session, assembly_id)
+        roster = sales.roster if sales is not None else roster
     if head_id not in roster.heads:
         raise EntryError(f"head {head_id} is not in the roster", head.size,
                          code=Refusal.HEAD_NOT_IN_ROSTER, params={"head": head_id})

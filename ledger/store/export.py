@@ -3,7 +3,9 @@
 The bundle holds the log up to its newest checkpoint (entries appended after
 it are left for the next export), every checkpoint with its cosignatures, the
 keys, the assembly definition and roster exactly as committed in entry 0, and
-the published result.  The MANIFEST is signed with the log's key.
+the published result, and ``producer.json`` naming the ownervote version that wrote
+it (so an auditor can install exactly that verifier).  The MANIFEST is signed with
+the log's key.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from ledger.entries import parse_entry
 from ledger.errors import LogStateError
 from ledger.kinds import RESULT
 from ledger.note import Signer
+from ledger.producer import Producer
 from ledger.store import logstore
 from ledger.store.checkpoints import cosigned_note, latest, witnesses_of
 from ledger.store.models import Checkpoint as CheckpointRow
 from ledger.store.models import LedgerEntry
 from ledger.store.publish import roster_document
+from ownervote import __version__
 from voting.store.models import Assembly
 
 
@@ -74,6 +78,7 @@ def export_bundle(session: Session, assembly_id: int, out: Path | str, signer: S
         index: int = result_row._mapping["index"]  # noqa: SLF001 - SQLAlchemy's public API
         result = parse_entry(bytes(result_row.body), index).body["result"]
         writer.add(bundle.RESULT, canonical.encode(result))
+    writer.add(bundle.PRODUCER, Producer("ownervote", __version__).encode())
     writer.finish(head.origin, signer)
     return {
         "assembly": assembly_id,

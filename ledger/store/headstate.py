@@ -45,6 +45,8 @@ class HeadRules:
     transfer: Transfer | None
     transfer_index: int | None = None  # the unit.transferred entry
     ballots: tuple[tuple[int, int], ...] = ()  # (index, time) of every accepted ballot
+    cast_times: tuple[int, ...] = ()  # times of the accepted phone ballots (since a transfer)
+    sold: bool = False  # the head sold units out of itself (ledger.store.sales)
 
 
 def parsed(assembly_id: int, index: int, data: bytes) -> Entry:
@@ -61,13 +63,16 @@ def parsed(assembly_id: int, index: int, data: bytes) -> Entry:
 
 
 def event(index: int, kind: str, head_id: str, choices: Mapping[str, Any],
-          key: KeyRow | None) -> BallotEvent:
-    """A ballot of ``kind`` as a rules-engine event (``key``: its device key's row)."""
+          key: KeyRow | None, paper_voter: str | None = None) -> BallotEvent:
+    """A ballot of ``kind`` as a rules-engine event (``key``: its device key's row;
+    ``paper_voter``: the co-owner a paper ballot names).  Every channel names the co-owner
+    who acts (the co-owner rule): a proxy key's ``voter`` is the owner who signed the
+    written proxy."""
     votes = convert_choices(choices)
     if kind == PAPER_BALLOT:
-        return BallotEvent(index, head_id, Channel.PAPER, votes)
+        return BallotEvent(index, head_id, Channel.PAPER, votes, None, paper_voter)
     if key is not None and key.role == PROXY_ROLE:
-        return BallotEvent(index, head_id, Channel.PROXY, votes, key.agent)
+        return BallotEvent(index, head_id, Channel.PROXY, votes, key.agent, key.voter)
     return BallotEvent(index, head_id, Channel.ELECTRONIC, votes, None,
                        key.voter if key is not None else None)
 
@@ -80,6 +85,7 @@ def head_rules(session: Session, assembly_id: int, head_id: str,
     last_seq, representative = 0, None
     accepted: list[tuple[int, str, Any]] = []
     transfer_at: tuple[int, int, str] | None = None  # (index, time, buyer)
+    sold = False
     # sorted here: with ORDER BY, SQLite walks the log's whole (assembly, index) index
     for index, kind, seq, voided_by, body in sorted(rows):
         last_seq = max(last_seq, seq or 0)
@@ -91,6 +97,9 @@ def head_rules(session: Session, assembly_id: int, head_id: str,
             representative = chosen.payload_as(payloads.RepresentativeSet).voter
         elif kind == UNIT_TRANSFERRED and voided_by is None:  # a voided one never happened
             sale = parsed(assembly_id, index, bytes(body)).payload_as(payloads.UnitTransferred)
+            if sale.unit is not None:  # one unit sold out of the head: the seller votes on
+                sold = True
+                continue
             transfer_at, representative = (index, sale.transferred_at, sale.buyer), None
     history, locked = [], set()
     ballots = tuple((index, e.time) for index, _kind, e in accepted)
@@ -104,8 +113,13 @@ def head_rules(session: Session, assembly_id: int, head_id: str,
             if hp.key not in keys:
                 keys[hp.key] = key_row(session, assembly_id, hp.key)
             key = keys[hp.key]
-        history.append(event(index, e.kind, hp.head, hp.choices, key))
+        history.append(event(index, e.kind, hp.head, hp.choices, key,
+                             hp.voter if isinstance(hp, payloads.PaperBallot) else None))
+    since = -1 if transfer_at is None else transfer_at[0]
+    cast_times = tuple(e.time for index, kind, e in accepted if kind == BALLOT and index > since)
     if transfer_at is None:
-        return HeadRules(last_seq + 1, history, representative, None, ballots=ballots)
+        return HeadRules(last_seq + 1, history, representative, None, ballots=ballots,
+                         cast_times=cast_times, sold=sold)
     return HeadRules(last_seq + 1, history, representative,
-                     Transfer(transfer_at[2], frozenset(locked)), transfer_at[0], ballots)
+                     Transfer(transfer_at[2], frozenset(locked)), transfer_at[0], ballots,
+                     cast_times, sold)

@@ -151,8 +151,10 @@ def create_log(
     opens_at_ms: int,
     closes_at_ms: int,
     now: dt.datetime | None = None,
+    witness_policy: dict[str, Any] | None = None,
 ) -> Appended:
-    """Create the log of an assembly with its first entry, ``assembly.published``."""
+    """Create the log of an assembly with its first entry, ``assembly.published``
+    (with the witness policy, when there is one: :mod:`ledger.witnesspolicy`)."""
     begin_check = session.get(LogHead, assembly_id)
     if begin_check is not None:
         raise LogStateError(f"assembly {assembly_id} already has a log")
@@ -180,6 +182,8 @@ def create_log(
         "roster_sha256": roster_sha256,
         "log_key": log_vkey,
     }
+    if witness_policy is not None:
+        body["witness_policy"] = witness_policy
     return append(session, assembly_id, PUBLISHED, body, now=now)
 
 

@@ -126,6 +126,25 @@ class Witness(Base):
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class WitnessSubmission(Base):
+    """The log's view of one witness for one log: the size the witness last cosigned
+    (the ``old`` of the next request), and when to ask it next, with the back-off
+    after failures (:mod:`ownervote.services.witnessing`)."""
+
+    __tablename__ = "witness_submission"
+    __table_args__ = (UniqueConstraint("witness_id", "assembly_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    witness_id: Mapped[int] = mapped_column(ForeignKey("witness.id"))
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"), index=True)
+    known_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Cosignature(Base):
     __tablename__ = "cosignature"
     __table_args__ = (UniqueConstraint("checkpoint_id", "witness_id"),)
@@ -135,4 +154,22 @@ class Cosignature(Base):
     witness_id: Mapped[int] = mapped_column(ForeignKey("witness.id"))
     timestamp: Mapped[int] = mapped_column(BigInteger)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TrusteeDocument(Base):
+    """A trustee's signed document of a secret assembly's key ceremony, accepted before
+    the notice (:mod:`ledger.store.trustees`): the notice writes them into the log, in
+    ``id`` order, right after entry 0 (docs/audit-bundle.md §5.2).  Public, like the
+    entries they become; ``body`` is the canonical envelope, ``digest`` its SHA-256."""
+
+    __tablename__ = "trustee_document"
+    __table_args__ = (UniqueConstraint("assembly_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assembly.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    trustee: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

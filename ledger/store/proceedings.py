@@ -10,30 +10,42 @@ transaction (``ledger.store.logstore.begin_write``; the caller commits):
 * close    → a ``voting.closed`` entry and the closing checkpoint;
 * tally    → the count, recomputed from the log by the rules engine, is
   appended as the ``result.published`` entry and kept on the assembly;
-* announce → the result is announced and the objection period starts.
+* announce → the result is announced and the objection period starts;
+* final    → after the objection period, the final announcement: a ``result.final`` entry
+  naming the result and the number of objections, and a checkpoint that covers it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from identity.store.freeze import freeze_roster
+from ledger.cosigning import configured_policy
 from ledger.note import Signer
 from ledger.store import committee, writer
 from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.publish import assembly_settings, publish_assembly, published
+from ledger.store.sales import sales_now
 from ownervote.audit import record
 from voting.errors import ItemError, TransitionRefused
 from voting.items import ItemSpec
-from voting.lifecycle import Status, Timeline, check_transition, objection_until
+from voting.lifecycle import (
+    Status,
+    Timeline,
+    check_transition,
+    final_announcement_refusal,
+    objection_until,
+)
+from voting.sales import tally_with_sales
 from voting.settings import AssemblySettings
 from voting.store.models import Assembly, Item
-from voting.tally import AssemblyResult, tally
+from voting.tally import AssemblyResult
+from voting.textlimits import TextField, check_length
 
 
 def timeline(a: Assembly) -> Timeline:
@@ -61,6 +73,8 @@ def create_assembly(
     settings = settings or AssemblySettings()
     if not title.strip():
         raise ItemError("the assembly needs a title")
+    check_length(TextField.ASSEMBLY_TITLE, title.strip(), where="assembly")
+    check_length(TextField.ASSEMBLY_DESCRIPTION, description, where="assembly")
     for n, spec in enumerate(items, start=1):
         spec.check(n)
     data = settings.to_dict()
@@ -123,7 +137,10 @@ def publish_notice(
         raise
     frozen = freeze_roster(session, a, settings=ownervote_settings, actor=actor)
     session.flush()
-    publish_assembly(session, a.id, signer, base_url=ownervote_settings.base_url, now=now)
+    policy = configured_policy(getattr(ownervote_settings, "witnesses", ""),
+                               getattr(ownervote_settings, "witness_quorum", None))
+    publish_assembly(session, a.id, signer, base_url=ownervote_settings.base_url, now=now,
+                     witness_policy=policy)
     record(
         session,
         actor,
@@ -153,10 +170,18 @@ def close_voting(
 
 
 def compute_result(session: Session, a: Assembly) -> AssemblyResult:
-    """The count of the log's ballots under the published rules (what the verifier recomputes)."""
+    """The count of the log's ballots under the published rules (what the verifier recomputes);
+    a secret assembly's from its encrypted ballots and the trustees' decryptions
+    (:mod:`ledger.store.secrettally`)."""
     adef, roster = published(session, a.id)
+    if adef.settings.secret:
+        from ledger.store.secrettally import compute_secret_result
+
+        return compute_secret_result(session, a.id)
     votes = writer.counted_votes(session, a.id)
-    return tally(roster, list(adef.items.values()), votes, adef.settings)
+    sales = sales_now(session, a.id)  # units sold out of multi-unit heads (voting.sales)
+    return tally_with_sales(roster, list(adef.items.values()), votes, adef.settings,
+                            sales.sales if sales else ())
 
 
 def tally_assembly(
@@ -186,20 +211,37 @@ def announce(session: Session, a: Assembly, *, now: dt.datetime, actor: str = "s
     record(session, actor, "assembly.announce", f"assembly:{a.id}")
 
 
-def advance_due(session: Session, signer: Signer, now: dt.datetime) -> list[tuple[int, str]]:
-    """Open and close every assembly whose time has come (run by a timer or at each request).
+def announce_final(session: Session, a: Assembly, signer: Signer, *, objections: int,
+                   now: dt.datetime, actor: str = "system") -> None:
+    """The final announcement, once the objection period is over (the assembly stays
+    announced; :func:`voting.lifecycle.final_announcement_refusal`)."""
+    refused = final_announcement_refusal(a.status, a.objection_until, a.final_announced_at, now)
+    if refused is not None:
+        raise refused
+    committee.publish_final(session, a.id, objections=objections, now=now)
+    issue_checkpoint(session, a.id, signer, now=now)
+    a.final_announced_at = now
+    record(session, actor, "assembly.final_announcement", f"assembly:{a.id}",
+           objections=objections)
+
+
+def advance_due(session: Session, signer: Signer, now: dt.datetime,
+                community_ids: Collection[int] | None = None) -> list[tuple[int, str]]:
+    """Open and close every assembly whose time has come (run by a timer or at each request);
+    only those of ``community_ids`` if given (a member moves their own community's only).
 
     Returns ``(assembly id, new status)`` for each change; the caller commits.
     """
     changed: list[tuple[int, str]] = []
+    scope = [] if community_ids is None else [Assembly.community_id.in_(list(community_ids))]
     due_open = select(Assembly).where(
-        Assembly.status == Status.NOTICED.value, Assembly.opens_at <= now
+        Assembly.status == Status.NOTICED.value, Assembly.opens_at <= now, *scope
     )
     for a in session.scalars(due_open).all():
         open_voting(session, a, signer, now=now)
         changed.append((a.id, a.status))
     due_close = select(Assembly).where(
-        Assembly.status == Status.OPEN.value, Assembly.closes_at <= now
+        Assembly.status == Status.OPEN.value, Assembly.closes_at <= now, *scope
     )
     for a in session.scalars(due_close).all():
         close_voting(session, a, signer, now=now)

@@ -22,6 +22,7 @@ from ledger.errors import LogStateError, Refusal
 from ledger.keys import log_origin
 from ledger.note import Signer
 from ledger.store import castpath, logstore
+from ledger.witnesspolicy import WitnessPolicy
 from voting.errors import VotingError
 from voting.heads import Roster
 from voting.heads import Unit as VUnit
@@ -121,14 +122,31 @@ def roster_document(session: Session, a: Assembly) -> tuple[bytes, Roster]:
         raise LogStateError(f"assembly {a.id}: roster cannot be grouped: {exc}") from None
 
 
+def assembly_origin(session: Session, a: Assembly, base_url: str | None) -> str:
+    """The origin line its log has (or will have, once noticed): what every signed payload
+    and trustee document of the assembly names."""
+    community = session.get(Community, a.community_id)
+    name = community.name if community else ""
+    slug = (
+        name
+        if any(ch.isascii() and ch.isalnum() for ch in name)
+        else (f"community-{a.community_id}")
+    )
+    return log_origin(base_url, slug, a.id)
+
+
 def publish_assembly(
     session: Session,
     assembly_id: int,
     signer: Signer,
     base_url: str | None = None,
     now: dt.datetime | None = None,
+    witness_policy: WitnessPolicy | None = None,
 ) -> logstore.Appended:
-    """Create the assembly's log: entry 0 with its definition and roster commitment.
+    """Create the assembly's log: entry 0 with its definition and roster commitment, then
+    a secret assembly's key ceremony (:func:`ledger.store.trustees.notice_entries`:
+    refused with ``ceremony_not_final`` unless it is final), before the log's first
+    checkpoint.
 
     Call when the notice is published (the agenda is frozen from then on), inside
     a writer transaction (:func:`ledger.store.logstore.begin_write`).
@@ -139,14 +157,10 @@ def publish_assembly(
     doc = assembly_document(session, a)
     parse_assembly(doc)  # refuse to publish what a verifier could not read
     roster_bytes, _ = roster_document(session, a)
-    community = session.get(Community, a.community_id)
-    name = community.name if community else ""
-    slug = (
-        name
-        if any(ch.isascii() and ch.isalnum() for ch in name)
-        else (f"community-{a.community_id}")
-    )
-    origin = log_origin(base_url, slug, a.id)
+    from ledger.store.trustees import notice_entries  # (it reads this module)
+
+    ceremony = notice_entries(session, a, base_url)
+    origin = assembly_origin(session, a, base_url)
     out = logstore.create_log(
         session,
         a.id,
@@ -157,7 +171,10 @@ def publish_assembly(
         opens_at_ms=doc["opens_at"],
         closes_at_ms=doc["closes_at"],
         now=now,
+        witness_policy=None if witness_policy is None else witness_policy.to_doc(),
     )
+    for kind, body in ceremony:
+        logstore.append(session, a.id, kind, body, now=now)
     from ledger.store.checkpoints import issue_checkpoint
 
     issue_checkpoint(session, a.id, signer, now=now)  # the first signed view of the log

@@ -45,12 +45,14 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.allowance import Window
 from ledger.errors import LedgerError
 from ledger.note import Signer
 from ledger.receipts import Receipt
 from ledger.store import castpath, logstore
 from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.receipts import make_receipt
+from ledger.store.trustees import preverify_proofs
 from ledger.store.writer import (
     append_ballot,
     ballot_message,
@@ -102,6 +104,9 @@ class Sequencer:
         self._queues: dict[int, list[_Item]] = {}
         self._leading: set[int] = set()
         self.gate: Gate | None = None
+        #: the casting allowance of each head (:mod:`ledger.allowance`), checked under the
+        #: lock from the head's own ballots in the log; empty: none
+        self.allowance: tuple[Window, ...] = ()
         self.batches = 0
         self.ballots = 0
 
@@ -117,6 +122,7 @@ class Sequencer:
         message = ballot_message(payload, sig)
         item = _Item(payload, sig, signer, message,
                      verified=verify_if_key_known(payload["key"], message, sig))
+        preverify_proofs(assembly_id, payload)  # a secret ballot: in this thread, not locked
         with self._lock:
             self._queues.setdefault(assembly_id, []).append(item)
             lead = assembly_id not in self._leading
@@ -196,8 +202,8 @@ class Sequencer:
             if refusal is not None:
                 item.finish(refusal)
 
-    @staticmethod
-    def _transaction(session: Session, assembly_id: int, batch: list[_Item], keep: list[Any]
+    def _transaction(self, session: Session, assembly_id: int, batch: list[_Item],
+                     keep: list[Any]
                      ) -> tuple[list[tuple[_Item, logstore.Appended]], list[Receipt]]:
         """Check and append the batch, sign one checkpoint, build the receipts, commit.
 
@@ -213,7 +219,7 @@ class Sequencer:
         for item in todo:
             try:
                 checked = check_ballot(session, assembly_id, item.payload, item.sig,
-                                       message=item.message)
+                                       message=item.message, allowance=self.allowance)
             except (LedgerError, VotingError) as exc:  # refused: nothing written
                 item.finish(exc)
                 continue

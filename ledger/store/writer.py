@@ -12,24 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import canonical, payloads, timestamps
+from ledger.allowance import Window, retry_at
 from ledger.ballots import key_id, load_voter_key, verify_signed
 from ledger.documents import convert_choices
 from ledger.entries import check_body, parse_entry, signed_message
 from ledger.errors import BallotError, EntryError, Refusal
 from ledger.kinds import BALLOT, PAPER_BALLOT
-from ledger.store import castpath, logstore
+from ledger.store import castpath, logstore, trustees
 from ledger.store.admission import check_payload, require_open, verify_official
 from ledger.store.castpath import KeyRow
 from ledger.store.headstate import event, head_rules, key_row
 from ledger.store.models import VOTER_KEY, LedgerEntry, LogHead
 from ledger.store.publish import published
-from voting.casting import check_cast
+from ledger.store.sales import check_head_cast
 from voting.heads import Roster
 
 
@@ -115,10 +117,18 @@ def _verify_once(key: Any, kid: str, message: bytes, sig: bytes) -> None:
 
 
 def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None,
-                key: KeyRow | None = None) -> None:
+                key: KeyRow | None = None, *, allowance: Sequence[Window] = (),
+                now_ms: int | None = None, dry_run: bool = False) -> None:
     """The casting rules for a ballot or paper ballot (payload ``p``) against the log now,
-    under its lock: the head's next ballot number, then :func:`voting.casting.check_cast`
-    (``key``: the ballot's device key row).  Raises the refusal; writes nothing."""
+    under its lock: the head's next ballot number, the ballot's mode and a secret ballot's
+    proofs (:func:`ledger.store.trustees.check_ballot_content`), its casting allowance
+    (``allowance``, phone ballots only: :mod:`ledger.allowance`), then
+    :func:`voting.casting.check_cast`
+    (``key``: the ballot's device key row).  Raises the refusal; writes nothing.
+
+    ``dry_run``: a paper ballot not signed yet, whose ``choices`` the member's device will
+    encrypt in a secret assembly: its mode is not judged, its choices are (as in an open
+    one), and the encrypted ballot is checked in full when it is entered."""
     adef, published_roster = published(session, head.assembly_id)
     state = head_rules(session, head.assembly_id, p["head"],
                        {} if key is None else {p["key"]: key})
@@ -128,20 +138,21 @@ def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Ros
             "fetch it and sign again",
             head.size, code=Refusal.SEQ_CONFLICT, params={"next_seq": state.next_seq},
         )
-    new = event(head.size, kind, p["head"], p["choices"], key)
+    if not (dry_run and "choices" in p):
+        trustees.check_ballot_content(session, head.assembly_id, adef, kind, p)
+    if allowance and kind == BALLOT:
+        free_at = retry_at(state.cast_times, timestamps.now_ms() if now_ms is None else now_ms,
+                           allowance)
+        if free_at is not None:
+            raise BallotError("this home has cast as many ballots as the server accepts for "
+                              "now", head.size, code=Refusal.TOO_MANY_BALLOTS,
+                              params={"retry_at_ms": free_at})
+    new = event(head.size, kind, p["head"], payloads.ballot_choices(p), key, p.get("voter"))
     agent_heads: set[str] = set()
     if new.agent is not None:
         agent_heads = castpath.read_agent_heads(session, head.assembly_id, new.agent)
-    check_cast(
-        state.history,
-        new,
-        adef.settings,
-        items=adef.items,
-        roster=roster or published_roster,
-        agent_heads=agent_heads,
-        representative=state.representative,
-        transfer=state.transfer,
-    )
+    check_head_cast(session, head.assembly_id, state, new, adef, roster or published_roster,
+                    agent_heads)
 
 
 def check_ballot(
@@ -153,8 +164,10 @@ def check_ballot(
     now: dt.datetime | None = None,
     roster: Roster | None = None,
     message: bytes | None = None,
+    allowance: Sequence[Window] = (),
 ) -> tuple[LogHead, KeyRow]:
-    """Every check :func:`cast_ballot` makes, under the log's lock; writes nothing.
+    """Every check :func:`cast_ballot` makes, under the log's lock; writes nothing
+    (``allowance``: the head's casting allowance, :mod:`ledger.allowance`; none if empty).
 
     The signature is checked before the lock is taken (a device key never changes
     once enrolled); enrolment, revocation, head, ballot number, window and the
@@ -168,7 +181,8 @@ def check_ballot(
     if payload["origin"] != head.origin:  # the rest of guards.check_payload: done before
         raise EntryError(f"payload origin {payload['origin']!r} is not this log's", head.size,
                          code=Refusal.WRONG_LOG, params={"origin": payload["origin"]})
-    require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "ballot")
+    now_ms = max(timestamps.now_ms(now), head.last_time_ms)
+    require_open(head, now_ms, "ballot")
     k = key_row(session, assembly_id, payload["key"])
     key = {"key": payload["key"]}
     if k is None or k.kind != VOTER_KEY:
@@ -185,7 +199,7 @@ def check_ballot(
         raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size,
                           code=Refusal.KEY_NOT_ENROLLED, params=key)
     _verify_once(public, payload["key"], message, sig)
-    check_rules(session, head, BALLOT, payload, roster, k)
+    check_rules(session, head, BALLOT, payload, roster, k, allowance=allowance, now_ms=now_ms)
     return head, k
 
 
@@ -307,4 +321,4 @@ def _paper_checks(session: Session, head: LogHead, payload: dict[str, Any], sig:
     require_open(head, max(timestamps.now_ms(now), head.last_time_ms), "paper ballot")
     if sig is not None:
         verify_official(session, head, payload, sig, PAPER_BALLOT)
-    check_rules(session, head, PAPER_BALLOT, payload, roster)
+    check_rules(session, head, PAPER_BALLOT, payload, roster, dry_run=sig is None)

@@ -84,3 +84,51 @@ def add_cosignature(assembly_id: int, size: int, cosignature: Any) -> None:
     with database() as session:
         timestamp = add(session, assembly_id, size, text)
     click.echo(f"cosignature stored (time {timestamp})")
+
+
+@assembly.command("trustee-doc")
+@click.argument("assembly_id", metavar="ASSEMBLY", type=int)
+@click.argument("document", metavar="FILE", type=click.File("rb"))
+def trustee_doc(assembly_id: int, document: Any) -> None:
+    """Record a trustee's document file of a secret assembly (docs/rules.md §13).
+
+    Before the notice: the key ceremony's documents (announcement, dealing, confirmation,
+    complaint, answer); after the close: a decryption.  Refused unless it verifies and
+    fits the ceremony so far."""
+    import datetime as dt
+
+    from ownervote.services import trustee_documents
+
+    config = settings()
+    with database(config) as session:
+        out = trustee_documents.submit(session, assembly_id, document.read(),
+                                       base_url=config.base_url,
+                                       now=dt.datetime.now(dt.UTC), actor="cli")
+    where = "waits for the notice" if out.entry is None else f"entry {out.entry}"
+    click.echo(f"{out.kind} of trustee {out.trustee} recorded ({where}); digest {out.digest}; "
+               f"ceremony: {out.phase}")
+
+
+@assembly.command("trustees")
+@click.argument("assembly_id", metavar="ASSEMBLY", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def trustees_(assembly_id: int, as_json: bool) -> None:
+    """Where a secret assembly's key ceremony stands, and the trustees' fingerprints."""
+    from ownervote.services import trustee_documents
+
+    config = settings()
+    with database(config) as session:
+        view = trustee_documents.ceremony_status(session, assembly_id,
+                                                 base_url=config.base_url)
+    if as_json:
+        click.echo(json.dumps(view.to_json(), ensure_ascii=False))
+        return
+    if not view.secret:
+        click.echo("open ballots: this assembly has no trustees")
+        return
+    click.echo(f"origin {view.origin}")
+    click.echo(f"trustees {view.trustees}, threshold {view.threshold}: {view.waiting}")
+    for t in view.announced:
+        click.echo(f"  {t.index:>2}  {t.fingerprint}  {t.name}")
+    if view.key:
+        click.echo(f"election key {view.key}")

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -68,11 +70,29 @@ def _post_worker_init(worker: Any) -> None:
     start_in_app(worker.wsgi)
 
 
+#: Longest path of a Unix socket (``sun_path`` holds 108 bytes with its terminating NUL).
+UNIX_SOCKET_PATH_MAX = 107
+
+
+def control_socket_path(instance_dir: Path) -> Path | None:
+    """Where gunicorn's control socket (``gunicornc``) goes: the instance folder, never the
+    user's home or runtime directory; None (no control socket) when that path is too long
+    for a Unix socket."""
+    path = instance_dir / "gunicorn.ctl"
+    return path if len(os.fsencode(path)) <= UNIX_SOCKET_PATH_MAX else None
+
+
 def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: int = 30,
                  access_log: bool = False, forwarded_allow_ips: str = "127.0.0.1",
-                 worker_class: str = "gevent") -> None:
-    """Serve ``web.create_app()`` with gunicorn, each worker building its own app."""
+                 worker_class: str = "gevent", instance_dir: Path | None = None,
+                 tls: tuple[Path, Path] | None = None) -> None:
+    """Serve ``web.create_app()`` with gunicorn, each worker building its own app.
+
+    ``instance_dir``: the control socket goes there (:func:`control_socket_path`; without it
+    there is none).  ``tls``: (certificate, key) files to serve https with."""
     from gunicorn.app.base import BaseApplication
+
+    control_socket = control_socket_path(instance_dir) if instance_dir else None
 
     class OwnervoteApplication(BaseApplication):
         def load_config(self) -> None:
@@ -91,6 +111,15 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int, *, timeout: i
             self.cfg.set("errorlog", "-")
             self.cfg.set("forwarded_allow_ips", forwarded_allow_ips)
             self.cfg.set("post_worker_init", _post_worker_init)
+            if "control_socket" not in self.cfg.settings:
+                pass  # gunicorn before 25 has no control socket
+            elif control_socket is None:
+                self.cfg.set("control_socket_disable", True)
+            else:
+                self.cfg.set("control_socket", str(control_socket))
+            if tls is not None:
+                self.cfg.set("certfile", str(tls[0]))
+                self.cfg.set("keyfile", str(tls[1]))
 
         def load(self):
             from web import create_app
@@ -152,5 +181,8 @@ def serve(host: str, port: int, workers: int, threads: int, worker_class: str,
         click.echo("ownervote serve: refusing to serve on a database that is not durable: "
                    + "; ".join(problems), err=True)
         sys.exit(2)
+    # each worker builds its app from the environment: the option, if given, is the setting
+    os.environ["OWNERVOTE_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
     run_gunicorn(host, port, workers, threads, access_log=access_log,
-                 forwarded_allow_ips=forwarded_allow_ips, worker_class=worker_class)
+                 forwarded_allow_ips=forwarded_allow_ips, worker_class=worker_class,
+                 instance_dir=settings.instance_dir)

@@ -1,7 +1,8 @@
 """``ownervote tally FILE``: tally a vote from a JSON tally file, offline.
 
 The file format is documented in :mod:`voting.tallyfile` and docs/rules.md.
-The result goes to stdout as JSON (areas as exact decimal strings).  Bad
+The result goes to stdout as JSON (areas as exact decimal strings), with the
+ballots the casting rules refused (``refused_ballots``: they do not count).  Bad
 input exits with status 2 and exactly one line on stderr naming the offending
 value and where it is (``ballots[17].unit: unknown unit "3-1202"``), and
 nothing on stdout.
@@ -60,12 +61,15 @@ def tally(file: str, indent: int) -> None:
         _fail(f"{source}: cannot read: {exc.strerror or exc}")
         return
     try:
-        result = load(text, source).tally().to_json()
+        parsed = load(text, source)
+        result = parsed.to_json()
     except VotingError as exc:
         _fail(str(exc))
         return
     except RecursionError:
         _fail(f"{source}: JSON nested too deeply")
         return
+    for warning in parsed.warnings:  # identifiers read in their normal form
+        click.echo(f"warning: {_one_line(warning)}", err=True)
     output = json.dumps(result, ensure_ascii=False, indent=indent or None)
     click.echo(output)

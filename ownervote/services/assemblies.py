@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from identity.store.models import Building, Community, RosterVersion, StaffUser
+from ledger.cosigning import configured_policy
 from ledger.store import proceedings
 from ledger.store.models import LogHead
 from ledger.store.publish import assembly_settings, publish_assembly
@@ -30,9 +31,11 @@ from ownervote.services.errors import NotFound, ServiceError
 from ownervote.services.keys import log_signer
 from ownervote.services.unit_of_work import end_read, writing
 from voting import lifecycle
+from voting.election import ElectionRuleProblem, election_rule_problem
 from voting.items import ItemSpec
 from voting.settings import AssemblySettings
 from voting.store.models import Assembly, Document, Item
+from voting.textlimits import TextField, check_length
 
 
 class ItemOutsideScope(ServiceError):
@@ -41,6 +44,35 @@ class ItemOutsideScope(ServiceError):
     def __init__(self, position: int) -> None:
         self.position = position
         super().__init__(f"item {position} is limited to buildings outside the new scope")
+
+
+class ElectionOutsideRules(ServiceError):
+    """An election item does not fit the assembly's election settings (``position``,
+    ``problem``: :class:`~voting.election.ElectionRuleProblem`; ``seats``, ``candidates``
+    and the ``committee_size`` so the message can name the figures)."""
+
+    def __init__(self, position: int, problem: ElectionRuleProblem, *, seats: int,
+                 candidates: int, committee_size: int | None) -> None:
+        self.position = position
+        self.problem = problem
+        self.seats = seats
+        self.candidates = candidates
+        self.committee_size = committee_size
+        super().__init__(f"item {position}: {problem.value}")
+
+
+def check_election_rules(items: list[tuple[int, ItemSpec | Item]],
+                         settings: AssemblySettings) -> None:
+    """Every election item of ``items`` ((position, item)) fits ``settings``, or
+    :class:`ElectionOutsideRules` for the first that does not."""
+    for position, it in items:
+        if it.kind != "election":
+            continue
+        seats, candidates = it.seats or 0, len(it.candidates or ())
+        problem = election_rule_problem(seats, candidates, settings)
+        if problem is not None:
+            raise ElectionOutsideRules(position, problem, seats=seats, candidates=candidates,
+                                       committee_size=settings.committee_size)
 
 
 def assembly(session: Session, assembly_id: int) -> Assembly:
@@ -125,7 +157,9 @@ def next_position(a: Assembly) -> int:
 
 def create_draft(session: Session, *, community_id: int, title: str, description: str,
                  settings: AssemblySettings, item: ItemSpec, actor: str) -> Assembly:
-    """A new draft with its first item."""
+    """A new draft with its first item (:class:`ElectionOutsideRules` if it does not fit the
+    election settings)."""
+    check_election_rules([(1, item)], settings)
     with writing(session):
         return proceedings.create_assembly(session, community_id, title, [item],
                                            description=description, settings=settings,
@@ -135,12 +169,15 @@ def create_draft(session: Session, *, community_id: int, title: str, description
 def save_settings(session: Session, assembly_id: int, *, title: str, description: str,
                   settings: AssemblySettings) -> Assembly:
     """The draft's title, introduction and settings; items must stay inside the scope."""
+    check_length(TextField.ASSEMBLY_TITLE, title, where="assembly")
+    check_length(TextField.ASSEMBLY_DESCRIPTION, description, where="assembly")
     with writing(session):
         a = _draft(session, assembly_id)
         scope = settings.scope_buildings
         for it in sorted(a.items, key=lambda i: i.position):
             if scope and it.scope_buildings and not set(it.scope_buildings) <= scope:
                 raise ItemOutsideScope(it.position)
+        check_election_rules([(it.position, it) for it in a.items], settings)
         data = settings.to_dict()
         a.scope_buildings = data.pop("scope_buildings")
         a.settings = data
@@ -155,6 +192,7 @@ def add_item(session: Session, assembly_id: int, *, spec: ItemSpec) -> int:
         a = _draft(session, assembly_id)
         position = next_position(a)
         spec.check(position)
+        check_election_rules([(position, spec)], settings_of(a))
         a.items.append(Item(
             position=position, title=spec.title, description=spec.description,
             matter=spec.matter, kind=spec.kind, seats=spec.seats,
@@ -237,6 +275,7 @@ def list_assemblies(session: Session) -> list[dict[str, Any]]:
             "origin": head.origin if head else None,
             "log_size": head.size if head else None,
             "log_closed": head.closed if head else None,
+            "ballot_secrecy": assembly_settings(a).ballot_secrecy.value,
         })
     end_read(session)
     return rows
@@ -246,6 +285,8 @@ def publish_log(session: Session, settings: Any, assembly_id: int) -> bytes:
     """Create the assembly's log; the hash of its entry 0."""
     signer = log_signer(settings)
     with writing(session):
-        out = publish_assembly(session, assembly_id, signer, settings.base_url)
+        policy = configured_policy(settings.witnesses, settings.witness_quorum)
+        out = publish_assembly(session, assembly_id, signer, settings.base_url,
+                               witness_policy=policy)  # (a secret one: with its ceremony)
         entry_hash = bytes(out.entry_hash)
     return entry_hash

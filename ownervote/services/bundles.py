@@ -6,7 +6,9 @@ log up to its newest checkpoint with everything a verifier needs
 (:func:`ledger.store.export.export_bundle`), signed with the log's own key.
 
 For download (:func:`download`), the file is written once per log state (newest
-signed size, number of checkpoints and cosignatures) into the instance folder's
+signed size, number of checkpoints and cosignatures) and release (the bundle's
+``producer.json`` names the version that wrote it, so a new release writes it again)
+into the instance folder's
 ``bundles/assembly-<id>/``; a new checkpoint or cosignature makes a new file
 and the older ones of that assembly are removed.  Who may download it is the web
 layer's decision (:mod:`web.auditor.bundles`); each download is recorded in the audit
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import LedgerError
 from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.export import export_bundle
+from ownervote import __version__
 from ownervote.audit import record
 from ownervote.config import Settings
 from ownervote.services import public_records
@@ -68,7 +71,8 @@ def bundle_file(session: Session, assembly_id: int, *, settings: Settings) -> Bu
     if latest is None:
         raise BundleUnavailable("no_checkpoint", assembly_id)
     state = (f"size{latest.size}-cp{public_records.checkpoint_count(session, assembly_id)}"
-             f"-cs{public_records.cosignature_count(session, assembly_id)}")
+             f"-cs{public_records.cosignature_count(session, assembly_id)}"
+             f"-ownervote{__version__}")
     folder = cache_dir(settings, assembly_id)
     path = folder / f"{state}.zip"
     if not path.exists():

@@ -15,12 +15,14 @@
   ``params``) or :class:`voting.errors.CastRefused` (``reason``, ``item_id``); nothing
   is read again to explain it.  :func:`refusal_details` gives the words a casting rule's
   refusal names (item titles, the co-owner who votes).
-* :func:`install_gate` — the per-device-key throttle counted in each batch.
+* :func:`install_gate` — the per-device-key throttle counted in each batch;
+  :func:`install_allowance` — each head's casting allowance, checked under the log's lock
+  from the head's own ballots (:mod:`ledger.allowance`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -32,6 +34,7 @@ from identity.keyed import KeyedHasher
 from identity.pii import PiiCipher
 from identity.store.models import OwnerAccount
 from ledger import timestamps
+from ledger.allowance import Window
 from ledger.note import Signer
 from ledger.receipts import Receipt
 from ledger.store import sequencer
@@ -118,6 +121,13 @@ def ready_to_cast(session: Session, assembly_id: int) -> None:
     end_read(session)
 
 
+def election_key_hex(session: Session, assembly_id: int) -> str | None:
+    """A secret assembly's election key (hex, from its log's ceremony), ``None`` if open."""
+    from ledger.store import trustees
+
+    return trustees.published_key_hex(session, assembly_id)
+
+
 def cast(session: Session, assembly_id: int, payload: dict[str, Any], sig: bytes, *,
          signer: Signer) -> Receipt:
     """Append one signed ballot (in some batch of the sequencer) and return its receipt,
@@ -154,3 +164,9 @@ def install_gate(engine: Engine, gate: Callable[[list[dict[str, Any]]],
     """Let ``gate`` admit or refuse each batch's ballots of this database, before the log's
     lock (the per-device-key throttle; :attr:`ledger.store.sequencer.Sequencer.gate`)."""
     sequencer.for_engine(engine).gate = gate
+
+
+def install_allowance(engine: Engine, windows: Sequence[Window]) -> None:
+    """Let each head of this database's logs cast at most so many phone ballots per window
+    (:mod:`ledger.allowance`; refused with ``Refusal.TOO_MANY_BALLOTS``)."""
+    sequencer.for_engine(engine).allowance = tuple(windows)

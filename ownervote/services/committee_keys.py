@@ -35,6 +35,7 @@ from ledger.payloads import OfficialEnrolled
 from ledger.store import enrolment, logstore
 from ledger.store.models import LedgerEntry, LedgerKey
 from ledger.store.publish import published
+from ledger.store.sales import sales_now
 from ownervote.audit import record
 from ownervote.services.errors import NotFound, ServiceError
 from ownervote.services.unit_of_work import writing
@@ -164,15 +165,21 @@ def append_signed(session: Session, assembly_id: int, *, official: Any, staff_id
     return out
 
 
-def resolve_unit(session: Session, assembly_id: int, building: str, number: str) -> Head:
+def resolve_unit(session: Session, assembly_id: int, building: str, number: str, *,
+                 frozen: bool = False) -> Head:
     """The roster head of a unit typed in from a sheet (building and unit number).
 
+    The head that holds it now: after a unit was sold out of a multi-unit head, its
+    buyer's (:mod:`voting.sales`); ``frozen``: the head of the roster frozen at notice.
     Refused (:class:`EntryRefused`) with ``unit_not_voting`` for a unit the frozen
     roster leaves out (parking, storage, outside the scope) and ``unit_not_in_roster``
     for one it does not know.
     """
     label = f"{building.strip()}-{number.strip()}"
     roster = published(session, assembly_id)[1]
+    sales = None if frozen else sales_now(session, assembly_id)
+    if sales is not None and label in sales.roster.head_of_unit:
+        return sales.roster.heads[sales.roster.head_of_unit[label]]
     head_id = roster.head_of_unit.get(label)
     if head_id is not None:
         return roster.heads[head_id]

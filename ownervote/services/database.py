@@ -150,7 +150,7 @@ def upgrade(url: str, revision: str = "head") -> SchemaState:
         raise SchemaNotCurrent(before.problem() or "")
     path = _sqlite_file(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         migrate.upgrade(url, revision)
     except DBAPIError as exc:

@@ -4,7 +4,8 @@
   (fake people, valid check digits) and goes through the real import;
 * "open" assembly: noticed 17 days ago, voting open until two weeks from now,
   with an ordinary matter (选聘物业服务企业) and a special one (筹集维修资金);
-  about 40 % of owners have voted already;
+  about 40 % of owners have voted already, and some who have not verified a phone, so
+  the committee's reminders are sent (to the demo's SMS outbox);
 * "closed" assembly: noticed, voted, closed, counted and announced, with an
   election of the owners' committee; every ballot is signed by a device key.
 
@@ -26,10 +27,20 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from identity.credentials import totp_purpose
 from identity.keyed import KeyedHasher
-from identity.pii import PiiCipher
+from identity.masking import mask_phone
+from identity.pii import PiiCipher, account_phone_purpose
 from identity.store.importer import import_extract
-from identity.store.models import Building, Community, Owner, Ownership, Unit
+from identity.store.models import (
+    Building,
+    Community,
+    Owner,
+    OwnerAccount,
+    Ownership,
+    StaffUser,
+    Unit,
+)
 from identity.store.staff import create_staff
 from identity.synthetic import DEMO_COMMUNITY, demo_extract
 from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
@@ -45,8 +56,10 @@ from ledger.store.proceedings import (
     tally_assembly,
 )
 from ledger.store.publish import published
+from ledger.witnesspolicy import WitnessPolicy
 from ownervote.config import Settings
 from ownervote.services.keys import log_signer
+from ownervote.services.trust_anchors import trust_anchors
 from ownervote.services.unit_of_work import end_read, writing
 from voting.store.models import Assembly
 
@@ -86,6 +99,18 @@ def has_demo(session: Session) -> bool:
     return session.scalar(select(Community.id).where(Community.name == DEMO_COMMUNITY)) is not None
 
 
+def witness_policies(session: Session) -> dict[str, WitnessPolicy | None]:
+    """Each demo assembly's witness policy, fixed with its notice (None: it has none), by
+    title."""
+    community = select(Community.id).where(Community.name == DEMO_COMMUNITY)
+    policies = {}
+    for assembly in session.scalars(select(Assembly).where(Assembly.community_id.in_(community))
+                                    .order_by(Assembly.id)):
+        anchors = trust_anchors(session, assembly.id)
+        policies[assembly.title] = anchors.policy if anchors is not None else None
+    return policies
+
+
 def demo_owner(seed: int = SEED) -> DemoOwner:
     """An owner of one flat, the first registered sole owner in the extract."""
     rows = demo_extract(seed)
@@ -118,8 +143,9 @@ def _unit_owner_hashes(session: Session, assembly: Assembly) -> dict[str, list[s
 def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, hasher: KeyedHasher,
                          *, share: float,
                          start: dt.datetime, end: dt.datetime, rng: random.Random,
-                         skip_heads: frozenset[str] = frozenset()) -> int:
-    """Enrol a device key for a ``share`` of heads and cast one signed ballot each."""
+                         skip_heads: frozenset[str] = frozenset()) -> frozenset[str]:
+    """Enrol a device key for a ``share`` of heads and cast one signed ballot each; the heads
+    that voted."""
     adef, roster = published(session, assembly.id)
     origin = logstore.get_head(session, assembly.id).origin
     owners = _unit_owner_hashes(session, assembly)
@@ -145,7 +171,68 @@ def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, h
         payload = ballot_payload(origin, head_id, key_id(der), 1, choices, new_nonce())
         writer.cast_ballot(session, assembly.id, payload, sign_p256(key, signing_message(payload)),
                            now=at, roster=roster)
-    return len(voters)
+    return frozenset(voters)
+
+
+#: Non-voters of the open assembly who verified a phone (so reminders reach someone).
+REACHABLE_NON_VOTERS = 12
+
+
+def _verify_some_phones(session: Session, assembly: Assembly, cipher: PiiCipher,
+                        hasher: KeyedHasher, *, skip_heads: frozenset[str], rng: random.Random,
+                        now: dt.datetime) -> int:
+    """Give owners of some heads in ``assembly`` that have not voted a verified phone (an
+    account as the owner page's verification makes), as if they had verified and not voted
+    yet; how many accounts were made."""
+    _adef, roster = published(session, assembly.id)
+    owners = _unit_owner_ids(session, assembly)
+    heads = sorted(h for h in roster.heads if h not in skip_heads)
+    made = 0
+    for head_id in rng.sample(heads, min(REACHABLE_NON_VOTERS, len(heads))):
+        owner_ids = sorted({o for u in roster.heads[head_id].unit_ids for o in owners.get(u, ())})
+        if not owner_ids:
+            continue  # a developer's head: nobody to text
+        owner = session.get_one(Owner, owner_ids[0])
+        phone = f"139{rng.randrange(10**8):08d}"  # fake, like every demo person
+        account = OwnerAccount(key=f"demo{rng.getrandbits(112):028x}", owner_id=owner.id,
+                               holder_kind="self", holder_id_hash=owner.id_hash,
+                               phone_hash=hasher.phone_hash(phone),
+                               phone_masked=mask_phone(phone), verified_at=now)
+        account.phone_enc = cipher.encrypt_text(phone, purpose=account_phone_purpose(account.key))
+        session.add(account)
+        made += 1
+    return made
+
+
+def _unit_owner_ids(session: Session, assembly: Assembly) -> dict[str, list[int]]:
+    """Unit label ("building-number") -> owner row ids in the frozen roster."""
+    rows = session.execute(
+        select(Building.name, Unit.number, Ownership.owner_id)
+        .join(Unit, Unit.building_id == Building.id)
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .where(Ownership.roster_version_id == assembly.roster_version_id))
+    owners: dict[str, list[int]] = {}
+    for building, number, owner_id in rows:
+        owners.setdefault(f"{building}-{number}", []).append(owner_id)
+    return owners
+
+
+def demo_accounts(session: Session, settings: Settings) -> list[DemoAccount]:
+    """The demo staff accounts still active, with their TOTP secrets (read back, so a restarted
+    demo prints them again)."""
+    cipher = PiiCipher.from_settings(settings)
+    names = [username for _role, username, _password in STAFF]
+    users = {u.username: u for u in session.scalars(
+        select(StaffUser).where(StaffUser.username.in_(names)))}
+    accounts = []
+    for role, username, password in STAFF:
+        user = users.get(username)
+        if user is None or user.totp_secret_enc is None or user.deactivated_at is not None:
+            continue
+        secret = cipher.decrypt_text(user.totp_secret_enc, purpose=totp_purpose(username))
+        accounts.append(DemoAccount(role, username, password, secret))
+    end_read(session)
+    return accounts
 
 
 def rng_key(rng: random.Random):
@@ -231,9 +318,12 @@ def load_demo(session: Session, settings: Settings, signer: Signer,
     # Leave the demo owner's own head unvoted so they can try it.
     with writing(session):
         open_ = session.get_one(Assembly, open_id)
-        _cast_random_ballots(session, open_, signer, hasher, share=0.4, start=open_opens,
-                             end=now - dt.timedelta(minutes=5), rng=rng,
-                             skip_heads=_demo_owner_heads(session, open_, settings))
+        demo_heads = _demo_owner_heads(session, open_, settings)
+        voted = _cast_random_ballots(session, open_, signer, hasher, share=0.4,
+                                     start=open_opens, end=now - dt.timedelta(minutes=5),
+                                     rng=rng, skip_heads=demo_heads)
+        _verify_some_phones(session, open_, cipher, hasher, skip_heads=voted | demo_heads,
+                            rng=rng, now=open_opens)
     return accounts
 
 

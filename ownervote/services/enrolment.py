@@ -21,6 +21,7 @@ not be sent: nothing is kept), :class:`ledger.errors.LedgerError` with its
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -34,12 +35,13 @@ from identity.pii import PiiCipher
 from identity.store.devices import active_key, enrol, public_key
 from identity.store.models import DeviceKey, OwnerAccount
 from identity.store.smsoutbox import make_gateway
-from ledger import canonical
+from ledger import canonical, timestamps
+from ledger.allowance import BALLOT_KEYS_PER_DAY, retry_at
 from ledger.ballots import key_id, verify_p256_message
 from ledger.errors import SignatureError
 from ledger.note import Signer
 from ledger.store.enrolment import enroll_key, revoke_key
-from ledger.store.models import LogHead
+from ledger.store.models import VOTER_KEY, LedgerEntry, LedgerKey, LogHead
 from ownervote.services import owner_assemblies, owner_heads
 from ownervote.services.errors import NotFound, ServiceError
 from ownervote.services.unit_of_work import writing
@@ -56,11 +58,12 @@ class EnrolmentRefusal(StrEnum):
     NO_DEVICE_KEY = "no_device_key"  # the account has no active device key (phone not set up)
     BAD_DEVICE_SIGNATURE = "bad_device_signature"  # the request is not signed by that key
     NOT_YOUR_HEAD = "not_your_head"  # the account does not vote for this head here
+    TOO_MANY_KEYS = "too_many_keys"  # ledger.allowance.BALLOT_KEYS_PER_DAY used up (retry_at)
 
 
 class EnrolmentRefused(ServiceError):
-    def __init__(self, code: EnrolmentRefusal) -> None:
-        self.code = code
+    def __init__(self, code: EnrolmentRefusal, retry_at: dt.datetime | None = None) -> None:
+        self.code, self.retry_at = code, retry_at
         super().__init__(code.value)
 
 
@@ -121,6 +124,26 @@ def enrol_device(session: Session, account_id: int, spki: bytes, *, settings: An
 
 # -- ballot keys ----------------------------------------------------------------------------
 
+def _within_key_allowance(session: Session, assembly_id: int, voter: str) -> None:
+    """Refuse a ballot key beyond :data:`ledger.allowance.BALLOT_KEYS_PER_DAY` of this owner
+    (``voter``: their pseudonym in this log) — read inside the writing unit, so that two
+    requests at once cannot both take the last one on SQLite (one writer at a time)."""
+    window = BALLOT_KEYS_PER_DAY
+    now_ms = timestamps.now_ms()
+    since = timestamps.ms_to_datetime(now_ms - window.ms)
+    times = session.scalars(
+        select(LedgerEntry.created_at)
+        .join(LedgerKey, (LedgerKey.assembly_id == LedgerEntry.assembly_id)
+              & (LedgerKey.entry_index == LedgerEntry.index))
+        .where(LedgerKey.assembly_id == assembly_id, LedgerKey.voter == voter,
+               LedgerKey.kind == VOTER_KEY, LedgerKey.role == "owner",
+               LedgerEntry.created_at >= since)).all()
+    free_at = retry_at((timestamps.now_ms(t) for t in times), now_ms, (window,))
+    if free_at is not None:
+        raise EnrolmentRefused(EnrolmentRefusal.TOO_MANY_KEYS,
+                               retry_at=timestamps.ms_to_datetime(free_at))
+
+
 @dataclass(frozen=True)
 class BallotKeyEnrolled:
     key: str  # the ballot key's id
@@ -151,6 +174,7 @@ def enrol_ballot_key(session: Session, assembly_id: int, *, account_id: int, hea
         raise EnrolmentRefused(EnrolmentRefusal.NOT_YOUR_HEAD)
     voter = owner_heads.voter_of(session, account.owner_id, head.origin, hasher)
     with writing(session):
+        _within_key_allowance(session, assembly_id, voter)
         # the log refuses a closed log, a head not in the roster, a key enrolled before
         for old in owner_heads.live_ballot_keys(session, assembly_id, voter, head_id):
             revoke_key(session, assembly_id, signer, old, "replaced")

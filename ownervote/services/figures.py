@@ -10,7 +10,7 @@ announcement's list of voting units use them.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -22,6 +22,7 @@ from identity.pii import PiiCipher, owner_name_purpose
 from identity.store.models import Building, Owner, OwnerAccount, Ownership, Unit
 from ledger.store import writer
 from ledger.store.publish import published
+from ledger.store.sales import sales_now
 from voting.areas import from_hundredths
 from voting.heads import Roster
 from voting.store.models import Assembly
@@ -59,9 +60,10 @@ class Part:
 
 @dataclass(frozen=True)
 class Snapshot:
-    roster: Roster
+    roster: Roster  # after the units sold out of multi-unit heads (voting.sales)
     items: dict  # item id -> voting Item
     votes: dict  # (head, item id) -> vote
+    item_rosters: dict = field(default_factory=dict)  # item id -> its roster, after sales
 
     @property
     def voted(self) -> set[str]:
@@ -71,13 +73,17 @@ class Snapshot:
 def snapshot(session: Session, assembly_id: int) -> Snapshot:
     """The published roster, items and counted ballots of a published assembly, now."""
     adef, roster = published(session, assembly_id)
-    return Snapshot(roster, adef.items, writer.counted_votes(session, assembly_id))
+    votes = writer.counted_votes(session, assembly_id)
+    sales = sales_now(session, assembly_id)
+    if sales is None:
+        return Snapshot(roster, adef.items, votes)
+    return Snapshot(sales.roster, adef.items, votes, sales.item_rosters(adef.items))
 
 
 def item_parts(s: Snapshot) -> dict[str, Part]:
     out = {}
     for item_id, item in s.items.items():
-        scope = s.roster.scope(item.buildings)
+        scope = s.item_rosters.get(item_id, s.roster).scope(item.buildings)
         area = heads = 0
         for head_id, hundredths in scope.area_of.items():
             if (head_id, item_id) in s.votes:
@@ -120,10 +126,17 @@ def head_units(s: Snapshot, head_id: str) -> list[tuple[str, Decimal]]:
 
 
 def voter_units(s: Snapshot) -> list[tuple[str, Decimal]]:
-    """Unit label and area of every unit whose owner took part (the announcement's list)."""
-    out = [pair for head in sorted(s.voted) if head in s.roster.heads
-           for pair in head_units(s, head)]
-    return sorted(out, key=lambda p: _unit_key(p[0]))
+    """Unit label and area of every unit a counted ballot speaks for (the announcement's
+    list): the units of the ballot's head on the roster its item is counted on, so a unit
+    sold during the vote is listed for the seller's ballot cast before the sale, which
+    stands for it (docs/rules.md §7.7), though the seller no longer holds it."""
+    units: dict[str, Decimal] = {}
+    for head_id, item_id in s.votes:
+        roster = s.item_rosters.get(item_id, s.roster)
+        head = roster.heads.get(head_id)
+        for unit in head.unit_ids if head is not None else ():
+            units[unit] = roster.units[unit].area
+    return sorted(units.items(), key=lambda p: _unit_key(p[0]))
 
 
 def _unit_key(label: str) -> tuple:

@@ -27,10 +27,12 @@ from identity.store.models import Community
 from ledger.store import writer
 from ledger.store.models import LogHead
 from ledger.store.publish import assembly_settings, published
+from ledger.store.sales import sales_now
 from ownervote.services.errors import NotFound
+from voting.areas import from_hundredths
+from voting.sales import participation_with_sales
 from voting.settings import AssemblySettings
 from voting.store.models import Assembly, Document
-from voting.tally import tally
 
 #: Assemblies an owner can see (a draft is the committee's business).
 VISIBLE = ("noticed", "open", "closed", "tallied", "announced")
@@ -149,11 +151,14 @@ def participation(session: Session, assembly_id: int) -> tuple[ItemParticipation
     if hit is not None:
         return hit
     adef, roster = published(session, assembly_id)
-    result = tally(roster, list(adef.items.values()), writer.counted_votes(session, assembly_id),
-                   adef.settings)
-    out = tuple(ItemParticipation(r.item.item_id, r.total.area, r.total.heads,
-                                  r.participating.area, r.participating.heads)
-                for r in result.items)
+    sales = sales_now(session, assembly_id)  # units sold out of multi-unit heads
+    # who took part only (voting.aggregate's public half): a secret vote's ballots are sealed
+    parts = participation_with_sales(roster, list(adef.items.values()),
+                                     writer.counted_votes(session, assembly_id),
+                                     sales.sales if sales else ())
+    out = tuple(ItemParticipation(item.item_id, from_hundredths(total.area), total.heads,
+                                  from_hundredths(part.area), part.heads)
+                for item, total, part in parts)
     with _lock:
         _cache[key] = out
         while len(_cache) > 64:

@@ -38,8 +38,9 @@ from ledger.receipts import tracker_code
 from ledger.store.headstate import head_rules
 from ledger.store.models import LedgerEntry, LedgerKey, LogHead
 from ledger.store.publish import assembly_settings, published
+from ledger.store.sales import check_head_cast, sales_now
 from voting.ballots import Approval, BallotEvent, Channel, Choice
-from voting.casting import check_cast
+from voting.casting import unit_voter
 from voting.errors import CastRefused, RefusalReason
 from voting.store.models import Assembly
 
@@ -94,12 +95,39 @@ class HeadView:
 
 
 def transfers_in(session: Session, assembly_id: int) -> dict[str, str]:
-    """head id -> the buyer's voter reference, for the units sold during the vote."""
+    """head id -> the buyer's voter reference, for the one-unit heads sold during the vote
+    (a unit sold out of a multi-unit head splits it instead: :func:`_with_sales`)."""
     rows = session.execute(select(LedgerEntry.index, LedgerEntry.body).where(
         LedgerEntry.assembly_id == assembly_id, LedgerEntry.kind == UNIT_TRANSFERRED,
         LedgerEntry.voided_by.is_(None))).all()
     sales = (parse_entry(bytes(body), index).payload_as(UnitTransferred) for index, body in rows)
-    return {sale.head: sale.buyer for sale in sales}
+    return {sale.head: sale.buyer for sale in sales if sale.unit is None}
+
+
+def _with_sales(session: Session, a: Assembly, account: OwnerAccount, heads: list[AccountHead],
+                me: str) -> list[AccountHead]:
+    """Units sold out of multi-unit heads (voting.sales): a seller's head holds what it kept
+    (none left: the buyers vote), a buyer's new head is the buyer's to vote for."""
+    sales = sales_now(session, a.id)
+    if sales is None:
+        return heads
+    now = sales.roster
+    out = []
+    for h in heads:
+        held = now.heads.get(h.head_id)
+        if held is None:
+            out.append(replace(h, may_vote=False, voter=VoterDecision(None, "transferred")))
+        else:
+            out.append(replace(h, units=tuple(held.unit_ids), area=held.area))
+    mine = {h.head_id for h in out}
+    for head_id, transfer in sales.buyers.items():
+        held = now.heads.get(head_id)
+        if transfer.buyer == me and held is not None and head_id not in mine \
+                and _owns_now(session, a, account.owner_id, tuple(held.unit_ids)):
+            out.append(AccountHead(head_id, tuple(held.unit_ids), held.area, False,
+                                   account.revoked_at is None,
+                                   VoterDecision(account.owner_id, "buyer")))
+    return out
 
 
 def _owns_now(session: Session, a: Assembly, owner_id: int, units: tuple[str, ...]) -> bool:
@@ -120,10 +148,11 @@ def _with_transfers(session: Session, a: Assembly, account: OwnerAccount,
                     heads: list[AccountHead], hasher: KeyedHasher) -> list[AccountHead]:
     """A sold unit's head: the buyer votes for it (even though the frozen roster names the
     seller), the seller no longer does (docs/law.md; ledger ``unit.transferred``)."""
+    me = voter_of(session, account.owner_id, session.get_one(LogHead, a.id).origin, hasher)
+    heads = _with_sales(session, a, account, heads, me)
     transfers = transfers_in(session, a.id)
     if not transfers:
-        return heads
-    me = voter_of(session, account.owner_id, session.get_one(LogHead, a.id).origin, hasher)
+        return sorted(heads, key=lambda h: h.units)
     out = [replace(h, may_vote=False, voter=VoterDecision(None, "transferred"))
            if transfers.get(h.head_id, me) != me else h for h in heads]
     roster = published(session, a.id)[1]
@@ -234,8 +263,7 @@ def co_owner_voting(session: Session, assembly_id: int, head_id: str, *, hasher:
     if a is None or head is None:
         return ""
     state = head_rules(session, assembly_id, head_id)
-    voter = state.representative or next(
-        (e.voter for e in state.history if e.channel is Channel.ELECTRONIC and e.voter), None)
+    voter = unit_voter(state.history, state.representative)
     if voter is None:
         return ""
     return co_owner_by_voter(session, a, head.origin, head_units(session, assembly_id, head_id),
@@ -265,8 +293,7 @@ def item_locks(session: Session, assembly_id: int, head_id: str, voter: str, *,
         vote = Approval.of(()) if item.is_election else Choice.ABSTAIN
         event = BallotEvent(head.size, head_id, Channel.ELECTRONIC, {item_id: vote}, None, voter)
         try:
-            check_cast(state.history, event, adef.settings, items=adef.items, roster=roster,
-                       representative=state.representative, transfer=state.transfer)
+            check_head_cast(session, assembly_id, state, event, adef, roster)
         except CastRefused as exc:
             refusals[item_id] = exc
     who = ""

@@ -25,9 +25,10 @@ from ledger.ballots import new_nonce
 from ledger.entries import parse_entry
 from ledger.kinds import BALLOT, PAPER_BALLOT
 from ledger.payloads import AnyBallot, PaperBallot
-from ledger.store import logstore, writer
+from ledger.store import logstore, trustees, writer
 from ledger.store.models import LedgerEntry
 from ledger.store.publish import published
+from ownervote.services import owner_heads
 from ownervote.services.committee_keys import append_signed
 from ownervote.services.errors import NotFound
 from voting.store.models import Assembly
@@ -47,8 +48,10 @@ class BallotRow:
 
 
 def ballot_rows(session: Session, assembly_id: int, *, kind: str | None = None,
-                unit: str | None = None, limit: int = 500) -> list[BallotRow]:
-    """The newest ballots of the log (``kind``: one kind only; ``unit``: of one unit)."""
+                unit: str | None = None, index: int | None = None,
+                limit: int = 500) -> list[BallotRow]:
+    """The newest ballots of the log (``kind``: one kind only; ``unit``: of one unit;
+    ``index``: the ballot at that ledger entry, if it is one)."""
     roster = published(session, assembly_id)[1]
     kinds = (kind,) if kind else (BALLOT, PAPER_BALLOT)
     q = (select(LedgerEntry).where(LedgerEntry.assembly_id == assembly_id,
@@ -56,6 +59,8 @@ def ballot_rows(session: Session, assembly_id: int, *, kind: str | None = None,
          .order_by(LedgerEntry.index.desc()))
     if unit:
         q = q.where(LedgerEntry.head_id == (roster.head_of_unit.get(unit) or "-"))
+    if index is not None:
+        q = q.where(LedgerEntry.index == index)
     rows = []
     for e in session.scalars(q.limit(limit)):
         p = parse_entry(bytes(e.body), e.index).payload_as(AnyBallot)
@@ -86,21 +91,61 @@ def owner_names(session: Session, assembly_id: int, head_id: str, *,
     return sorted(names)
 
 
-def prepare(session: Session, assembly_id: int, *, head_id: str, choices: Mapping[str, Any],
-            official: str, now: dt.datetime) -> dict[str, Any]:
+def co_owners(session: Session, assembly_id: int, head_id: str, *, hasher: KeyedHasher,
+              cipher: PiiCipher) -> dict[str, str]:
+    """voter reference -> masked name, for the owners of the head's units (who may sign)."""
+    a = session.get(Assembly, assembly_id)
+    if a is None:
+        raise NotFound("assembly", assembly_id)
+    origin = logstore.get_head(session, assembly_id).origin
+    return owner_heads.co_owner_by_voter(session, a, origin,
+                                         owner_heads.head_units(session, assembly_id, head_id),
+                                         hasher=hasher, cipher=cipher)
+
+
+def prepare(session: Session, assembly_id: int, *, head_id: str,
+            choices: Mapping[str, Any] | None, official: str, now: dt.datetime,
+            voter: str | None = None, hasher: KeyedHasher | None = None,
+            cipher: PiiCipher | None = None, encrypted: Mapping[str, Any] | None = None,
+            seq: int | None = None, nonce: str | None = None) -> dict[str, Any]:
     """The payload the member signs for a paper ballot, checked as the ledger will check it.
 
+    ``voter``: the voter reference (:func:`co_owners`) of the co-owner who signed the
+    sheet (one of the head's owners, else :class:`NotFound`; ``hasher`` and ``cipher``
+    are needed to tell); the co-owner rule then refuses it unless that co-owner is the
+    unit's representative (:func:`voting.casting.unit_voter`).
     Raises the ledger's refusal (:class:`~ledger.errors.LedgerError`: ``not_open``,
     ``closed`` …) or the casting rules' (:class:`~voting.errors.CastRefused`: a double
-    vote, a wrong choice …).  The scan's SHA-256 (``scan_sha256``) is added by the
-    caller once the scan is stored, after these checks.
+    vote, a wrong choice, another co-owner …).  The scan's SHA-256 (``scan_sha256``) is
+    added by the caller once the scan is stored, after these checks.
+
+    In a secret assembly the member's device encrypts the sheet (docs/secret-ballots.md
+    §10.1, with the ``invalid`` option of a paper election, to :func:`election_key_hex`):
+    either the payload prepared here from ``choices`` (checked by the casting rules as in
+    an open assembly) gets ``encrypted`` in their place before it is signed, or the device
+    passes ``encrypted`` (with the ``seq`` and ``nonce`` it encrypted for) right away.
     """
+    content = {"encrypted": dict(encrypted)} if encrypted is not None else {
+        "choices": dict(choices or {})}
     payload: dict[str, Any] = {
         "origin": logstore.get_head(session, assembly_id).origin, "head": head_id,
-        "official": official, "seq": writer.next_seq(session, assembly_id, head_id),
-        "nonce": new_nonce(), "choices": dict(choices)}
+        "official": official,
+        "seq": writer.next_seq(session, assembly_id, head_id) if seq is None else seq,
+        "nonce": new_nonce() if nonce is None else nonce, **content}
+    if voter is not None:
+        if hasher is None or cipher is None:
+            raise TypeError("naming the paper ballot's signer needs the hasher and the cipher")
+        if voter not in co_owners(session, assembly_id, head_id, hasher=hasher, cipher=cipher):
+            raise NotFound("co-owner", voter)
+        payload["voter"] = voter
     writer.check_paper_ballot(session, assembly_id, payload, now=now)
     return payload
+
+
+def election_key_hex(session: Session, assembly_id: int) -> str | None:
+    """A secret assembly's election key, which the member's device encrypts a paper ballot
+    to (``None``: open ballots)."""
+    return trustees.published_key_hex(session, assembly_id)
 
 
 def enter(session: Session, assembly_id: int, *, payload: dict[str, Any], sig: bytes,

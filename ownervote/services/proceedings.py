@@ -12,6 +12,7 @@ nothing.  :func:`refusal` says, without changing anything, what would stop a ste
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from ledger.note import Signer
 from ledger.store import proceedings
 from ledger.store.publish import assembly_settings
 from ownervote.services.errors import NotFound
+from ownervote.services.results import objection_count
 from ownervote.services.unit_of_work import writing
 from voting import lifecycle
 from voting.errors import TransitionRefused
@@ -85,7 +87,26 @@ def announce(session: Session, assembly_id: int, *, now: dt.datetime, actor: str
     return a
 
 
-def advance_due(session: Session, *, signer: Signer, now: dt.datetime) -> list[tuple[int, str]]:
-    """Open and close every assembly whose announced time has come; ``(id, new status)``."""
+def final_refusal(a: Assembly, now: dt.datetime) -> TransitionRefused | None:
+    """None if the final announcement may be issued now, else why not."""
+    return lifecycle.final_announcement_refusal(a.status, a.objection_until,
+                                                a.final_announced_at, now)
+
+
+def announce_final(session: Session, assembly_id: int, *, signer: Signer, now: dt.datetime,
+                   actor: str) -> Assembly:
+    """The final announcement, after the objection period: recorded in the ledger with the
+    number of objections received."""
     with writing(session):
-        return proceedings.advance_due(session, signer, now)
+        a = _assembly(session, assembly_id)
+        proceedings.announce_final(session, a, signer, now=now, actor=actor,
+                                   objections=objection_count(session, a.id))
+    return a
+
+
+def advance_due(session: Session, *, signer: Signer, now: dt.datetime,
+                community_ids: Collection[int] | None = None) -> list[tuple[int, str]]:
+    """Open and close every assembly whose announced time has come (of ``community_ids``
+    only, if given); ``(id, new status)``."""
+    with writing(session):
+        return proceedings.advance_due(session, signer, now, community_ids)

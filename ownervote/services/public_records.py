@@ -178,9 +178,8 @@ class Found:
     kind: str  # ballot | paper_ballot
     recorded_at: dt.datetime
     checkpoint_size: int | None  # newest signed checkpoint containing it (proof checked)
-    voided: bool
-    later_ballot: bool  # a later ballot of the same head replaces it on some item
-    replaced_items: tuple[str, ...] = ()  # those items, when known
+    # Never whether it still counts (voided, replaced by a later ballot): a tracker code
+    # shown to a vote buyer must not tell them whether the owner revoted (SECURITY.md §4).
 
 
 def checked_size(note: str, log_vkey: str, index: int, leaf: bytes,
@@ -201,8 +200,7 @@ def receipt(session: Session, assembly_id: int, log_vkey: str, tracker: str) -> 
     raw = tracker.replace("-", "")
     prefix = base64.b32decode(raw + "====")[:12]  # 96 of the tracker's 100 bits
     rows = session.execute(
-        select(LedgerEntry.index, LedgerEntry.kind, LedgerEntry.entry_hash,
-               LedgerEntry.head_id, LedgerEntry.voided_by)
+        select(LedgerEntry.index, LedgerEntry.kind, LedgerEntry.entry_hash)
         .where(LedgerEntry.assembly_id == assembly_id,
                LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)),
                func.substr(LedgerEntry.entry_hash, 1, 12) == prefix)
@@ -212,14 +210,9 @@ def receipt(session: Session, assembly_id: int, log_vkey: str, tracker: str) -> 
         return None
     # to type checkers, Row.index is tuple's method: the column through the row's mapping
     index: int = match._mapping["index"]  # noqa: SLF001 - SQLAlchemy's public API
-    later = session.scalar(select(func.count(LedgerEntry.id)).where(
-        LedgerEntry.assembly_id == assembly_id, LedgerEntry.head_id == match.head_id,
-        LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)), LedgerEntry.index > index,
-        LedgerEntry.voided_by.is_(None)))
     row = latest_checkpoint(session, assembly_id)
     size = None
     if row is not None and row.size > index:
         proof = logstore.inclusion_proof(session, assembly_id, index, row.size)
         size = checked_size(row.note, log_vkey, index, bytes(match.entry_hash), proof)
-    return Found(index, match.kind, entry_time(session, assembly_id, index), size,
-                 match.voided_by is not None, bool(later))
+    return Found(index, match.kind, entry_time(session, assembly_id, index), size)

@@ -4,7 +4,17 @@ A tracker code (100 bits of the entry hash) finds the ballot; :func:`lookup` ans
 with the entry's bytes, an inclusion proof into the newest signed checkpoint and, on
 request, a consistency proof from the checkpoint of an earlier size (the one a receipt
 holds), so the owner's browser can check, without trusting this server, that the entry
-is in the log the log key signed.  Everything here is public and only reads.
+is in the log the log key signed.  Everything here only reads.
+
+What a lookup shows depends on who asks (:class:`Found`): anyone learns that the ballot
+is in the log, with its entry hash, inclusion proof and checkpoint — never its choices,
+its head, nor whether a later ballot replaced it or the committee voided it.  Only the
+owner who votes for the ballot's head (their own signed-in session, ``viewer``) gets the
+entry's bytes, choices and which items it counts for.  Otherwise anyone shown a tracker
+code — a vote buyer, a boss — could watch whether the owner revoted, which would defeat
+"revote privately until close" (SECURITY.md §4); after the close it would let a buyer
+check the final vote, so the anonymous answer stays the same then too (the audit bundle,
+for those who may read it, is where counted ballots are audited).
 
 Refusals are :class:`LookupRefused` with a :class:`LookupRefusal` code; an assembly an
 owner may not see is :class:`~ownervote.services.errors.NotFound`.
@@ -21,6 +31,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from identity.keyed import KeyedHasher
+from identity.pii import PiiCipher
 from ledger.entries import parse_entry
 from ledger.kinds import BALLOT, PAPER_BALLOT
 from ledger.note import parse_note
@@ -29,9 +41,8 @@ from ledger.receipts import tracker_code
 from ledger.store import logstore
 from ledger.store.checkpoints import cosigned_note, latest
 from ledger.store.models import LedgerEntry
-from ownervote.services import owner_assemblies
+from ownervote.services import owner_assemblies, owner_heads
 from ownervote.services.errors import ServiceError
-from ownervote.services.owner_heads import own_ballots
 
 
 class LookupRefusal(StrEnum):
@@ -71,24 +82,31 @@ class Consistency:
 
 
 @dataclass(frozen=True)
-class Found:
-    """A ballot found by its tracker code, and its proofs."""
+class OwnBallot:
+    """What only the voter of the ballot's head is shown: the ballot and whether it counts."""
 
-    tracker: str
-    index: int
-    kind: str
-    entry: bytes  # the entry's exact bytes
-    entry_hash: bytes
-    time_ms: int
+    entry: bytes  # the entry's exact bytes (its payload holds the choices)
     head: str
     seq: int
     choices: dict[str, Any]
     voided: bool
     counts_for: list[str]
     replaced: dict[str, int | None]  # item -> index of the later ballot that counts for it
+
+
+@dataclass(frozen=True)
+class Found:
+    """A ballot found by its tracker code, and its proofs (``own``: for its voter only)."""
+
+    tracker: str
+    index: int
+    kind: str
+    entry_hash: bytes
+    time_ms: int
     checkpoint: Checkpoint
     inclusion: tuple[bytes, ...]
     consistency: Consistency | None
+    own: OwnBallot | None  # None unless the viewer votes for the ballot's head
 
 
 def checkpoint(session: Session, assembly_id: int) -> Checkpoint:
@@ -127,27 +145,42 @@ def find_by_tracker(session: Session, assembly_id: int, tracker: str) -> LedgerE
     return next((r for r in rows if tracker_code(bytes(r.entry_hash)) == tracker), None)
 
 
-def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | None = None
-           ) -> Found:
+def lookup(session: Session, assembly_id: int, tracker: str, *, since: int | None = None,
+           viewer: int | None = None, hasher: KeyedHasher | None = None,
+           cipher: PiiCipher | None = None) -> Found:
     """The ballot with this (normalised) tracker code, proven into the newest checkpoint
-    (and that checkpoint consistent with the one of size ``since``, if given)."""
+    (and that checkpoint consistent with the one of size ``since``, if given).  ``viewer``
+    is the signed-in owner account asking (None: anyone); the ballot itself and whether
+    it counts are given only when that account votes for the ballot's head (which
+    ``hasher`` and ``cipher`` are needed to work out)."""
     cp = checkpoint(session, assembly_id)
     entry = find_by_tracker(session, assembly_id, tracker)
     if entry is None or entry.index >= cp.size:
         raise LookupRefused(LookupRefusal.NO_SUCH_BALLOT)
     parsed = parse_entry(bytes(entry.body), entry.index)
     ballot = parsed.payload_as(AnyBallot)
-    ballots = own_ballots(session, assembly_id, ballot.head)
+    own = None
+    if (viewer is not None and hasher is not None and cipher is not None
+            and owner_heads.may_vote_for(session, assembly_id, viewer, ballot.head,
+                                         hasher=hasher, cipher=cipher)):
+        own = _own_ballot(session, assembly_id, entry, ballot)
+    proof = logstore.inclusion_proof(session, assembly_id, entry.index, cp.size)
+    return Found(
+        tracker=tracker, index=entry.index, kind=entry.kind,
+        entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, checkpoint=cp,
+        inclusion=tuple(proof), consistency=consistency(session, assembly_id, since, cp.size),
+        own=own)
+
+
+def _own_ballot(session: Session, assembly_id: int, entry: LedgerEntry,
+                ballot: AnyBallot) -> OwnBallot:
+    ballots = owner_heads.own_ballots(session, assembly_id, ballot.head)
     mine = next(b for b in ballots if b["index"] == entry.index)
     replaced: dict[str, int | None] = {}
     for item in ballot.choices:
         if item not in mine["counts_for"]:
             later = [b["index"] for b in ballots if item in b["counts_for"]]
             replaced[item] = later[0] if later else None
-    proof = logstore.inclusion_proof(session, assembly_id, entry.index, cp.size)
-    return Found(
-        tracker=tracker, index=entry.index, kind=entry.kind, entry=bytes(entry.body),
-        entry_hash=bytes(entry.entry_hash), time_ms=parsed.time, head=ballot.head,
-        seq=ballot.seq, choices=ballot.choices_json(), voided=entry.voided_by is not None,
-        counts_for=mine["counts_for"], replaced=replaced, checkpoint=cp,
-        inclusion=tuple(proof), consistency=consistency(session, assembly_id, since, cp.size))
+    return OwnBallot(entry=bytes(entry.body), head=ballot.head, seq=ballot.seq,
+                     choices=ballot.choices_json(), voided=entry.voided_by is not None,
+                     counts_for=mine["counts_for"], replaced=replaced)

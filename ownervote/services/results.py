@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from identity.pii import PiiCipher
@@ -39,6 +39,14 @@ def announced_assembly(session: Session, assembly_id: int) -> Assembly:
     a = session.get(Assembly, assembly_id)
     if a is None or a.status != Status.ANNOUNCED.value:
         raise NotFound("announcement", assembly_id)
+    return a
+
+
+def finally_announced(session: Session, assembly_id: int) -> Assembly:
+    """An assembly whose final announcement is issued (NotFound otherwise)."""
+    a = announced_assembly(session, assembly_id)
+    if a.final_announced_at is None:
+        raise NotFound("final announcement", assembly_id)
     return a
 
 
@@ -76,6 +84,13 @@ def objections(session: Session, assembly_id: int, *, cipher: PiiCipher) -> list
                                    purpose=_purpose(assembly_id, detail["ref"]))
         out.append(Objection(at, text, bool(detail.get("late"))))
     return out
+
+
+def objection_count(session: Session, assembly_id: int) -> int:
+    """How many objections were recorded for the assembly (on time or late)."""
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == OBJECTION_ACTION,
+        AuditEvent.subject == f"assembly:{assembly_id}")) or 0
 
 
 def _purpose(assembly_id: int, ref: str) -> str:

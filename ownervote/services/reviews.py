@@ -9,6 +9,7 @@ not exist is :class:`~ownervote.services.errors.NotFound`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,8 +20,8 @@ from identity.errors import ReviewProblem
 from identity.keyed import KeyedHasher
 from identity.masking import mask_name
 from identity.pii import PiiCipher, owner_name_purpose
+from identity.store import attempts, rosters
 from identity.store import review as queue
-from identity.store import rosters
 from identity.store.models import (
     Building,
     Owner,
@@ -30,6 +31,7 @@ from identity.store.models import (
     StaffUser,
     Unit,
 )
+from ownervote.db import utcnow
 from ownervote.services.errors import NotFound
 from ownervote.services.unit_of_work import end_read, writing
 
@@ -106,6 +108,47 @@ def unit_owners(session: Session, community_id: int, unit_id: int, *,
         Ownership.roster_version_id == version.id, Ownership.unit_id == unit_id))
     return [(oid, mask_name(cipher.decrypt_text(enc, purpose=owner_name_purpose(h))))
             for oid, h, enc in rows]
+
+
+#: How far back the review queue lists repeated failed verifications.
+ALERTS_SHOWN_FOR = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RepeatedFailedMatches:
+    """Someone failed verification again and again with this owner's ID number (the
+    committee may want to ask the owner, or watch who verifies for the unit)."""
+
+    owner_id: int
+    owner_name_masked: str
+    units: tuple[str, ...]  # the owner's units in the current roster
+    at: dt.datetime  # when the count was reached
+    failures: int
+    within_minutes: int
+
+
+def repeated_failed_matches(session: Session, community_id: int, *, cipher: PiiCipher,
+                            now: dt.datetime | None = None) -> list[RepeatedFailedMatches]:
+    """The community's alerts of the last seven days, newest first."""
+    alerts = attempts.repeated_failures(session, community_id,
+                                        (now or utcnow()) - ALERTS_SHOWN_FOR)
+    version = rosters.latest_version(session, community_id)
+    out = []
+    for alert in alerts:
+        owner = session.get(Owner, alert.owner_id)
+        if owner is None:
+            continue
+        labels: tuple[str, ...] = ()
+        if version is not None:
+            labels = tuple(sorted(u.label for u in session.scalars(
+                select(Unit).join(Ownership, Ownership.unit_id == Unit.id)
+                .where(Ownership.roster_version_id == version.id,
+                       Ownership.owner_id == owner.id))))
+        name = mask_name(cipher.decrypt_text(owner.name_enc,
+                                             purpose=owner_name_purpose(owner.id_hash)))
+        out.append(RepeatedFailedMatches(owner.id, name, labels, alert.at, alert.failures,
+                                         alert.within_minutes))
+    return out
 
 
 def staff_names(session: Session, ids: Iterable[int]) -> dict[int, str]:

@@ -38,6 +38,7 @@ from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.models import Checkpoint, LogHead
 from ledger.store.proceedings import close_voting, open_voting
 from ledger.store.publish import published
+from ownervote.services import deadlines, witnessing
 from ownervote.services.keys import log_ring, signer_in
 from ownervote.services.unit_of_work import end_read, writing
 from voting.store.models import Assembly
@@ -55,6 +56,9 @@ class TickReport:
     checkpoints: list[tuple[int, int]] = field(default_factory=list)  # (assembly, size)
     skipped: list[int] = field(default_factory=list)  # another worker had them
     failed: list[tuple[int, str]] = field(default_factory=list)
+    witnessed: list[witnessing.Outcome] = field(default_factory=list)  # requests to witnesses
+    # assemblies past their announcement deadline (announce_within_days after the close)
+    overdue: list[int] = field(default_factory=list)
 
 
 def due_work(session: Session, now: dt.datetime, checkpoint_age: dt.timedelta
@@ -125,15 +129,16 @@ def _advance(session: Session, ring: dict[str, Signer], settings: Any, assembly_
 
 
 def run_due(factory: sessionmaker, settings: Any, now: dt.datetime | None = None) -> TickReport:
-    """One round of the timer (see the module docstring); each step commits on its own."""
+    """One round of the timer (see the module docstring); each step commits on its own.
+    Then the configured witnesses are asked to cosign the checkpoints they lack
+    (:func:`ownervote.services.witnessing.request_cosignatures`)."""
     now = now or dt.datetime.now(dt.UTC)
     report = TickReport()
     with factory() as session:
         due, stale = due_work(session, now, dt.timedelta(seconds=settings.checkpoint_seconds))
+        report.overdue = [d.assembly_id for d in deadlines.overdue_announcements(session, now)]
         end_read(session)
-        if not due and not stale:
-            return report
-        ring = log_ring(settings)
+        ring = log_ring(settings) if due or stale else {}
         for aid in [*due, *stale]:
             try:
                 done = _advance(session, ring, settings, aid, now, stale=aid in stale)
@@ -148,6 +153,10 @@ def run_due(factory: sessionmaker, settings: Any, now: dt.datetime | None = None
                 report.checkpoints.append((aid, size))
             else:
                 getattr(report, kind).append(aid)
+    try:
+        report.witnessed = witnessing.request_cosignatures(factory, settings, now)
+    except Exception as exc:  # noqa: BLE001 - witnesses' trouble must not stop the timer
+        log.warning("timer: asking the witnesses: %s: %s", type(exc).__name__, exc)
     return report
 
 

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from identity.keyed import KeyedHasher
 from identity.pii import PiiCipher
-from identity.store import sessions
+from identity.store import sessions, throttle
 from identity.store.models import OwnerAccount, Ownership, RosterVersion, StaffUser
-from identity.store.staff import authenticate
+from identity.store.staff import authenticate, sign_in_key
 from ownervote.audit import record
+from ownervote.db import utcnow
 from ownervote.services.unit_of_work import writing
 
 # How long a sign-in lasts: staff for a working day, owners for the vote (remember-me).
@@ -81,16 +83,28 @@ class StaffSignIn:
     session_id: str
 
 
-def staff_sign_in(session: Session, *, cipher: PiiCipher, username: str, password: str,
-                  code: str, replacing: str | None = None,
+def staff_sign_in(session: Session, *, cipher: PiiCipher, hasher: KeyedHasher, username: str,
+                  password: str, code: str, replacing: str | None = None,
                   now: dt.datetime | None = None) -> StaffSignIn | None:
     """A staff member's sign-in, if the password and an unused current one-time code are
     right (the code's time step is recorded, so it cannot be used again); else None, and
-    nothing is recorded."""
+    only the failure is counted.
+
+    Failures count per user name as typed (``staff.account``, 10 in 15 minutes), besides
+    the web layer's limit per client address: a name that reached the count is refused for
+    30 minutes, right password or not (:class:`~identity.errors.Throttled`, nothing
+    counted), unless an administrator resets its one-time codes
+    (``ownervote staff reset-totp``), which ends the lock-out.
+    """
+    now = now or utcnow()
+    key = sign_in_key(hasher, username)
     with writing(session):
+        throttle.check(session, throttle.STAFF_ACCOUNT, key, now)
         user = authenticate(session, cipher, username, password, code, now=now)
         if user is None:
+            throttle.fail(session, throttle.STAFF_ACCOUNT, key, now)
             return None
+        throttle.reset(session, throttle.STAFF_ACCOUNT, key)
         principal = staff_principal(user.id)
         record(session, f"staff:{user.id}", "staff.sign_in", f"staff:{user.id}")
         if replacing:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from identity.credentials import StaffError, StaffProblem, new_staff_problems
+from identity.keyed import KeyedHasher
 from identity.pii import PiiCipher
 from identity.store import staff as store
 from identity.store.models import Community, StaffUser
@@ -129,10 +130,12 @@ def deactivate(session: Session, username: str, *, actor: str = "cli") -> bool:
 
 def reset_totp(session: Session, settings: Any, username: str, *,
                actor: str = "cli") -> NewSecret:
-    """A new TOTP secret for the account (shown once); its sessions end."""
+    """A new TOTP secret for the account (shown once); its sessions end, and so does a
+    sign-in lock-out of the account."""
     with writing(session):
         user = _user(session, username)
-        secret = store.reset_totp(session, PiiCipher.from_settings(settings), user, actor=actor)
+        secret = store.reset_totp(session, PiiCipher.from_settings(settings), user, actor=actor,
+                                  hasher=KeyedHasher.from_settings(settings))
         renewed = NewSecret(user.username, user.role, secret)
     return renewed
 

@@ -17,7 +17,9 @@ its commit):
    6-digit code valid 10 minutes is sent by SMS (resend after 60 s).
 3. :meth:`VerificationService.confirm` — the code; 5 wrong codes end the
    verification.  Creates or renews the :class:`OwnerAccount` of this holder
-   for this owner (a new phone replaces the old one) and returns it.
+   for this owner (:func:`ownervote.services.owner_accounts.make_or_renew`: a new
+   phone replaces the old one, which is told by SMS; every earlier sign-in of the
+   account ends) and returns it.
 
 Errors are :class:`identity.errors.VerificationError` subclasses with a stable
 ``code``.  A failed match never says which part was wrong.
@@ -53,9 +55,9 @@ from identity.errors import (
 )
 from identity.keyed import KeyedHasher
 from identity.masking import mask_name, mask_phone
-from identity.pii import PiiCipher, account_phone_purpose, owner_name_purpose, person_name_purpose
+from identity.pii import PiiCipher, owner_name_purpose, person_name_purpose
 from identity.sms import SmsGateway, normalise_phone
-from identity.store import rosters, throttle
+from identity.store import attempts, rosters, throttle
 from identity.store.models import (
     Building,
     Owner,
@@ -69,6 +71,7 @@ from identity.store.models import (
 from identity.store.smsoutbox import OutboxMessage, outbox
 from ownervote.audit import record
 from ownervote.db import utcnow
+from ownervote.services import owner_accounts
 from ownervote.services.unit_of_work import writing
 
 TOKEN_LIFETIME = dt.timedelta(minutes=30)
@@ -115,7 +118,9 @@ class Verified:
     owner_id: int
     holder_kind: str
     phone_masked: str
-    renewed: bool  # an existing account of this holder got a new phone
+    renewed: bool  # an existing account of this holder was verified again
+    generation: int  # the account's session generation this verification began
+    phone_replaced: bool  # another number was verified before: it was told by SMS
 
 
 @dataclass
@@ -188,8 +193,11 @@ class VerificationService:
             return self._fail("identity.verify.failed", client_key,
                               [(throttle.VERIFY_CLIENT, client_key)], err)
         claimed = self.hasher.id_hash(id_type, number)
-        subject_key = self.hasher.opaque("subject", claimed)
-        throttle.check(self.session, throttle.VERIFY_SUBJECT, subject_key, now)
+        keys = attempts.match_keys(
+            self.hasher, client_key, claim.community_id, claimed, name=claim.name,
+            certificate=_clean(claim.certificate_no), building=_clean(claim.building),
+            unit=_clean(claim.unit))
+        attempts.check_match(self.session, keys, now)
 
         candidates, unit_ids = self._candidates(claim)
         wanted_id = claimed.encode()
@@ -202,16 +210,17 @@ class VerificationService:
             if id_ok & name_ok & bool(candidates):
                 found = cand
         if found is None:
+            attempts.match_failed(self.session, keys, now, community_id=claim.community_id,
+                                  claimed_id_hash=claimed)
             return self._fail("identity.verify.failed", client_key,
-                              [(throttle.VERIFY_CLIENT, client_key),
-                               (throttle.VERIFY_SUBJECT, subject_key)], NotMatched(
+                              [(throttle.VERIFY_CLIENT, client_key)], NotMatched(
                                   "the name, ID number and unit do not match the registry; "
                                   "check them, or ask the committee to review your case"))
         if found.organisation and found.kind == "self":
             return self._fail("identity.verify.failed", client_key, [], NotAPerson(
                 "an organisation votes through its legal representative, recorded by the "
                 "committee"))
-        throttle.reset(self.session, throttle.VERIFY_SUBJECT, subject_key)
+        attempts.match_succeeded(self.session, keys)
         token = secrets.token_urlsafe(32)
         th = _token_hash(token)
         holder_name = None
@@ -299,11 +308,8 @@ class VerificationService:
         if v.code_sent_at is not None and now < v.code_sent_at + RESEND_AFTER:
             raise ResendTooSoon(v.code_sent_at + RESEND_AFTER)
         client_key = self._client(client)
-        phone_key = self.hasher.opaque("phone", number)
-        throttle.check(self.session, throttle.SMS_PHONE, phone_key, now)
-        throttle.check(self.session, throttle.SMS_CLIENT, client_key, now)
-        throttle.fail(self.session, throttle.SMS_PHONE, phone_key, now)  # every send counts
-        throttle.fail(self.session, throttle.SMS_CLIENT, client_key, now)
+        attempts.code_requested(self.session, self.hasher, client_key=client_key,
+                                claimant_id_hash=v.holder_id_hash, phone=number, now=now)
         code = f"{secrets.randbelow(10**6):06d}"
         v.code_hash = self.hasher.opaque("sms-code", f"{v.token_hash}:{code}")
         v.phone_enc = self.cipher.encrypt_text(number, purpose=f"verification.phone:{v.token_hash}")
@@ -344,27 +350,9 @@ class VerificationService:
                               [(throttle.CODE_CLIENT, client_key)], CodeInvalid(max(left, 0)),
                               owner=v.owner_id)
         phone = self.cipher.decrypt_text(v.phone_enc, purpose=f"verification.phone:{v.token_hash}")
-        account = self.session.scalars(select(OwnerAccount).where(
-            OwnerAccount.owner_id == v.owner_id,
-            OwnerAccount.holder_id_hash == v.holder_id_hash)).first()
-        renewed = account is not None
-        if account is None:
-            account = OwnerAccount(key=secrets.token_hex(16), owner_id=v.owner_id,
-                                   holder_kind=v.holder_kind, holder_id_hash=v.holder_id_hash)
-            self.session.add(account)
-        account.representation_id = v.representation_id
-        account.holder_kind = v.holder_kind
-        account.phone_enc = self.cipher.encrypt_text(phone,
-                                                     purpose=account_phone_purpose(account.key))
-        account.phone_hash = v.phone_hash or self.hasher.phone_hash(phone)
-        account.phone_masked = mask_phone(phone)
-        account.holder_name_enc = None
-        if v.holder_name_enc is not None:
-            name = self.cipher.decrypt_text(v.holder_name_enc,
-                                            purpose=f"verification.holder:{v.token_hash}")
-            account.holder_name_enc = self.cipher.encrypt_text(
-                name, purpose=person_name_purpose("holder", account.key))
-        account.verified_at, account.revoked_at = now, None
+        made = owner_accounts.make_or_renew(self.session, v, phone, hasher=self.hasher,
+                                            cipher=self.cipher, gateway=self.gateway, now=now)
+        account, renewed = made.account, made.renewed
         owner = self.session.get(Owner, v.owner_id)
         assert owner is not None
         if owner.verified_at is None:
@@ -375,7 +363,8 @@ class VerificationService:
         record(self.session, f"account:{account.key}", "identity.verify.completed",
                f"owner:{owner.id}", holder_kind=v.holder_kind, renewed=renewed)
         return Verified(account.id, account.key, owner.id, account.holder_kind,
-                        account.phone_masked, renewed)
+                        account.phone_masked, renewed, account.session_generation,
+                        made.phone_replaced)
 
 
 def active_account(session: Session, account_id: int | None) -> OwnerAccount | None:

@@ -86,7 +86,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def playwright() -> Iterator:
+    """The one Playwright of this worker: a second sync_playwright() in the same process
+    fails ("Sync API inside the asyncio loop"), so tests that launch their own Chromium
+    (other flags) launch it from this one."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(
             f"the browser tests need Chromium at {CHROMIUM}: run ./dev test, which "
@@ -96,9 +99,14 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator:
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield b
+    b.close()
 
 
 class ConsoleWatch:

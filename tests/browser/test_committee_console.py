@@ -56,7 +56,7 @@ def servers(copy):
 
     def at(offset: str) -> Server:
         if offset not in started:
-            env = {"OWNERVOTE_DEMO": "1"}
+            env = {"OWNERVOTE_DEMO": "1", "OWNERVOTE_DASHBOARD_REFRESH_SECONDS": "1"}
             if offset:
                 env["OWNERVOTE_CLOCK_OFFSET"] = offset
             started[offset] = Server(instance_dir=copy[0], database_url=copy[1],
@@ -173,6 +173,8 @@ def test_committee_flow_to_the_announcement(demo, desktop, phone, servers) -> No
     page.goto(closed.url + f"/committee/a/{aid}/dashboard")
     submit(page, "截止投票")
     assert "投票已截止" in flash(page)
+    assert page.locator("h1").inner_text() == "投票截止时的参与情况"  # worded as closed
+    assert "还需" not in page.locator("main").inner_text()
     page.goto(closed.url + f"/committee/a/{aid}/results")
     submit(page, "计票")
     assert "已根据账本" in flash(page)
@@ -216,6 +218,11 @@ def test_the_demos_announced_assembly(demo, phone) -> None:
         assert text in body, text
     assert re.search(r"\d+幢-\d+", body)  # units that voted, with their area
     assert phone.locator("svg.gauge").count() >= 2
+    # the figures table is wider than a phone: a line says it scrolls sideways
+    wrap = phone.locator(".result-item .table-wrap").first
+    assert wrap.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert phone.locator(".result-item .scroll-hint").first.is_visible()
+    assert "左右滑动" in phone.locator(".result-item .scroll-hint").first.inner_text()
     assert_phone_friendly(phone)
     phone.goto(demo.url + f"/a/{aid}/notice")
     assert "扫码投票" in phone.locator("main").inner_text()
@@ -260,3 +267,47 @@ def test_a_unit_sold_during_the_vote_is_recorded(demo, desktop, servers) -> None
     assert "过户已登记为账本记录" in flash(page)
     row = page.locator("tbody tr", has_text=unit)
     assert row.count() == 1 and buyer not in page.content()
+
+
+def test_the_open_dashboard_updates_itself(demo, desktop, servers) -> None:
+    """A paper ballot entered in another tab shows on the open dashboard without a reload
+    (the servers of this module poll every second); nothing is fetched while it is hidden."""
+    server = servers("")
+    page = desktop
+    sign_in(page, demo, server.url)
+    page.goto(server.url + "/committee/")
+    page.get_by_role("link", name="2026年第二次业主大会会议").click()
+    page.get_by_role("link", name="尚未投票").click()
+    page.wait_for_url(re.compile(r"/non-voters"))
+    cells = page.locator("tbody tr td:first-child").all_inner_texts()
+    unit = [c for c in cells if "、" not in c and "开发" not in c and "-" in c][-1].strip()
+    dashboard = page.url.replace("/non-voters", "/dashboard")
+    page.goto(dashboard)
+    overall = page.locator("[data-overall]")
+    before = overall.inner_text()
+    page.evaluate("window.notReloaded = true")
+
+    other = page.context.new_page()
+    other.goto(dashboard.replace("/dashboard", "/paper"))
+    building, number = unit.rsplit("-", 1)
+    enter_paper(other, building, number)
+    other.locator("[data-sign-panel]").wait_for()
+    with other.expect_navigation():
+        other.get_by_role("button", name="签名并录入").click()
+    assert "纸质票已录入" in flash(other)
+    other.close()
+
+    page.wait_for_function("(before) => document.querySelector('[data-overall]').innerText "
+                           "!== before", arg=before, timeout=10_000)
+    assert page.evaluate("window.notReloaded") is True  # updated in place, not reloaded
+
+    fetched: list[str] = []
+    page.on("request", lambda r: "/dashboard/live" in r.url and fetched.append(r.url))
+    page.evaluate("""() => { Object.defineProperty(document, 'hidden', {value: true,
+        configurable: true}); document.dispatchEvent(new Event('visibilitychange')); }""")
+    page.wait_for_timeout(2500)
+    assert fetched == []  # paused while the tab is hidden
+    page.evaluate("""() => { Object.defineProperty(document, 'hidden', {value: false,
+        configurable: true}); document.dispatchEvent(new Event('visibilitychange')); }""")
+    page.wait_for_timeout(1500)
+    assert fetched  # and fetched again at once when it is back

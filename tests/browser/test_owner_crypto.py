@@ -80,3 +80,58 @@ def test_signed_checkpoints_and_tracker_codes(demo, desktop) -> None:
         [note, signer.verifier.vkey, other.verifier.vkey, leaf.hex()])
     assert result == [True, False, False, 12, bytes(range(32)).hex(),
                       "ownervote.test/c/assembly/1", tracker_code(leaf)]
+
+
+def test_the_page_signs_low_s_only(demo, desktop) -> None:
+    """WebCrypto returns (r, s) with s above n/2 about half the time; the ledger refuses
+    those (malleable), so ovcrypto.signMessage must normalise s to n - s."""
+    from ledger.ballots import P256_HALF_ORDER, load_voter_key, verify_p256_message
+
+    page = _page_with_ovcrypto(demo, desktop)
+    spki_hex, signatures = page.evaluate("""async (count) => { const oc = window.ovcrypto;
+        const pair = await crypto.subtle.generateKey({name: "ECDSA", namedCurve: "P-256"},
+                                                     false, ["sign", "verify"]);
+        const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+        const out = [];
+        for (let i = 0; i < count; i++) {
+          out.push(oc.toHex(await oc.signMessage({privateKey: pair.privateKey},
+                                                 oc.utf8("message " + i))));
+        }
+        return [oc.toHex(spki), out]; }""", 48)
+    key = load_voter_key(bytes.fromhex(spki_hex))
+    for i, sig in enumerate(signatures):
+        raw = bytes.fromhex(sig)
+        assert int.from_bytes(raw[32:], "big") <= P256_HALF_ORDER, i
+        verify_p256_message(key, f"message {i}".encode(), raw)
+
+
+COSIGNED_JS = """async ([note, keys]) => window.ovnotice.cosignedBy(window.ovcrypto.parseNote(note),
+                                                               keys)"""
+
+
+def test_cosignatures_of_the_notices_witnesses_agree_with_python(demo, desktop) -> None:
+    """notice-key.js counts a witness only for a valid cosignature/v1 by its key."""
+    from ledger.note import ALG_COSIGNATURE_V1, Note, cosign
+
+    page = _page_with_ovcrypto(demo, desktop)
+    page.wait_for_function("window.ovnotice && window.ovnotice.cosignedBy")
+    log = generate("vote.example/log")
+    w1 = generate("street-office.example/witness", ALG_COSIGNATURE_V1)
+    w2 = generate("district.example/witness", ALG_COSIGNATURE_V1)
+    stranger = generate("street-office.example/witness", ALG_COSIGNATURE_V1)  # same name
+    note = sign_checkpoint(Checkpoint("vote.example/a/1", 5, bytes(32)), log)
+    text = note.text
+    lines = (cosign(text, w1, 1_772_400_000), cosign(text, stranger, 1_772_400_001))
+    cosigned = Note(text, (*note.signatures, *lines)).serialize()
+    keys = [w1.verifier.vkey, w2.verifier.vkey]
+    assert page.evaluate(COSIGNED_JS, [cosigned, keys]) == [w1.verifier.name]
+    assert page.evaluate(COSIGNED_JS, [note.serialize(), keys]) == []
+    # a cosignature over another checkpoint, or with its time changed, does not count
+    other = cosign(text.replace("\n5\n", "\n6\n"), w1, 1_772_400_000)
+    moved = type(lines[0])(lines[0].name, lines[0].key_id,
+                           (1_772_400_001).to_bytes(8, "big") + lines[0].signature[8:])
+    for line in (other, moved):
+        forged = Note(text, (*note.signatures, line)).serialize()
+        assert page.evaluate(COSIGNED_JS, [forged, keys]) == []
+    # the log's own key is no witness key
+    assert page.evaluate(COSIGNED_JS, [cosigned, [log.verifier.vkey]]) == []

@@ -77,3 +77,28 @@ def test_supervisor_district_on_a_phone(demo, phone) -> None:
     assert "2026年第一次业主大会会议" in text and "参与表决：业主" in text
     assert_phone_friendly(phone)
     assert_accessible_basics(phone)
+
+
+def test_the_demo_code_table_counts_down_and_refreshes(demo, phone) -> None:
+    page = phone
+    admin = demo.staff["admin"]
+    page.goto(demo.url + "/staff/sign-in")
+    page.get_by_label("用户名").fill(admin.username)
+    cell = page.locator("section.demo-codes tr", has_text=admin.username).locator(
+        "[data-seconds-left]")
+    start = int(cell.get_attribute("data-seconds-left"))
+    page.wait_for_function(
+        "n => Number(document.querySelector('[data-seconds-left]').dataset.secondsLeft) < n",
+        arg=min(start, 30))
+    assert re.fullmatch(r"\d+ 秒", cell.inner_text().strip())
+    # make the codes expire now: the table is fetched again and shows current codes
+    page.evaluate("""() => { for (const c of document.querySelectorAll('[data-seconds-left]'))
+        c.dataset.secondsLeft = '1';
+      for (const c of document.querySelectorAll('section.demo-codes td.code'))
+        c.textContent = 'stale'; }""")
+    # A code the server does not accept yet is shown as "wait": up to one 30 s step.
+    page.wait_for_function("""() => [...document.querySelectorAll('section.demo-codes td.code')]
+        .every(c => /^\\d{6}$/.test(c.textContent.trim()))""", timeout=45_000)
+    code = _hint(page, admin.username)
+    assert pyotp.TOTP(admin.totp_secret).verify(code, valid_window=1)
+    assert page.get_by_label("用户名").input_value() == admin.username  # the form is kept

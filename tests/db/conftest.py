@@ -11,10 +11,11 @@ import datetime as dt
 
 import pytest
 
-from ledger.store import logstore
+from ledger.ballots import new_nonce
+from ledger.store import enrolment, logstore
 from ledger.store.logstore import begin_write
 from ledger.store.publish import publish_assembly, published
-from tests.support.sample_log import DURING, LOG_SIGNER, make_assembly
+from tests.support.sample_log import DURING, LOG_SIGNER, committee_sign, device, make_assembly
 
 
 @pytest.fixture
@@ -35,3 +36,20 @@ def log(session):
     heads = sorted(published(session, aid)[1].heads)
     session.commit()
     return aid, origin, heads
+
+
+@pytest.fixture
+def committee(session, log):
+    """A committee member's device enrolled in ``log``'s assembly: ``sign(kind, **fields)``
+    returns (payload, signature) of a committee entry carrying origin, key id and nonce."""
+    aid, origin, _heads = log
+    key, spki, key_id = device()
+    begin_write(session)
+    enrolment.enroll_official(session, aid, LOG_SIGNER, spki, "staff-1", now=DURING)
+    session.commit()
+
+    def sign(kind, **fields):
+        payload = {"origin": origin, "official": key_id, "nonce": new_nonce(), **fields}
+        return payload, committee_sign(key, kind, payload)
+
+    return sign

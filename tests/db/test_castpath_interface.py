@@ -94,7 +94,10 @@ def test_reset_empties_every_cache(engine, opened) -> None:
     assert {id(c) for c in kept} == {id(c) for c in castpath.CACHES}  # reset() knows them all
     sizes = castpath.cache_sizes()
     assert set(sizes) == {c.name for c in castpath.CACHES} | {"visible logs"}
-    assert all(n > 0 for n in sizes.values()), sizes
+    # (an open assembly fills all but the secret ballots' caches: test_secret_assembly)
+    secret_only = {castpath.ELECTION_KEYS.name, castpath.ELECTION_HINTS.name,
+                   castpath.VERIFIED_PROOFS.name}
+    assert all(n > 0 for name, n in sizes.items() if name not in secret_only), sizes
     castpath.reset()
     assert set(castpath.cache_sizes().values()) == {0}
 

@@ -171,17 +171,62 @@ def test_organisation_cannot_verify_itself(world) -> None:
                       client="c")
 
 
-def test_subject_lockout_after_five_failures(world) -> None:
+def test_failures_with_an_owners_id_never_lock_the_owner_out(world, session) -> None:
+    # A neighbour who knows 陈明's ID number fails again and again, from several addresses:
+    # each address is locked for that ID number, 陈明 is not.
     service, cid, clock = world
     unit = {"certificate_no": "闽(2021)漳平市不动产权第0000101号"}
-    for n in range(throttle.VERIFY_SUBJECT.max_failures):
+    for client in ("n1", "n2", "n3"):
+        for n in range(throttle.VERIFY_CLAIMANT.max_failures):
+            with pytest.raises(NotMatched):
+                service.match(Claim(cid, **dict(CHEN, name=f"错{client}{n}"), **unit),
+                              client=client)
+        with pytest.raises(Throttled) as info:  # this address, this ID: locked
+            service.match(Claim(cid, **CHEN, **unit), client=client)
+        assert info.value.retry_at == T0 + throttle.VERIFY_CLAIMANT.lockout
+    # in this community and every other, the owner with the right facts gets through
+    assert service.match(Claim(cid, **CHEN, **unit), client="owner").owner_name_masked == "陈*"
+    assert service.match(Claim(cid, **CHEN, building="1幢", unit="201"),
+                         client="owner").owner_name_masked == "陈*"
+
+
+def test_repeated_failures_against_one_owner_tell_the_committee(world, session) -> None:
+    from identity.store import attempts
+
+    service, cid, clock = world
+    unit = {"certificate_no": "闽(2021)漳平市不动产权第0000101号"}
+    for n in range(throttle.VERIFY_TARGET.max_failures + 3):  # one alert per quiet hour
         with pytest.raises(NotMatched):
             service.match(Claim(cid, **dict(CHEN, name=f"错{n}"), **unit), client=f"c{n}")
-    with pytest.raises(Throttled) as info:  # even the right name is refused now
-        service.match(Claim(cid, **CHEN, **unit), client="fresh")
-    assert info.value.retry_at == T0 + throttle.VERIFY_SUBJECT.lockout
-    clock.advance(minutes=31)
-    assert service.match(Claim(cid, **CHEN, **unit), client="fresh").owner_name_masked == "陈*"
+    chen = session.scalars(select(Owner).where(Owner.id_hash == service.hasher.id_hash(
+        "resident_id", CHEN["id_number"]))).one()
+    alerts = attempts.repeated_failures(session, cid, T0 - dt.timedelta(days=1))
+    assert [(a.owner_id, a.failures) for a in alerts] == [
+        (chen.id, throttle.VERIFY_TARGET.max_failures)]
+    assert attempts.repeated_failures(session, cid + 1, T0 - dt.timedelta(days=1)) == []
+    # an ID number nobody in the community has raises no alert
+    for n in range(throttle.VERIFY_TARGET.max_failures):
+        with pytest.raises(NotMatched):
+            service.match(Claim(cid, name="无名", id_type="居民身份证",
+                                id_number="11010519491231002X", **unit), client=f"x{n}")
+    assert len(attempts.repeated_failures(session, cid, T0 - dt.timedelta(days=1))) == 1
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == attempts.REPEATED_FAILURES)).one()
+    text = json.dumps([event.actor, event.subject, event.detail], ensure_ascii=False)
+    assert CHEN["id_number"] not in text and "陈" not in text
+
+
+def test_the_failing_combination_is_locked(world) -> None:
+    service, cid, _ = world
+    certificate = "闽(2021)漳平市不动产权第0000101号"
+    wrong = Claim(cid, **dict(CHEN, name="陈敏"), certificate_no=certificate)
+    for n in range(throttle.VERIFY_COMBINATION.max_failures):
+        with pytest.raises(NotMatched):
+            service.match(wrong, client=f"c{n}")
+    with pytest.raises(Throttled):
+        service.match(wrong, client="elsewhere")
+    right = Claim(cid, **CHEN, certificate_no="闽(2021)漳平市不动产权第0000101号")
+    assert service.match(right, client="elsewhere").owner_name_masked == "陈*"
 
 
 def test_client_lockout_is_per_client(world) -> None:
@@ -257,14 +302,63 @@ def test_codes_expire(world, session) -> None:
     assert service.confirm(m.token, last_code(session), client="c").holder_kind == "self"
 
 
-def test_sms_sends_are_limited_per_phone(world) -> None:
+def test_codes_asked_for_a_strangers_phone_do_not_lock_it(world) -> None:
+    # 林芳 verifies as herself and asks codes for 陈明's number, again and again: she is
+    # limited, his number is not locked (at most one code a minute reaches it).
     service, cid, clock = world
-    for n in range(throttle.SMS_PHONE.max_failures):
-        m = service.match(Claim(cid, **CHEN, building="1幢", unit="101"), client=f"c{n}")
-        service.send_code(m.token, "13812345678", client=f"c{n}")
-    m = service.match(Claim(cid, **CHEN, building="1幢", unit="101"), client="last")
-    with pytest.raises(Throttled):
-        service.send_code(m.token, "13812345678", client="last")
+    chen_phone = "13812345678"
+    for _ in range(throttle.SMS_CLAIMANT.max_failures):
+        m = service.match(Claim(cid, **LIN, building="1幢", unit="102"), client="lin")
+        service.send_code(m.token, chen_phone, client="lin")
+        clock.advance(seconds=61)
+    m = service.match(Claim(cid, **LIN, building="1幢", unit="102"), client="lin")
+    with pytest.raises(Throttled) as info:
+        service.send_code(m.token, "13900000001", client="lin")  # any phone: she is limited
+    assert info.value.scope == "sms.claimant"
+    m = service.match(Claim(cid, **CHEN, building="1幢", unit="101"), client="chen")
+    sent = service.send_code(m.token, chen_phone, client="chen")
+    assert sent.phone_masked == "138****5678"
+
+
+def test_a_phone_gets_at_most_one_code_a_minute(world) -> None:
+    service, cid, clock = world
+    m = service.match(Claim(cid, **LIN, building="1幢", unit="102"), client="lin")
+    service.send_code(m.token, "13812345678", client="lin")
+    m = service.match(Claim(cid, **CHEN, building="1幢", unit="101"), client="chen")
+    with pytest.raises(Throttled) as info:
+        service.send_code(m.token, "13812345678", client="chen")
+    assert info.value.retry_at == T0 + dt.timedelta(minutes=1)
+    clock.advance(seconds=60)
+    service.send_code(m.token, "13812345678", client="chen")
+
+
+def test_verifying_again_ends_every_earlier_sign_in(world, session) -> None:
+    from identity.store import sessions
+    from ownervote.services import sign_in
+
+    service, cid, clock = world
+    _, first = verify(service, cid, CHEN, phone="13900000001", client="impostor")
+    principal = sign_in.account_principal(first.account_id)
+    impostor = sign_in.start(session, principal, now=clock.now)
+    assert sign_in.signed_in(session, principal, impostor, now=clock.now) is not None
+    clock.advance(minutes=5)
+    _, again = verify(service, cid, CHEN, phone="13812345678", client="owner")
+    assert again.account_id == first.account_id and again.generation == first.generation + 1
+    assert sign_in.signed_in(session, principal, impostor, now=clock.now) is None
+    assert sessions.live_count(session, principal, now=clock.now) == 0
+
+
+def test_the_replaced_phone_is_told(world, session) -> None:
+    service, cid, clock = world
+    verify(service, cid, CHEN, phone="13812345678")
+    clock.advance(minutes=5)
+    _, again = verify(service, cid, CHEN, phone="13900000001", client="elsewhere")
+    assert again.phone_replaced
+    told = outbox(session, phone="13812345678", hasher=service.hasher, limit=1)[0]
+    assert "139****0001" in told.body and "重新验证" in told.body
+    clock.advance(minutes=5)
+    _, same = verify(service, cid, CHEN, phone="13900000001", client="elsewhere")
+    assert not same.phone_replaced  # the same number again: nobody to warn
 
 
 def test_audit_events_hold_no_personal_data(world, session) -> None:

@@ -98,7 +98,7 @@ def test_export_verify_and_list(session, env, tmp_path: Path) -> None:
     assert [(x["id"], x["title"], x["status"]) for x in rows] == [
         (aid, "2026年第一次业主大会", "notice")
     ]
-    assert rows[0]["log_closed"] is True
+    assert rows[0]["log_closed"] is True and rows[0]["ballot_secrecy"] == "open"
 
     # a different trusted key: invalid (1); garbage file: unreadable (2)
     from ledger.keys import generate

@@ -341,6 +341,10 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     report = verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
     assert report.valid, {k: v for k, v in report.checks.items() if v}
     assert report.info["ballots"] == 4 and report.info["result_published"]
+    # the bundle names the version that wrote it (producer.json, bound by the MANIFEST)
+    from ownervote import __version__
+
+    assert report.info["producer"] == {"name": "ownervote", "version": __version__}
 
 
 def test_concurrent_writers_are_serialised(engine, log) -> None:

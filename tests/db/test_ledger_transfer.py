@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 
-from ledger.ballots import new_nonce
 from ledger.errors import EntryError
 from ledger.kinds import BALLOT, UNIT_TRANSFERRED, VOIDED
 from ledger.store import checkpoints, enrolment, logstore, writer
@@ -20,7 +19,6 @@ from ledger.verifier import verify_bundle
 from tests.support.sample_log import (
     DURING,
     LOG_SIGNER,
-    committee_sign,
     device,
     signed_ballot,
     store_ballot,
@@ -35,21 +33,6 @@ T = DURING + HOUR  # the registration time of the transfer
 
 def _ms(t: dt.datetime) -> int:
     return int(t.timestamp() * 1000)
-
-
-@pytest.fixture
-def committee(session, log):
-    aid, origin, _heads = log
-    k, spki, kid = device()
-    begin_write(session)
-    enrolment.enroll_official(session, aid, LOG_SIGNER, spki, "staff-1", now=DURING)
-    session.commit()
-
-    def sign(kind, **fields):
-        payload = {"origin": origin, "official": kid, "nonce": new_nonce(), **fields}
-        return payload, committee_sign(k, kind, payload)
-
-    return sign
 
 
 def _transfer(session, aid, sign, head, at, buyer="buyer-ref", now=DURING + 3 * HOUR):

@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from identity.errors import Throttled
+from identity.keyed import KeyedHasher
 from identity.pii import PiiCipher
 from ledger.errors import LedgerError
 from ownervote.audit import AuditEvent
@@ -28,20 +30,54 @@ def _events(session, action: str) -> list[AuditEvent]:
 
 def test_staff_sign_in_records_the_session_and_the_code_works_once(session, ov_settings,
                                                                     world) -> None:
-    cipher = PiiCipher.from_settings(ov_settings)
+    cipher, hasher = PiiCipher.from_settings(ov_settings), KeyedHasher.from_settings(ov_settings)
     code = fresh_code(world.totp["auditor"])
-    signed = sign_in.staff_sign_in(session, cipher=cipher, username="t-auditor",
+    signed = sign_in.staff_sign_in(session, cipher=cipher, hasher=hasher, username="t-auditor",
                                    password=PASSWORD, code=code)
     assert signed is not None and signed.user.id == world.staff["auditor"]
     principal = sign_in.staff_principal(signed.user.id)
     assert sign_in.signed_in(session, principal, signed.session_id).id == signed.user.id
     assert len(_events(session, "staff.sign_in")) == 1
     # the same code again: refused, and nothing recorded
-    assert sign_in.staff_sign_in(session, cipher=cipher, username="t-auditor",
+    assert sign_in.staff_sign_in(session, cipher=cipher, hasher=hasher, username="t-auditor",
                                  password=PASSWORD, code=code) is None
-    assert sign_in.staff_sign_in(session, cipher=cipher, username="t-auditor",
+    assert sign_in.staff_sign_in(session, cipher=cipher, hasher=hasher, username="t-auditor",
                                  password="wrong password!", code=code) is None
     assert len(_events(session, "staff.sign_in")) == 1
+
+
+def test_staff_sign_in_locks_the_account_after_repeated_failures(session, ov_settings,
+                                                                 world) -> None:
+    import pyotp
+
+    from identity.store import throttle
+    from ownervote.services import staff
+
+    cipher, hasher = PiiCipher.from_settings(ov_settings), KeyedHasher.from_settings(ov_settings)
+    t0 = dt.datetime.now(dt.UTC)
+    lockout = throttle.STAFF_ACCOUNT.lockout
+
+    def attempt(password: str, at: dt.datetime, role: str = "auditor"):
+        return sign_in.staff_sign_in(session, cipher=cipher, hasher=hasher,
+                                     username=f"t-{role}", password=password,
+                                     code=pyotp.TOTP(world.totp[role]).at(at), now=at)
+
+    for _ in range(throttle.STAFF_ACCOUNT.max_failures):  # from any number of addresses
+        assert attempt("wrong password!", t0) is None
+    with pytest.raises(Throttled) as info:  # the right password too, until the lock ends
+        attempt(PASSWORD, t0)
+    assert info.value.retry_at == t0 + lockout
+    assert attempt(PASSWORD, t0, role="admin") is not None  # other accounts: unaffected
+    # time unlocks it ...
+    assert attempt(PASSWORD, t0 + lockout) is not None
+    # ... and so does an administrator resetting the account's one-time codes
+    t1 = t0 + lockout + dt.timedelta(minutes=5)
+    for _ in range(throttle.STAFF_ACCOUNT.max_failures):
+        assert attempt("wrong password!", t1) is None
+    with pytest.raises(Throttled):
+        attempt(PASSWORD, t1)
+    world.totp["auditor"] = staff.reset_totp(session, ov_settings, "t-auditor").secret
+    assert attempt(PASSWORD, t1) is not None
 
 
 def test_sign_out_and_a_new_sign_in_end_the_old_session(session, world) -> None:
@@ -114,6 +150,22 @@ def test_a_bundle_is_written_once_per_log_state_and_its_download_recorded(
     with pytest.raises(bundles.BundleUnavailable) as refused:
         bundles.bundle_file(session, world.a.draft_id, settings=ov_settings)
     assert refused.value.code == "no_checkpoint"
+
+
+def test_a_new_release_writes_the_bundle_again(session, ov_settings, world, monkeypatch) -> None:
+    """The cached file names the release that wrote it (producer.json): after an upgrade
+    the download is written again by the new release, and the old file removed."""
+    import zipfile
+
+    aid = world.a.assembly_id
+    old = bundles.bundle_file(session, aid, settings=ov_settings)
+    monkeypatch.setattr(bundles, "__version__", "99.0.0")
+    monkeypatch.setattr("ledger.store.export.__version__", "99.0.0")
+    new = bundles.bundle_file(session, aid, settings=ov_settings)
+    assert new.path != old.path and not old.path.exists()
+    assert new.path.name.endswith("-ownervote99.0.0.zip")
+    with zipfile.ZipFile(new.path) as z:
+        assert z.read("producer.json") == b'{"name":"ownervote","version":"99.0.0"}'
 
 
 def test_supervision_reads_a_district(session, world) -> None:

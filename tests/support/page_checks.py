@@ -3,8 +3,10 @@
 On HTML text: no inline script (``INLINE_SCRIPT``), no style attribute
 (``STYLE_ATTR``), and the POST forms (``POST_FORM``) to look for the CSRF token in.
 In Chromium (a Playwright page): ``assert_phone_friendly`` (no sideways scrolling,
-controls at least 32 px high, labelled inputs) and ``assert_accessible_basics``
-(heading levels, contrast, no positive tabindex).
+tap targets, labelled inputs), ``assert_tap_targets`` (every control and block link at
+least 44×44 CSS px, links inside running sentences excepted) and
+``assert_full_width_punctuation`` (no ASCII ". , : ; ? !" after Chinese text on a Chinese
+page) and ``assert_accessible_basics`` (heading levels, contrast, no positive tabindex).
 """
 
 from __future__ import annotations
@@ -53,20 +55,69 @@ CONTRAST = """() => {
   return out; }"""
 
 
+# Every visible control and link smaller than 44×44 CSS px (WCAG 2.5.5), as "tag text WxH".
+# A radio button or checkbox is measured by its label (the label is what a finger taps); a
+# link inside a running sentence (its parent holds words of its own) is excepted, and so is
+# the off-screen skip link.
+SMALL_TARGETS = """(minimum) => {
+  const words = /[\\p{L}\\p{N}]/u;
+  const inSentence = e => e.tagName === 'A' && e.parentElement && Array.from(
+      e.parentElement.childNodes).some(n => n.nodeType === 3 && words.test(n.textContent));
+  const out = [];
+  for (const e of document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+    if (e.getClientRects().length === 0 || getComputedStyle(e).visibility === 'hidden') continue;
+    let r = e.getBoundingClientRect();
+    if (r.right < 0 || r.bottom < 0) continue;  // the skip link, off-screen until focused
+    if (inSentence(e)) continue;
+    if (e.tagName === 'INPUT' && ['radio', 'checkbox'].includes(e.type) && e.labels
+        && e.labels.length) r = e.labels[0].getBoundingClientRect();
+    if (r.width < minimum - 0.5 || r.height < minimum - 0.5)
+      out.push(`${e.tagName.toLowerCase()} ${(e.innerText || e.value || e.name || e.id || '')
+        .trim().slice(0, 30)} ${Math.round(r.width)}x${Math.round(r.height)}`);
+  }
+  return out; }"""
+
+
+# ASCII punctuation right after Chinese text (allowing a number between, as in "议题 1: "), in
+# each text node of a Chinese page; code, commands and keys are left as they are.
+ASCII_AFTER_CJK = """() => {
+  const cjk = '\\u3001-\\u303f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uff01-\\uff60';
+  const bad = new RegExp('[' + cjk + '][\\\\d ]{0,4}[.,:;?!](?=\\\\s|$|[' + cjk + '])', 'g');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const out = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement.closest('pre, code, script, style, textarea, .mono')) continue;
+    const text = n.textContent.replace(/\\s+/g, ' ');
+    for (const m of text.matchAll(bad))
+      out.push(text.slice(Math.max(0, m.index - 12), m.index + m[0].length + 8));
+  }
+  return out; }"""
+
+
+def assert_full_width_punctuation(page) -> None:
+    """On a Chinese page, Chinese text is punctuated full-width (。，：；？！)."""
+    if page.evaluate("document.documentElement.lang") != "zh-CN":
+        return
+    found = page.evaluate(ASCII_AFTER_CJK)
+    assert found == [], f"ASCII punctuation after Chinese text: {found}"
+
+
+def assert_tap_targets(page, minimum: int = 44) -> None:
+    """Every control and block link on the page is at least ``minimum``×``minimum`` CSS px."""
+    small = page.evaluate(SMALL_TARGETS, minimum)
+    assert small == [], f"tap targets under {minimum}×{minimum} px: {small}"
+
+
 def assert_phone_friendly(page) -> None:
-    """No sideways scrolling; every visible control at least 32 px high; labelled inputs."""
+    """No sideways scrolling; every control and block link at least 44×44 px; full-width
+    punctuation in Chinese; labelled inputs."""
     # measured once the stylesheets are in (under load the DOM can be ready well before)
     page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
-    small = page.evaluate("""() => Array.from(document.querySelectorAll(
-        'a, button, input:not([type=hidden]), select, textarea, [role=button]'))
-        .filter(e => { const r = e.getBoundingClientRect();
-            return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0; })
-        .filter(e => !(e.tagName === 'INPUT' && ['radio','checkbox'].includes(e.type)))
-        .filter(e => e.getBoundingClientRect().height < 32)
-        .map(e => e.outerHTML.slice(0, 120))""")
-    assert small == [], f"controls under 32px high: {small}"
+    assert_tap_targets(page)
+    assert_full_width_punctuation(page)
     unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll(
         'input:not([type=hidden]):not([type=submit]), select, textarea'))
         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))

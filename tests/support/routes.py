@@ -43,3 +43,18 @@ OTHER_SIDE = {"committee_b", "supervisor_b"}
 ROLE_OF = {"owner": "owner", "committee_a": "committee", "committee_b": "committee",
            "supervisor_a": "supervisor", "supervisor_b": "supervisor", "auditor": "auditor",
            "admin": "admin"}
+# Route parameters that name no record of the world (an item's position, an action).
+EXTRA: dict[str, object] = {"position": 1, "document_id": 1, "action": "approve"}
+
+
+def path_for(rule, world: World) -> str:
+    """The rule's path on community A's records (placeholders where the world has none)."""
+    values = {}
+    for arg in rule.arguments:
+        if arg in PARAMS:
+            values[arg] = PARAMS[arg](world)
+        elif arg in PLACEHOLDERS:
+            values[arg] = PLACEHOLDERS[arg]
+        else:
+            values[arg] = EXTRA[arg]  # KeyError: a new parameter; add it to EXTRA
+    return rule.build(values, append_unknown=False)[1]

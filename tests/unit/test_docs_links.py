@@ -191,3 +191,15 @@ def test_law_md_is_cited_by_a_path_that_resolves() -> None:
                 if not m.group(0).endswith("docs/law.md"):
                     bare.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert bare == []
+
+
+CODE_PATH = re.compile(r"\b((?:tests|scripts|docs|bench)/[\w./-]+\.(?:py|md|json))\b")
+
+
+@pytest.mark.parametrize("source", sorted([*ROOT.glob("scripts/*.py"), ROOT / "dev"]),
+                         ids=lambda p: p.name)
+def test_the_files_a_script_names_exist(source: Path) -> None:
+    """A script that says which test or document runs or explains it names a real file."""
+    missing = sorted({m for m in CODE_PATH.findall(source.read_text(encoding="utf-8"))
+                      if not (ROOT / m).exists()})
+    assert missing == [], f"{source.relative_to(ROOT)} names missing files: {missing}"

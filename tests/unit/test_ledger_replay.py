@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.replayheads import HeadState, prune
 from voting.ballots import BallotEvent, Channel, Choice
 from voting.casting import check_cast
 from voting.errors import CastRefused
+from voting.headhistory import HeadState, prune
 from voting.items import Item
 from voting.settings import AssemblySettings
 
@@ -77,6 +77,7 @@ import hashlib  # noqa: E402
 from ledger import replay, synthetic  # noqa: E402
 from ledger.entries import Entry  # noqa: E402
 from ledger.kinds import KEY_ENROLLED, OFFICIAL_ENROLLED, PAPER_BALLOT, PUBLISHED  # noqa: E402
+from voting import counting  # noqa: E402
 
 casts = st.lists(
     st.tuples(
@@ -95,7 +96,7 @@ casts = st.lists(
 
 
 def _replay(plan, settings_: dict, memo: bool, monkeypatch) -> tuple:
-    monkeypatch.setattr(replay, "MAX_MEMO", 200_000 if memo else 0)
+    monkeypatch.setattr(counting, "MAX_MEMO", 200_000 if memo else 0)
     rdata, heads = synthetic.roster(6)
     adoc = synthetic.assembly_doc(items=2, settings=settings_)
     origin = "o/x/assembly/1"

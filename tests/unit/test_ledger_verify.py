@@ -473,3 +473,94 @@ def test_a_proxy_registered_twice_and_a_void_without_a_reason_are_caught(tmp_pat
         s.official_entry(VOIDED, {"target": s.vote(s.heads[0], {"1": "agree"}), "reason": "x"})
 
     _one_failure(tmp_path, void, RULES, "reason of a void")
+
+
+# -- a unit sold out of a multi-unit head (voting.sales, docs/rules.md 7.7): the verifier ----
+# -- replays the split exactly as the counting engine does; the result must be the split tally
+
+from voting.sales import Sale, new_head_id, tally_with_sales  # noqa: E402
+
+
+def _several(s: Scenario) -> tuple[str, tuple[str, ...]]:
+    roster = parse_roster(s.rdata, parse_assembly(s.adoc).settings)
+    head = next(h for h in s.heads if len(roster.heads[h].unit_ids) > 1)
+    return head, roster.heads[head].unit_ids
+
+
+def _sell(s: Scenario, head: str, unit: str, **extra: str) -> int:
+    return s.official_entry(UNIT_TRANSFERRED, {
+        "head": head, "buyer": "buyer-1", "transferred_at": s.t + 500, "unit": unit,
+        "evidence_sha256": "ab" * 32, **extra})
+
+
+def _result(s: Scenario, votes: dict, sales: list[Sale]) -> dict:
+    a = parse_assembly(s.adoc)
+    r = parse_roster(s.rdata, a.settings)
+    return tally_with_sales(r, a.items.values(), votes, a.settings, sales).to_json()
+
+
+def test_one_unit_sold_out_of_a_multi_unit_head_verifies(tmp_path: Path) -> None:
+    s = Scenario()
+    head, units = _several(s)
+    sold = units[0]
+    buyer = new_head_id(sold)
+    s.paper(head, {"1": "agree"})  # before the sale: stands for the whole head
+    _sell(s, head, sold)
+    s.seq[buyer] = 0
+    s.enroll(buyer, voter="buyer-1")
+    s.vote(buyer, {"2": "oppose"})
+    s.paper(head, {"2": "agree"})  # the seller, for what it keeps
+    votes = votes_of({(head, "1"): "agree", (buyer, "2"): "oppose", (head, "2"): "agree"})
+    result = _result(s, votes, [Sale(head, sold, buyer, frozenset({"1"}))])
+    item1, item2 = result["items"]
+    assert item2["total"]["heads"] == item1["total"]["heads"] + 1
+    report = verify_bundle(s.finish(tmp_path / "ok.zip", result=result), workers=1)
+    assert report.valid, failed(report)
+
+
+def test_a_result_ignoring_the_split_is_caught(tmp_path: Path) -> None:
+    s = Scenario()
+    head, units = _several(s)
+    s.paper(head, {"1": "agree"})
+    _sell(s, head, units[0])
+    s.paper(head, {"2": "agree"})
+    votes = votes_of({(head, "1"): "agree", (head, "2"): "agree"})
+    report = verify_bundle(s.finish(tmp_path / "bad.zip", votes), workers=1)
+    assert any("differs from the recomputed tally" in f
+               for f in failed(report)["tally against the published result"]), failed(report)
+
+
+def test_a_unit_not_in_the_sellers_head_is_caught(tmp_path: Path) -> None:
+    s = Scenario()
+    head, _units = _several(s)
+    _sell(s, head, "no-such-unit")
+    report = verify_bundle(s.finish(tmp_path / "bad.zip"), workers=1)
+    assert any("unit_not_in_head" in f for f in failed(report)[RULES]), failed(report)
+
+
+def test_the_seller_changing_a_ballot_that_stands_is_caught(tmp_path: Path) -> None:
+    s = Scenario()
+    head, units = _several(s)
+    s.paper(head, {"1": "agree"})
+    _sell(s, head, units[0])
+    s.paper(head, {"1": "oppose"})
+    votes = votes_of({(head, "1"): "agree"})
+    result = _result(s, votes, [Sale(head, units[0], new_head_id(units[0]), frozenset({"1"}))])
+    report = verify_bundle(s.finish(tmp_path / "bad.zip", result=result), workers=1)
+    assert any("sold_unit_vote_stands" in f for f in failed(report)[RULES]), failed(report)
+
+
+def test_the_buyer_bound_by_the_sellers_ballot_is_caught(tmp_path: Path) -> None:
+    s = Scenario()
+    head, units = _several(s)
+    buyer = new_head_id(units[0])
+    s.paper(head, {"1": "agree"})
+    _sell(s, head, units[0])
+    s.seq[buyer] = 0
+    s.enroll(buyer, voter="buyer-1")
+    s.vote(buyer, {"1": "oppose"})
+    votes = votes_of({(head, "1"): "agree"})
+    result = _result(s, votes, [Sale(head, units[0], buyer, frozenset({"1"}))])
+    report = verify_bundle(s.finish(tmp_path / "bad.zip", result=result), workers=1)
+    assert any("seller_voted_before_transfer" in f for f in failed(report)[RULES]), \
+        failed(report)

@@ -22,6 +22,7 @@ from voting import (
     effective_votes,
     replay,
 )
+from voting.casting import unit_voter
 
 ROSTER = build_roster(
     [
@@ -152,6 +153,44 @@ def test_a_second_co_owner_is_told_someone_already_votes() -> None:
     accepted([first], ev(2, "1-101", voter="co-1", rules=OPPOSE))  # the same one may revote
     accepted([first], second, representative="co-2")  # the committee recorded co-2
     assert refused([], first, representative="co-2") is RefusalReason.CO_OWNER_ALREADY_VOTED
+
+
+def test_only_the_representative_votes_on_every_channel() -> None:
+    """The co-owner rule holds for paper and proxy ballots too (issue 16 item 2)."""
+    online = ev(1, "1-101", voter="co-1", rules=AGREE)
+    # a proxy signed by another co-owner does not replace the representative's ballot
+    proxy = ev(2, "1-101", X, agent="ag", voter="co-2", rules=OPPOSE)
+    assert refused([online], proxy) is RefusalReason.CO_OWNER_ALREADY_VOTED
+    accepted([online], ev(2, "1-101", X, agent="ag", voter="co-1", rules=OPPOSE))
+    # another co-owner's paper ballot, even on an item the representative left blank
+    paper = ev(2, "1-101", P, voter="co-2", committee=Approval.of("x"))
+    assert refused([online], paper) is RefusalReason.CO_OWNER_ALREADY_VOTED
+    accepted([online], ev(2, "1-101", P, voter="co-1", committee=Approval.of("x")))
+    # the first ballot naming a co-owner decides, whatever its channel
+    first_paper = ev(1, "1-101", P, voter="co-2", rules=AGREE)
+    second_online = ev(2, "1-101", voter="co-1", rules=OPPOSE)
+    assert refused([first_paper], second_online) is RefusalReason.CO_OWNER_ALREADY_VOTED
+    # the committee's record prevails on every channel
+    assert refused([], paper, representative="co-1") is RefusalReason.CO_OWNER_ALREADY_VOTED
+    accepted([online], paper, representative="co-2")
+
+
+def test_the_refusal_names_who_votes() -> None:
+    online = ev(1, "1-101", voter="co-1", rules=AGREE)
+    with pytest.raises(CastRefused) as info:
+        check_cast([online], ev(2, "1-101", P, voter="co-2", rules=OPPOSE), DEFAULT)
+    assert info.value.voter == "co-1" and "co-1" in info.value.message
+    assert unit_voter([online], None) == "co-1"
+    assert unit_voter([online], "co-2") == "co-2"
+    assert unit_voter([ev(1, "1-101", P, rules=AGREE)], None) is None
+
+
+def test_replay_keeps_the_representatives_ballot_against_a_proxy() -> None:
+    events = [ev(1, "1-101", voter="co-1", rules=AGREE),
+              ev(2, "1-101", X, agent="ag", voter="co-2", rules=OPPOSE)]
+    result = replay(events, DEFAULT, items=ITEMS, roster=ROSTER)
+    assert result.votes == {(H["1-101"], "rules"): AGREE}
+    assert [r.reason for _e, r in result.refused] == [RefusalReason.CO_OWNER_ALREADY_VOTED]
 
 
 # -- what a ballot may contain -------------------------------------------------------

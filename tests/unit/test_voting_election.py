@@ -47,14 +47,14 @@ def test_exactly_half_does_not_elect() -> None:
     areas = {k: "10" for k in "abcd"}
     choices = {"a": A("x"), "b": A("x"), "c": A("y"), "d": A("y")}
     result, election = run(areas, choices, seats=1)
-    assert election.status is ElectionStatus.NONE_ELECTED and not result.passed
+    assert election.status is ElectionStatus.FAILED and not result.passed
 
 
 def test_area_majority_needed_too() -> None:
     areas = {"a": "10", "b": "10", "c": "10", "d": "40"}
     choices = {"a": A("x"), "b": A("x"), "c": A("x"), "d": A("y")}  # x: 3 of 4 heads, 30 of 70 m²
     _result, election = run(areas, choices, seats=1)
-    assert election.elected == () and election.status is ElectionStatus.NONE_ELECTED
+    assert election.elected == () and election.status is ElectionStatus.FAILED
 
 
 def test_more_qualified_than_seats_ranks_by_heads_then_area() -> None:
@@ -100,7 +100,7 @@ def test_unbreakable_tie_is_reported_not_guessed() -> None:
     }
     # x, y, z: 4 of 6 heads and 40 of 60 m² each; three equal candidates, two seats.
     result, election = run(areas, choices, seats=2)
-    assert election.status is ElectionStatus.TIE
+    assert election.status is ElectionStatus.TIE_FOR_LAST_SEAT
     assert election.elected == () and election.tie == ("x", "y", "z")
     assert election.tie_seats == 2 and not result.passed
     assert election.to_json()["tie"] == {"candidates": ["x", "y", "z"], "seats": 2}
@@ -120,13 +120,14 @@ def test_tie_for_the_last_seat_elects_those_ahead() -> None:
     # w: 5 of 7 heads; x and y: 4 of 7 heads and 40 of 70 m² each: w is elected,
     # x and y tie for the second seat.
     result, election = run(areas, choices, seats=2, candidates="wxy")
-    assert election.status is ElectionStatus.TIE
+    assert election.status is ElectionStatus.TIE_FOR_LAST_SEAT
     assert election.elected == ("w",) and election.tie == ("x", "y") and election.tie_seats == 1
-    assert result.passed  # somebody was elected
+    assert not result.passed  # w is elected, but the last seat is not filled
+    assert election.unfilled_seats == 1
     assert [c.elected for c in election.candidates] == [True, False, False]
 
 
-def test_fewer_qualified_than_seats_is_partial() -> None:
+def test_fewer_qualified_than_seats_is_partly_elected() -> None:
     areas = {k: "10" for k in "abcdef"}
     choices = {
         "a": A("wx"),
@@ -138,8 +139,8 @@ def test_fewer_qualified_than_seats_is_partial() -> None:
     }
     # w: 5 of 6; x and y: 3 of 6 heads, which is not more than half.
     result, election = run(areas, choices, seats=2, candidates="wxy")
-    assert election.elected == ("w",) and election.status is ElectionStatus.PARTIAL
-    assert result.passed
+    assert election.elected == ("w",) and election.status is ElectionStatus.PARTLY_ELECTED
+    assert not result.passed and election.to_json()["unfilled_seats"] == 1
 
 
 def test_quorum_applies_to_elections() -> None:

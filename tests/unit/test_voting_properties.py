@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from tests.support.rosters import communities
 from voting import AssemblySettings, Item, RosterError, build_roster
-from voting.tallyfile import item_to_json, parse, parse_item, parse_unit, unit_to_json
+from voting.tallyfile import (
+    TALLY_SETTINGS,
+    item_to_json,
+    parse,
+    parse_item,
+    parse_unit,
+    unit_to_json,
+)
 
 MATTERS = st.sampled_from([1, 2, 4, 5, 6, 7, 8, 9, "ordinary", "special"])
 
@@ -43,7 +50,7 @@ def tally_files(draw: st.DrawFn) -> dict[str, Any]:
         choice = draw(st.sampled_from(["agree", "agree", "oppose", "abstain"]))
         ballots.append({"unit": unit_id, "item": item.item_id, "choice": choice})
     return {
-        "settings": config.to_dict(),
+        "settings": {k: v for k, v in config.to_dict().items() if k in TALLY_SETTINGS},
         "units": [unit_to_json(u) for u in units],
         "items": [item_to_json(i) for i in items],
         "ballots": ballots,

@@ -4,7 +4,10 @@ Data-driven from ``app.url_map``: for every rule and each of its methods,
 Hypothesis draws the path values (real ids of community A, other integers,
 arbitrary text), a query string, and a body — form fields for the pages, JSON
 for ``/api/`` (random JSON, or objects whose keys come from the OpenAPI
-document and whose values are random) — and a principal.  Signed-in clients
+document and whose values are random), now and then one of the shapes that once
+gave a 500 (``tests/support/hostile.py``: JSON nested 100,000 deep, lone
+surrogates, ``²`` and full-width digits, dates at the edge of the calendar) — and
+a principal: anonymous, an owner or any staff role.  Signed-in clients
 carry a valid CSRF token, so the fuzzing reaches the views.
 
 Every answer must be below 500, and every 4xx must say clearly what was wrong:
@@ -24,20 +27,30 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.worlds import build_world, sign_in_as
+from tests.support.hostile import (
+    EDGE_DATES,
+    NOT_ASCII_DIGITS,
+    SURROGATE,
+    json_shapes,
+    openapi_keys,
+    template_fields,
+    unclear,
+)
+from tests.support.worlds import ROLES, build_world, sign_in_as
 
-PRINCIPALS = ("anonymous", "owner", "committee_a")
+PRINCIPALS = ROLES
 EXAMPLES = int(os.environ.get("OWNERVOTE_FUZZ_EXAMPLES", "1500"))  # longer: set it
 META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-ALERT = re.compile(r'role="alert"[^>]*>(.*?)</(?:p|section|div)>', re.S)
-TAGS = re.compile(r"<[^>]+>")
 
-TEXT = st.text(alphabet=st.sampled_from(string.printable + "中文业主大会①\u2028\x00é"),
-               max_size=40)
+ALPHABET = string.printable + "中文业主大会①\u2028\x00é" + "".join(NOT_ASCII_DIGITS)
+TEXT = st.text(alphabet=st.sampled_from(ALPHABET), max_size=40) \
+    | st.sampled_from(NOT_ASCII_DIGITS + EDGE_DATES)
+# JSON may also carry lone surrogates (a form or URL cannot: they have no UTF-8)
+JSON_TEXT = TEXT | st.text(alphabet=st.sampled_from(ALPHABET + SURROGATE), max_size=40)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
-                    st.floats(allow_nan=False), TEXT)
-JSON = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                     st.dictionaries(TEXT, inner, max_size=4)),
+                    st.floats(allow_nan=False), JSON_TEXT)
+JSON = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(JSON_TEXT, inner, max_size=4)),
                     max_leaves=12)
 
 
@@ -51,53 +64,6 @@ def _routes(app):
     return out
 
 
-def _field_names(app) -> list[str]:
-    """Form field names used by the templates (so forms get plausible keys)."""
-    names: set[str] = set()
-    loader = app.jinja_env.loader
-    for template in loader.list_templates():
-        if template.endswith(".html"):
-            source = loader.get_source(app.jinja_env, template)[0]
-            names.update(re.findall(r'\bname="([A-Za-z_][\w-]*)"', source))
-    return sorted(names - {"csrf_token"})
-
-
-def _json_keys(client) -> list[str]:
-    """Property names of the OpenAPI document (so JSON bodies get plausible keys)."""
-    doc = client.get("/api/v1/openapi.json").get_json() or {}
-    keys: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "properties" and isinstance(v, dict):
-                    keys.update(v)
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(doc)
-    return sorted(keys)
-
-
-def _clear(r) -> str | None:
-    """None if a 4xx answer says clearly what was wrong, else why not."""
-    if r.is_json:
-        body = r.get_json(silent=True)
-        if isinstance(body, dict) and isinstance(body.get("error"), str) \
-                and isinstance(body.get("message"), str) and body["message"].strip():
-            return None
-        return f"JSON without error/message: {r.get_data(as_text=True)[:120]!r}"
-    text = r.get_data(as_text=True)
-    if r.mimetype == "text/html":
-        for m in ALERT.finditer(text):
-            if TAGS.sub("", m.group(1)).strip():
-                return None
-        return "HTML without a role=alert message"
-    return None if text.strip() else f"empty {r.mimetype} body"
-
-
 def test_fuzz_every_route_and_method(app, session, ov_settings) -> None:
     world = build_world(session, ov_settings)
     routes = _routes(app)
@@ -108,8 +74,9 @@ def test_fuzz_every_route_and_method(app, session, ov_settings) -> None:
         c.environ_base["HTTP_X_CSRFTOKEN"] = META.search(
             c.get("/verify").get_data(as_text=True)).group(1)
         clients[who] = c
-    fields = _field_names(app)
-    json_keys = _json_keys(clients["anonymous"])
+    fields = template_fields(app)
+    json_keys = openapi_keys(clients["anonymous"])
+    hostile_json = list(json_shapes(json_keys).values())
     real = {"assembly_id": [world.a.assembly_id, world.b.assembly_id, world.a.draft_id],
             "community_id": [world.a.community_id], "size": [world.a.checkpoint_size],
             "tracker": [world.a.tracker], "staff_id": list(world.staff.values())}
@@ -144,7 +111,10 @@ def test_fuzz_every_route_and_method(app, session, ov_settings) -> None:
                 body = data.draw(st.one_of(
                     JSON, st.dictionaries(st.sampled_from(json_keys or ["x"]), JSON,
                                           max_size=5)), label="json")
-                kwargs["data"] = json.dumps(body)
+                raw = json.dumps(body)  # ensure_ascii: a surrogate is sent as "\ud800"
+                if data.draw(st.integers(0, 9), label="hostile") == 0:
+                    raw = data.draw(st.sampled_from(hostile_json), label="hostile json")
+                kwargs["data"] = raw
                 kwargs["content_type"] = "application/json"
             else:
                 kwargs["data"] = data.draw(st.dictionaries(
@@ -156,7 +126,7 @@ def test_fuzz_every_route_and_method(app, session, ov_settings) -> None:
         if r.status_code >= 500:
             failures.append(f"{where}: {r.get_data(as_text=True)[:200]!r}")
         elif 400 <= r.status_code < 500:
-            why = _clear(r)
+            why = unclear(r)
             if why:
                 failures.append(f"{where}: {why}")
 

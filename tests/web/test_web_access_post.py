@@ -18,28 +18,15 @@ from __future__ import annotations
 
 import re
 
-from tests.support.routes import OTHER_SIDE, PARAMS, PLACEHOLDERS, ROLE_OF, SCOPED
-from tests.support.worlds import ROLES, World, build_world, sign_in_as
+from tests.support.routes import OTHER_SIDE, ROLE_OF, SCOPED, path_for
+from tests.support.worlds import ROLES, build_world, sign_in_as
 
-EXTRA = {"position": 1, "document_id": 1, "action": "approve"}
 # An allowed role may still be refused by the view for the record's sake (not the role's):
 DOMAIN_REFUSALS = {
     # only an account verified in this browser session may be switched to; none is sent
     "owner.acting_for": {403},
 }
 META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def _path(rule, world: World) -> str:
-    values = {}
-    for arg in rule.arguments:
-        if arg in PARAMS:
-            values[arg] = PARAMS[arg](world)
-        elif arg in PLACEHOLDERS:
-            values[arg] = PLACEHOLDERS[arg]
-        else:
-            values[arg] = EXTRA[arg]  # KeyError: a new parameter; add it to EXTRA
-    return rule.build(values, append_unknown=False)[1]
 
 
 def _expected(role: str, allowed, scoped: bool) -> str:
@@ -79,7 +66,7 @@ def test_matrix_of_roles_and_post_routes(app, session, ov_settings) -> None:
         for rule in rules:
             allowed = app.view_functions[rule.endpoint].allowed_roles
             expected = _expected(role, allowed, bool(rule.arguments & SCOPED))
-            path = _path(rule, world)
+            path = path_for(rule, world)
             r = client.post(path, data={})
             tried += 1
             if not _ok(expected, r.status_code, rule.endpoint):

@@ -71,6 +71,9 @@ def test_auditor_downloads_a_bundle_that_verifies_and_is_cached(app, world, ov_s
     path.write_bytes(r.data)
     report = verify_bundle(path, log_key=_log_vkey(app, aid), workers=1)
     assert report.valid, report.checks
+    from ownervote import __version__
+
+    assert report.info["producer"] == {"name": "ownervote", "version": __version__}
     cached = list((ov_settings.instance_dir / "bundles" / f"assembly-{aid}").glob("*.zip"))
     assert len(cached) == 1 and cached[0].read_bytes() == r.data
     assert client.get(f"/audit/assemblies/{aid}/bundle.zip").data == r.data
@@ -98,7 +101,10 @@ def test_a_new_cosignature_makes_a_new_bundle(app, world, ov_settings, tmp_path)
     second = admin.get(f"/audit/assemblies/{aid}/bundle.zip").data
     assert second != first
     folder = ov_settings.instance_dir / "bundles" / f"assembly-{aid}"
-    assert [p.name for p in folder.glob("*.zip")] == [f"size{size}-cp3-cs1.zip"]
+    from ownervote import __version__
+
+    assert [p.name for p in folder.glob("*.zip")] == [
+        f"size{size}-cp3-cs1-ownervote{__version__}.zip"]
     path = tmp_path / "b.zip"
     path.write_bytes(second)
     report = verify_bundle(path, log_key=_log_vkey(app, aid), workers=1)
@@ -206,8 +212,8 @@ def test_receipt_lookup_finds_a_ballot_without_showing_choices(client, world) ->
     html = _html(r)
     assert r.status_code == 200 and "这张选票已记入日志" in html
     assert f"已包含在共 {world.a.checkpoint_size} 条的签名检查点中" in html
-    assert "是，这是该业主最新的一张选票" in html
-    assert world.a.tracker in html
+    assert "本页不显示这张选票是否仍然有效" in html  # nor whether a later one replaced it
+    assert world.a.tracker in re.sub(r"<[^>]+>", "", html)  # shown in groups of four
     for choice in ("agree", "oppose", "同意", "反对"):
         assert choice not in html
 
@@ -239,6 +245,22 @@ def test_verify_page_pins_the_log_key(app, client, world) -> None:
     assert (f"ownervote verify --log-key '{vkey}' ownervote-assembly-{aid}-size-"
             f"{world.a.checkpoint_size}.zip") in html
     assert "--previous" in html and "VALID" in html
+    # the verifier of the release that writes this server's bundles
+    from ownervote import __version__
+
+    assert f"pip install 'ownervote=={__version__}'" in html
+
+
+def test_the_general_verify_page_names_the_version_to_install(client) -> None:
+    """/verify says which release to install, as the per-assembly page does, in both
+    languages."""
+    from ownervote import __version__
+
+    for lang in ("zh", "en"):
+        html = unescape(_html(client.get("/verify", query_string={"lang": lang})))
+        assert f"pip install 'ownervote=={__version__}'" in html
+        assert "pip install ownervote<" not in html
+    assert "ownervote verify 会写出" in unescape(_html(client.get("/verify?lang=zh")))
 
 
 # -- supervisors and administrators ---------------------------------------------------------
@@ -315,9 +337,8 @@ def test_receipt_lookup_through_the_api_and_the_ledger_agree(app, world) -> None
         direct = receipts._from_ledger(world.a.assembly_id, vkey, world.a.tracker)  # noqa: SLF001
         served = receipts.lookup(world.a.assembly_id, vkey, world.a.tracker)
         assert direct is not None and served is not None
-        assert (served.index, served.kind, served.checkpoint_size, served.voided,
-                served.later_ballot) == (direct.index, direct.kind, direct.checkpoint_size,
-                                         direct.voided, direct.later_ballot)
+        assert (served.index, served.kind, served.checkpoint_size) == (
+            direct.index, direct.kind, direct.checkpoint_size)
         assert served.checkpoint_size == world.a.checkpoint_size
         # a forged proof is not accepted: the page would say "not yet in a checkpoint"
         row = receipts.records.latest_checkpoint(world.a.assembly_id)

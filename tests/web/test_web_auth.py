@@ -275,3 +275,17 @@ def test_signing_in_as_someone_else_ends_the_previous_session(app, world) -> Non
     replay = app.test_client()
     replay.set_cookie("session", auditor_cookie)
     assert replay.get("/supervisor/").status_code == 401
+
+
+def test_repeated_failures_lock_the_user_name_and_say_until_when(app, world) -> None:
+    for n in range(10):  # from any addresses: the count is the user name's
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n + 1}"
+        r = _sign_in(client, "t-auditor", world.totp["auditor"], password="wrong password!",
+                     code="123456")  # no real code used up: fresh_code would wait for steps
+        assert "用户名、密码或动态验证码不正确" in r.get_data(as_text=True)
+    r = _sign_in(app.test_client(), "t-auditor", world.totp["auditor"])
+    assert r.status_code == 200  # the right password and code: refused while locked
+    html = r.get_data(as_text=True)
+    assert "该用户名登录失败次数过多" in html and "请管理员重置其动态验证码" in html
+    assert _sign_in(app.test_client(), "t-admin", world.totp["admin"]).status_code == 302

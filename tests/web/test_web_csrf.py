@@ -30,6 +30,8 @@ EXEMPT = {
                 "log); a forged cross-site request cannot carry one, and no cookie is used",
     "auditor.cosign_api": "a witness's cosignature authenticates itself (verified against "
                           "a registered witness key); no cookie gives it anything",
+    "auditor.challenge_json": "a pure check of the posted challenge: it reads no session, "
+                              "writes nothing and answers only the caller",
 }
 
 

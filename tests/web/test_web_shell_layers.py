@@ -179,7 +179,8 @@ SHELL_MODULES = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "web" / "auditor").glob("*.py")),
     "web/public.py", "web/supervisor.py", "web/resilience.py", "web/database.py",
     "web/instance.py", "web/extensions.py", "web/security.py",
-    "web/errors.py", "web/i18n.py", "web/pdf.py", "web/qr.py", "web/templating.py",
+    "web/errors.py", "web/i18n.py", "web/pdf.py", "web/pdfcache.py", "web/pdffont.py",
+    "web/qr.py", "web/templating.py",
     "web/blueprints.py", "web/charts.py",
 ]
 STORAGE = ("sqlalchemy", "ownervote.db", "ownervote.models", "ownervote.audit",

@@ -35,6 +35,9 @@ class Assembly(Base):
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     objection_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # the final announcement (a result.final entry), after the objection period
+    final_announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(),
+                                                                   nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     items: Mapped[list[Item]] = relationship(

@@ -1,12 +1,14 @@
 """Public reads: assemblies, the newest signed checkpoint, and ballot lookup by tracker code.
 
-Everything here is public: the agenda and participation are on the notice,
-and a ballot's entry, proofs and checkpoints are in the audit bundle anyway.
-A tracker code (100 bits of the entry hash) finds the ballot; the answer has
-what a browser needs to check, without trusting this server, that the entry
-is in the log the log key signed: the entry's bytes, an inclusion proof into
-the newest checkpoint, and (``?from=N``) a consistency proof from the
-checkpoint of size N a receipt holds.
+Everything here is public: the agenda and participation are on the notice, and
+checkpoints are signed for everyone.  A tracker code (100 bits of the entry hash)
+finds the ballot; the answer has what a browser needs to check, without trusting
+this server, that the ballot is in the log the log key signed: its entry hash, an
+inclusion proof into the newest checkpoint, and (``?from=N``) a consistency proof
+from the checkpoint of size N a receipt holds.  The entry's bytes, its choices and
+whether it still counts are added only for the owner who votes for the ballot's head,
+signed in (:func:`ownervote.services.receipts.lookup`): a tracker code shown to a vote
+buyer tells them the ballot is in the log, not whether the owner revoted.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ import re
 
 from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from ledger import timestamps
 from ownervote.services import owner_assemblies, receipts
 from ownervote.services.errors import NotFound
 from ownervote.services.receipts import Checkpoint, Consistency, LookupRefusal, LookupRefused
+from web import instance
 from web.access import public
 from web.api import bp
 from web.api.data import assembly_json
 from web.api.owner_session import visible_assembly
 from web.api.protocol import ApiError, iso, iso_ms, not_found
 from web.database import db
+from web.numbers import whole_number_or_none
 
 TRACKER = re.compile(r"^[A-Z2-7]{4}(?:-?[A-Z2-7]{4}){4}$")
 _NO_CHECKPOINT = _l("The ledger has no signed checkpoint yet.")
@@ -65,7 +70,7 @@ def _since() -> int | None:
     raw = request.args.get("from")
     if raw is None:
         return None
-    return int(raw) if raw.isascii() and raw.isdigit() else 0
+    return whole_number_or_none(raw) or 0
 
 
 def _checkpoint_json(cp: Checkpoint) -> dict:
@@ -103,35 +108,46 @@ def normalise_tracker(text: str) -> str | None:
     return "-".join(cleaned[i:i + 4] for i in range(0, 20, 4))
 
 
-def receipt_lookup(assembly_id: int, tracker_text: str) -> dict:
-    """The lookup answer (also used by the receipt page and the auditor's lookup): raises
+def _viewer() -> int | None:
+    """The signed-in owner's account id (None for anyone else)."""
+    if current_user.is_authenticated and current_user.role == "owner":
+        return int(current_user.account_id)
+    return None
+
+
+def receipt_lookup(assembly_id: int, tracker_text: str, *, as_viewer: bool = True) -> dict:
+    """The lookup answer (also used by the receipt page and the auditor's lookup, which
+    passes ``as_viewer=False``: the public answer whoever asks): raises
     :class:`~web.api.protocol.ApiError` (404 when there is nothing to find)."""
     tracker = normalise_tracker(tracker_text)
     if tracker is None:
         raise ApiError(400, "bad_tracker", str(_BAD_TRACKER))
     try:
-        found = receipts.lookup(db(), assembly_id, tracker, since=_since())
+        found = receipts.lookup(db(), assembly_id, tracker, since=_since(),
+                                viewer=_viewer() if as_viewer else None,
+                                hasher=instance.hasher(), cipher=instance.pii())
     except NotFound as exc:
         raise not_found(exc) from None
     except LookupRefused as exc:
         raise _refused(exc) from None
-    return {
+    answer = {
         "tracker": found.tracker,
         "index": found.index,
         "kind": found.kind,
-        "entry": found.entry.decode("utf-8"),
         "entry_hash": found.entry_hash.hex(),
         "time": iso_ms(found.time_ms),
-        "head": found.head,
-        "seq": found.seq,
-        "choices": found.choices,
-        "voided": found.voided,
-        "counts_for": found.counts_for,
-        "replaced": found.replaced,
         "checkpoint": _checkpoint_json(found.checkpoint),
         "inclusion": [p.hex() for p in found.inclusion],
         "consistency": _consistency_json(found.consistency),
+        "mine": found.own is not None,
     }
+    if found.own is not None:
+        own = found.own
+        answer.update({
+            "entry": own.entry.decode("utf-8"), "head": own.head, "seq": own.seq,
+            "choices": own.choices, "voided": own.voided, "counts_for": own.counts_for,
+            "replaced": own.replaced})
+    return answer
 
 
 @bp.get("/assemblies/<int:assembly_id>/receipts/<tracker>")

@@ -24,7 +24,7 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ledger import canonical
+from ledger import canonical, timestamps
 from ledger.ballots import PREFIXES, check_ballot_payload
 from ledger.errors import EncodingError, EntryError, LedgerError, Refusal, SignatureError
 from ownervote.services import casting
@@ -36,7 +36,7 @@ from web.access import public, roles_required
 from web.api import bp
 from web.api.data import item_json, revote_json
 from web.api.heads import head_json, lock_messages
-from web.api.messages import LEDGER, refusal_message
+from web.api.messages import LEDGER, refusal_message, too_many_ballots_message
 from web.api.owner_session import current_account, visible_assembly
 from web.api.protocol import ApiError, iso_ms, json_body, malformed, not_found
 from web.database import db
@@ -91,6 +91,9 @@ def build_template(assembly_id: int, account_id: int, wanted: str | None) -> dic
         "items": items,
         "ballots": [_ballot_json(b) for b in t.head.ballots],
         "revote": revote_json(t.settings),
+        # a secret assembly: the phone encrypts to the election key (docs/secret-ballots.md)
+        "ballot_secrecy": t.settings.ballot_secrecy.value,
+        "election_key": casting.election_key_hex(db(), t.assembly.id),
     }
 
 
@@ -132,6 +135,10 @@ LEDGER_ANSWERS: dict[Refusal, tuple[int, str]] = {
     Refusal.WRONG_HEAD: (422, "wrong_head"),
     Refusal.SEQ_CONFLICT: (409, "seq_conflict"),  # + next_seq
     Refusal.BAD_SIGNATURE: (422, "bad_signature"),
+    Refusal.TOO_MANY_BALLOTS: (429, "too_many_requests"),  # + retry_at: the head's allowance
+    Refusal.WRONG_BALLOT_MODE: (422, "wrong_ballot_mode"),  # + secrecy
+    Refusal.BAD_BALLOT_PROOF: (422, "bad_ballot_proof"),  # + reason, where, item, option, proof
+    Refusal.CEREMONY_NOT_FINAL: (409, "ceremony_not_final"),  # (a log noticed without one)
 }
 
 
@@ -146,12 +153,23 @@ def ledger_refused(exc: LedgerError) -> ApiError | None:
             return None
         answer = LEDGER_ANSWERS[Refusal.BAD_SIGNATURE]
     status, code = answer
+    if code == "too_many_requests":
+        at = timestamps.ms_to_datetime(exc.params["retry_at_ms"])
+        return ApiError(status, code, too_many_ballots_message(at), retry_at=iso_ms(
+            exc.params["retry_at_ms"]))
     extra: dict = {}
     if code == "not_open":
         extra["opens_at"] = iso_ms(exc.params.get("opens_at_ms"))
     elif code == "seq_conflict":
         extra["next_seq"] = exc.params.get("next_seq")
-    return ApiError(status, code, str(LEDGER[code]), **extra)
+    elif code == "wrong_ballot_mode":
+        extra["secrecy"] = exc.params.get("secrecy")
+    elif code == "bad_ballot_proof":
+        extra = {k: exc.params.get(k) for k in ("reason", "where", "item", "option", "proof")}
+        return ApiError(status, code, str(LEDGER[code]) % {
+            "item": exc.params.get("item") or "-", "where": exc.params.get("where")}, **extra)
+    message = LEDGER.get(code)
+    return ApiError(status, code, str(message) if message is not None else str(exc), **extra)
 
 
 def _rule_refused(assembly_id: int, payload: dict, exc: CastRefused) -> ApiError:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import url_for
 
-from ownervote.services import owner_assemblies
+from ownervote.services import casting, owner_assemblies, secret_assemblies
 from ownervote.services.owner_assemblies import QUORUM, ItemParticipation
 from voting.matters import Matter, Threshold
 from web.api.messages import REVOTE, matter_label, threshold_label
@@ -97,4 +97,7 @@ def assembly_json(a, *, now_ms: int) -> dict[str, Any]:
             "page": url_for("owner.assembly", assembly_id=a.id, _external=True),
             "checkpoint": url_for("api.checkpoint", assembly_id=a.id),
         },
+        # a secret assembly's key, public like the notice that prints it
+        "ballot_secrecy": secret_assemblies.ballot_secrecy(a),
+        "election_key": None if head is None else casting.election_key_hex(db(), a.id),
     }

@@ -36,8 +36,9 @@ from ownervote.services.errors import NotFound
 from web import instance
 from web.access import roles_required
 from web.api import bp
+from web.api.messages import too_many_keys_message
 from web.api.owner_session import current_account, freshly_verified, visible_assembly
-from web.api.protocol import ApiError, json_body, not_found, text_field
+from web.api.protocol import ApiError, iso, json_body, not_found, text_field
 from web.database import db
 
 __all__ = ["BALLOT_KEY_REQUEST", "ballot_key_request"]
@@ -85,7 +86,7 @@ def devices():
     body = json_body()
     spki = _spki(body)
     account = current_account()
-    if not freshly_verified(account.id):
+    if not freshly_verified(account):
         raise ApiError(403, "verification_required", str(_FRESH))
     try:
         out = enrolment.enrol_device(db(), account.id, spki, settings=instance.settings(),
@@ -123,6 +124,9 @@ def ballot_keys(assembly_id: int):
     except NotFound as exc:
         raise not_found(exc) from None
     except EnrolmentRefused as exc:
+        if exc.code is EnrolmentRefusal.TOO_MANY_KEYS and exc.retry_at is not None:
+            raise ApiError(429, "too_many_requests", too_many_keys_message(exc.retry_at),
+                           retry_at=iso(exc.retry_at)) from None
         status, code, message = REFUSED[exc.code]
         raise ApiError(status, code, str(message)) from None
     except LedgerError as exc:

@@ -75,6 +75,9 @@ REFUSALS = {
     RefusalReason.SELLER_VOTED_BEFORE_TRANSFER: _l(
         "The former owner voted on \u201c%(item)s\u201d before the home was transferred, and "
         "that ballot stands."),
+    RefusalReason.SOLD_UNIT_VOTE_STANDS: _l(
+        "You voted on \u201c%(item)s\u201d before one of your units was sold. That ballot "
+        "stands for the units you held then and can no longer be changed."),
 }
 
 LEDGER = {
@@ -91,6 +94,12 @@ LEDGER = {
     "bad_signature": _l("The ballot's signature does not check out. Please reload the page "
                         "and vote again."),
     "no_log": _l("This assembly has no ledger yet."),
+    "wrong_ballot_mode": _l("This ballot is not of the kind this assembly uses (open or "
+                            "secret). Please reload the page and vote again."),
+    "ceremony_not_final": _l("This assembly's key ceremony is not final yet: no secret ballot "
+                             "can be cast."),
+    "bad_ballot_proof": _l("The encrypted ballot failed its check (item %(item)s: %(where)s). "
+                           "Nothing was recorded. Please reload the page and vote again."),
 }
 
 REVOTE = {
@@ -133,6 +142,20 @@ def verification_message(exc: VerificationError) -> str:
                      "step.")
         return _("The code is not right. You have %(n)s more tries.", n=exc.attempts_left)
     return str(VERIFICATION.get(exc.code, VERIFICATION["verification_failed"]))
+
+
+def too_many_ballots_message(retry_at: dt.datetime) -> str:
+    """A home used its casting allowance (ledger.allowance): when it may vote again."""
+    return _("Your home has changed its vote many times in a short while. To keep the service "
+             "available for everyone, please vote again after %(time)s.",
+             time=localtime(retry_at, "%H:%M" if _today(retry_at) else "%Y-%m-%d %H:%M"))
+
+
+def too_many_keys_message(retry_at: dt.datetime) -> str:
+    """An owner set up voting keys too often in one assembly (ledger.allowance)."""
+    return _("This phone has been set up for voting in this assembly too many times today. "
+             "Please try again after %(time)s.",
+             time=localtime(retry_at, "%H:%M" if _today(retry_at) else "%Y-%m-%d %H:%M"))
 
 
 def _today(at: dt.datetime) -> bool:

@@ -60,7 +60,11 @@ SCHEMAS: dict[str, Any] = {
         "message": {"type": "string", "description": "plain words, in the page's language"},
         "field": STR, "retry_at": TIME, "attempts_left": INT, "next_seq": INT,
         "item": nullable(STR), "detail": STR, "opens_at": TIME,
-        "heads": {"type": "array", "items": ref("Head")}}),
+        "heads": {"type": "array", "items": ref("Head")},
+        "secrecy": {"enum": ["open", "secret"]},
+        "reason": {"type": "string", "description": "bad_ballot_proof: the secret ballot's "
+                   "refusal (docs/secret-ballots.md §10.3)"},
+        "where": STR, "option": nullable(INT), "proof": nullable({"enum": ["option", "sum"]})}),
     "Item": obj(ITEM_REQUIRED, ITEM_PROPS),
     "Document": obj(["id", "filename", "mime", "sha256", "size", "url"], {
         "id": INT, "filename": STR, "mime": STR, "sha256": HEX32, "size": INT, "url": STR}),
@@ -71,7 +75,7 @@ SCHEMAS: dict[str, Any] = {
         "policy": {"enum": ["until_close", "once", "none"]}, "explanation": STR}),
     "Assembly": obj(["id", "title", "description", "status", "accepting_ballots", "notice_at",
                      "opens_at", "closes_at", "revote", "items", "documents", "participation",
-                     "log", "links"], {
+                     "log", "links", "ballot_secrecy", "election_key"], {
         "id": INT, "title": STR, "description": STR,
         "status": {"enum": ["noticed", "open", "closed", "tallied", "announced"]},
         "accepting_ballots": BOOL, "notice_at": nullable(TIME), "opens_at": nullable(TIME),
@@ -82,7 +86,12 @@ SCHEMAS: dict[str, Any] = {
         "log": nullable(obj(["origin", "log_key", "size", "closed"], {
             "origin": STR, "log_key": {"type": "string", "description": "C2SP vkey"},
             "size": INT, "closed": BOOL})),
-        "links": obj(["page", "checkpoint"], {"page": STR, "checkpoint": STR})}),
+        "links": obj(["page", "checkpoint"], {"page": STR, "checkpoint": STR}),
+        "ballot_secrecy": {"enum": ["open", "secret"]},
+        "election_key": nullable({"type": "string", "pattern": "^[0-9a-f]{64}$",
+                                  "description": "a secret assembly's election key, once "
+                                  "noticed (what a challenged ballot is checked against: "
+                                  "docs/secret-ballots.md §11.5)"})}),
     "AssemblyList": obj(["assemblies"], {"assemblies": {"type": "array", "items": obj(
         ["id", "title", "status", "opens_at", "closes_at"], {
             "id": INT, "title": STR, "status": STR, "opens_at": nullable(TIME),
@@ -98,10 +107,13 @@ SCHEMAS: dict[str, Any] = {
     "Receipt": obj(["v", "index", "entry_hash", "tracker", "checkpoint", "proof"], {
         "v": {"const": "ownervote-receipt/v1"}, "index": INT, "entry_hash": HEX32,
         "tracker": TRACKER, "checkpoint": STR, "proof": {"type": "array", "items": HEX32}}),
-    "ReceiptLookup": obj(["tracker", "index", "kind", "entry", "entry_hash", "time", "head",
-                          "seq", "choices", "voided", "counts_for", "replaced", "checkpoint",
-                          "inclusion", "consistency"], {
+    "ReceiptLookup": obj(["tracker", "index", "kind", "entry_hash", "time", "checkpoint",
+                          "inclusion", "consistency", "mine"], {
         "tracker": TRACKER, "index": INT, "kind": {"enum": ["ballot", "paper_ballot"]},
+        "mine": {"type": "boolean",
+                 "description": "the signed-in owner votes for the ballot's head; only then "
+                                "are entry, head, seq, choices, voided, counts_for and "
+                                "replaced given"},
         "entry": {"type": "string", "description": "the entry's exact bytes (UTF-8)"},
         "entry_hash": HEX32, "time": TIME, "head": STR, "seq": INT, "choices": CHOICES,
         "voided": BOOL, "counts_for": {"type": "array", "items": STR},
@@ -181,14 +193,18 @@ SCHEMAS: dict[str, Any] = {
                             "would be refused"})}),
     "BallotTemplate": obj(["assembly_id", "origin", "log_key", "prefix", "accepting_ballots",
                            "opens_at", "closes_at", "head", "heads", "next_seq", "ballot_key",
-                           "items", "ballots", "revote"], {
+                           "items", "ballots", "revote", "ballot_secrecy", "election_key"], {
         "assembly_id": INT, "origin": STR, "log_key": STR,
         "prefix": {"const": "ownervote/ballot/v1\n"},
         "accepting_ballots": BOOL, "opens_at": TIME, "closes_at": TIME, "head": ref("Head"),
         "heads": {"type": "array", "items": ref("Head")}, "next_seq": INT,
         "ballot_key": nullable(HEX32),
         "items": {"type": "array", "items": ref("TemplateItem")},
-        "ballots": {"type": "array", "items": ref("OwnBallot")}, "revote": ref("Revote")}),
+        "ballots": {"type": "array", "items": ref("OwnBallot")}, "revote": ref("Revote"),
+        "ballot_secrecy": {"enum": ["open", "secret"]},
+        "election_key": nullable({"type": "string", "pattern": "^[0-9a-f]{64}$",
+                                  "description": "a secret assembly's election key (the "
+                                  "ballot encrypts to it: docs/secret-ballots.md §10.1)"})}),
 }
 
 ERRORS = {
@@ -199,7 +215,8 @@ ERRORS = {
     "404": "No such assembly, ballot or ledger (`not_found`, `no_log`, `no_such_ballot`)",
     "409": "Conflict with the ledger's state (`seq_conflict` with `next_seq`, `bad_key`)",
     "422": "Refused by a rule (see docs/api.md for every code)",
-    "429": "Too many attempts (`locked_out`, `resend_too_soon`, with `retry_at`)",
+    "429": "Too many attempts (`locked_out`, `resend_too_soon`, `too_many_requests`, with "
+           "`retry_at`)",
     "503": "SMS gateway unavailable (`sms_unavailable`)",
 }
 
@@ -255,7 +272,7 @@ def document() -> dict[str, Any]:
                 "429", "503", body="CodeRequest")},
             "/verification/confirm": {"post": _op(
                 "Step 3: confirm the code; signs in", "200", "Confirmed", "400", "403", "422",
-                "429", body="ConfirmRequest")},
+                "429", "503", body="ConfirmRequest")},
             "/devices": {"post": _op(
                 "Enrol this phone's device key (within 30 min of step 3)", "201",
                 "DeviceEnrolled", "400", "401", "403", "422", "503", body="DeviceRequest",
@@ -275,11 +292,11 @@ def document() -> dict[str, Any]:
                 security=[{"cookieSession": []}])},
             a + "/ballot-keys": {"post": _op(
                 "Enrol a ballot key for a head (signed by the device key)", "201",
-                "BallotKeyEnrolled", "400", "401", "403", "404", "409", "422",
+                "BallotKeyEnrolled", "400", "401", "403", "404", "409", "422", "429",
                 body="BallotKeyRequest", params=[AID], security=SESSION)},
             a + "/ballots": {"post": _op(
                 "Cast a signed ballot (authenticated by its signature; no cookie, no CSRF)",
-                "201", "CastResult", "400", "404", "409", "422", body="BallotRequest",
+                "201", "CastResult", "400", "404", "409", "422", "429", body="BallotRequest",
                 params=[AID], security=OPEN)},
         },
         "components": {

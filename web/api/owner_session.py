@@ -40,21 +40,37 @@ def client_id() -> str:
 
 
 # -- which accounts this browser session verified, and when ----------------------------------
+#
+# Each account is remembered with the session generation it was verified in
+# (``OwnerAccount.session_generation``, raised by every verification of the account): once
+# someone verifies as that person again, this browser may no longer switch to the account
+# or add a phone for it — it has to verify again itself.
 
-_ACCOUNTS = "ov_accounts"
-_FRESH = "ov_fresh"
+_ACCOUNTS = "ov_accounts"  # [[account id, generation], ...], oldest first
+_FRESH = "ov_fresh"  # {"<account id>": when this browser session confirmed its SMS code}
 
 
-def remember_verified(account_id: int, previous: dict[str, Any], *, fresh: bool = True) -> None:
+def _remembered() -> dict[int, int]:
+    """account id -> the generation this browser session verified it in."""
+    out = {}
+    for pair in session.get(_ACCOUNTS, []):
+        if isinstance(pair, list | tuple) and len(pair) == 2 \
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in pair):
+            out[pair[0]] = pair[1]
+    return out
+
+
+def remember_verified(account: Any, previous: dict[str, Any], *, fresh: bool = True) -> None:
     """After sign-in (which clears the session): keep the earlier verified accounts of this
     browser session, so a person acting for several owners can switch; with ``fresh``,
-    note that ``account_id`` just confirmed an SMS code."""
-    accounts = [a for a in previous.get(_ACCOUNTS, []) if isinstance(a, int) and a != account_id]
-    session[_ACCOUNTS] = [*accounts, account_id][-5:]
-    kept = {str(a) for a in session[_ACCOUNTS]}
-    times = {k: v for k, v in previous.get(_FRESH, {}).items() if k in kept}
+    note that ``account`` (an owner account) just confirmed an SMS code."""
+    kept = [p for p in previous.get(_ACCOUNTS, []) if isinstance(p, list | tuple)
+            and len(p) == 2 and isinstance(p[0], int) and p[0] != account.id]
+    session[_ACCOUNTS] = [*kept, [account.id, account.session_generation]][-5:]
+    ids = {str(p[0]) for p in session[_ACCOUNTS]}
+    times = {k: v for k, v in previous.get(_FRESH, {}).items() if k in ids}
     if fresh:
-        times[str(account_id)] = dt.datetime.now(dt.UTC).timestamp()
+        times[str(account.id)] = dt.datetime.now(dt.UTC).timestamp()
     session[_FRESH] = times
 
 
@@ -62,13 +78,23 @@ def session_snapshot() -> dict[str, Any]:
     return {_ACCOUNTS: list(session.get(_ACCOUNTS, [])), _FRESH: dict(session.get(_FRESH, {}))}
 
 
+def _current(account: Any, remembered: dict[int, int]) -> bool:
+    return account is not None and remembered.get(account.id) == account.session_generation
+
+
 def verified_accounts() -> list[int]:
-    return [a for a in session.get(_ACCOUNTS, []) if isinstance(a, int)]
+    """The accounts this browser session verified that nobody has verified again since."""
+    remembered = _remembered()
+    return [a for a in remembered
+            if _current(verification.active_account(db(), a), remembered)]
 
 
-def freshly_verified(account_id: int) -> bool:
-    """Did this browser session confirm an SMS code for ``account_id`` in the last 30 minutes?"""
-    at = session.get(_FRESH, {}).get(str(account_id))
+def freshly_verified(account: Any) -> bool:
+    """Did this browser session confirm an SMS code for ``account`` (an owner account) in the
+    last 30 minutes, with nobody verifying as that person since?"""
+    if not _current(account, _remembered()):
+        return False
+    at = session.get(_FRESH, {}).get(str(account.id))
     if not isinstance(at, int | float):
         return False
     age = dt.datetime.now(dt.UTC).timestamp() - at

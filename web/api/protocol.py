@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, overload
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ledger.timestamps import ms_to_datetime
 from ownervote.services.errors import NotFound
+from web.jsonbody import NotAnObject, json_object
 
 
 class ApiError(Exception):
@@ -35,11 +36,11 @@ def malformed(message: str) -> ApiError:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 that says so."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise malformed(_("The request body must be a JSON object."))
-    return body
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    try:
+        return json_object()
+    except NotAnObject as exc:
+        raise malformed(str(exc)) from None
 
 
 @overload

@@ -26,6 +26,7 @@ from identity.errors import (
 )
 from ownervote.services import enrolment, verification
 from ownervote.services.verification import Claim, VerificationService
+from voting.textlimits import LIMITS, TextField
 from web import instance
 from web.access import public
 from web.api import bp
@@ -87,7 +88,7 @@ def account_json(account) -> dict:
         "holder_label": str(HOLDER.get(account.holder_kind, "")),
         "phone_masked": account.phone_masked,
         "device_key": key.id if key is not None else None,
-        "may_enrol_device": freshly_verified(account.id),
+        "may_enrol_device": freshly_verified(account),
     }
 
 
@@ -121,12 +122,14 @@ def verification_match():
         raise ApiError(400, "malformed", str(_BAD_ID_TYPE), field="id_type")
     claim = Claim(
         community_id=a.community_id,
-        name=text_field(body, "name", max_len=100),
+        name=text_field(body, "name", max_len=LIMITS[TextField.PERSON_NAME]),
         id_type=id_type,
         id_number=text_field(body, "id_number", max_len=40),
         certificate_no=text_field(body, "certificate_no", required=False, max_len=100),
-        building=text_field(body, "building", required=False, max_len=50),
-        unit=text_field(body, "unit", required=False, max_len=50),
+        building=text_field(body, "building", required=False,
+                            max_len=LIMITS[TextField.UNIT_LABEL]),
+        unit=text_field(body, "unit", required=False,
+                        max_len=LIMITS[TextField.UNIT_LABEL]),
     )
     try:
         matched = _service().match(claim, client=client_id())
@@ -183,10 +186,12 @@ def verification_confirm():
         verified = _service().confirm(token, code, client=client_id())
     except VerificationError as exc:
         raise _refused(exc) from None
+    except SmsError:  # the replaced phone could not be told: nothing was kept
+        raise ApiError(503, "sms_unavailable", str(_SMS_DOWN)) from None
     account = verification.active_account(db(), verified.account_id)
     assert account is not None  # confirm() has just made or renewed it
     previous = session_snapshot()
     sign_in_account(account)
-    remember_verified(account.id, previous)
+    remember_verified(account, previous)
     return jsonify({"account": account_json(account), "renewed": verified.renewed,
                     "csrf_token": generate_csrf()})

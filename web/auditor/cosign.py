@@ -21,6 +21,7 @@ from web.access import public
 from web.auditor import bp, records
 from web.database import db
 from web.extensions import csrf, limiter
+from web.numbers import whole_number_or_none
 
 log = logging.getLogger(__name__)
 MAX_LINE = 4096
@@ -45,11 +46,11 @@ def _store(assembly_id: int, size: int, text: str) -> tuple[str | None, str]:
 @limiter.limit("20 per minute")
 def cosign_form(assembly_id: int):
     records.record_or_404(assembly_id)
-    size = request.form.get("size", "")
-    if not size.isdigit() or len(size) > 9:
+    size = whole_number_or_none(request.form.get("size"))
+    if size is None:
         flash(_("Choose the checkpoint you cosigned."), "error")
         return redirect(url_for("auditor.checkpoints", assembly_id=assembly_id))
-    name, reason = _store(assembly_id, int(size), request.form.get("cosignature", ""))
+    name, reason = _store(assembly_id, size, request.form.get("cosignature", ""))
     if name:
         flash(_("Cosignature by %(name)s recorded.", name=name), "ok")
     else:

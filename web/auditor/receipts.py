@@ -7,8 +7,10 @@ when that module is installed, else the ledger directly
 (:func:`ownervote.services.public_records.receipt`).  Either way
 this page checks the answer's inclusion proof against the newest checkpoint,
 whose signature it checks with the log key (the same functions ``ownervote
-verify`` uses), and says whether the ballot still counts.  It never shows the
-choices: the person who owns the receipt sees them on their own receipt page.
+verify`` uses).  It never shows the choices nor whether the ballot still counts
+(voided, or replaced by a later ballot): shown a tracker code, a vote buyer must not
+learn whether the owner revoted.  The owner who cast it sees both on their own receipt
+page, signed in; readers of the audit bundle see every ballot there.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def _api_lookup():
 def _from_api(api, assembly_id: int, log_vkey: str, tracker: str) -> Found | None:
     receipt_lookup, api_error = api
     try:
-        answer = receipt_lookup(assembly_id, tracker)
+        answer = receipt_lookup(assembly_id, tracker, as_viewer=False)
     except api_error as exc:
         if exc.status == 404:
             return None
@@ -66,9 +68,8 @@ def _from_api(api, assembly_id: int, log_vkey: str, tracker: str) -> Found | Non
     size = _checked(answer["checkpoint"]["note"], log_vkey, answer["index"],
                     bytes.fromhex(answer["entry_hash"]),
                     [bytes.fromhex(h) for h in answer["inclusion"]])
-    replaced = tuple(sorted(answer.get("replaced") or {}, key=int))
     return Found(answer["index"], answer["kind"], records.entry_time(assembly_id, answer["index"]),
-                 size, bool(answer["voided"]), bool(replaced), replaced)
+                 size)
 
 
 def _from_ledger(assembly_id: int, log_vkey: str, tracker: str) -> Found | None:

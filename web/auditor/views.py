@@ -7,15 +7,19 @@ sizes in the format ``ownervote keys cosign --proof`` reads (one hex hash per li
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from ledger.errors import LedgerError
-from ownervote.services import public_records
+from ownervote import __version__
+from ownervote.services import public_records, secret_assemblies
 from web.access import public
+from web.api.protocol import ApiError, json_body, malformed
 from web.auditor import bp, records
 from web.auditor.bundles import bundle_audience, may_download
 from web.database import db
+from web.extensions import csrf
+from web.numbers import whole_number_or_none
 
 TEXT = "text/plain; charset=utf-8"
 
@@ -57,7 +61,9 @@ def verify_steps(assembly_id: int):
     latest = records.latest_checkpoint(assembly_id)
     return render_template("auditor/verify.html", rec=rec, may_download=may_download(rec),
                            size=latest.size if latest else 0,
-                           notice=records.existing_page(f"/a/{assembly_id}/notice"))
+                           notice=records.existing_page(f"/a/{assembly_id}/notice"),
+                           # the release that writes this server's bundles (producer.json)
+                           version=__version__)
 
 
 @bp.get("/assemblies/<int:assembly_id>/checkpoints")
@@ -89,10 +95,10 @@ def latest_note(assembly_id: int):
 def consistency(assembly_id: int):
     """RFC 9162 consistency proof between two signed sizes: ``?from=OLD&to=NEW``."""
     records.record_or_404(assembly_id)
-    old, new = request.args.get("from", ""), request.args.get("to", "")
-    if not (old.isdigit() and new.isdigit() and len(old) < 10 and len(new) < 10):
+    old_size = whole_number_or_none(request.args.get("from"))
+    new_size = whole_number_or_none(request.args.get("to"))
+    if old_size is None or new_size is None:
         abort(400, _("from and to must be checkpoint sizes"))
-    old_size, new_size = int(old), int(new)
     # Only between signed checkpoints: nobody learns an unsigned tree head from this.
     public_records.checkpoint_at(db(), assembly_id, old_size)
     public_records.checkpoint_at(db(), assembly_id, new_size)
@@ -103,3 +109,26 @@ def consistency(assembly_id: int):
     except LedgerError:
         abort(404)
     return Response("".join(h.hex() + "\n" for h in proof), mimetype=TEXT)
+
+
+@bp.get("/challenge")
+@public
+def challenge():
+    """Check a challenged secret ballot (docs/secret-ballots.md §9): the owner's phone reveals
+    the randomness of a ballot it will never cast; this page opens it in the browser
+    (ovsecret.js) and shows the choices it encrypts.  Nothing is sent to the server."""
+    return render_template("auditor/challenge.html")
+
+
+@bp.post("/challenge.json")
+@public  # reads nothing, writes nothing: a pure check of the posted text
+@csrf.exempt  # no session state to protect
+def challenge_json():
+    """The same check on the server (``ledger.secret.audit.audit_challenge``), for scripts
+    and for a second opinion: the JSON the phone hands over in, the outcome out."""
+    try:  # JSON answers, refusals too (this path is not under /api/)
+        return jsonify(secret_assemblies.check_challenge(json_body()))
+    except ApiError as exc:
+        return exc.response()
+    except secret_assemblies.ChallengeMalformed as exc:
+        return malformed(str(exc)).response()

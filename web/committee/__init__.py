@@ -4,7 +4,8 @@ Modules by concern: ``assemblies`` (drafts, settings, items, documents),
 ``notice`` (schedule, publish, the public notice), ``dashboard`` (participation,
 non-voters, reminders, opening and closing), ``paper``, ``proxies`` and
 ``transfers`` (entries signed with the member's browser key, see ``signing``), ``results`` (count,
-announcement, objections, the public announcement) and ``review`` (the
+announcement, objections, the public announcement), ``further_round`` (另行选举 as a new
+draft) and ``review`` (the
 identity review queue).  ``public_bp`` carries the public notice and
 announcement pages, which live outside ``/committee``.
 """
@@ -35,6 +36,7 @@ def _clock_banner() -> dict:
 from web.committee import (  # noqa: E402,F401  (the views register themselves on import)
     assemblies,
     dashboard,
+    further_round,
     notice,
     paper,
     proxies,
@@ -42,4 +44,5 @@ from web.committee import (  # noqa: E402,F401  (the views register themselves o
     review,
     signing,
     transfers,
+    trustees,
 )

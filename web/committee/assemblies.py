@@ -6,13 +6,14 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from ownervote.services import assemblies as drafts
-from ownervote.services.assemblies import ItemOutsideScope
+from ownervote.services.assemblies import ElectionOutsideRules, ItemOutsideScope
 from ownervote.services.errors import NotFound
 from ownervote.services.notices import earliest_opening
 from voting.errors import TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import Matter
 from voting.settings import DEFAULT_SETTINGS
+from voting.textlimits import TextField
 from web.access import require_manage, roles_required
 from web.committee import bp, clock
 from web.committee.console import (
@@ -23,14 +24,26 @@ from web.committee.console import (
     managed_assembly,
     member_actor,
 )
-from web.committee.forms import FormError, read_item, read_settings
+from web.committee.forms import FormError, read_item, read_settings, read_text, visible
 from web.committee.lifecycle_messages import transition_message, why_not_yet
 from web.database import db
+from web.numbers import whole_number
 from web.templating import status_label
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
                   b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def election_rules_message(exc: ElectionOutsideRules) -> str:
+    """An election item that does not fit the election settings, with its figures."""
+    if exc.problem.value == "seats_over_committee_size":
+        return _("Item %(n)s elects %(seats)s members, but the committee has %(size)s "
+                 "(the assembly's settings).", n=exc.position, seats=exc.seats,
+                 size=exc.committee_size)
+    return _("Item %(n)s lists %(candidates)s candidate(s) for %(seats)s seat(s): this "
+             "assembly's rules ask for competitive elections (差额选举), with more candidates "
+             "than seats.", n=exc.position, candidates=exc.candidates, seats=exc.seats)
 
 
 def matters() -> list[tuple[int, str, str]]:
@@ -54,16 +67,19 @@ def new():
         abort(404)
     chosen = options[0]
     if request.method == "POST":
-        wanted = request.form.get("community_id", type=int) or chosen.id
+        wanted = request.form.get("community_id", type=whole_number) or chosen.id
         chosen = next((c for c in options if c.id == wanted), None) or abort(404)
     names = buildings(chosen.id)
     error = None
     if request.method == "POST":
         require_manage(chosen.id)
         try:
-            title = (request.form.get("title") or "").strip()
-            if not title or len(title) > 200:
+            title = read_text(request.form, "title", TextField.ASSEMBLY_TITLE)
+            if not title:
                 raise FormError(_("Give the assembly a title (200 characters at most)."))
+            visible(title, _("The title"))
+            description = read_text(request.form, "description",
+                                    TextField.ASSEMBLY_DESCRIPTION)
             if not has_roster(chosen.id):
                 raise FormError(_("Import the community's registry extract first: the roster "
                                   "decides who votes."))
@@ -71,12 +87,13 @@ def new():
             spec = read_item(request.form, 1, sorted(settings.scope_buildings or names))
             a = drafts.create_draft(
                 db(), community_id=chosen.id, title=title, item=spec, settings=settings,
-                description=(request.form.get("description") or "").strip(),
-                actor=member_actor())
+                description=description, actor=member_actor())
             flash(_("Draft saved. Add the other items, documents and the voting window."), "ok")
             return redirect(url_for("committee.assembly", assembly_id=a.id))
         except FormError as exc:
             error = str(exc)
+        except ElectionOutsideRules as exc:
+            error = election_rules_message(exc)
     return render_template("committee/new.html", community=chosen, options=options,
                            buildings=names, matters=matters(), error=error,
                            form=request.form, defaults=assembly_defaults()), (400 if error else 200)
@@ -112,17 +129,21 @@ def _refused(a, exc: TransitionRefused):
 def save_settings(assembly_id: int):
     a = managed_assembly(assembly_id)
     try:
-        title = (request.form.get("title") or "").strip()
-        if not title or len(title) > 200:
+        title = read_text(request.form, "title", TextField.ASSEMBLY_TITLE)
+        if not title:
             raise FormError(_("Give the assembly a title (200 characters at most)."))
+        visible(title, _("The title"))
+        description = read_text(request.form, "description", TextField.ASSEMBLY_DESCRIPTION)
         drafts.save_settings(db(), a.id, title=title, settings=read_settings(request.form),
-                             description=(request.form.get("description") or "").strip())
+                             description=description)
         flash(_("Settings saved."), "ok")
     except TransitionRefused as exc:
         return _refused(a, exc)
     except ItemOutsideScope as exc:
         flash(_("Item %(n)s is limited to buildings outside the new scope.", n=exc.position),
               "error")
+    except ElectionOutsideRules as exc:
+        flash(election_rules_message(exc), "error")
     except FormError as exc:
         flash(str(exc), "error")
     return redirect(url_for("committee.assembly", assembly_id=a.id) + "#settings")
@@ -138,6 +159,8 @@ def add_item(assembly_id: int):
         flash(_("Item %(n)s added.", n=position), "ok")
     except TransitionRefused as exc:
         return _refused(a, exc)
+    except ElectionOutsideRules as exc:
+        flash(election_rules_message(exc), "error")
     except FormError as exc:
         flash(str(exc), "error")
     return redirect(url_for("committee.assembly", assembly_id=a.id) + "#items")

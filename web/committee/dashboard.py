@@ -12,12 +12,12 @@ not forbid them, but nothing a committee must do needs them.  Choices, the
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ledger.errors import LedgerError
+from ownervote.services import deadlines, proceedings, reminders, trust_anchors
 from ownervote.services import figures as live
-from ownervote.services import proceedings, reminders
 from ownervote.services.assemblies import community
 from voting.areas import from_hundredths
 from voting.errors import TransitionRefused
@@ -29,6 +29,7 @@ from web.charts import participation_gauge
 from web.committee import bp, clock
 from web.committee.console import (
     MANAGERS,
+    communities,
     local,
     managed_assembly,
     member_actor,
@@ -44,6 +45,8 @@ from web.committee.figures import (
 from web.committee.lifecycle_messages import step_failure, transition_message, why_not_yet
 from web.database import db
 
+CLOSED = (Status.CLOSED.value, Status.TALLIED.value, Status.ANNOUNCED.value)
+
 
 def _live(assembly_id: int):
     a = managed_assembly(assembly_id)
@@ -53,10 +56,8 @@ def _live(assembly_id: int):
     return a
 
 
-@bp.get("/a/<int:assembly_id>/dashboard")
-@roles_required(*MANAGERS)
-def dashboard(assembly_id: int):
-    a = _live(assembly_id)
+def _figures(a) -> dict:
+    """What the dashboard's figures (committee/_dashboard_live.html) are drawn from."""
     s = snapshot(a)
     parts = item_parts(s)
     gauges = {}
@@ -68,19 +69,43 @@ def dashboard(assembly_id: int):
     overall = overall_part(s)
     overall_gauges = (participation_gauge(_("Area"), overall.area_share),
                       participation_gauge(_("Owners"), overall.heads_share))
-    closed = a.status in (Status.CLOSED.value, Status.TALLIED.value, Status.ANNOUNCED.value)
     quorum_needs = {}
     for item_id, part in parts.items():
         quorum_needs[item_id] = (min_to_reach_quorum(part.heads, part.total_heads),
                                  from_hundredths(min_to_reach_quorum(part.area, part.total_area)))
-    now = clock.now()
+    return {"a": a, "parts": parts, "gauges": gauges, "overall": overall,
+            "overall_gauges": overall_gauges, "buildings": building_parts(s),
+            "quorum_needs": quorum_needs, "closed": a.status in CLOSED,
+            "items": {str(i.position): i for i in a.items}, "now": clock.now()}
+
+
+@bp.get("/a/<int:assembly_id>/dashboard")
+@roles_required(*MANAGERS)
+def dashboard(assembly_id: int):
+    a = _live(assembly_id)
+    figures = _figures(a)
+    now = figures["now"]
+    gap = trust_anchors.missing_cosignatures(db(), a.id)
     return render_template(
-        "committee/dashboard.html", a=a, parts=parts, gauges=gauges, overall=overall,
-        overall_gauges=overall_gauges, buildings=building_parts(s), quorum_needs=quorum_needs,
-        closed=closed, items={str(i.position): i for i in a.items},
+        "committee/dashboard.html", **figures,
         open_reason=why_not_yet(a, Status.OPEN, now),
         close_reason=why_not_yet(a, Status.CLOSED, now),
-        now=now)
+        deadline=deadlines.announcement_deadline(a, now),
+        witness_gap=gap, witness_gap_overdue=gap is not None and trust_anchors.overdue(gap, now),
+        refresh_seconds=instance.settings().dashboard_refresh_seconds)
+
+
+@bp.get("/a/<int:assembly_id>/dashboard/live")
+@roles_required(*MANAGERS)
+def dashboard_live(assembly_id: int):
+    """The open dashboard's figures, fetched again every few seconds by
+    static/js/committee-live.js: the assembly's status and the figures' HTML."""
+    a = _live(assembly_id)
+    response = jsonify({"status": a.status,
+                        "html": render_template("committee/_dashboard_live.html",
+                                                **_figures(a))})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/a/<int:assembly_id>/open")
@@ -119,7 +144,9 @@ def advance():
     back = redirect(request.referrer if _same_site(request.referrer) else
                     url_for("committee.index"))
     try:
-        changed = proceedings.advance_due(db(), signer=instance.log_signer(), now=clock.now())
+        # the member's own community's assemblies (every community's for an administrator)
+        changed = proceedings.advance_due(db(), signer=instance.log_signer(), now=clock.now(),
+                                          community_ids=[c.id for c in communities()])
     except TransitionRefused as exc:
         flash(_("Nothing changed: %(detail)s", detail=transition_message(exc)), "error")
         return back

@@ -51,4 +51,21 @@ def explain(settings: AssemblySettings) -> list[tuple[str, str]]:
          + (" " + _("Extraordinary meeting.") if settings.extraordinary else "")),
         (_("Objections"), _("After the announcement, owners may raise objections for "
                             "%(days)s days.", days=settings.objection_days)),
+        (_("Electing the committee"), election_text(settings)),
+        (_("Announcing the result"), _("The result is announced within %(days)s days of the "
+                                       "close of voting.", days=settings.announce_within_days)),
     ]
+
+
+def election_text(settings: AssemblySettings) -> str:
+    """The election settings in one sentence: size, ranking, competitive elections."""
+    parts = [_("The committee has %(n)s members.", n=settings.committee_size)
+             if settings.committee_size is not None else
+             _("The committee's size is not set here (5 to 11, an odd number).")]
+    parts.append(_("Candidates are ranked by approving area, then approving owners.")
+                 if settings.ranking.value == "area_then_heads" else
+                 _("Candidates are ranked by approving owners, then approving area (the "
+                   "default)."))
+    if settings.competitive_elections:
+        parts.append(_("Elections list more candidates than seats (差额选举)."))
+    return " ".join(parts)

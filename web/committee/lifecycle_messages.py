@@ -68,6 +68,13 @@ TRANSITIONS: dict[TransitionReason, Callable[[Params], str]] = {
         "Objections are recorded after the announcement."),
     TransitionReason.REMINDERS_ONLY_WHILE_OPEN: lambda p: _(
         "Reminders can be sent only while voting is open."),
+    TransitionReason.FINAL_AFTER_ANNOUNCEMENT: lambda p: _(
+        "The final announcement follows the announcement of the result."),
+    TransitionReason.OBJECTION_PERIOD_OPEN: lambda p: _(
+        "Objections may be raised until %(until)s; the final announcement is issued after "
+        "that.", until=local(p.get("objection_until"))),
+    TransitionReason.FINAL_ALREADY_ISSUED: lambda p: _(
+        "The final announcement was issued on %(time)s.", time=local(p.get("final_at"))),
 }
 
 LEDGER_STEPS: dict[Refusal, Callable[[], str]] = {
@@ -77,6 +84,16 @@ LEDGER_STEPS: dict[Refusal, Callable[[], str]] = {
         "Close voting before counting: the ledger records no close yet."),
     Refusal.RESULT_ALREADY_PUBLISHED: lambda: _(
         "The ledger already holds the result of this assembly."),
+    Refusal.FINAL_BEFORE_RESULT: lambda: _(
+        "The ledger holds no result yet: count the votes first."),
+    Refusal.FINAL_ALREADY_PUBLISHED: lambda: _(
+        "The ledger already holds the final announcement of this assembly."),
+    Refusal.CEREMONY_NOT_FINAL: lambda: _(
+        "The trustees' key ceremony is not final yet: every trustee must announce, deal and "
+        "confirm (or have complaints answered) before the notice of a secret assembly."),
+    Refusal.BAD_TRUSTEE_DOCUMENT: lambda: _(
+        "The trustees' documents do not fit this assembly (its number of trustees or "
+        "threshold, or its ledger)."),
 }
 
 

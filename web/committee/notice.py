@@ -6,11 +6,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from ledger.errors import LedgerError
-from ownervote.services import notices, proceedings
+from ownervote.services import notices, proceedings, trust_anchors, trustee_documents
 from ownervote.services.errors import NotFound
 from voting.errors import TransitionRefused
 from voting.matters import Matter
-from web import instance, pdf
+from web import instance, pdf, pdfcache
 from web.access import public, roles_required
 from web.committee import bp, clock, public_bp
 from web.committee.console import (
@@ -25,6 +25,7 @@ from web.committee.explain import explain
 from web.committee.lifecycle_messages import step_failure, transition_message
 from web.database import db
 from web.qr import qr_svg
+from web.templating import colon
 
 
 @bp.post("/a/<int:assembly_id>/schedule")
@@ -97,6 +98,7 @@ def notice_context(a) -> dict:
             "buildings": list(it.scope_buildings or []),
         })
     url = owner_url(a.id)
+    anchors = trust_anchors.trust_anchors(db(), a.id)
     return {
         "assembly": a, "title": a.title, "description": a.description or "",
         "community": facts.community_name, "address": facts.community_address,
@@ -119,6 +121,49 @@ def notice_context(a) -> dict:
                    "agent may represent at most %(cap)s owners.",
                    cap=settings.proxy_cap if settings.proxy_cap is not None else "∞"),
         "cc": _("Copy: the residents' committee (居民委员会) of the community."),
+        # the QR code carries the trust anchors in the fragment (never sent to a server)
+        "qr_url": anchors.url(url) if anchors is not None else url,
+        "trust": trust_context(anchors),
+        "secrecy": secrecy_context(trustee_documents.ceremony_status(
+            db(), a.id, base_url=instance.settings().base_url)),
+    }
+
+
+def secrecy_context(s) -> dict:
+    """The ballot secrecy setting and, for a secret assembly, its trustees and threshold."""
+    if not s.secret:
+        return {"secret": False, "label": _("Open ballot"),
+                "explain": _("Ballots are kept with their choices, as in a written "
+                             "consultation: the committee and the auditors can read how each "
+                             "home voted."), "trustees": [], "threshold": "", "key": None}
+    return {
+        "secret": True, "label": _("Secret ballot"),
+        "explain": _("Each phone encrypts its ballot before sending it: nobody (the owners' "
+                     "committee and the platform included) can see what a single ballot "
+                     "says. Only the totals are decrypted, by the trustees together, and "
+                     "anyone can check the count."),
+        "threshold": _("Any %(k)s of these %(n)s trustees together decrypt the totals; fewer "
+                       "learn nothing.", k=s.threshold, n=s.trustees),
+        "trustees": [{"index": t.index, "name": t.name, "fingerprint": t.fingerprint}
+                     for t in s.announced],
+        "key": s.key,
+    }
+
+
+def trust_context(anchors) -> dict | None:
+    """The notice's trust anchors in plain data: the log key, the witnesses, the policy."""
+    if anchors is None:
+        return None
+    policy = None
+    if anchors.policy is not None:
+        policy = _("At least %(quorum)s of these %(n)s witnesses must cosign the ledger's "
+                   "newest checkpoint.", quorum=anchors.quorum, n=len(anchors.witnesses))
+    return {
+        "log_key": anchors.log_key, "log_key_id": anchors.log_key_id,
+        "witnesses": [{"name": w.name, "vkey": w.vkey} for w in anchors.witnesses],
+        "policy": policy or _("No witness policy: no witness is required to cosign."),
+        "explain": _("Your phone checks your ballot against this ledger key when you scan "
+                     "the QR code; auditors pass it to ownervote verify --log-key."),
     }
 
 
@@ -127,7 +172,7 @@ def notice_context(a) -> dict:
 def notice_page(assembly_id: int):
     a = _public_assembly(assembly_id)
     ctx = notice_context(a)
-    return render_template("notices/notice.html", qr=qr_svg(ctx["url"], label=ctx["url"]),
+    return render_template("notices/notice.html", qr=qr_svg(ctx["qr_url"], label=ctx["url"]),
                            **ctx)
 
 
@@ -137,7 +182,8 @@ def notice_pdf(assembly_id: int):
     a = _public_assembly(assembly_id)
     ctx = notice_context(a)
     labels = pdf_labels()
-    data = pdf.notice_pdf(ctx, labels)
+    key = pdfcache.digest("notice", ctx, pdf.NOTICE_KEYS, labels)
+    data = pdfcache.rendered(key, lambda: pdf.notice_pdf(ctx, labels))
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename=notice-{a.id}.pdf"})
 
@@ -153,11 +199,16 @@ def pdf_labels() -> dict[str, str]:
         "scope": _("Who votes"), "whole": _("all owners of the community"),
         "buildings": _("owners of buildings"), "candidates": _("Candidates"),
         "seats": _("seats"), "roster": _("Roster fingerprint (SHA-256)"),
-        "area": _("Area"), "heads": _("Owners"), "participating": _("Took part"),
+        "area": _("Area"), "area_unit": _("Area (m²)"), "heads": _("Owners"),
+        "participating": _("Took part"),
         "agree": _("Agree"), "oppose": _("Oppose"), "abstain": _("Abstain"),
         "total": _("All in scope"), "quorum": _("Quorum"), "met": _("met"),
         "not_met": _("not met"), "passed": _("PASSED"), "failed": _("NOT PASSED"),
         "voters": _("Units whose owners voted (unit and area, no names)"),
         "objections": _("Objections"), "elected": _("Elected"), "tie": _("Tie"),
         "page": _("Page"),
+        "trust": _("Ledger key and witnesses"), "log_key": _("Ledger public key"),
+        "log_key_id": _("Key ID"), "witnesses": _("Witness"), "colon": colon(),
+        "secrecy": _("Ballot secrecy"), "trustee": _("Trustee"),
+        "election_key": _("Election public key"),
     }

@@ -23,14 +23,17 @@ from ownervote.services import committee_keys
 from ownervote.services import proxies as proxy_service
 from ownervote.services.committee_keys import EntryRefused
 from voting.lifecycle import Status
+from voting.textlimits import TextField, fits
 from web import instance
 from web.access import roles_required
 from web.committee import bp, clock, vault
 from web.committee.console import MANAGERS, local, managed_assembly
+from web.committee.forms import too_long
 from web.committee.paper import typed_unit
 from web.committee.refusals import ledger_refusal
 from web.committee.signing import (
     answer_signed,
+    console_json,
     fail,
     refused,
     signed_by,
@@ -72,8 +75,10 @@ def proxy_prepare(assembly_id: int):
     except LedgerError as exc:  # no log yet
         return fail(ledger_refusal(exc, "proxy"))
     name = (request.form.get("agent_name") or "").strip()
-    if not name or len(name) > 100:
+    if not name:
         return fail(_("Enter the agent's name as on their ID."))
+    if not fits(TextField.PERSON_NAME, name):
+        return fail(too_long(TextField.PERSON_NAME))
     try:
         ref = agent_ref(request.form.get("agent_id_type", ""),
                         request.form.get("agent_id_number", ""))
@@ -106,9 +111,14 @@ def proxy_submit(assembly_id: int):
     payload, sig = signed_request()
     if payload is None:
         return sig
-    name = ((request.get_json(silent=True) or {}).get("agent_name") or "").strip()[:100]
+    name = console_json().get("agent_name")
+    name = name.strip() if isinstance(name, str) else ""
+    if not fits(TextField.PERSON_NAME, name):  # the prepared entry's name, sent back
+        return fail(too_long(TextField.PERSON_NAME))
     return answer_signed(
         a, lambda: proxy_service.register(db(), a.id, payload=payload, sig=sig, agent_name=name,
                                           cipher=instance.pii(), **signed_by()),
         action="proxy", back="committee.proxies",
-        done=lambda n: _("Proxy registered as ledger entry %(n)s.", n=n))
+        done=lambda n: _("Proxy registered as ledger entry %(n)s. The agent votes on paper: "
+                         "they fill in and sign the ballot sheet for these units and hand it to "
+                         "the committee, which enters it under Paper ballots.", n=n))

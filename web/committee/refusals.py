@@ -23,6 +23,7 @@ from ledger.errors import LedgerError, Refusal, SignatureError
 from ownervote.services import paper_ballots
 from ownervote.services.committee_keys import EntryRefusal, EntryRefused
 from voting.errors import CastRefused, RefusalReason
+from web import instance
 from web.committee.console import local
 from web.database import db
 
@@ -76,6 +77,9 @@ LEDGER_MESSAGES: dict[Refusal, Callable[[Params, str], str]] = {
                                          "it again."),
     Refusal.BAD_SIGNATURE: _bad_signature,
     Refusal.NOT_COMMITTEE_KEY: _bad_signature,
+    # a home's phone ballots over its allowance (committee entries are never counted in it)
+    Refusal.TOO_MANY_BALLOTS: lambda p, a: _("This home has cast as many ballots as the "
+                                             "server accepts for now. Try again later."),
     Refusal.HEAD_NOT_IN_ROSTER: lambda p, a: _("This unit does not vote in this assembly."),
     Refusal.KEY_ALREADY_ENROLLED: lambda p, a: _("This key is already enrolled in this "
                                                  "assembly's ledger."),
@@ -92,20 +96,40 @@ LEDGER_MESSAGES: dict[Refusal, Callable[[Params, str], str]] = {
         "A transfer of this unit is already recorded (ledger entry %(n)s).",
         n=p.get("entry", "?")),
     Refusal.MULTI_UNIT_TRANSFER: lambda p, a: _(
-        "This unit is one of several that count as one owner in the frozen roster "
-        "(%(units)s). The sale of one of them cannot be recorded here; the seller keeps the "
-        "vote for them in this assembly.", units="、".join(p.get("units", ()))),
+        "Units %(units)s count as one owner: the transfer must name the unit that was sold.",
+        units="、".join(p.get("units", ()))),
+    Refusal.UNIT_NOT_IN_HEAD: lambda p, a: _(
+        "Unit %(unit)s is not one of the seller's units now (%(units)s): it may have been "
+        "sold already.", unit=p.get("unit", "?"), units="、".join(p.get("units", ())) or "—"),
+    Refusal.NOT_A_MULTI_UNIT_HEAD: lambda p, a: _(
+        "This owner holds one unit: its transfer names no unit."),
+    Refusal.BUYER_IS_SELLER: lambda p, a: _("The buyer is the seller: nothing changes hands."),
     Refusal.VOID_LATER_BALLOTS_FIRST: _later_ballots,
     Refusal.NOT_COUNTABLE: _not_countable,
     Refusal.ALREADY_CLOSED: lambda p, a: _("Voting is closed: nothing more can be entered."),
     Refusal.RESULT_BEFORE_CLOSE: lambda p, a: _("The result is published only after voting "
                                                 "closes."),
     Refusal.RESULT_ALREADY_PUBLISHED: lambda p, a: _("The result is already published."),
+    Refusal.FINAL_BEFORE_RESULT: lambda p, a: _("The final announcement follows the result."),
+    Refusal.FINAL_ALREADY_PUBLISHED: lambda p, a: _("The final announcement is already "
+                                                    "published."),
     Refusal.PROXY_ALREADY_REGISTERED: lambda p, a: _("This agent is already registered for "
                                                      "this owner."),
     Refusal.VOID_REASON_LENGTH: lambda p, a: _(
         "Give the reason in %(min)s to %(max)s characters (it is published in the ledger: no "
         "names).", min=p.get("min", "?"), max=p.get("max", "?")),
+    Refusal.WRONG_BALLOT_MODE: lambda p, a: _(
+        "This ballot is not of the kind this assembly uses (open or secret): reload the page "
+        "and enter it again."),
+    Refusal.BAD_BALLOT_PROOF: lambda p, a: _(
+        "The encrypted ballot failed its check (item %(item)s): nothing was recorded. Reload "
+        "the page and enter it again.", item=p.get("item") or "-"),
+    Refusal.NOT_SECRET: lambda p, a: _("This assembly's ballots are open: it has no trustees."),
+    Refusal.BAD_TRUSTEE_DOCUMENT: lambda p, a: _(
+        "The trustees' documents do not fit this assembly (its number of trustees or "
+        "threshold, or its ledger)."),
+    Refusal.CEREMONY_NOT_FINAL: lambda p, a: _(
+        "This assembly's key ceremony is not final yet: no secret ballot can be cast."),
 }
 
 
@@ -180,8 +204,10 @@ CAST_MESSAGES: dict[RefusalReason, Callable[[Params], str]] = {
                                                    "allow this ballot."),
     RefusalReason.PROXY_CAP_EXCEEDED: lambda p: _("The proxy rules of this assembly do not "
                                                   "allow this ballot."),
-    RefusalReason.CO_OWNER_ALREADY_VOTED: lambda p: _("Another co-owner of this unit already "
-                                                      "votes for it."),
+    RefusalReason.CO_OWNER_ALREADY_VOTED: lambda p: _(
+        "Only co-owner %(who)s votes for this unit (recorded by the committee, or the first "
+        "to vote); a ballot signed by another co-owner is not counted, on paper or by proxy "
+        "either.", who=p["who"]() or "—"),
     RefusalReason.OUT_OF_ORDER: lambda p: _("Someone entered a ballot for this owner at the "
                                             "same moment. Reload the page and check before "
                                             "entering it again."),
@@ -190,6 +216,9 @@ CAST_MESSAGES: dict[RefusalReason, Callable[[Params], str]] = {
     RefusalReason.SELLER_VOTED_BEFORE_TRANSFER: lambda p: _(
         "The seller voted on item %(item)s before the unit was transferred; that ballot "
         "stands. Leave the item blank.", item=p["item"]),
+    RefusalReason.SOLD_UNIT_VOTE_STANDS: lambda p: _(
+        "This owner voted on item %(item)s before selling a unit; that ballot stands for the "
+        "units held then and can no longer be changed. Leave the item blank.", item=p["item"]),
 }
 
 
@@ -200,5 +229,12 @@ def cast_refusal(exc: CastRefused, assembly_id: int, head_id: str) -> str:
         return lambda: paper_ballots.first_ballot_at(db(), assembly_id, head_id, exc.item_id,
                                                      paper=paper)
 
-    params = {"item": exc.item_id or "", "paper_at": first(True), "electronic_at": first(False)}
+    def who() -> str:
+        if exc.voter is None:
+            return ""
+        return paper_ballots.co_owners(db(), assembly_id, head_id, hasher=instance.hasher(),
+                                       cipher=instance.pii()).get(exc.voter, "")
+
+    params = {"item": exc.item_id or "", "paper_at": first(True), "electronic_at": first(False),
+              "who": who}
     return CAST_MESSAGES[exc.reason](params)

@@ -8,13 +8,14 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from ledger.errors import LedgerError
-from ownervote.services import proceedings
+from ownervote.services import deadlines, proceedings
 from ownervote.services import results as counted
 from ownervote.services.errors import NotFound
 from voting.errors import TallyError, TransitionRefused
 from voting.lifecycle import Status
 from voting.matters import Matter
-from web import instance, pdf
+from voting.textlimits import LIMITS, TextField
+from web import instance, pdf, pdfcache
 from web.access import public, roles_required
 from web.charts import result_bars
 from web.committee import bp, clock, public_bp
@@ -50,18 +51,31 @@ def verdict(r: dict) -> str:
                                    (_("owners"), r["quorum"]["heads"])) if not ok]
         return _("Not passed: fewer than 2/3 took part (%(which)s).", which="、".join(missing))
     if r.get("election") is not None:
-        status = r["election"]["status"]
-        return {"elected": _("All seats filled."), "partial": _("Some seats remain unfilled."),
-                "none_elected": _("No candidate reached more than half of both area and "
-                                  "owners."),
-                "tie": _("A tie for the last seat: the assembly rules decide (e.g. a run-off).")
-                }.get(status, status)
+        return election_verdict(r["election"])
     approval = r["approval"] or {"area": False, "heads": False}
     if r["passed"]:
         return _("Passed: the required share agreed in area and in owners.")
     missing = [w for w, ok in ((_("area"), approval["area"]), (_("owners"), approval["heads"]))
                if not ok]
     return _("Not passed: not enough agreed (%(which)s).", which="、".join(missing))
+
+
+def election_verdict(election: dict) -> str:
+    """What an election achieved, in words: each status of docs/rules.md section 5."""
+    status = election["status"]
+    open_seats = election.get("unfilled_seats", 0)
+    return {
+        "elected": lambda: _("Elected: every seat is filled."),
+        "partly_elected": lambda: _(
+            "Partly elected: %(n)s seat(s) remain unfilled, the committee is not complete; a "
+            "further round (另行选举) fills them.", n=open_seats),
+        "tie_for_last_seat": lambda: _(
+            "A tie for the last seat(s): the tie elects nobody to %(n)s seat(s); the committee "
+            "is not complete until a further round (另行选举) fills them.", n=open_seats),
+        "failed": lambda: _("Nobody elected: no candidate reached more than half of both "
+                            "area and owners; a further round (另行选举) is needed."),
+        "quorum_not_met": lambda: _("Nobody elected: fewer than 2/3 took part."),
+    }.get(status, lambda: status)()
 
 
 def result_items(a) -> list[dict]:
@@ -88,6 +102,12 @@ def result_items(a) -> list[dict]:
                 election["tie_text"] = _("Tied for %(seats)s seat(s): %(names)s",
                                          seats=election["tie"]["seats"],
                                          names="、".join(election["tie"]["candidates"]))
+            invalid = (election.get("invalid") or {}).get("heads", 0)
+            if invalid:
+                election["invalid_text"] = _(
+                    "%(n)s invalid (over-marked or unreadable) paper ballot(s): they took part "
+                    "and count toward the quorum, but for no candidate.", n=invalid)
+            election["further_round"] = election.get("unfilled_seats", 0) > 0
         labels = (_("Agree"), _("Oppose"), _("Abstain"))
         bars = None
         if election is None:
@@ -134,7 +154,11 @@ def results(assembly_id: int):
         "committee/results.html", a=a, ctx=ctx, now=now,
         tally_reason=why_not_yet(a, Status.TALLIED, now),
         announce_reason=why_not_yet(a, Status.ANNOUNCED, now),
-        objections=objections(a) if a.status == Status.ANNOUNCED.value else [])
+        final_reason=transition_message(proceedings.final_refusal(a, now)),
+        deadline=deadlines.announcement_deadline(a, now),
+        objections=objections(a) if a.status == Status.ANNOUNCED.value else [],
+        further_round_url=lambda position: url_for("committee.further_round",
+                                                   assembly_id=a.id, position=position))
 
 
 def _step(assembly_id: int, target: Status):
@@ -178,7 +202,7 @@ def add_objection(assembly_id: int):
     a = managed_assembly(assembly_id)
     back = redirect(url_for("committee.results", assembly_id=a.id) + "#objections")
     text = (request.form.get("note") or "").strip()
-    if not 4 <= len(text) <= 1000:
+    if not 4 <= len(text) <= LIMITS[TextField.OBJECTION]:
         flash(_("Write the objection in 4 to 1000 characters."), "error")
         return back
     try:
@@ -190,6 +214,64 @@ def add_objection(assembly_id: int):
     flash(_("Objection recorded.") + (" " + _("It came after the objection period.")
                                       if objection.late else ""), "ok")
     return back
+
+
+@bp.post("/a/<int:assembly_id>/final-announcement")
+@roles_required(*MANAGERS)
+def publish_final(assembly_id: int):
+    a = managed_assembly(assembly_id)
+    back = redirect(url_for("committee.results", assembly_id=a.id) + "#final")
+    try:
+        proceedings.announce_final(db(), a.id, signer=instance.log_signer(), now=clock.now(),
+                                   actor=member_actor())
+    except TransitionRefused as exc:
+        flash(transition_message(exc), "error")
+        return back
+    except LedgerError as exc:
+        flash(_("Nothing changed: %(detail)s", detail=step_failure(exc)), "error")
+        return back
+    flash(_("The final announcement is issued and recorded in the ledger. Post it in the "
+            "community."), "ok")
+    return back
+
+
+def final_context(a) -> dict:
+    ctx = announcement_context(a)
+    ctx.update({
+        "final_at": local(a.final_announced_at),
+        "announced_at": local(a.final_announced_at),  # this announcement's date
+        "objection_count": counted.objection_count(db(), a.id),
+        "objection_text": _("The objection period ended on %(until)s with %(n)s objection(s) "
+                            "recorded. This result is final; a decision can still be "
+                            "challenged in court within one year (SPC interpretation art. 12).",
+                            until=local(a.objection_until),
+                            n=counted.objection_count(db(), a.id)),
+    })
+    return ctx
+
+
+def _finally_announced(assembly_id: int):
+    try:
+        return counted.finally_announced(db(), assembly_id)
+    except NotFound:
+        abort(404)
+
+
+@public_bp.get("/a/<int:assembly_id>/final-announcement")
+@public
+def final_announcement_page(assembly_id: int):
+    a = _finally_announced(assembly_id)
+    return render_template("notices/announcement.html", final=True, **final_context(a))
+
+
+@public_bp.get("/a/<int:assembly_id>/final-announcement.pdf")
+@public
+def final_announcement_pdf(assembly_id: int):
+    a = _finally_announced(assembly_id)
+    labels = {**pdf_labels(), "announcement": _("Final announcement of the result")}
+    data = pdf.announcement_pdf(final_context(a), labels)
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=final-announcement-{a.id}.pdf"})
 
 
 def _announced(assembly_id: int):
@@ -210,6 +292,8 @@ def announcement_page(assembly_id: int):
 @public
 def announcement_pdf(assembly_id: int):
     a = _announced(assembly_id)
-    data = pdf.announcement_pdf(announcement_context(a), pdf_labels())
+    ctx, labels = announcement_context(a), pdf_labels()
+    key = pdfcache.digest("announcement", ctx, pdf.ANNOUNCEMENT_KEYS, labels)
+    data = pdfcache.rendered(key, lambda: pdf.announcement_pdf(ctx, labels))
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename=announcement-{a.id}.pdf"})

@@ -20,6 +20,7 @@ from web.committee import bp, vault
 from web.committee.console import communities, member
 from web.committee.forms import FormError
 from web.database import db
+from web.numbers import whole_number
 
 KIND_LABELS = {
     "delivered_buyer": lazy_gettext("Buyer in possession, not yet registered (SPC art. 1)"),
@@ -137,9 +138,10 @@ def review_queue():
     decided = reviews.decided(db(), community_id)
     units = reviews.unit_labels(db(), [r.unit_id for r in [*pending, *decided]])
     staff = reviews.staff_names(db(), {r.submitted_by for r in [*pending, *decided]})
+    alerts = reviews.repeated_failed_matches(db(), community_id, cipher=instance.pii())
     return render_template("committee/review_list.html", pending=pending, decided=decided,
                            units=units, staff=staff, kinds=KIND_LABELS,
-                           community_id=community_id)
+                           community_id=community_id, alerts=alerts)
 
 
 @bp.route("/review/new", methods=["GET", "POST"])
@@ -153,7 +155,7 @@ def review_new():
         kind = form.get("kind", "")
         unit = reviews.find_unit(db(), community_id, form.get("unit", "")) \
             if form.get("unit") else None
-        owner_id = form.get("owner_id", type=int)
+        owner_id = form.get("owner_id", type=whole_number)
         try:
             if kind not in KIND_LABELS:
                 raise FormError(_("Choose what kind of person this is."))

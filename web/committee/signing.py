@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, jsonify, request, url_for
+from flask import abort, flash, jsonify, url_for
 from flask_babel import gettext as _
 
 from ledger import canonical
@@ -31,11 +31,21 @@ from web.committee import bp, clock
 from web.committee.console import MANAGERS, managed_assembly, member, member_actor
 from web.committee.refusals import entry_refusal, ledger_refusal
 from web.database import db
+from web.jsonbody import NotAnObject, json_object
 
 
 def member_ref(staff) -> str:
     """The ledger's pseudonym for a committee member (stable; unlinkable without the key)."""
     return committee_keys.member_ref(instance.hasher(), staff.id)
+
+
+def console_json() -> dict[str, Any]:
+    """The browser's JSON object; anything else (an array, JSON nested too deeply, a lone
+    surrogate) was not sent by the console's pages: a 400 that says what is wrong."""
+    try:
+        return json_object()
+    except NotAnObject as exc:
+        abort(400, description=str(exc))
 
 
 def fail(message: str, status: int = 200):
@@ -57,7 +67,7 @@ def enroll(assembly_id: int):
     """Enrol the member's browser key in this assembly's log (idempotent)."""
     a = managed_assembly(assembly_id)
     staff = member()
-    body = request.get_json(silent=True) or {}
+    body = console_json()
     try:
         spki = canonical.unb64url(body.get("spki", ""), "spki")
     except (EncodingError, TypeError):
@@ -78,7 +88,7 @@ def enroll(assembly_id: int):
 
 def signed_request() -> tuple[dict, bytes] | tuple[None, Any]:
     """The ``{payload, sig}`` a browser sends back (whose key it is, the service checks)."""
-    body = request.get_json(silent=True) or {}
+    body = console_json()
     payload, sig = body.get("payload"), body.get("sig")
     if not isinstance(payload, dict) or not isinstance(sig, str):
         return None, fail(_("The signed entry is missing. Reload the page and try again."))

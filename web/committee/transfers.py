@@ -5,10 +5,12 @@ buyer's ID; the buyer is written in the ledger only as the pseudonymous voter
 reference they will have when they verify and vote, and the scanned registry record
 stays in the committee's vault (its SHA-256 goes in the ledger).  The entry is signed
 with the member's browser key like proxies.  Which transfers may be recorded is the
-ledger's rule (:func:`ledger.store.committee.check_transfer`: one unit per owner, not
-in the future, once, after the seller's later ballots are voided — they are void by
-law, so the ``ballots`` page voids them first); it is asked before the member signs and
-applied again when the signed entry comes back.
+ledger's rule (:func:`ledger.store.committee.check_transfer`: not in the future, once,
+after the seller's later ballots are voided — they are void by law, so the ``ballots``
+page voids them first); it is asked before the member signs and applied again when the
+signed entry comes back.  A unit the frozen roster counts with others as one owner (the
+developer's, one buyer's several) is named in the entry (``unit``): the sale splits that
+owner (docs/rules.md §7.7).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def transfers(assembly_id: int):
 def transfer_prepare(assembly_id: int):
     a = managed_assembly(assembly_id)
     try:
-        head = typed_unit(a)
+        head = typed_unit(a, frozen=True)
     except EntryRefused as exc:
         return refused(exc, "transfer")
     except LedgerError as exc:  # no log yet
@@ -75,9 +77,10 @@ def transfer_prepare(assembly_id: int):
     at = parse_local(request.form.get("transferred_at", ""))
     if at is None:
         return fail(_("Enter the registration time of the transfer from the registry record."))
+    label = head_unit(head)
     try:
         draft = transfer_service.prepare(
-            db(), a.id, head_id=head.head_id, transferred_at=at,
+            db(), a.id, head_id=head.head_id, transferred_at=at, unit=label,
             buyer_id_type=request.form.get("buyer_id_type", ""),
             buyer_id_number=request.form.get("buyer_id_number", ""),
             official=request.form.get("official", ""), hasher=instance.hasher(),
@@ -100,6 +103,13 @@ def transfer_prepare(assembly_id: int):
                  items="、".join(draft.voted_items) or "—"),
                _("Registry record SHA-256 %(sha)s…", sha=sha[:16])]
     return jsonify(to_sign(UNIT_TRANSFERRED, payload, summary))
+
+
+def head_unit(head) -> str | None:
+    """The unit typed in, when the frozen roster counts it with others as one owner (the
+    developer's units, one buyer's several): the sale splits that head."""
+    label = f"{request.form.get('building', '').strip()}-{request.form.get('unit', '').strip()}"
+    return label if len(head.unit_ids) > 1 else None
 
 
 @bp.post("/a/<int:assembly_id>/transfers/submit")

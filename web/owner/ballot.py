@@ -21,6 +21,7 @@ from web.api.protocol import ApiError
 from web.api.verification import account_json
 from web.database import db
 from web.owner import bp
+from web.qr import qr_svg
 
 
 def _others() -> list[dict]:
@@ -52,7 +53,10 @@ def vote(assembly_id: int):
             template, choose = None, exc.extra["heads"]
         else:
             raise
+    secret = template is not None and template["ballot_secrecy"] == "secret"
+    auditor_url = url_for("auditor.challenge", _external=True)
     return render_template(
         "owner/vote.html", assembly=a, step=2, t=template, choose=choose,
+        auditor_qr=qr_svg(auditor_url, label=auditor_url) if secret else None,
         account=account_json(account), others=_others(), choice_labels=CHOICES,
         titles={str(it.position): it.title for it in a.items})

@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import redirect, render_template, request, url_for
-from flask_login import current_user
 
 from ledger import timestamps
 from ownervote.services import owner_assemblies
 from web.access import public
 from web.api.assemblies import normalise_tracker, receipt_lookup
 from web.api.data import accepting_ballots
-from web.api.heads import heads_for
 from web.api.messages import CHOICES, REVOTE
-from web.api.owner_session import current_account, visible_assembly
+from web.api.owner_session import visible_assembly
 from web.database import db
 from web.owner import bp
 from web.owner.assembly import log_key_id
@@ -24,29 +22,24 @@ from web.qr import qr_svg
 @bp.get("/a/<int:assembly_id>/receipt/<tracker>")
 @public
 def receipt(assembly_id: int, tracker: str):
+    """The receipt: anyone sees that the ballot is in the ledger; only the owner who votes
+    for its head, signed in, sees its choices and whether it still counts (the lookup
+    decides: :func:`web.api.assemblies.receipt_lookup`)."""
     a = visible_assembly(assembly_id)
     found = receipt_lookup(a.id, tracker)
     head = owner_assemblies.log_of(db(), a.id)
     check_url = url_for("owner.check", assembly_id=a.id, tracker=found["tracker"],
                         _external=True)
     settings = owner_assemblies.settings_of(a)
-    mine = _mine(a, found)
+    mine = found["mine"]
     return render_template(
         "owner/receipt.html", assembly=a, step=4, r=found, check_url=check_url, mine=mine,
+        secret=settings.secret,
         qr=qr_svg(check_url, label=found["tracker"]), choice_labels=CHOICES,
         recorded_at=dt.datetime.fromisoformat(found["time"].replace("Z", "+00:00")),
         titles={str(it.position): it.title for it in a.items},
         revote=REVOTE[settings.revote.value], may_change=mine
         and settings.revote.value != "none" and accepting_ballots(a, head, timestamps.now_ms()))
-
-
-def _mine(a, found: dict) -> bool:
-    """Is the signed-in person the voter of this ballot's head?  Only they see its choices
-    here (the public record has them, but a receipt page is not where others read them)."""
-    if not (current_user.is_authenticated and current_user.role == "owner"):
-        return False
-    return any(h.head_id == found["head"] and h.head.may_vote
-               for h in heads_for(a, current_account()))
 
 
 @bp.get("/a/<int:assembly_id>/check")

@@ -16,6 +16,7 @@ from web.api.owner_session import (
 from web.api.verification import account_json, outbox_in_use
 from web.auth import sign_in_account
 from web.database import db
+from web.numbers import whole_number_or_none
 from web.owner import bp
 
 
@@ -37,15 +38,15 @@ def verify(assembly_id: int):
 def acting_for(assembly_id: int):
     """Vote as another person verified in this browser session (e.g. as a guardian)."""
     a = visible_assembly(assembly_id)
-    wanted = request.form.get("account", "")
-    if not wanted.isdigit() or int(wanted) not in verified_accounts():
+    wanted = whole_number_or_none(request.form.get("account"))
+    if wanted is None or wanted not in verified_accounts():
         abort(403)
-    account = verification.active_account(db(), int(wanted))
+    account = verification.active_account(db(), wanted)
     if account is None:
         abort(403)
     if account.id != current_user.account_id:
         previous = session_snapshot()
         sign_in_account(account)
         # switching is not a fresh verification: keep each account's own time
-        remember_verified(account.id, previous, fresh=False)
+        remember_verified(account, previous, fresh=False)
     return redirect(url_for("owner.vote", assembly_id=a.id))

@@ -63,8 +63,11 @@ from ledger.store.castpath.caches import (
     BIND_PROCESSORS,
     CACHES,
     DEVICE_KEYS,
+    ELECTION_HINTS,
+    ELECTION_KEYS,
     PARSED_ENTRIES,
     PUBLISHED,
+    VERIFIED_PROOFS,
     VERIFIED_SIGNATURES,
     VISIBLE_LOGS,
     BoundedCache,
@@ -107,8 +110,9 @@ from ledger.store.castpath.statements import (
 )
 
 __all__ = [
-    "BALLOT_KINDS", "BIND_PROCESSORS", "CACHES", "DEVICE_KEYS", "HEAD_KINDS", "PARSED_ENTRIES",
-    "PUBLISHED", "SESSION_LISTENERS", "SQL", "SQL_IN", "VERIFIED_SIGNATURES", "VISIBLE_LOGS",
+    "BALLOT_KINDS", "BIND_PROCESSORS", "CACHES", "DEVICE_KEYS", "ELECTION_HINTS", "ELECTION_KEYS",
+    "HEAD_KINDS", "PARSED_ENTRIES", "PUBLISHED", "SESSION_LISTENERS", "SQL", "SQL_IN",
+    "VERIFIED_PROOFS", "VERIFIED_SIGNATURES", "VISIBLE_LOGS",
     "BoundedCache", "HeadEntryRow", "KeyRow", "Memo", "Node", "StoredCheckpoint",
     "cache_sizes", "defer_writes", "insert_checkpoint", "install", "lock_clause", "memo",
     "read_agent_heads", "read_batch", "read_entry0_hash", "read_head_entries", "read_key",

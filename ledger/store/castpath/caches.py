@@ -42,9 +42,18 @@ DEVICE_KEYS: BoundedCache[str, Any] = BoundedCache("device keys", 200_000)
 VERIFIED_SIGNATURES: BoundedCache[bytes, None] = BoundedCache("verified signatures", 100_000)
 VISIBLE_LOGS: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
 BIND_PROCESSORS: BoundedCache[tuple[int, str], Any] = BoundedCache("bind processors", 1_000)
+#: (assembly, entry 0's hash) -> a secret assembly's election key (the ceremony's entries
+#: are written with entry 0: :mod:`ledger.store.trustees`)
+ELECTION_KEYS: BoundedCache[tuple[int, bytes], Any] = BoundedCache("election keys", 256)
+#: assembly -> the election key (and item layouts) last read for it: a hint for checking
+#: a secret ballot's proofs before the lock (never trusted: see ledger.store.trustees)
+ELECTION_HINTS: BoundedCache[int, Any] = BoundedCache("election key hints", 256)
+#: digests of (election key, secret ballot payload) whose proofs verified
+VERIFIED_PROOFS: BoundedCache[bytes, None] = BoundedCache("verified ballot proofs", 100_000)
 
 CACHES: tuple[BoundedCache[Any, Any], ...] = (
-    PARSED_ENTRIES, PUBLISHED, DEVICE_KEYS, VERIFIED_SIGNATURES, BIND_PROCESSORS)
+    PARSED_ENTRIES, PUBLISHED, DEVICE_KEYS, VERIFIED_SIGNATURES, BIND_PROCESSORS,
+    ELECTION_KEYS, ELECTION_HINTS, VERIFIED_PROOFS)
 
 
 def cache_sizes() -> dict[str, int]:

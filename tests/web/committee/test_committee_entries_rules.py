@@ -20,7 +20,7 @@ from identity.store.importer import import_extract
 from identity.store.models import Community
 from identity.store.staff import create_staff
 from identity.synthetic import resident_id
-from ledger import timestamps
+from ledger import canonical, timestamps
 from ledger.ballots import key_id, new_nonce, sign_p256
 from ledger.entries import PREFIXES, signed_message
 from ledger.errors import EntryError, Refusal
@@ -37,6 +37,7 @@ from voting.errors import RefusalReason
 from voting.settings import AssemblySettings
 from voting.store.models import Proxy
 
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 TWIN = ("1幢-201", "1幢-202")  # one owner holds both: one head of two units
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -113,8 +114,11 @@ def _ledger_refusal(session, append, aid: int, payload: dict, kind: str, key: Br
     return refused.value
 
 
-def test_a_transfer_of_a_head_of_several_units_is_refused(app, client, session, ov_settings,
-                                                          twins) -> None:
+def test_a_transfer_of_one_unit_of_a_head_of_several_names_the_unit(
+        app, client, session, ov_settings, twins) -> None:
+    """A unit counted with others as one owner is sold by naming it (the head is split,
+    docs/rules.md 7.7): the console's form names it; a hand-made entry that does not, or
+    names a unit not in the seller's head, is refused by the ledger's own rule."""
     community, m1 = twins
     aid = _open(session, ov_settings, community.id)
     heads = _heads(session, aid)
@@ -125,20 +129,22 @@ def test_a_transfer_of_a_head_of_several_units_is_refused(app, client, session, 
     key = BrowserKey()
     assert key.enroll(client, aid).get_json()["enrolled"] is True
 
-    # The console's form says so before anyone signs (the domain's dry run) ...
+    # The console's form names the unit typed in ...
     prepared = client.post(f"/committee/a/{aid}/transfers/prepare", data={
         "building": "1幢", "unit": "201",
         "transferred_at": local_input(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)),
         "buyer_id_type": "resident_id", "buyer_id_number": resident_id(random.Random(3)),
         "official": key_id(key.spki), "evidence": (io.BytesIO(PNG), "record.png")},
         content_type="multipart/form-data").get_json()
-    assert prepared["ok"] is False and "合计为一名业主" in prepared["error"], prepared
+    assert prepared["ok"] is True, prepared
+    assert prepared["payload"]["unit"] == "1幢-201"
+    assert prepared["payload"]["head"] == heads[TWIN[0]]
 
-    # ... and a hand-made payload for the same head, properly signed, is refused on submit.
-    def transfer(head: str) -> dict:
+    # ... and a hand-made payload for the same head without a unit is refused on submit.
+    def transfer(head: str, **unit: str) -> dict:
         return {"origin": origin, "head": head, "buyer": "v-" + "b" * 32,
                 "transferred_at": timestamps.now_ms() - 60_000, "official": key_id(key.spki),
-                "nonce": new_nonce(), "evidence_sha256": "ab" * 32}
+                "nonce": new_nonce(), "evidence_sha256": "ab" * 32, **unit}
 
     payload = transfer(heads[TWIN[0]])
     r = client.post(f"/committee/a/{aid}/transfers/submit",
@@ -146,22 +152,30 @@ def test_a_transfer_of_a_head_of_several_units_is_refused(app, client, session, 
     assert r.status_code == 200 and r.get_json()["ok"] is False
     error = r.get_json()["error"]
     assert "合计为一名业主" in error and "1幢-201、1幢-202" in error, error
+    wrong = transfer(heads[TWIN[0]], unit="1幢-101")
+    r = client.post(f"/committee/a/{aid}/transfers/submit",
+                    json=_hand_made(key, UNIT_TRANSFERRED, wrong))
+    assert r.get_json()["ok"] is False and "不是出卖人的房屋" in r.get_json()["error"], r.get_json()
     assert _count(session, aid, UNIT_TRANSFERRED) == 0
     assert _audited(session, "unit.transfer") == 0
 
-    # The ledger function refuses it by itself, with the code and the units.
+    # The ledger function refuses them by itself, with the code and the units.
     refused = _ledger_refusal(session, committee.record_transfer, aid, payload, UNIT_TRANSFERRED,
                               key)
     assert refused.code is Refusal.MULTI_UNIT_TRANSFER
     assert refused.params == {"units": list(TWIN)}
+    refused = _ledger_refusal(session, committee.record_transfer, aid, wrong, UNIT_TRANSFERRED,
+                              key)
+    assert refused.code is Refusal.UNIT_NOT_IN_HEAD
+    assert refused.params == {"unit": "1幢-101", "units": list(TWIN)}
 
-    # The same hand-made request for a head of one unit goes through: the rule refused it.
-    single = transfer(heads["1幢-101"])
-    done = client.post(f"/committee/a/{aid}/transfers/submit",
-                       json=_hand_made(key, UNIT_TRANSFERRED, single)).get_json()
-    assert done["ok"], done
-    assert _count(session, aid, UNIT_TRANSFERRED) == 1
-    assert _audited(session, "unit.transfer") == 1
+    # Naming the unit, or selling a head of one unit, goes through: the rule refused them.
+    for fine in (transfer(heads[TWIN[0]], unit=TWIN[1]), transfer(heads["1幢-101"])):
+        done = client.post(f"/committee/a/{aid}/transfers/submit",
+                           json=_hand_made(key, UNIT_TRANSFERRED, fine)).get_json()
+        assert done["ok"], done
+    assert _count(session, aid, UNIT_TRANSFERRED) == 2
+    assert _audited(session, "unit.transfer") == 2
 
     # Voiding it needs a reason the ledger can publish: a hand-made void without one fails.
     void = {"origin": origin, "target": done["entry"], "reason": "错", "official": key_id(key.spki),
@@ -258,8 +272,40 @@ def test_every_refusal_code_is_worded(app, lang) -> None:
         texts += [refusals.entry_refusal(EntryRefused(code, figures), "key")
                   for code in EntryRefusal]
         texts += [refusals.CAST_MESSAGES[reason]({"item": "2", "paper_at": lambda: None,
-                                                  "electronic_at": lambda: None})
+                                                  "electronic_at": lambda: None,
+                                                  "who": lambda: "1幢-101"})
                   for reason in RefusalReason]
+        # the co-owner refusal names who votes for the unit
+        assert "1幢-101" in refusals.CAST_MESSAGES[RefusalReason.CO_OWNER_ALREADY_VOTED](
+            {"who": lambda: "1幢-101"})
     for text in texts:
         words = re.sub(r"1幢-\d+", "", text)  # the figures hold Chinese in every language
         assert words.strip() and bool(CJK.search(words)) == (lang == "zh"), text
+
+
+def test_a_high_s_signature_of_a_committee_entry_is_refused(app, client, session, ov_settings,
+                                                            twins) -> None:
+    """ECDSA's other form (r, n − s) of a member's valid signature is refused: otherwise
+    whoever relays the request could land the entry as other bytes (ledger.ballots)."""
+    community, m1 = twins
+    aid = _open(session, ov_settings, community.id)
+    heads = _heads(session, aid)
+    origin = logstore.get_head(session, aid).origin
+    session.commit()
+    sign_in(client, m1)
+    key = BrowserKey()
+    assert key.enroll(client, aid).get_json()["enrolled"] is True
+    payload = {"origin": origin, "head": heads["1幢-101"], "buyer": "v-" + "b" * 32,
+               "transferred_at": timestamps.now_ms() - 60_000, "official": key_id(key.spki),
+               "nonce": new_nonce(), "evidence_sha256": "ab" * 32}
+    signed = _hand_made(key, UNIT_TRANSFERRED, payload)
+    sig = canonical.unb64url(signed["sig"], "sig")
+    high = sig[:32] + (P256_ORDER - int.from_bytes(sig[32:], "big")).to_bytes(32, "big")
+    r = client.post(f"/committee/a/{aid}/transfers/submit",
+                    json={**signed, "sig": canonical.b64url(high)})
+    assert r.status_code == 200 and r.get_json()["ok"] is False
+    assert "签名验证失败" in r.get_json()["error"], r.get_json()
+    assert _count(session, aid, UNIT_TRANSFERRED) == 0
+    done = client.post(f"/committee/a/{aid}/transfers/submit", json=signed).get_json()
+    assert done["ok"], done
+    assert _count(session, aid, UNIT_TRANSFERRED) == 1

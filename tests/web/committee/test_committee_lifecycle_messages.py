@@ -75,6 +75,9 @@ def every_refusal() -> list[TransitionRefused]:
         lifecycle.editing_refusal("noticed"),
         lifecycle.objection_refusal("tallied"),
         lifecycle.reminder_refusal("closed"),
+        lifecycle.final_announcement_refusal("tallied", None, None, NOW),
+        lifecycle.final_announcement_refusal("announced", NOW + day, None, NOW),
+        lifecycle.final_announcement_refusal("announced", NOW - day, NOW - day, NOW),
     ]
 
 

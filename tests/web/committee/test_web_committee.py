@@ -198,7 +198,10 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
 
     from identity.synthetic import resident_id
     agent_id = resident_id(random.Random(5))
-    assert proxy("201", agent_id).get_json()["ok"]
+    registered = proxy("201", agent_id)
+    assert registered.get_json()["ok"]
+    flashed = client.get(registered.get_json()["redirect"]).get_data(as_text=True)
+    assert "代理人以纸质表决票投票" in flashed
     capped = proxy("202", agent_id)
     assert capped.get_json()["ok"] is False and "最多代理 1 位" in capped.get_json()["error"]
     bad_id = proxy("202", "123")
@@ -210,6 +213,8 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
     r = _prepare(client, aid, "void", {"target": str(paper_entry), "reason": "录入单元有误",
                                        "official": key_id(key.spki)})
     assert r.status_code == 200
+    assert r.get_json()["summary"] == [f"作废账本第 {paper_entry} 条记录：1幢-102 的纸质表决票。",
+                                       "理由（将公开）：录入单元有误"]
     assert client.post(f"/committee/a/{aid}/void/submit",
                        json=key.sign(r.get_json())).get_json()["ok"]
     session.rollback()
@@ -225,10 +230,16 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
     labels = re.findall(r'aria-label="([^"]*)"', dash)
     assert labels and not any("同意" in label or "反对" in label for label in labels)
     assert "2 / 4" in dash  # 1幢: 101 and 102 took part
+    assert 'data-refresh-seconds="15"' in dash and "committee-live.js" in dash
+    live = client.get(f"/committee/a/{aid}/dashboard/live")
+    assert live.headers["Cache-Control"] == "no-store"
+    assert live.get_json()["status"] == "open" and "2 / 4" in live.get_json()["html"]
+    assert "通过还需" in live.get_json()["html"]
 
     # Non-voters and an SMS reminder, throttled.
     owed = client.get(f"/committee/a/{aid}/non-voters").get_data(as_text=True)
     assert "2幢-102" in owed and "1幢-101" not in owed and "*" in owed
+    assert "业主姓名（部分隐去）" in owed and "已核验的手机号（部分隐去）" in owed
     cipher = PiiCipher.from_settings(ov_settings)
     session.rollback()  # SQLite: a write needs a snapshot taken after the app's commits
     unit_202 = session.scalars(select(Unit).where(Unit.number == "202",
@@ -253,6 +264,9 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
     assert "截止" in r.get_data(as_text=True)
     set_clock(app, days=23)
     client.post(f"/committee/a/{aid}/close")
+    closed = client.get(f"/committee/a/{aid}/dashboard").get_data(as_text=True)
+    assert "<h1>投票截止时的参与情况</h1>" in closed and "通过还需" not in closed
+    assert "还需" not in closed and "committee-live.js" not in closed
     late = _paper(client, key, aid, "2幢", "101", {"item_1": "agree"})
     assert late.get_json()["ok"] is False and "投票期间" in late.get_json()["error"]
     client.post(f"/committee/a/{aid}/tally")
@@ -266,6 +280,15 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
     client.post(f"/committee/a/{aid}/objections", data={"note": "2幢业主对计票提出疑问，已答复。"})
     assert "已答复" in client.get(f"/committee/a/{aid}/results").get_data(as_text=True)
 
+    # The final announcement: refused during the objection period, then issued once.
+    results_page = client.get(f"/committee/a/{aid}/results").get_data(as_text=True)
+    assert "发布最终公告" in results_page and "异议期满后方可发布最终公告" in results_page
+    assert client.get(f"/a/{aid}/final-announcement").status_code == 404
+    set_clock(app, days=31)
+    client.post(f"/committee/a/{aid}/final-announcement")
+    session.rollback()
+    assert session.get(Assembly, aid).final_announced_at is not None
+
     # The public announcement: both dimensions, units and areas of voters, no names.
     sign_out(client)
     page = client.get(f"/a/{aid}/announcement").get_data(as_text=True)
@@ -278,6 +301,10 @@ def test_committee_flow(app, client, session, world, ov_settings, tmp_path) -> N
     for fragment in ("2027年第一次业主大会会议", "1幢-101", "1幢-102", "81.50", "未通过"):
         assert fragment in text, fragment
     assert not any(name in text for name in names)
+    final = client.get(f"/a/{aid}/final-announcement").get_data(as_text=True)
+    assert "业主大会决定最终公告" in final and "共记录异议1件" in final
+    text = pdf_text(client.get(f"/a/{aid}/final-announcement.pdf").data).replace("\n", "")
+    assert "表决结果最终公告" in text and "1幢-101" in text
 
     # What the console did verifies offline like any other vote.
     out = export_bundle(session, aid, tmp_path / "bundle.zip", signer)

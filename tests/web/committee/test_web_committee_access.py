@@ -43,7 +43,8 @@ def test_every_console_view_states_its_audience(app) -> None:
     public = {r.endpoint for r in _routes(app)
               if app.view_functions[r.endpoint].allowed_roles is None}
     assert public == {"notices.notice_page", "notices.notice_pdf",
-                      "notices.announcement_page", "notices.announcement_pdf"}
+                      "notices.announcement_page", "notices.announcement_pdf",
+                      "notices.final_announcement_page", "notices.final_announcement_pdf"}
 
 
 def _a_records(app, client, session, world) -> dict:

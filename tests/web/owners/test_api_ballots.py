@@ -220,3 +220,17 @@ def test_a_new_phone_revokes_the_old_phones_keys(client, app, world) -> None:
     r = old.cast(old.ballot(t, {"1": "agree"}))
     assert r.status_code == 422 and r.get_json()["error"] == "key_revoked"
     assert new.cast(new.ballot(t_new, {"1": "agree"})).status_code == 201
+
+
+def test_a_high_s_twin_of_a_ballot_signature_is_refused(client, world) -> None:
+    """(r, n − s) verifies too; a relay must not land it first as another entry (another
+    tracker code) and make the owner's own ballot a seq_conflict."""
+    phone = Phone(client, world.assembly_id)
+    t = phone.ready(CHEN)
+    ballot = phone.ballot(t, {"1": "agree"})
+    sig = base64.urlsafe_b64decode(ballot["signature"] + "==")
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    high = sig[:32] + (order - int.from_bytes(sig[32:], "big")).to_bytes(32, "big")
+    twin = phone.cast({**ballot, "signature": b64(high)})
+    assert twin.status_code == 422 and twin.get_json()["error"] == "bad_signature"
+    assert phone.cast(ballot).status_code == 201

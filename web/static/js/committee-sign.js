@@ -5,7 +5,8 @@
  * and a summary; the member reads the summary and confirms; the browser signs
  * prefix + canonical JSON of the payload with its non-extractable P-256 key
  * (ovcrypto.js, kept in IndexedDB under data-slot) and posts {payload, sig}
- * to data-submit.  The key is enrolled in the assembly's ledger first
+ * to data-submit (a form with `ovPrepare` prepares in its own way: a secret paper ballot
+ * is encrypted in this browser first).  The key is enrolled in the assembly's ledger first
  * (data-enroll; the server answers at once if it already is).
  */
 (function () {
@@ -68,11 +69,17 @@
       try {
         key = await ensureKey(form);
         form.elements.official.value = key.keyId;
-        const res = await fetch(text(form, "prepare"), {
-          method: "POST", credentials: "same-origin", body: new FormData(form),
-          headers: { "Accept": "application/json", "X-CSRFToken": csrf },
-        });
-        const answer = await res.json();
+        const send = async (body) => {
+          const res = await fetch(text(form, "prepare"), {
+            method: "POST", credentials: "same-origin", body,
+            headers: { "Accept": "application/json", "X-CSRFToken": csrf },
+          });
+          return res.json();
+        };
+        // a form may prepare in its own way (a secret paper ballot encrypts first:
+        // committee-paper-secret.js); else its fields are sent as they are
+        const answer = form.ovPrepare ? await form.ovPrepare(new FormData(form), send)
+          : await send(new FormData(form));
         if (!answer.ok) { say(answer.error, false); return; }
         pending = answer;
         list.replaceChildren(...answer.summary.map((line) => {

@@ -60,6 +60,22 @@
     return root.dataset.msgNetwork || String(err);
   }
 
+  /* Why this page cannot make keys: over plain http (not a secure context: the address is
+   * the problem, not the browser) or a browser without WebCrypto / IndexedDB. */
+  function noCryptoMessage(root) {
+    const d = root.dataset;
+    return global.isSecureContext === false ? (d.msgInsecure || d.msgNoCrypto) : d.msgNoCrypto;
+  }
+
+  /* Say so as soon as the page opens, before the owner types anything. */
+  function warnIfInsecure() {
+    if (global.isSecureContext !== false) return;
+    for (const el of document.querySelectorAll("[data-insecure-warning]")) {
+      el.textContent = noCryptoMessage(el.closest("[data-msg-insecure]") || el);
+      el.hidden = false;
+    }
+  }
+
   function cryptoAvailable() {
     return !!(global.crypto && crypto.subtle && global.indexedDB && global.TextEncoder);
   }
@@ -111,9 +127,14 @@
   }
 
   global.ovapi = {
-    ApiError, say, messageOf, cryptoAvailable,
+    ApiError, say, messageOf, cryptoAvailable, noCryptoMessage,
     get: (url) => call("GET", url),
     post: (url, body) => call("POST", url, body || {}),
   };
   global.ovkeys = { ensureDevice, ensureBallotKey, saveReceipt, loadReceipt };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", warnIfInsecure);
+  } else {
+    warnIfInsecure();
+  }
 })(window);

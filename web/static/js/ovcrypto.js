@@ -115,15 +115,27 @@
     await idb("readwrite", (s) => s.put(record, slot));
     return record;
   }
-  /* IEEE P1363 r||s, 64 bytes: what WebCrypto produces for ECDSA. */
+  /* The order n of P-256.  For a valid signature (r, s), (r, n - s) is valid too; the
+   * ledger accepts only the low-S one (s <= n/2), so that nobody relaying a ballot can
+   * make a second entry (another tracker code) from it.  WebCrypto does not normalise. */
+  const P256_N = BigInt("0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+  function lowS(sig) {
+    const s = BigInt("0x" + toHex(sig.subarray(32)));
+    if (s <= P256_N >> 1n) return sig;
+    const out = new Uint8Array(64);
+    out.set(sig.subarray(0, 32));
+    out.set(fromHex((P256_N - s).toString(16).padStart(64, "0")), 32);
+    return out;
+  }
+  /* IEEE P1363 r||s, 64 bytes (what WebCrypto produces for ECDSA), in its low-S form. */
   async function signMessage(record, message) {
-    return new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" },
-                                                   record.privateKey, message));
+    return lowS(new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" },
+                                                        record.privateKey, message)));
   }
 
   global.ovcrypto = {
     canonicalJSON, toHex, fromHex, toB64url, fromB64, concat, sha256, equalBytes,
-    leafHash, nodeHash, verifyInclusion, loadDeviceKey, createDeviceKey, signMessage,
+    leafHash, nodeHash, verifyInclusion, loadDeviceKey, createDeviceKey, signMessage, lowS,
     utf8: (s) => enc.encode(s),
   };
 })(window);

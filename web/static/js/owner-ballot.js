@@ -3,6 +3,13 @@
  * The ballot signed is exactly docs/audit-bundle.md section 6:
  *   "ownervote/ballot/v1\n" + canonical JSON of {choices, head, key, nonce, origin, seq}
  * with the ballot key (ECDSA P-256, P1363 r||s), posted as {payload, signature}.
+ *
+ * In a secret assembly (data-secret="1", ovsecret.js loaded) the payload holds `encrypted`
+ * (docs/secret-ballots.md §10.1) in place of `choices`: the phone encrypts the choices to
+ * the election key before anything leaves it.  Cast as intended (§9, Benaloh): the summary
+ * shows the encrypted ballot's fingerprint before asking "cast or check?"; a checked
+ * ballot reveals its randomness (for another device or the public auditor page), is never
+ * cast, and the phone builds a fresh one.
  */
 (function () {
   "use strict";
@@ -17,6 +24,10 @@
   const status = $("[data-status]", confirmBox);
   const error = $("[data-error]", confirmBox);
   let choices = null;
+  const secret = d.secret === "1";
+  // the encrypted ballot built for `choices` (secret mode): {encrypted, randomness,
+  // fingerprint, seq, prepared, template}; dropped once cast or challenged
+  let built = null;
 
   /* -- choosing ---------------------------------------------------------------------- */
 
@@ -135,9 +146,11 @@
     setStep(3);
     window.scrollTo(0, 0);
     $("#confirm-h").focus();
+    if (secret) buildSecret();
   });
 
   $("#back").addEventListener("click", () => {
+    built = null;
     confirmBox.hidden = true;
     $("#choose").hidden = false;
     setStep(2);
@@ -147,9 +160,113 @@
 
   /* -- signing and casting ------------------------------------------------------------- */
 
+  /* -- secret mode: encrypt, fingerprint, cast or check (docs/secret-ballots.md §9) ----- */
+
+  /* The template's items as ovsecret.prepare takes them (candidates by name). */
+  function secretItems(template) {
+    return template.items.map((it) => (it.kind === "election"
+      ? { key: it.id, kind: "election", seats: it.seats, candidates: it.candidates }
+      : { key: it.id, kind: "motion" }));
+  }
+
+  /* Encrypt `choices` for ballot number `seq`: a fresh ballot with fresh randomness. */
+  function encryptFor(template, seq) {
+    const prepared = ovsecret.prepare(template.election_key, {
+      origin: template.origin, head: template.head.id, seq, items: secretItems(template) });
+    const out = ovsecret.encryptBallot(prepared, choices);
+    return { encrypted: out.encrypted, randomness: out.randomness, seq, template,
+             fingerprint: ovsecret.fingerprint(out.encrypted) };
+  }
+
+  function showFingerprint() {
+    const fp = $("[data-fingerprint]", confirmBox);
+    fp.textContent = built ? built.fingerprint.slice(0, 16).match(/.{4}/g).join(" ") : "…";
+    fp.title = built ? built.fingerprint : "";
+  }
+
+  /* Build the ballot before asking "cast or check?", so its fingerprint is shown (the
+   * phone is committed to it) before it can know which the owner will choose. */
+  async function buildSecret() {
+    const sign = $("#sign"), check = $("#challenge");
+    sign.disabled = true;
+    check.disabled = true;
+    built = null;
+    showFingerprint();
+    status.textContent = d.msgEncrypting;
+    try {
+      const template = await ovapi.get(d.templateUrl);
+      if (!template.election_key) throw new ovapi.ApiError(0, "no_key", d.msgNoKey);
+      built = encryptFor(template, template.next_seq);
+      showFingerprint();
+      status.textContent = "";
+      sign.disabled = false;
+      check.disabled = false;
+    } catch (err) {
+      status.textContent = "";
+      ovapi.say(error, ovapi.messageOf(err, root));
+    }
+  }
+
+  /* Check this ballot (never cast): reveal its randomness with everything needed to check
+   * it elsewhere, forget it, and offer a fresh one. */
+  function challenge() {
+    if (!built) return;
+    const t = built.template;
+    const data = {
+      v: 1, assembly: Number(d.assembly), origin: t.origin, head: t.head.id, seq: built.seq,
+      key: t.election_key, items: secretItems(t), choices, fingerprint: built.fingerprint,
+      encrypted: built.encrypted, reveal: built.randomness,
+    };
+    built = null;  // revealed: this ballot can never be cast
+    const text = JSON.stringify(data);
+    const box = $("#challenged");
+    $("[data-challenge-text]", box).value = text;
+    $("[data-challenge-fp]", box).textContent = data.fingerprint.slice(0, 16).match(/.{4}/g).join(" ");
+    // the auditor page in this browser: the fragment never reaches the server
+    const link = $("#audit-here", box);
+    link.href = link.href.split("#")[0] + "#" + ovcrypto.toB64url(ovcrypto.utf8(text));
+    confirmBox.hidden = true;
+    box.hidden = false;
+    window.scrollTo(0, 0);
+    $("#challenged-h").focus();
+  }
+
+  if (secret) {
+    $("#challenge").addEventListener("click", challenge);
+    $("#fresh").addEventListener("click", () => {
+      $("#challenged").hidden = true;
+      confirmBox.hidden = false;
+      ovapi.say(error, "");
+      window.scrollTo(0, 0);
+      $("#confirm-h").focus();
+      buildSecret();
+    });
+    $("#copy-challenge").addEventListener("click", async () => {
+      const area = $("[data-challenge-text]", $("#challenged"));
+      area.select();
+      try { await navigator.clipboard.writeText(area.value); } catch (e) { /* selected */ }
+      $("[data-copied]", $("#challenged")).hidden = false;
+    });
+  }
+
   async function sign(record, template, seq) {
+    const content = {};
+    if (secret) {
+      // The proofs are bound to the seq: a ballot built for another number (another
+      // ballot of this home got in first) is built again, and the owner sees its new
+      // fingerprint and chooses again (cast or check): the phone never casts a ballot
+      // whose fingerprint it did not show before the choice (§9.1).
+      if (!built || built.seq !== seq) {
+        built = encryptFor(template, seq);
+        showFingerprint();
+        throw new ovapi.ApiError(0, "renumbered", d.msgRenumbered);
+      }
+      content.encrypted = built.encrypted;
+    } else {
+      content.choices = choices;
+    }
     const payload = {
-      choices,
+      ...content,
       head: template.head.id,
       key: record.keyId,
       nonce: ovcrypto.toB64url(crypto.getRandomValues(new Uint8Array(16))),
@@ -162,7 +279,7 @@
   }
 
   async function castBallot() {
-    if (!ovapi.cryptoAvailable()) throw new ovapi.ApiError(0, "no_crypto", d.msgNoCrypto);
+    if (!ovapi.cryptoAvailable()) throw new ovapi.ApiError(0, "no_crypto", ovapi.noCryptoMessage(root));
     status.textContent = d.msgEnrolling;
     const session = await ovapi.get(d.sessionUrl);
     const account = session.account;
@@ -187,17 +304,20 @@
       ballot = await sign(record, template, err.data.next_seq);
       result = await ovapi.post(d.castUrl, ballot);
     }
-    ovkeys.saveReceipt(d.assembly, result.tracker, {
-      receipt: result.receipt, payload: ballot.payload, signature: ballot.signature,
-      log_key: template.log_key,
-    });
+    const kept = { receipt: result.receipt, payload: ballot.payload,
+                   signature: ballot.signature, log_key: template.log_key };
+    if (secret) kept.choices = choices;  // only this phone knows them
+    built = null;
+    ovkeys.saveReceipt(d.assembly, result.tracker, kept);
     window.location.assign(d.receiptUrl.replace("TRACKER", result.tracker));
   }
 
   $("#sign").addEventListener("click", async () => {
     const button = $("#sign");
+    if (secret && !built) return;
     button.disabled = true;
     $("#back").disabled = true;
+    if (secret) $("#challenge").disabled = true;
     ovapi.say(error, "");
     try {
       await castBallot();
@@ -206,6 +326,7 @@
       ovapi.say(error, ovapi.messageOf(err, root));
       button.disabled = false;
       $("#back").disabled = false;
+      if (secret) $("#challenge").disabled = false;
     }
   });
 })();

@@ -26,15 +26,65 @@
     return el ? el.value.trim() : "";
   }
 
+  /* The field a refusal is about: named by the server (a malformed field) or by its code. */
+  const FIELD_OF = { invalid_id_number: "id_number", invalid_phone: "phone",
+                     code_invalid: "code", verification_failed: "certificate_no" };
+
+  function clearInvalid(form) {
+    for (const el of form.querySelectorAll("[aria-invalid]")) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    }
+    for (const p of form.querySelectorAll("[data-field-error]")) p.remove();
+  }
+
+  /* Mark the field as wrong and put the message right under it; false if not in the form. */
+  function markInvalid(form, name, message) {
+    const input = form.querySelector('[name="' + name + '"]');
+    if (!input) return false;
+    const p = document.createElement("p");
+    p.className = "field-error";
+    p.id = name + "-error";
+    p.dataset.fieldError = "";
+    p.setAttribute("role", "alert");
+    p.textContent = message;
+    input.insertAdjacentElement("afterend", p);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", p.id);
+    input.focus();
+    return true;
+  }
+
+  /* Fields left empty, before asking the server: [name, message] or null. */
+  function missing(form) {
+    for (const el of form.querySelectorAll("input[required]")) {
+      if (!el.value.trim()) return [el.name, d.msgRequired];
+    }
+    if (form.id === "form-details" && !value("certificate_no")
+        && !(value("building") && value("unit"))) {
+      return ["certificate_no", d.msgHome];
+    }
+    return null;
+  }
+
   async function submit(form, action) {
     const button = form.querySelector("button[type=submit]");
     const error = form.querySelector("[data-error]");
     ovapi.say(error, "");
+    clearInvalid(form);
+    const empty = missing(form);
+    if (empty) {
+      markInvalid(form, empty[0], empty[1]);
+      return;
+    }
     button.disabled = true;
     try {
       await action();
     } catch (err) {
-      ovapi.say(error, ovapi.messageOf(err, root));
+      const field = (err.data && err.data.field) || FIELD_OF[err.code];
+      if (!(field && markInvalid(form, field, ovapi.messageOf(err, root)))) {
+        ovapi.say(error, ovapi.messageOf(err, root));
+      }
       if (err.code === "expired" || (err.code === "code_invalid" && err.data.attempts_left === 0)) {
         token = null;
         setTimeout(() => { show("v-details"); ovapi.say($("#form-details [data-error]"),
@@ -99,9 +149,9 @@
   /* The device key is made and enrolled now (it needs the fresh verification); ballot keys
    * are made by the ballot page just before the first ballot in each assembly. */
   async function setUpPhone(account) {
-    if (!ovapi.cryptoAvailable()) throw new ovapi.ApiError(0, "no_crypto", d.msgNoCrypto);
+    if (!ovapi.cryptoAvailable()) throw new ovapi.ApiError(0, "no_crypto", ovapi.noCryptoMessage(root));
     const device = await ovkeys.ensureDevice(account, d.deviceUrl);
-    if (!device) throw new ovapi.ApiError(0, "no_crypto", d.msgNoCrypto);
+    if (!device) throw new ovapi.ApiError(0, "no_crypto", ovapi.noCryptoMessage(root));
     window.location.assign(d.nextUrl);
   }
 

@@ -1,8 +1,8 @@
-"""A head's state while the log is replayed: its ballot number and a pruned history.
+"""A head's state while a vote is replayed: its ballot number and a pruned history.
 
 :class:`HeadState` keeps exactly what the casting rules read of a head's accepted
-ballots (:func:`prune` says what), so the verifier's memory is per head, never
-per ballot (:mod:`ledger.replay`).
+ballots (:func:`prune` says what), so the memory of :class:`voting.counting.Counting`
+(the verifier's replay, the tally file) is per head, never per ballot.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from voting.ballots import BallotEvent, Channel
 def prune(history: list[BallotEvent]) -> list[BallotEvent]:
     """Keep what ``check_cast`` reads (its documented history contract).
 
-    The latest ballot (highest ``seq``), the first electronic ballot naming a
-    voter, and the first two ballots per (item, paper or not): enough to tell
-    0, 1 or at least 2 earlier ballots on each item and form.
+    The latest ballot (highest ``seq``), the first ballot naming a voter (any
+    channel: the co-owner rule), and the first two ballots per (item, paper or not):
+    enough to tell 0, 1 or at least 2 earlier ballots on each item and form.
     """
     keep: set[int] = {len(history) - 1} if history else set()
     for i, e in enumerate(history):
-        if e.channel is Channel.ELECTRONIC and e.voter is not None:
+        if e.voter is not None:
             keep.add(i)
             break
     seen: dict[tuple[str, bool], int] = {}
@@ -46,7 +46,7 @@ class HeadState:
     """A head's ballot number and the accepted ballots the casting rules can read.
 
     Kept incrementally with the same rule as :func:`prune`: the latest ballot,
-    the first electronic ballot naming a voter and the first two ballots per
+    the first ballot naming a voter and the first two ballots per
     (item, paper or not).  Memory per head is bounded by the number of items.
     Ballots that are not kept are never turned into ``BallotEvent`` objects
     unless the rules need to see the latest one.
@@ -95,7 +95,7 @@ class HeadState:
     ) -> None:
         """Record an accepted ballot; build its event only if it is kept."""
         keep = False
-        if self._voter is None and channel is Channel.ELECTRONIC and voter is not None:
+        if self._voter is None and voter is not None:
             self._voter = voter
             keep = True
         paper = channel is Channel.PAPER

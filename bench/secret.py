@@ -1,0 +1,172 @@
+"""Benchmark the secret-ballot core (ledger.secret) on one core, with its own baseline.
+
+    .venv/bin/python bench/secret.py              # about a minute
+    .venv/bin/python bench/secret.py --quick      # a few seconds per figure less
+
+Figures, each the best of ``--rounds`` timed runs (CPU time of this process, so time the
+scheduler gives to other processes is not counted; wall time beside it):
+
+* the baseline, measured in the same run: PyNaCl's variable-base scalar multiplication,
+  base multiplication, point addition and point validation (µs) — the issue measured
+  75 / 16 / 15 / 36 µs on this machine when it was quiet;
+* ``verify_ballots_per_s_per_core`` for the issue's 2-item ballot (two motions) and for a
+  typical ballot (five motions and one election of 7 candidates for 3 seats), and the same
+  in units of variable-base scalar multiplications, which does not depend on how busy the
+  machine is;
+* encryptions per second (``Enc(m; r)`` alone) and whole items encrypted with their
+  proofs (what a committee member's device does for a paper ballot);
+* the two totals of one option (weighted by area, and by head) over 10,000 ballots;
+* baby-step giant-step for a bound of 10^9 (about 10,000,000.00 m² in hundredths): the
+  first call (building the ~31,600-entry table) and later calls (the table kept); and 27
+  totals near 10^9 at once (``dlog_many``: a tally's 9 items × 3 options, by area).
+
+* ``tally_seconds``: a whole secret-mode tally of 10,000 heads and 9 items (7 motions, 2
+  elections of 7 candidates for 3 seats), decryption by 3 trustees of 5 included
+  (bench/secret_tally.py; ``--tally-heads`` to change the size, 0 to skip);
+* ``browser_encrypt_ms``: a 9-item ballot built in Chromium at 390×844
+  (bench/secret_browser.py; about ten seconds more; ``--no-browser`` to skip).
+
+The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nacl import bindings as sodium  # noqa: E402
+
+from ledger.secret import dlog as dlog_module  # noqa: E402
+from ledger.secret import elgamal  # noqa: E402
+from ledger.secret.ballot import ItemShape, encrypt_ballot, verify_ballot  # noqa: E402
+from ledger.secret.group import G, base, random_scalar, scalar_bytes  # noqa: E402
+
+ORIGIN = "ownervote.example/assembly/bench"
+TWO = {"1": ItemShape("motion"), "2": ItemShape("motion")}
+TYPICAL = {**{str(k): ItemShape("motion") for k in range(1, 6)},
+           "6": ItemShape("election", candidates=7, seats=3)}
+
+
+def per_call(fn: Callable[[], object], n: int, rounds: int) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) per call, the best of ``rounds`` runs of ``n`` calls."""
+    best_cpu = best_wall = float("inf")
+    for _ in range(rounds):
+        c0, w0 = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            fn()
+        best_cpu = min(best_cpu, (time.process_time() - c0) / n)
+        best_wall = min(best_wall, (time.perf_counter() - w0) / n)
+    return best_cpu, best_wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--tally-heads", type=int, default=10_000)
+    ap.add_argument("--no-browser", action="store_true")
+    args = ap.parse_args()
+    k = 10 if args.quick else 1
+    rounds = args.rounds
+    out: dict[str, object] = {}
+
+    p = base(random_scalar()).encoding
+    kb = scalar_bytes(random_scalar())
+    micro = {
+        "scalarmult_us": lambda: sodium.crypto_scalarmult_ed25519_noclamp(kb, p),
+        "basemult_us": lambda: sodium.crypto_scalarmult_ed25519_base_noclamp(kb),
+        "add_us": lambda: sodium.crypto_core_ed25519_add(p, G.encoding),
+        "validate_us": lambda: sodium.crypto_core_ed25519_is_valid_point(p),
+    }
+    for name, fn in micro.items():
+        cpu, wall = per_call(fn, 2000 // k, rounds)
+        out[name] = round(cpu * 1e6, 1)
+        print(f"baseline {name[:-3]:<12} {cpu * 1e6:8.1f} µs CPU  ({wall * 1e6:.1f} µs wall)")
+    smul = float(out["scalarmult_us"]) / 1e6  # type: ignore[arg-type]
+
+    key = elgamal.keygen()
+    for label, layout, choices in (
+            ("2-item", TWO, {"1": "agree", "2": "abstain"}),
+            ("typical", TYPICAL, {"1": "agree", "2": "oppose", "3": "abstain", "4": "agree",
+                                  "5": "agree", "6": [0, 2, 5]})):
+        ballot, _ = encrypt_ballot(key.public, ORIGIN, "head-1", 1, layout, choices)
+        enc = ballot.to_json()
+        cpu, wall = per_call(lambda layout=layout, enc=enc: verify_ballot(
+            key.public, ORIGIN, "head-1", 1, layout, enc), max(2, 60 // k), rounds)
+        out[f"verify_{label}_ms"] = round(cpu * 1e3, 2)
+        out[f"verify_{label}_ballots_per_s_per_core"] = round(1 / cpu, 1)
+        out[f"verify_{label}_in_scalarmults"] = round(cpu / smul, 1)
+        print(f"verify {label:<8} ballot {cpu * 1e3:7.2f} ms CPU ({wall * 1e3:.2f} wall): "
+              f"{1 / cpu:7.1f} ballots/s per core = {cpu / smul:.1f} scalar mults; "
+              f"at the issue's 75 µs: {1 / (cpu / smul * 75e-6):.0f} ballots/s")
+        cpu, wall = per_call(lambda layout=layout, choices=choices: encrypt_ballot(
+            key.public, ORIGIN, "head-1", 1, layout, choices), max(2, 30 // k), rounds)
+        out[f"encrypt_{label}_ballot_ms"] = round(cpu * 1e3, 2)
+        print(f"encrypt {label:<7} ballot with proofs {cpu * 1e3:7.2f} ms CPU")
+    out["verify_ballots_per_s_per_core"] = out["verify_2-item_ballots_per_s_per_core"]
+
+    cpu, wall = per_call(lambda: elgamal.encrypt(key.public, 1, random_scalar()),
+                         1000 // k, rounds)
+    out["encryptions_per_s"] = round(1 / cpu, 1)
+    print(f"encryptions             {1 / cpu:9.1f} per s ({cpu * 1e6:.0f} µs CPU each)")
+
+    # one option's totals over 10,000 heads: by area (hundredths of m², 300 distinct areas
+    # as in a community of a few building types) and by head
+    cts = [elgamal.encrypt(key.public, i % 2, random_scalar()) for i in range(10_000)]
+    areas = [5_000 + 37 * (i % 300) for i in range(10_000)]
+    c0, w0 = time.process_time(), time.perf_counter()
+    elgamal.weighted_total(zip(areas, cts, strict=True))
+    elgamal.total(cts)
+    cpu = time.process_time() - c0
+    out["option_totals_10000_heads_s"] = round(cpu, 3)
+    print(f"one option's totals (area and heads) over 10,000 ballots: {cpu:.3f} s CPU "
+          f"({time.perf_counter() - w0:.3f} wall)")
+
+    target = base(999_999_937)
+    dlog_module.baby_steps.cache_clear()
+    c0, w0 = time.process_time(), time.perf_counter()
+    assert dlog_module.dlog(target, 10**9) == 999_999_937
+    out["bsgs_1e9_first_s"] = round(time.process_time() - c0, 3)
+    print(f"BSGS bound 1e9, first   {out['bsgs_1e9_first_s']:9.3f} s CPU "
+          f"({time.perf_counter() - w0:.3f} wall; table built)")
+    cpu, wall = per_call(lambda: dlog_module.dlog(target, 10**9), 1, max(1, rounds // 2))
+    out["bsgs_1e9_s"] = round(cpu, 3)
+    print(f"BSGS bound 1e9, kept    {cpu:9.3f} s CPU ({wall:.3f} wall; worst case: m near "
+          "the bound)")
+    points = [base(10**9 - 1_000 * i) for i in range(27)]
+    dlog_module.baby_steps.cache_clear()
+    c0, w0 = time.process_time(), time.perf_counter()
+    dlog_module.dlog_many(points, 10**9)
+    out["bsgs_27_totals_1e9_s"] = round(time.process_time() - c0, 3)
+    print(f"BSGS 27 totals near 1e9 {out['bsgs_27_totals_1e9_s']:9.3f} s CPU "
+          f"({time.perf_counter() - w0:.3f} wall; dlog_many, one table of 2^17 points)")
+    if args.tally_heads:
+        import secret_tally
+
+        figures = secret_tally.measure(args.tally_heads)
+        out.update(figures)
+        print(f"secret tally of {args.tally_heads} heads, 9 items, 3 trustees of 5: "
+              f"{figures['tally_seconds']} s CPU ({figures['tally_wall_seconds']} s wall; sums "
+              f"{figures['tally_sums_s']} s, logarithms {figures['tally_dlog_s']} s)")
+    if not args.no_browser:
+        try:
+            import secret_browser
+
+            browser = secret_browser.measure()
+        except Exception as exc:  # noqa: BLE001 - Chromium missing: say so, keep the rest
+            print(f"browser_encrypt_ms not measured: {type(exc).__name__}: {exc}")
+        else:
+            out.update(browser)
+            print(f"browser: 9-item ballot built in {browser['browser_encrypt_ms']} ms")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
