@@ -9,16 +9,14 @@ order.  Every test of this folder is marked ``browser`` (``pytest -m browser``).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.support.demo_pages import Demo, parse_init_demo
 from tests.support.servers import Server
-from tests.support.totp import fresh_code
 
 HERE = Path(__file__).parent
 
@@ -30,44 +28,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@dataclass(frozen=True)
-class DemoStaff:
-    username: str
-    password: str
-    totp_secret: str
-
-    def code(self) -> str:
-
-        return fresh_code(self.totp_secret)
-
-
-@dataclass
-class Demo:
-    server: Server
-    staff: dict[str, DemoStaff]  # role -> account
-    owner: dict[str, str]  # name, id_number, certificate_no, building, unit
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-
-def _parse_init_demo(stdout: str) -> tuple[dict[str, DemoStaff], dict[str, str]]:
-    staff = {}
-    for m in re.finditer(
-        r"^\s+(committee|supervisor|auditor|admin)\s+(\S+)\s+(\S+)\s+TOTP secret (\S+)",
-        stdout,
-        re.M,
-    ):
-        staff[m.group(1)] = DemoStaff(m.group(2), m.group(3), m.group(4))
-    m = re.search(r"name (\S+)\s+ID (\S+)\s+certificate (\S+)\n\s+unit (\S+) (\S+)", stdout)
-    assert m, f"init-demo did not print the demo owner:\n{stdout}"
-    owner = dict(
-        zip(("name", "id_number", "certificate_no", "building", "unit"), m.groups(), strict=True)
-    )
-    return staff, owner
-
-
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     instance = tmp_path_factory.mktemp("demo-instance")
@@ -77,7 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         extra_env={"OWNERVOTE_DEMO": "1"},
     )
     out = server.cli("init-demo")
-    staff, owner = _parse_init_demo(out.stdout)
+    staff, owner = parse_init_demo(out.stdout)
     server.start()
     try:
         yield Demo(server, staff, owner)

@@ -12,63 +12,18 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import urllib.request
-from itertools import count
 
-from identity.synthetic import demo_extract
+from tests.support.demo_pages import another_owner, check_in_browser, verify
 from tests.support.page_checks import assert_phone_friendly
-from voting.heads import head_id_for
 
 TRACKER = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")
-_numbers = count(13700000001)
 
 
 def open_assembly(demo) -> int:
     with urllib.request.urlopen(demo.url + "/api/v1/assemblies") as r:
         rows = json.load(r)["assemblies"]
     return next(a["id"] for a in rows if a["status"] == "open")
-
-
-def another_owner(demo, assembly_id: int) -> dict[str, str]:
-    """A sole owner of one flat, not the demo owner, whose home has no ballot yet."""
-    db = sqlite3.connect(f"file:{demo.server.instance_dir / 'ownervote.sqlite3'}?mode=ro",
-                         uri=True)
-    voted = {h for (h,) in db.execute("SELECT DISTINCT head_id FROM ledger_entry WHERE "
-                                      "assembly_id = ? AND head_id IS NOT NULL", (assembly_id,))}
-    db.close()
-    rows = demo_extract(2024)
-    per_owner: dict[str, int] = {}
-    for row in rows:
-        per_owner[row["id_number"]] = per_owner.get(row["id_number"], 0) + 1
-    for row in rows:
-        if (row["status"] == "已登记" and row["co_ownership"] == "单独所有"
-                and row["usage"] == "住宅" and row["id_type"] == "居民身份证"
-                and per_owner[row["id_number"]] == 1 and row["owner_name"] != demo.owner["name"]
-                and head_id_for([f"{row['building']}-{row['unit']}"]) not in voted):
-            return {"name": row["owner_name"], "id_number": row["id_number"],
-                    "certificate_no": row["certificate_no"]}
-    raise AssertionError("no unvoted sole owner in the demo extract")
-
-
-def verify(page, owner: dict[str, str]) -> None:
-    page.wait_for_selector("#form-details")
-    assert_phone_friendly(page)
-    page.get_by_label("姓名").fill(owner["name"])
-    page.get_by_label("证件号码").fill(owner["id_number"])
-    page.get_by_label("不动产权证号").fill(owner["certificate_no"])
-    page.click("#form-details button[type=submit]")
-    page.wait_for_selector("#v-phone:not([hidden])")
-    assert_phone_friendly(page)
-    page.get_by_label("接收短信的手机号码").fill(str(next(_numbers)))
-    page.click("#form-phone button[type=submit]")
-    page.wait_for_selector("#v-code:not([hidden])")
-    assert_phone_friendly(page)
-    sms = page.locator("[data-sms-body]").inner_text()  # the demo shows the outbox
-    code = re.search(r"验证码 (\d{6})", sms).group(1)
-    page.get_by_label("6位验证码").fill(code)
-    page.click("#form-code button[type=submit]")
-    page.wait_for_url(re.compile(r"/a/\d+/vote"))
 
 
 def vote(page, first: str, second: str) -> str:
@@ -94,22 +49,6 @@ def vote(page, first: str, second: str) -> str:
                           ".map(g => g.getClientRects().length)")
     assert lines == [1] * 5, lines
     return tracker
-
-
-def check_in_browser(page, pinned: bool = True) -> None:
-    """Check the ballot from its receipt: every step passes, the ledger key compared with
-    the notice's when this phone scanned it (else that step is not checked)."""
-    page.click("#check-link")
-    page.wait_for_selector('[data-outcome]:not([hidden])')
-    results = page.locator("[data-check]").evaluate_all(
-        "els => Object.fromEntries(els.map(e => [e.dataset.check, e.className]))")
-    expected = dict.fromkeys(results, "check-ok")  # incl. this phone's own ballot
-    if not pinned:
-        expected["notice"] = "check-skip"
-    expected["witnesses"] = "check-skip"  # this demo server has no witness policy
-    assert results == expected and len(results) == 9, results
-    assert page.locator('[data-outcome="ok"]').is_visible()
-    assert_phone_friendly(page)
 
 
 def focus_order(page) -> list[dict]:

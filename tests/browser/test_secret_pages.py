@@ -33,11 +33,16 @@ from ledger.secret.ballot import ItemShape, encrypt_ballot, verify_ballot
 from ledger.secret.elgamal import keygen
 from ledger.secret.errors import AuditMismatch
 from ledger.secret.group import decode_point
-from tests.browser.conftest import Demo, _parse_init_demo
-from tests.browser.test_owner_flow import another_owner, check_in_browser, verify
-from tests.browser.test_tap_targets import COMMITTEE_TABS
-from tests.browser.test_tap_targets import problems as tap_problems
-from tests.browser.test_tap_targets import sign_in as tap_sign_in
+from tests.support.demo_pages import (
+    COMMITTEE_TABS,
+    Demo,
+    another_owner,
+    check_in_browser,
+    parse_init_demo,
+    verify,
+)
+from tests.support.demo_pages import problems as tap_problems
+from tests.support.demo_pages import sign_in as tap_sign_in
 from tests.support.page_checks import assert_phone_friendly
 from tests.support.servers import Server
 from voting.heads import head_id_for
@@ -140,7 +145,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     server = Server(instance_dir=instance,
                     database_url=f"sqlite:///{instance / 'ownervote.sqlite3'}",
                     extra_env={"OWNERVOTE_DEMO": "1"})
-    staff, owner = _parse_init_demo(server.cli("init-demo").stdout)
+    staff, owner = parse_init_demo(server.cli("init-demo").stdout)
     server.start()
     try:
         yield Demo(server, staff, owner)

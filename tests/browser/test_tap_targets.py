@@ -14,10 +14,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.page_checks import assert_phone_friendly
-
-COMMITTEE_TABS = ("", "/dashboard", "/non-voters", "/paper", "/proxies", "/transfers",
-                  "/ballots", "/results")
+from tests.support.demo_pages import COMMITTEE_TABS, problems, sign_in
 
 
 def assemblies(demo) -> dict[str, int]:
@@ -25,26 +22,6 @@ def assemblies(demo) -> dict[str, int]:
     with urllib.request.urlopen(demo.url + "/api/v1/assemblies") as r:
         rows = json.load(r)["assemblies"]
     return {a["status"]: a["id"] for a in sorted(rows, key=lambda a: a["id"])}
-
-
-def sign_in(page, demo) -> None:
-    committee = demo.staff["committee"]
-    page.goto(demo.url + "/staff/sign-in")
-    page.fill("#username", committee.username)
-    page.fill("#password", committee.password)
-    page.fill("#code", committee.code())
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-
-
-def problems(page, url: str) -> list[str]:
-    """What is wrong with the page at ``url`` (every page is walked before the test fails)."""
-    page.goto(url)
-    try:
-        assert_phone_friendly(page)
-    except AssertionError as exc:
-        return [f"{url.split('//', 1)[1].split('/', 1)[1]}: {exc}"]
-    return []
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
