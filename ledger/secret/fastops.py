@@ -26,11 +26,17 @@ _valid = sodium.crypto_core_ed25519_is_valid_point
 
 
 def add(p: bytes, q: bytes) -> bytes:
-    return _add(p, q)
+    try:
+        return _add(p, q)
+    except SodiumRuntimeError:  # not a point of the curve: never a silent wrong answer
+        raise GroupError("point", "not a point of the curve") from None
 
 
 def sub(p: bytes, q: bytes) -> bytes:
-    return _sub(p, q)
+    try:
+        return _sub(p, q)
+    except SodiumRuntimeError:
+        raise GroupError("point", "not a point of the curve") from None
 
 
 def base(k: int) -> bytes:
