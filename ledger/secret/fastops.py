@@ -1,9 +1,9 @@
 """The verifier's hot path on raw 32-byte encodings (no :class:`Point` objects).
 
-Same arithmetic as :mod:`ledger.secret.group` — libsodium through PyNaCl's public
-``nacl.bindings`` — with the identity and scalar-0 rules of docs/secret-ballots.md §2.4,
-minus the cost of building a frozen dataclass per operation (about half of a point
-addition's time).  Small multiples ``v·G`` (``v`` ≤ a few hundred: the values of a range
+Same arithmetic as :mod:`ledger.secret.group` — the libsodium functions PyNaCl's
+``nacl.bindings`` wraps, called without the wrappers (:func:`_libsodium`) — with the
+identity and scalar-0 rules of docs/secret-ballots.md §2.4, minus the cost of building a
+frozen dataclass per operation (about half of a point addition's time).  Small multiples ``v·G`` (``v`` ≤ a few hundred: the values of a range
 proof) come from a table.
 """
 
