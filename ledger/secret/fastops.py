@@ -3,8 +3,8 @@
 Same arithmetic as :mod:`ledger.secret.group` — the libsodium functions PyNaCl's
 ``nacl.bindings`` wraps, called without the wrappers (:func:`_libsodium`) — with the
 identity and scalar-0 rules of docs/secret-ballots.md §2.4, minus the cost of building a
-frozen dataclass per operation (about half of a point addition's time).  Small multiples ``v·G`` (``v`` ≤ a few hundred: the values of a range
-proof) come from a table.
+frozen dataclass per operation (about half of a point addition's time).  Small multiples
+``v·G`` (``v`` ≤ a few hundred: the values of a range proof) come from a table.
 """
 
 from __future__ import annotations
