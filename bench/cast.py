@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/cast.py --db sqlite --ballots 3000 --concurrency 32
     .venv/bin/python bench/cast.py --db postgres --ballots 3000 --concurrency 32
+    .venv/bin/python bench/cast.py --db sqlite --ballots 3000 --concurrency 32 --secret
 
 Each run starts from nothing: a fresh instance folder and database (SQLite in
 the instance folder; PostgreSQL: a new database on ``OWNERVOTE_TEST_POSTGRES_URL``
@@ -16,6 +17,9 @@ timed).  Then ``ownervote serve --workers W`` (gevent workers, or
    exactly what a phone's WebCrypto sends), ``POST /api/v1/assemblies/<id>/ballots``
    from ``C`` keep-alive connections in ``--client-processes`` processes; a head's
    ballots (revotes after the first round) go in order from one connection;
+   With ``--secret`` the assembly's ballots are secret (two trustees' key ceremony
+   recorded before the notice) and each ballot's two motions are encrypted to the
+   election key with their proofs (docs/secret-ballots.md §10), built in the set-up;
 3. checks: the chain and Merkle root, every receipt against the newest
    checkpoint, no ballot missing or counted twice, and the exported bundle
    through ``ownervote verify``.
@@ -68,6 +72,11 @@ def main(argv: list[str] | None = None) -> dict:
                     help="throttling store, as in production ('' for each worker's memory)")
     ap.add_argument("--no-bundle", action="store_true", help="skip export + ownervote verify")
     ap.add_argument("--keep", action="store_true", help="keep the instance folder")
+    ap.add_argument("--py-spy", metavar="PREFIX", default=None,
+                    help="record the server's processes with py-spy while casting "
+                         "(collapsed stacks in PREFIX-<pid>.txt; py-spy on the PATH or in .venv)")
+    ap.add_argument("--secret", action="store_true",
+                    help="a secret assembly: each ballot's two motions encrypted, with proofs")
     args = ap.parse_args(argv)
     heads = args.heads or max(1, min(2000, args.ballots // 2))
     load0, speed0 = os.getloadavg(), cpu_speed_ms()
@@ -89,7 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     server.workers, server.threads = workers, threads
     try:
         t0 = time.perf_counter()
-        prepared = prepare(server.settings(), heads)[0]
+        prepared = prepare(server.settings(), heads, secret=args.secret)[0]
         work = presign(prepared, args.ballots)
         setup_s = time.perf_counter() - t0
         print(f"set-up: {heads} heads enrolled, {args.ballots} ballots signed "
@@ -106,10 +115,14 @@ def main(argv: list[str] | None = None) -> dict:
               f"{percentile([r[4] for r in base.results], 50):.1f} ms", flush=True)
 
         path = f"/api/v1/assemblies/{prepared.assembly_id}/ballots"
+        spies = _spy(server, args.py_spy) if args.py_spy else []
         cpu0 = server.cpu_seconds()
         run = run_clients(server, "cast", split(work, args.concurrency),
                           processes=args.client_processes, path=path)
         server_cpu = server.cpu_seconds() - cpu0
+        for spy in spies:
+            spy.send_signal(2)  # SIGINT: py-spy writes what it recorded
+            spy.wait(timeout=60)
         acked = run.by("acknowledged")
         lat = [r[4] for r in acked]
         errors: dict[str, int] = {}
@@ -125,7 +138,8 @@ def main(argv: list[str] | None = None) -> dict:
         checked = check_run(server, prepared, run.results,
                             bundle_dir=None if args.no_bundle else tmp)
         result = {
-            "db": args.db, "worker_class": worker_class, "workers": workers,
+            "db": args.db, "secret": args.secret, "worker_class": worker_class,
+            "workers": workers,
             "threads": threads if worker_class == "gthread" else None,
             "throttle_store": "redis" if extra["OWNERVOTE_REDIS_URL"] else "memory",
             "concurrency": args.concurrency, "client_processes": args.client_processes,
@@ -183,6 +197,18 @@ def cpu_speed_ms() -> float:
     for i in range(3_000_000):
         total += i
     return round(1000 * (time.process_time() - t), 1)
+
+
+def _spy(server: Server, prefix: str) -> list:
+    """py-spy recording each of the server's processes (its own CPU load is the client's)."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("py-spy") or str(ROOT / ".venv" / "bin" / "py-spy")
+    return [subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "250", "--idle",
+                              "--format", "raw", "--output", f"{prefix}-{pid}.txt"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in server.pids()]
 
 
 def _reachable(url: str) -> bool:

@@ -24,7 +24,15 @@ scheduler gives to other processes is not counted; wall time beside it):
   elections of 7 candidates for 3 seats), decryption by 3 trustees of 5 included
   (bench/secret_tally.py; ``--tally-heads`` to change the size, 0 to skip);
 * ``browser_encrypt_ms``: a 9-item ballot built in Chromium at 390×844
-  (bench/secret_browser.py; about ten seconds more; ``--no-browser`` to skip).
+  (bench/secret_browser.py; about ten seconds more; ``--no-browser`` to skip);
+* ``cast_ballots_per_s_sqlite`` and ``cast_ballots_per_s_postgres``: 2-item secret ballots
+  (two motions, encrypted with their proofs in the set-up) cast through HTTP into a real
+  ``ownervote serve`` by 32 concurrent clients (bench/cast.py ``--secret``: the same server,
+  clients and checks as the open-mode cast benchmark; ``--cast-ballots``, 0 to skip), each
+  beside its baselines of the same run: ``GET /healthz`` and, unless ``--no-open-baseline``,
+  the open-mode cast rate of the same number of ballots on the same database
+  (``cast_open_ballots_per_s_<db>``, and the ratio ``cast_secret_to_open_<db>``); the
+  server's CPU per ballot says where the time goes on a shared machine.
 
 The last line is JSON.
 """
@@ -72,6 +80,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--tally-heads", type=int, default=10_000)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--cast-ballots", type=int, default=3000)
+    ap.add_argument("--cast-concurrency", type=int, default=32)
+    ap.add_argument("--cast-db", choices=("sqlite", "postgres"), action="append", default=None,
+                    help="the databases to cast into (default: both)")
+    ap.add_argument("--no-open-baseline", action="store_true")
     args = ap.parse_args()
     k = 10 if args.quick else 1
     rounds = args.rounds
@@ -147,6 +160,9 @@ def main() -> None:
     out["bsgs_27_totals_1e9_s"] = round(time.process_time() - c0, 3)
     print(f"BSGS 27 totals near 1e9 {out['bsgs_27_totals_1e9_s']:9.3f} s CPU "
           f"({time.perf_counter() - w0:.3f} wall; dlog_many, one table of 2^17 points)")
+    if args.cast_ballots:
+        out.update(casting(args.cast_ballots, args.cast_concurrency,
+                           args.cast_db or ["sqlite", "postgres"], not args.no_open_baseline))
     if args.tally_heads:
         import secret_tally
 
@@ -166,6 +182,51 @@ def main() -> None:
             out.update(browser)
             print(f"browser: 9-item ballot built in {browser['browser_encrypt_ms']} ms")
     print(json.dumps(out))
+
+
+def casting(ballots: int, concurrency: int, databases: list[str], open_baseline: bool
+            ) -> dict[str, object]:
+    """Secret ballots cast through HTTP (bench/cast.py ``--secret``) on each database, and the
+    open-mode cast rate beside each (the same server, clients and number of ballots)."""
+    import cast as cast_bench
+
+    out: dict[str, object] = {}
+    for db in databases:
+        common = ["--db", db, "--ballots", str(ballots), "--concurrency", str(concurrency),
+                  "--no-bundle"]
+        runs = [("secret", [*common, "--secret"])]
+        if open_baseline:
+            runs.append(("open", common))
+        got: dict[str, dict] = {}
+        for mode, argv in runs:
+            r = got[mode] = cast_bench.main(argv)
+            ok = r["errors"] == 0 and r["missing"] == 0 and r["chain_ok"]
+            if not ok:
+                print(f"cast {mode} on {db}: NOT CLEAN: {r['errors']} errors "
+                      f"{r['error_kinds']}, {r['missing']} missing, problems {r['problems']}")
+        sec = got["secret"]
+        out[f"cast_ballots_per_s_{db}"] = sec["ballots_per_s"]
+        out[f"cast_p50_ms_{db}"] = sec["p50_ms"]
+        out[f"cast_p99_ms_{db}"] = sec["p99_ms"]
+        out[f"cast_server_cpu_per_ballot_ms_{db}"] = sec["server_cpu_per_ballot_ms"]
+        out[f"cast_healthz_rps_{db}"] = sec["baseline_rps"]
+        out[f"cast_clean_{db}"] = (sec["errors"] == 0 and sec["missing"] == 0
+                                   and sec["chain_ok"] and sec["acknowledged"] == ballots)
+        line = (f"secret cast on {db}: {sec['ballots_per_s']:,.0f} ballots/s ({concurrency} "
+                f"clients, {sec['workers']} {sec['worker_class']} workers), server CPU "
+                f"{sec['server_cpu_per_ballot_ms']} ms a ballot; /healthz "
+                f"{sec['baseline_rps']:,.0f} req/s")
+        if "open" in got:
+            op = got["open"]
+            out[f"cast_open_ballots_per_s_{db}"] = op["ballots_per_s"]
+            out[f"cast_open_server_cpu_per_ballot_ms_{db}"] = op["server_cpu_per_ballot_ms"]
+            out[f"cast_secret_to_open_{db}"] = round(
+                sec["ballots_per_s"] / max(op["ballots_per_s"], 1e-9), 3)
+            line += (f"; open mode {op['ballots_per_s']:,.0f} ballots/s (secret/open "
+                     f"{out[f'cast_secret_to_open_{db}']}), server CPU "
+                     f"{op['server_cpu_per_ballot_ms']} ms a ballot")
+        print(line, flush=True)
+    return out
 
 
 if __name__ == "__main__":

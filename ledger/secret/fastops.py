@@ -1,36 +1,67 @@
 """The verifier's hot path on raw 32-byte encodings (no :class:`Point` objects).
 
-Same arithmetic as :mod:`ledger.secret.group` — libsodium through PyNaCl's public
-``nacl.bindings`` — with the identity and scalar-0 rules of docs/secret-ballots.md §2.4,
-minus the cost of building a frozen dataclass per operation (about half of a point
-addition's time).  Small multiples ``v·G`` (``v`` ≤ a few hundred: the values of a range
-proof) come from a table.
+Same arithmetic as :mod:`ledger.secret.group` — the libsodium functions PyNaCl's
+``nacl.bindings`` wraps, called without the wrappers (:func:`_libsodium`) — with the
+identity and scalar-0 rules of docs/secret-ballots.md §2.4, minus the cost of building a
+frozen dataclass per operation (about half of a point addition's time).  Small multiples
+``v·G`` (``v`` ≤ a few hundred: the values of a range proof) come from a table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from nacl import bindings as sodium
-from nacl.exceptions import RuntimeError as SodiumRuntimeError
 
 from ledger.secret.group import IDENTITY, G, GroupError, L
 
 ID = IDENTITY.encoding
 GB = G.encoding
-_add = sodium.crypto_core_ed25519_add
-_sub = sodium.crypto_core_ed25519_sub
-_mul = sodium.crypto_scalarmult_ed25519_noclamp
-_base = sodium.crypto_scalarmult_ed25519_base_noclamp
 _valid = sodium.crypto_core_ed25519_is_valid_point
 
 
+def _libsodium() -> tuple[Any, Any]:
+    """The libsodium functions under ``nacl.bindings`` (``ffi``, ``lib`` of PyNaCl's cffi
+    module), called directly on the hot path: ``nacl.bindings``' wrappers check their
+    arguments' types and lengths in Python on every call (a few µs: 5 % of a ballot's
+    verification), which the callers here make sure of (32-byte encodings and scalars,
+    as the functions below build or receive them).  The return codes are checked
+    exactly as the wrappers check them."""
+    from nacl import _sodium  # PyNaCl's own cffi module, which nacl.bindings wraps
+
+    return _sodium.ffi, _sodium.lib
+
+
+_ffi, _lib = _libsodium()
+_new: Callable[[str], Any] = _ffi.new
+_buffer: Callable[[Any, int], Any] = _ffi.buffer
+_add = _lib.crypto_core_ed25519_add
+_sub = _lib.crypto_core_ed25519_sub
+_mul = _lib.crypto_scalarmult_ed25519_noclamp
+_base = _lib.crypto_scalarmult_ed25519_base_noclamp
+_OUT = "unsigned char[32]"
+
+
 def add(p: bytes, q: bytes) -> bytes:
-    return _add(p, q)
+    """``P + Q`` of two 32-byte encodings (:class:`GroupError` if one is not on the curve)."""
+    if len(p) != 32 or len(q) != 32:  # libsodium reads 32 bytes from each
+        raise GroupError("point", "not 32 bytes")
+    out = _new(_OUT)
+    if _add(out, p, q) != 0:  # not a point of the curve: never a silent wrong answer
+        raise GroupError("point", "not a point of the curve")
+    return bytes(_buffer(out, 32))
 
 
 def sub(p: bytes, q: bytes) -> bytes:
-    return _sub(p, q)
+    """``P − Q`` of two 32-byte encodings (:class:`GroupError` if one is not on the curve)."""
+    if len(p) != 32 or len(q) != 32:
+        raise GroupError("point", "not 32 bytes")
+    out = _new(_OUT)
+    if _sub(out, p, q) != 0:
+        raise GroupError("point", "not a point of the curve")
+    return bytes(_buffer(out, 32))
 
 
 def base(k: int) -> bytes:
@@ -38,18 +69,24 @@ def base(k: int) -> bytes:
     k %= L
     if k == 0:
         return ID
-    return _base(k.to_bytes(32, "little"))
+    out = _new(_OUT)
+    if _base(out, k.to_bytes(32, "little")) != 0:  # libsodium: only for k ≡ 0, excluded
+        raise GroupError("scalar", "libsodium refused the base multiplication")
+    return bytes(_buffer(out, 32))
 
 
 def mul(k: int, p: bytes) -> bytes:
-    """``k·P`` for P in the prime-order subgroup or the identity."""
+    """``k·P`` for P in the prime-order subgroup or the identity; any other 32 bytes raise
+    :class:`GroupError` (libsodium's checks: canonical, not of small order, in the subgroup)."""
     k %= L
     if k == 0 or p == ID:
         return ID
-    try:
-        return _mul(k.to_bytes(32, "little"), p)
-    except SodiumRuntimeError:  # libsodium refused the point: never a silent wrong answer
-        raise GroupError("point", "not a point of the prime-order subgroup") from None
+    if len(p) != 32:
+        raise GroupError("point", "not 32 bytes")
+    out = _new(_OUT)
+    if _mul(out, k.to_bytes(32, "little"), p) != 0:  # refused: never a silent wrong answer
+        raise GroupError("point", "not a point of the prime-order subgroup")
+    return bytes(_buffer(out, 32))
 
 
 def is_valid(p: bytes) -> bool:

@@ -122,7 +122,7 @@ class Sequencer:
         message = ballot_message(payload, sig)
         item = _Item(payload, sig, signer, message,
                      verified=verify_if_key_known(payload["key"], message, sig))
-        preverify_proofs(assembly_id, payload)  # a secret ballot: in this thread, not locked
+        preverify_proofs(assembly_id, payload, message)  # secret: in this thread, unlocked
         with self._lock:
             self._queues.setdefault(assembly_id, []).append(item)
             lead = assembly_id not in self._leading

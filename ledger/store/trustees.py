@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ledger import canonical
 from ledger.documents import AssemblyDef
+from ledger.entries import signed_message
 from ledger.errors import LedgerError, LogStateError, Refusal
 from ledger.kinds import CEREMONY_KINDS, PAPER_BALLOT, TRUSTEE_KINDS
 from ledger.secret import ledgerdocs
@@ -148,13 +149,14 @@ def published_key_hex(session: Session, assembly_id: int) -> str | None:
 
 
 def check_ballot_content(session: Session, assembly_id: int, adef: AssemblyDef, kind: str,
-                         payload: dict[str, Any]) -> None:
+                         payload: dict[str, Any], *, message: bytes | None = None) -> None:
     """The ballot's mode fits the assembly; a secret ballot's proofs all verify against the
     election key (``origin``, ``head``, ``seq`` of the payload; a paper ballot's elections
     have the ``invalid`` option).  Raises ``wrong_ballot_mode`` / ``bad_ballot_proof``.
 
     Proofs that :func:`preverify_proofs` verified for this very key and payload are not
-    verified again (:data:`ledger.store.castpath.VERIFIED_PROOFS`)."""
+    verified again (:data:`ledger.store.castpath.VERIFIED_PROOFS`).  ``message``: the bytes
+    signed (``signed_message(kind, payload)``), if the caller has them (not encoded again)."""
     ledgerdocs.check_mode(adef.settings, payload)
     if "encrypted" not in payload:
         return
@@ -163,7 +165,7 @@ def check_ballot_content(session: Session, assembly_id: int, adef: AssemblyDef, 
     shapes = ledgerdocs.layout(adef.items.values(), paper=paper)
     if not paper:
         castpath.ELECTION_HINTS.put(assembly_id, (key, shapes))
-    digest = _proofs_digest(key, shapes, payload)
+    digest = _proofs_digest(key, shapes, message or signed_message(kind, payload))
     if digest in castpath.VERIFIED_PROOFS:
         return
     ledgerdocs.check_ballot(key, payload["origin"], payload["head"], payload["seq"], shapes,
@@ -171,11 +173,12 @@ def check_ballot_content(session: Session, assembly_id: int, adef: AssemblyDef, 
     castpath.VERIFIED_PROOFS.put(digest, None)
 
 
-def preverify_proofs(assembly_id: int, payload: dict[str, Any]) -> None:
+def preverify_proofs(assembly_id: int, payload: dict[str, Any], message: bytes) -> None:
     """Check a secret ballot's proofs before the writer lock, with the election key this
     process last read for the assembly (nothing if none): a success is remembered for
     that key and payload, so :func:`check_ballot_content` does not repeat it under the
-    lock; a failure is left for it to refuse with the log's own key."""
+    lock; a failure is left for it to refuse with the log's own key.  ``message``: the
+    bytes the device signed (``signed_message(BALLOT, payload)``, shape checked)."""
     hint = castpath.ELECTION_HINTS.get(assembly_id)
     if hint is None or "encrypted" not in payload:
         return
@@ -185,14 +188,14 @@ def preverify_proofs(assembly_id: int, payload: dict[str, Any]) -> None:
                                 shapes, payload["encrypted"])
     except (LedgerError, KeyError, TypeError):
         return
-    castpath.VERIFIED_PROOFS.put(_proofs_digest(key, shapes, payload), None)
+    castpath.VERIFIED_PROOFS.put(_proofs_digest(key, shapes, message), None)
 
 
-def _proofs_digest(key: Point, shapes: dict[str, ItemShape], payload: dict[str, Any]) -> bytes:
-    """What a verified proof depends on: the key, the layout and the signed payload."""
+def _proofs_digest(key: Point, shapes: dict[str, ItemShape], message: bytes) -> bytes:
+    """What a verified proof depends on: the key, the layout and the signed message (its
+    kind's prefix and the canonical payload)."""
     layout = repr(sorted(shapes.items())).encode()
-    return hashlib.sha256(key.encoding + b"\n" + layout + b"\n"
-                          + canonical.encode(payload)).digest()
+    return hashlib.sha256(key.encoding + b"\n" + layout + b"\n" + message).digest()
 
 
 def _decode(data: bytes) -> Any:

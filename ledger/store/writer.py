@@ -118,7 +118,8 @@ def _verify_once(key: Any, kid: str, message: bytes, sig: bytes) -> None:
 
 def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Roster | None,
                 key: KeyRow | None = None, *, allowance: Sequence[Window] = (),
-                now_ms: int | None = None, dry_run: bool = False) -> None:
+                now_ms: int | None = None, dry_run: bool = False,
+                message: bytes | None = None) -> None:
     """The casting rules for a ballot or paper ballot (payload ``p``) against the log now,
     under its lock: the head's next ballot number, the ballot's mode and a secret ballot's
     proofs (:func:`ledger.store.trustees.check_ballot_content`), its casting allowance
@@ -128,7 +129,8 @@ def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Ros
 
     ``dry_run``: a paper ballot not signed yet, whose ``choices`` the member's device will
     encrypt in a secret assembly: its mode is not judged, its choices are (as in an open
-    one), and the encrypted ballot is checked in full when it is entered."""
+    one), and the encrypted ballot is checked in full when it is entered.  ``message``:
+    the bytes the payload's signer signed, if known (``signed_message(kind, p)``)."""
     adef, published_roster = published(session, head.assembly_id)
     state = head_rules(session, head.assembly_id, p["head"],
                        {} if key is None else {p["key"]: key})
@@ -139,7 +141,8 @@ def check_rules(session: Session, head: LogHead, kind: str, p: dict, roster: Ros
             head.size, code=Refusal.SEQ_CONFLICT, params={"next_seq": state.next_seq},
         )
     if not (dry_run and "choices" in p):
-        trustees.check_ballot_content(session, head.assembly_id, adef, kind, p)
+        trustees.check_ballot_content(session, head.assembly_id, adef, kind, p,
+                                      message=message)
     if allowance and kind == BALLOT:
         free_at = retry_at(state.cast_times, timestamps.now_ms() if now_ms is None else now_ms,
                            allowance)
@@ -199,7 +202,8 @@ def check_ballot(
         raise BallotError(f"key {payload['key'][:16]} is not enrolled in this log", head.size,
                           code=Refusal.KEY_NOT_ENROLLED, params=key)
     _verify_once(public, payload["key"], message, sig)
-    check_rules(session, head, BALLOT, payload, roster, k, allowance=allowance, now_ms=now_ms)
+    check_rules(session, head, BALLOT, payload, roster, k, allowance=allowance, now_ms=now_ms,
+                message=message)
     return head, k
 
 

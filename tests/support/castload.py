@@ -56,17 +56,19 @@ class Prepared:
     origin: str
     log_vkey: str
     keys: dict[str, int] = field(default_factory=dict)  # head id -> private scalar
+    election_key: str | None = None  # a secret assembly's (hex): ballots are encrypted to it
 
     def private_key(self, head: str) -> ec.EllipticCurvePrivateKey:
         return ec.derive_private_key(self.keys[head], ec.SECP256R1())
 
 
 def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
-            community: str = "负载测试小区") -> list[Prepared]:
+            community: str = "负载测试小区", secret: bool = False) -> list[Prepared]:
     """Migrate the database, import ``heads`` flats and open ``assemblies`` assemblies on them.
 
     ``settings`` are the server's (same database, instance folder, base URL and
-    so the same log key file).
+    so the same log key file).  ``secret``: secret assemblies (two trustees, whose final
+    key ceremony is recorded before the notice: :func:`tests.support.trustees.full_ceremony`).
     """
     from sqlalchemy import select
 
@@ -74,11 +76,14 @@ def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
     from identity.store.models import Community
     from ledger.ballots import spki
     from ledger.keys import load_or_create_log_key, log_key_name
-    from ledger.store import enrolment, logstore
+    from ledger.secret import trustee_docs
+    from ledger.store import enrolment, logstore, trustees
     from ledger.store.proceedings import ItemSpec, create_assembly, open_voting, publish_notice
-    from ledger.store.publish import published
+    from ledger.store.publish import assembly_origin, published
     from ownervote.db import make_engine, make_session_factory
     from ownervote.migrate import upgrade
+    from tests.support.trustees import full_ceremony
+    from voting.settings import AssemblySettings, BallotSecrecy
 
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -96,8 +101,19 @@ def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
                     session, cid, f"{community}第{n + 1}次业主大会会议",
                     [ItemSpec("选聘物业服务企业", 4, "服务期三年。"),
                      ItemSpec("筹集住宅专项维修资金", 6, "按每平方米30元续筹。")],
-                    opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=3))
+                    opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=3),
+                    settings=AssemblySettings(ballot_secrecy=BallotSecrecy.SECRET, trustees=2)
+                    if secret else None)
                 session.commit()
+                key = None
+                if secret:
+                    origin = assembly_origin(session, a, settings.base_url)
+                    ceremony = full_ceremony(origin, n=2)
+                    for signed in ceremony.documents:
+                        trustees.record(session, a, trustee_docs.dumps(signed),
+                                        base_url=settings.base_url, now=now)
+                    session.commit()
+                    key = ceremony.key.hex()
                 logstore.begin_write(session)
                 publish_notice(session, a, signer, ownervote_settings=settings,
                                now=now - dt.timedelta(days=16))
@@ -105,7 +121,7 @@ def prepare(settings, heads: int, *, assemblies: int = 1, seed: int = 1,
                 session.commit()
                 _adef, roster = published(session, a.id)
                 head = logstore.get_head(session, a.id)
-                prepared = Prepared(a.id, head.origin, head.log_vkey)
+                prepared = Prepared(a.id, head.origin, head.log_vkey, election_key=key)
                 session.commit()
                 logstore.begin_write(session)
                 for i, head_id in enumerate(sorted(roster.heads)):
@@ -127,10 +143,24 @@ CHOICES = ("agree", "oppose", "abstain")
 def presign(prepared: Prepared, ballots: int, *, seed: int = 2,
             heads: list[str] | None = None) -> dict[str, list[bytes]]:
     """``ballots`` signed request bodies, spread round-robin over the heads (revotes after
-    the first round), as ``{head: [body for seq 1, body for seq 2, …]}``."""
+    the first round), as ``{head: [body for seq 1, body for seq 2, …]}``; in a secret
+    assembly (``prepared.election_key``) each ballot's two motions are encrypted, with
+    their proofs (a few ms a ballot: set-up, not timed)."""
     from ledger import canonical
-    from ledger.ballots import ballot_payload, key_id, sign_p256, signing_message, spki
+    from ledger.ballots import (
+        ballot_payload,
+        key_id,
+        secret_ballot_payload,
+        sign_p256,
+        signing_message,
+        spki,
+    )
+    from ledger.secret.ballot import ItemShape, encrypt_ballot
+    from ledger.secret.group import decode_point
 
+    motions = {"1": ItemShape("motion"), "2": ItemShape("motion")}
+    hk = (decode_point(prepared.election_key, "election key")
+          if prepared.election_key is not None else None)
     rng = random.Random(seed)
     order = heads or sorted(prepared.keys)
     by_head: dict[str, list[bytes]] = {h: [] for h in order}
@@ -144,7 +174,12 @@ def presign(prepared: Prepared, ballots: int, *, seed: int = 2,
         seq = len(by_head[head]) + 1
         nonce = canonical.b64url(rng.randbytes(16))
         choices = {"1": rng.choice(CHOICES), "2": rng.choice(CHOICES)}
-        payload = ballot_payload(prepared.origin, head, kid, seq, choices, nonce)
+        if hk is None:
+            payload = ballot_payload(prepared.origin, head, kid, seq, choices, nonce)
+        else:  # a secret ballot: both motions encrypted to the election key, with proofs
+            encrypted, _ = encrypt_ballot(hk, prepared.origin, head, seq, motions, choices)
+            payload = secret_ballot_payload(prepared.origin, head, kid, seq,
+                                            encrypted.to_json(), nonce)
         sig = sign_p256(k, signing_message(payload))
         body = {"payload": payload, "signature": canonical.b64url(sig)}
         by_head[head].append(json.dumps(body, separators=(",", ":")).encode())

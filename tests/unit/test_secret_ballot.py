@@ -272,3 +272,51 @@ def test_the_encrypted_object_is_canonical_json_and_parses_back_to_the_same_ball
     assert canonical.decode(data) == VALID.to_json()
     assert parse_ballot(ORIGIN, "h", 1, LAYOUT, canonical.decode(data)) == VALID
     assert data.startswith(b'{"1":{"options":[{"a":"')
+
+
+def test_fastops_calls_libsodium_as_nacl_bindings_does() -> None:
+    """ledger.secret.fastops calls PyNaCl's libsodium functions without nacl.bindings'
+    wrappers: the same results, and every point the wrappers refuse is refused
+    (GroupError), a wrong length included."""
+    from nacl import bindings as sodium
+
+    from ledger.secret import fastops
+    from ledger.secret.group import GroupError
+
+    p, q = base(12345).encoding, base(678).encoding
+    k = L - 3
+    assert fastops.mul(k, p) == sodium.crypto_scalarmult_ed25519_noclamp(
+        k.to_bytes(32, "little"), p)
+    assert fastops.base(k) == sodium.crypto_scalarmult_ed25519_base_noclamp(
+        k.to_bytes(32, "little"))
+    assert fastops.add(p, q) == sodium.crypto_core_ed25519_add(p, q)
+    assert fastops.sub(p, q) == sodium.crypto_core_ed25519_sub(p, q)
+    small = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+    mixed = sodium.crypto_core_ed25519_add(base(3).encoding, small)
+    for bad in (small, bytes.fromhex("ed" + "ff" * 30 + "7f"), mixed, bytes(32), p[:31],
+                p + b"\0"):
+        with pytest.raises(GroupError):
+            fastops.mul(5, bad)
+    off_curve = (2).to_bytes(32, "little")  # y = 2: no x on the curve
+    for bad in (off_curve, p[:31]):
+        with pytest.raises(GroupError):
+            fastops.add(p, bad)
+        with pytest.raises(GroupError):
+            fastops.sub(bad, p)
+
+
+def test_the_fast_path_falls_back_when_c0_is_zero() -> None:
+    """B goes through a scalar multiplication by c_0 only (branch 1 multiplies B − G):
+    a proof with c_0 = 0 is checked on the step-by-step path, which validates B first."""
+    from ledger.secret import ballot as ballot_module
+
+    ballot, _ = encrypt_ballot(HK, ORIGIN, "h", 1, LAYOUT, {"1": "agree", "3": [1]})
+    enc = ballot.to_json()
+    option = enc["1"]["options"][0]
+    c0_zero = {**option, "proof": {"c": ["00" * 32, option["proof"]["c"][1]],
+                                   "z": option["proof"]["z"]}}
+    forged = {**enc, "1": {**enc["1"], "options": [c0_zero, *enc["1"]["options"][1:]]}}
+    fast = ballot_module._verify_fast  # noqa: SLF001 - the fast path itself is under test
+    assert fast(HK, ORIGIN, "h", 1, LAYOUT, forged) is None
+    with pytest.raises(BallotRefused, match="bad_option_proof"):
+        verify_ballot(HK, ORIGIN, "h", 1, LAYOUT, forged)
