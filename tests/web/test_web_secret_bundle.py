@@ -86,6 +86,13 @@ def test_while_voting_is_open_a_secret_bundle_is_not_public(app, client, world, 
     assert reader.get(_bundle(secret.assembly_id)).status_code == 200
     page = client.get(f"/audit/assemblies/{secret.assembly_id}").get_data(as_text=True)
     assert "下载审计数据包</a>" not in page
+    # the void form warns that its reason will be public
+    committee = app.test_client()
+    sign_in_as(committee, app, world.principal("committee_a"))
+    ballots = committee.get(f"/committee/a/{secret.assembly_id}/ballots").get_data(as_text=True)
+    assert 'id="void-reason-secret"' in ballots
+    opened = committee.get(f"/committee/a/{world.a.assembly_id}/ballots").get_data(as_text=True)
+    assert 'id="void-reason-secret"' not in opened
 
 
 def test_the_secret_bundle_holds_no_choice_in_clear(client, secret) -> None:
