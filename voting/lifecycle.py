@@ -91,6 +91,12 @@ def accepts_ballots(status: Status | str) -> bool:
     return Status(status) is Status.OPEN
 
 
+def voting_over(status: Status | str) -> bool:
+    """Voting has closed (closed, tallied or announced): from now on the ballots are final
+    and who took part is a matter of record (the announcement lists it)."""
+    return Status(status) in (Status.CLOSED, Status.TALLIED, Status.ANNOUNCED)
+
+
 def objection_until(timeline: Timeline, settings: AssemblySettings) -> dt.datetime | None:
     """End of the objection period, once the result is announced."""
     if timeline.announced_at is None:

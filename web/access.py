@@ -34,21 +34,29 @@ class Community(Protocol):
 STAFF_ROLES = frozenset({"committee", "supervisor", "auditor", "admin"})
 
 
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Allow only signed-in users with one of ``roles`` (401 when signed out, 403 otherwise)."""
+def roles_required(*roles: str,
+                   public_when: Callable[..., bool] | None = None) -> Callable[[F], F]:
+    """Allow only signed-in users with one of ``roles`` (401 when signed out, 403 otherwise).
+
+    ``public_when``: called with the route's arguments, True when this record is open to
+    everyone (the audit bundle of a secret assembly once voting closed); then nobody is
+    turned away here and the view serves it.  The view's mark stays ``roles``: what every
+    other record of the route requires (the access matrix checks those)."""
     allowed = frozenset(roles)
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                abort(401, _("Please sign in first."))
-            if current_user.role not in allowed:
-                abort(403, _("Your account may not open this page."))
+            if public_when is None or not public_when(**kwargs):
+                if not current_user.is_authenticated:
+                    abort(401, _("Please sign in first."))
+                if current_user.role not in allowed:
+                    abort(403, _("Your account may not open this page."))
             return view(*args, **kwargs)
 
         # setattr: a mark on the view function, which type checkers do not model
         setattr(wrapped, "allowed_roles", allowed)  # noqa: B010
+        setattr(wrapped, "public_when", public_when)  # noqa: B010
         return cast(F, wrapped)  # functools.wraps: the view's signature, unchanged
 
     return decorate

@@ -135,7 +135,7 @@ NOTICE_KEYS = ("community", "title", "description", "notice_at", "opens_at", "cl
                "scope", "url", "items", "online", "paper", "proxy", "quorum", "rules",
                "documents", "roster_digest", "cc", "qr_url", "trust", "secrecy")
 ANNOUNCEMENT_KEYS = ("community", "title", "announced_at", "opens_at", "closes_at", "items",
-                     "objection_text", "voters", "verify_text")
+                     "objection_text", "voters", "verify_text", "bundle_url")
 
 
 def notice_pdf(ctx: Mapping[str, Any], labels: Mapping[str, str]) -> bytes:
@@ -244,6 +244,8 @@ def announcement_pdf(ctx: Mapping[str, Any], labels: Mapping[str, str]) -> bytes
     story.append(_p(labels["voters"], H2))
     story.append(_voter_table(ctx["voters"], labels))
     story += [Spacer(1, 6), _p(ctx.get("verify_text", ""), SMALL)]
+    if ctx.get("bundle_url"):  # a secret assembly's bundle is public: where to get it
+        story.append(_p(ctx["bundle_url"], SMALL))
     return _render(story, f'{labels["announcement"]} {ctx["title"]}')
 
 

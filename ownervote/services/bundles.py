@@ -10,9 +10,12 @@ signed size, number of checkpoints and cosignatures) and release (the bundle's
 ``producer.json`` names the version that wrote it, so a new release writes it again)
 into the instance folder's
 ``bundles/assembly-<id>/``; a new checkpoint or cosignature makes a new file
-and the older ones of that assembly are removed.  Who may download it is the web
-layer's decision (:mod:`web.auditor.bundles`); each download is recorded in the audit
-trail (:func:`download`).
+and the older ones of that assembly are removed.  Each download is recorded in the audit
+trail (:func:`download`; an anonymous one as ``anonymous``, nothing else of the reader).
+
+Who may download it: :func:`is_public` decides when anyone may (a secret assembly once
+voting has closed: its ballots are ciphertexts and reveal no head's choice, docs/roles.md);
+otherwise the web layer's readers of the community (:mod:`web.auditor.bundles`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import LedgerError
 from ledger.store.checkpoints import issue_checkpoint
 from ledger.store.export import export_bundle
+from ledger.store.publish import assembly_settings
 from ownervote import __version__
 from ownervote.audit import record
 from ownervote.config import Settings
@@ -36,6 +40,8 @@ from ownervote.services import public_records
 from ownervote.services.errors import ServiceError
 from ownervote.services.keys import log_signer_for
 from ownervote.services.unit_of_work import end_read, writing
+from voting.lifecycle import voting_over
+from voting.store.models import Assembly
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,24 @@ class BundleUnavailable(ServiceError):
 class BundleFile:
     path: Path
     size: int  # the log size it covers (its newest signed checkpoint's)
+
+
+def is_public(a: Assembly) -> bool:
+    """May anyone download this assembly's bundle (no sign-in)?
+
+    Yes for a **secret** assembly once voting has **closed**: every ballot in it is an
+    encrypted ballot with its proofs, so the bundle reveals no head's choice (what it does
+    reveal — who took part on which item, when, with which kind of ballot — is listed in
+    docs/roles.md and docs/secret-ballots.md §14).  While voting is open it would show,
+    live, which homes have voted so far, which the law publishes only with the result: it
+    stays with the community's readers until the close, like every open assembly's."""
+    return voting_over(a.status) and assembly_settings(a).secret
+
+
+def public(session: Session, assembly_id: int) -> bool:
+    """:func:`is_public` of ``assembly_id`` (False for an id that names nothing)."""
+    a = session.get(Assembly, assembly_id)
+    return a is not None and is_public(a)
 
 
 def cache_dir(settings: Settings, assembly_id: int) -> Path:

@@ -1,16 +1,23 @@
 """The audit bundle download: who may have it, and the file cached per log state.
 
-Access (docs/roles.md, published at /audit/access): the bundle attributes
-every ballot to a unit's head — pseudonymous, but unit numbers are public in
-the announcements, so it reveals how each unit voted.  It is therefore given
-to the people with a stake in or oversight of that community only: signed-in
-owners of the community, its committee, supervisors of its district (street
-office), auditors and administrators.  Anyone else gets 404 (a member of
-another community learns nothing); the checkpoints, which let anyone hold
-the log to its history, stay public.
+Access (docs/roles.md, published at /audit/access):
 
+* an **open** assembly's bundle attributes every ballot, with its choices, to a unit's
+  head — pseudonymous, but unit numbers are public in the announcements, so it reveals
+  how each unit voted.  It is given to the people with a stake in or oversight of that
+  community only: signed-in owners of the community, its committee, supervisors of its
+  district (street office), auditors and administrators.  Anyone else gets 401 signed
+  out and 404 signed in (a member of another community learns nothing);
+* a **secret** assembly's bundle holds encrypted ballots only and reveals no head's
+  choice: once voting has closed it is public (:func:`ownervote.services.bundles.
+  is_public`), anyone may download it and the announcement links it.  Before the close it
+  would show live which homes have voted, so it is given as an open assembly's.
+
+The checkpoints, which let anyone hold the log to its history, are public in both modes.
 The file is written once per log state and then streamed from disk
-(:mod:`ownervote.services.bundles`); each download is recorded in the audit trail.
+(:mod:`ownervote.services.bundles`); each download is recorded in the audit trail
+(``anonymous`` for a download without sign-in) and anonymous downloads are rate-limited
+per address.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 from flask import abort, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from flask_login import current_user
 
 from ownervote.services import bundles
 from web import instance
@@ -26,8 +34,11 @@ from web.auditor import bp, records
 from web.auditor.records import Record
 from web.auth import actor
 from web.database import db
+from web.extensions import limiter
 
 BUNDLE_ROLES = ("owner", "committee", "supervisor", "auditor", "admin")
+#: anonymous downloads of public bundles, per client address
+PUBLIC_LIMIT = "10 per minute; 60 per hour"
 
 
 def bundle_audience() -> list[tuple[str, str]]:
@@ -46,9 +57,18 @@ def bundle_audience() -> list[tuple[str, str]]:
     ]
 
 
-def may_download(rec: Record) -> bool:
-    from flask_login import current_user
+def is_public(rec: Record) -> bool:
+    """Anyone may download this bundle (a secret assembly, voting closed)."""
+    return bundles.is_public(rec.assembly)
 
+
+def _public(assembly_id: int) -> bool:
+    return bundles.public(db(), assembly_id)
+
+
+def may_download(rec: Record) -> bool:
+    if is_public(rec):
+        return True
     if not current_user.is_authenticated or current_user.role not in BUNDLE_ROLES:
         return False
     if current_user.role == "owner":
@@ -64,7 +84,8 @@ def _unavailable(exc: bundles.BundleUnavailable) -> str:
 
 
 @bp.get("/assemblies/<int:assembly_id>/bundle.zip")
-@roles_required(*BUNDLE_ROLES)
+@roles_required(*BUNDLE_ROLES, public_when=_public)
+@limiter.limit(PUBLIC_LIMIT, exempt_when=lambda: current_user.is_authenticated)
 def bundle(assembly_id: int):
     rec = records.record_or_404(assembly_id)
     if not may_download(rec):

@@ -16,7 +16,7 @@ from ownervote.services import public_records, secret_assemblies
 from web.access import public
 from web.api.protocol import ApiError, json_body, malformed
 from web.auditor import bp, records
-from web.auditor.bundles import bundle_audience, may_download
+from web.auditor.bundles import bundle_audience, is_public, may_download
 from web.database import db
 from web.extensions import csrf
 from web.numbers import whole_number_or_none
@@ -47,6 +47,7 @@ def assembly(assembly_id: int):
     return render_template(
         "auditor/assembly.html", rec=rec, latest=cps[0] if cps else None,
         checkpoint_count=len(cps), may_download=may_download(rec),
+        public_bundle=is_public(rec),
         announcement=records.existing_page(f"/a/{a.id}/announcement")
         if a.status == "announced" else None,
         notice=records.existing_page(f"/a/{a.id}/notice"),
@@ -60,6 +61,7 @@ def verify_steps(assembly_id: int):
     rec = records.record_or_404(assembly_id)
     latest = records.latest_checkpoint(assembly_id)
     return render_template("auditor/verify.html", rec=rec, may_download=may_download(rec),
+                           public_bundle=is_public(rec),
                            size=latest.size if latest else 0,
                            notice=records.existing_page(f"/a/{assembly_id}/notice"),
                            # the release that writes this server's bundles (producer.json)

@@ -82,8 +82,13 @@ def wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
+def absolute_url(path: str) -> str:
+    """``path`` of this site as an absolute URL (the configured base URL, else the host)."""
+    base = current_app.config["OWNERVOTE"].base_url or request.host_url
+    return base.rstrip("/") + path
+
+
 def owner_url(assembly_id: int) -> str:
     """The owners' page of the assembly, absolute (printed on the notice and its QR code)."""
-    base = current_app.config["OWNERVOTE"].base_url or request.host_url
-    return base.rstrip("/") + f"/a/{assembly_id}"
+    return absolute_url(f"/a/{assembly_id}")
 

@@ -221,7 +221,8 @@ def ballots(assembly_id: int):
     unit = (request.args.get("unit") or "").strip() or None
     return render_template("committee/ballots.html", a=a, rows=_ballot_rows(a, unit=unit),
                            unit=unit, origin=committee_keys.log_origin(db(), a.id),
-                           can_void=a.status == Status.OPEN.value)
+                           can_void=a.status == Status.OPEN.value,
+                           secret=secret_assemblies.ballot_secrecy(a) == "secret")
 
 
 @bp.post("/a/<int:assembly_id>/void/prepare")

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from ledger.errors import LedgerError
-from ownervote.services import deadlines, proceedings
+from ownervote.services import bundles, deadlines, proceedings
 from ownervote.services import results as counted
 from ownervote.services.errors import NotFound
 from voting.errors import TallyError, TransitionRefused
@@ -19,7 +19,13 @@ from web import instance, pdf, pdfcache
 from web.access import public, roles_required
 from web.charts import result_bars
 from web.committee import bp, clock, public_bp
-from web.committee.console import MANAGERS, local, managed_assembly, member_actor
+from web.committee.console import (
+    MANAGERS,
+    absolute_url,
+    local,
+    managed_assembly,
+    member_actor,
+)
 from web.committee.explain import explain
 from web.committee.lifecycle_messages import step_failure, transition_message, why_not_yet
 from web.committee.notice import pdf_labels, threshold_text
@@ -138,10 +144,27 @@ def announcement_context(a) -> dict:
                             "the owners' committee until %(until)s. A decision can be "
                             "challenged in court within one year (SPC interpretation art. 12).",
                             until=local(a.objection_until)),
-        "verify_text": _("Every ballot is in the assembly's public ledger; anyone can download "
-                         "the audit bundle and recount it with the independent verifier."),
+        **_bundle(a),
         "rules": explain(facts.settings),
     }
+
+
+def _bundle(a) -> dict:
+    """How the announcement tells readers to recount: a secret assembly's bundle is public
+    (:func:`ownervote.services.bundles.is_public`), so the announcement links it."""
+    if bundles.is_public(a):
+        return {"bundle_url": absolute_url(url_for("auditor.bundle", assembly_id=a.id)),
+                "verify_text": _(
+                    "This assembly voted by secret ballot: the ledger holds only encrypted "
+                    "ballots and shows no home's choice. Anyone can download the audit "
+                    "bundle at the address below and recount the result with the "
+                    "independent verifier.")}
+    return {"bundle_url": None,
+            "verify_text": _(
+                "Every ballot is in the assembly's ledger. Owners of the community (signed "
+                "in), the owners' committee, the street office and auditors can download "
+                "the audit bundle and recount it with the independent verifier; the "
+                "ledger's checkpoints are public.")}
 
 
 @bp.get("/a/<int:assembly_id>/results")
