@@ -13,21 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import payloads
-from ledger.entries import parse_entry
 from ledger.errors import LedgerError, Refusal
-from ledger.kinds import BALLOT, CEREMONY_KINDS, PAPER_BALLOT, TRUSTEE_DECRYPTION
+from ledger.kinds import CEREMONY_KINDS, TRUSTEE_DECRYPTION
 from ledger.secret import fastops, ledgerdocs
 from ledger.secret import tally as secret
 from ledger.secret.elgamal import Ciphertext
 from ledger.secret.errors import SecretBallotError
 from ledger.secret.group import Point
 from ledger.secret.trustee_errors import CombineError
-from ledger.store import logstore, trustees
-from ledger.store.models import LedgerEntry
+from ledger.store import logstore, trustees, writer
 from ledger.store.publish import published
 from ledger.store.sales import sales_now
 from voting.sales import scopes_with_sales
@@ -37,17 +33,7 @@ from voting.tally import AssemblyResult
 def counted_sealed(session: Session, assembly_id: int) -> dict[str, list[secret.CountedBallot]]:
     """Per item, the ciphertexts of the ballot that counts for each head."""
     latest: dict[tuple[str, str], tuple[int, Any]] = {}
-    rows = session.execute(
-        select(LedgerEntry.index, LedgerEntry.body)
-        .where(
-            LedgerEntry.assembly_id == assembly_id,
-            LedgerEntry.kind.in_((BALLOT, PAPER_BALLOT)),
-            LedgerEntry.voided_by.is_(None),
-        )
-        .order_by(LedgerEntry.index)
-    )
-    for index, body in rows:
-        p = parse_entry(bytes(body), index).payload_as(payloads.AnyBallot)
+    for index, p in writer.live_ballots(session, assembly_id):
         if p.encrypted is None:
             continue
         for item, obj in p.encrypted.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -273,9 +273,8 @@ def enter_paper_ballot(
     )
 
 
-def counted_votes(session: Session, assembly_id: int) -> dict[tuple[str, str], Any]:
-    """The vote that counts per (head, item): the last non-voided ballot on each item."""
-    votes: dict[tuple[str, str], Any] = {}
+def live_ballots(session: Session, assembly_id: int) -> Iterator[tuple[int, payloads.AnyBallot]]:
+    """The non-voided ballots (electronic and paper) in log order, with their indices."""
     rows = session.execute(
         select(LedgerEntry.index, LedgerEntry.body)
         .where(
@@ -286,7 +285,13 @@ def counted_votes(session: Session, assembly_id: int) -> dict[tuple[str, str], A
         .order_by(LedgerEntry.index)
     )
     for index, body in rows:
-        p = parse_entry(bytes(body), index).payload_as(payloads.AnyBallot)
+        yield index, parse_entry(bytes(body), index).payload_as(payloads.AnyBallot)
+
+
+def counted_votes(session: Session, assembly_id: int) -> dict[tuple[str, str], Any]:
+    """The vote that counts per (head, item): the last non-voided ballot on each item."""
+    votes: dict[tuple[str, str], Any] = {}
+    for _index, p in live_ballots(session, assembly_id):
         for item, vote in convert_choices(p.choices).items():
             votes[(p.head, item)] = vote
     return votes
