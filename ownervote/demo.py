@@ -1,8 +1,9 @@
 """The demo's sign-in details, for the shell (``ownervote demo``, the staff sign-in page's
 demo hint).
 
-The demo itself — a community in 漳平市, its staff and two assemblies — is loaded by
-:func:`ownervote.services.demo.load`; this module only re-exports what the shell shows.
+The demo itself — a community in 漳平市, its staff and three assemblies (one by secret
+ballot) — is loaded by :func:`ownervote.services.demo.load`; this module only re-exports
+what the shell shows.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The demo: a community in 漳平市 with a real-looking registry, staff and two assemblies.
+"""The demo: a community in 漳平市 with a real-looking registry, staff and three assemblies.
 
 * the registry extract comes from :func:`identity.synthetic.demo_extract`
   (fake people, valid check digits) and goes through the real import;
@@ -7,13 +7,17 @@
   about 40 % of owners have voted already, and some who have not verified a phone, so
   the committee's reminders are sent (to the demo's SMS outbox);
 * "closed" assembly: noticed, voted, closed, counted and announced, with an
-  election of the owners' committee; every ballot is signed by a device key.
+  election of the owners' committee; every ballot is signed by a device key;
+* "secret" assembly (:mod:`ownervote.services.demo_secret`): a by-election of the
+  committee by secret ballot — trustees' key ceremony, encrypted ballots, decryption by two
+  of three trustees, counted and announced; its bundle is public.
 
 Every step uses the same storage functions the web pages use, so the demo's ledger
 verifies with ``ownervote verify`` like any other.  :func:`load` owns its
 transactions: one unit of work (:func:`ownervote.services.unit_of_work.writing`) for
 the registry and staff, one for the agendas, one for each assembly's proceedings and
-one for the open assembly's ballots.  The proceedings' steps are those of
+one for the open assembly's ballots; the secret assembly's trustees hand in each document
+in its own.  The proceedings' steps are those of
 :mod:`ledger.store.proceedings`, called inside these units until a proceedings
 service owns them.
 """
@@ -43,9 +47,7 @@ from identity.store.models import (
 )
 from identity.store.staff import create_staff
 from identity.synthetic import DEMO_COMMUNITY, demo_extract
-from ledger.ballots import ballot_payload, key_id, new_nonce, sign_p256, signing_message, spki
 from ledger.note import Signer
-from ledger.store import enrolment, logstore, writer
 from ledger.store.proceedings import (
     ItemSpec,
     announce,
@@ -58,6 +60,8 @@ from ledger.store.proceedings import (
 from ledger.store.publish import published
 from ledger.witnesspolicy import WitnessPolicy
 from ownervote.config import Settings
+from ownervote.services.demo_ballots import cast_random_ballots
+from ownervote.services.demo_secret import load_secret_assembly
 from ownervote.services.keys import log_signer
 from ownervote.services.trust_anchors import trust_anchors
 from ownervote.services.unit_of_work import end_read, writing
@@ -126,54 +130,6 @@ def demo_owner(seed: int = SEED) -> DemoOwner:
     raise RuntimeError("the demo extract has no sole registered owner of a flat")
 
 
-def _unit_owner_hashes(session: Session, assembly: Assembly) -> dict[str, list[str]]:
-    """Unit label ("building-number") -> ID hashes of its owners in the frozen roster."""
-    rows = session.execute(
-        select(Building.name, Unit.number, Owner.id_hash)
-        .join(Unit, Unit.building_id == Building.id)
-        .join(Ownership, Ownership.unit_id == Unit.id)
-        .join(Owner, Owner.id == Ownership.owner_id)
-        .where(Ownership.roster_version_id == assembly.roster_version_id))
-    owners: dict[str, list[str]] = {}
-    for building, number, id_hash in rows:
-        owners.setdefault(f"{building}-{number}", []).append(id_hash)
-    return owners
-
-
-def _cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, hasher: KeyedHasher,
-                         *, share: float,
-                         start: dt.datetime, end: dt.datetime, rng: random.Random,
-                         skip_heads: frozenset[str] = frozenset()) -> frozenset[str]:
-    """Enrol a device key for a ``share`` of heads and cast one signed ballot each; the heads
-    that voted."""
-    adef, roster = published(session, assembly.id)
-    origin = logstore.get_head(session, assembly.id).origin
-    owners = _unit_owner_hashes(session, assembly)
-    heads = sorted(h for h in roster.heads if h not in skip_heads)
-    voters = rng.sample(heads, round(len(heads) * share))
-    span = (end - start) / max(len(voters), 1)
-    for n, head_id in enumerate(sorted(voters)):
-        at = start + span * n
-        key = rng_key(rng)
-        der = spki(key.public_key())
-        # The same pseudonym the owner pages use, so co-owners see who voted for their home.
-        unit_owners = sorted(h for u in roster.heads[head_id].unit_ids for h in owners.get(u, ()))
-        voter = hasher.ledger_voter_ref(origin, unit_owners[0] if unit_owners else "developer")
-        enrolment.enroll_key(session, assembly.id, signer, head_id, der, voter=voter, now=at,
-                          roster=roster)
-        choices: dict[str, object] = {}
-        for item_id, item in adef.items.items():
-            if item.candidates:
-                k = rng.randint(1, item.seats)
-                choices[item_id] = sorted(rng.sample(list(item.candidates), k))
-            else:
-                choices[item_id] = rng.choices(("agree", "oppose", "abstain"), (70, 20, 10))[0]
-        payload = ballot_payload(origin, head_id, key_id(der), 1, choices, new_nonce())
-        writer.cast_ballot(session, assembly.id, payload, sign_p256(key, signing_message(payload)),
-                           now=at, roster=roster)
-    return frozenset(voters)
-
-
 #: Non-voters of the open assembly who verified a phone (so reminders reach someone).
 REACHABLE_NON_VOTERS = 12
 
@@ -233,13 +189,6 @@ def demo_accounts(session: Session, settings: Settings) -> list[DemoAccount]:
         accounts.append(DemoAccount(role, username, password, secret))
     end_read(session)
     return accounts
-
-
-def rng_key(rng: random.Random):
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-    return ec.derive_private_key(rng.randrange(1, order), ec.SECP256R1())
 
 
 def load(session: Session, settings: Settings, signer: Signer | None = None,
@@ -302,7 +251,7 @@ def load_demo(session: Session, settings: Settings, signer: Signer,
         publish_notice(session, closed, signer, ownervote_settings=settings,
                        now=now - dt.timedelta(days=56), actor="demo")
         open_voting(session, closed, signer, now=closed_opens, actor="demo")
-        _cast_random_ballots(session, closed, signer, hasher, share=0.78, start=closed_opens,
+        cast_random_ballots(session, closed, signer, hasher, share=0.78, start=closed_opens,
                              end=closed_closes - dt.timedelta(hours=1), rng=rng)
         close_voting(session, closed, signer, now=closed_closes, actor="demo")
         tally_assembly(session, closed, signer, now=closed_closes + dt.timedelta(hours=2),
@@ -319,11 +268,12 @@ def load_demo(session: Session, settings: Settings, signer: Signer,
     with writing(session):
         open_ = session.get_one(Assembly, open_id)
         demo_heads = _demo_owner_heads(session, open_, settings)
-        voted = _cast_random_ballots(session, open_, signer, hasher, share=0.4,
+        voted = cast_random_ballots(session, open_, signer, hasher, share=0.4,
                                      start=open_opens, end=now - dt.timedelta(minutes=5),
                                      rng=rng, skip_heads=demo_heads)
         _verify_some_phones(session, open_, cipher, hasher, skip_heads=voted | demo_heads,
                             rng=rng, now=open_opens)
+    load_secret_assembly(session, settings, signer, hasher, community.id, now=now, rng=rng)
     return accounts
 
 

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ledger import timestamps
-from ownervote.services import owner_assemblies, receipts
+from ownervote.services import owner_assemblies, receipts, secret_assemblies
 from ownervote.services.errors import NotFound
 from ownervote.services.receipts import Checkpoint, Consistency, LookupRefusal, LookupRefused
 from web import instance
@@ -54,7 +54,8 @@ def _refused(exc: LookupRefused) -> ApiError:
 def assemblies():
     return jsonify({"assemblies": [
         {"id": a.id, "title": a.title, "status": a.status, "opens_at": iso(a.opens_at),
-         "closes_at": iso(a.closes_at)} for a in owner_assemblies.visible_list(db())]})
+         "closes_at": iso(a.closes_at), "ballot_secrecy": secret_assemblies.ballot_secrecy(a)}
+        for a in owner_assemblies.visible_list(db())]})
 
 
 @bp.get("/assemblies/<int:assembly_id>")

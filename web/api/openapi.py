@@ -93,9 +93,10 @@ SCHEMAS: dict[str, Any] = {
                                   "noticed (what a challenged ballot is checked against: "
                                   "docs/secret-ballots.md §11.5)"})}),
     "AssemblyList": obj(["assemblies"], {"assemblies": {"type": "array", "items": obj(
-        ["id", "title", "status", "opens_at", "closes_at"], {
+        ["id", "title", "status", "opens_at", "closes_at", "ballot_secrecy"], {
             "id": INT, "title": STR, "status": STR, "opens_at": nullable(TIME),
-            "closes_at": nullable(TIME)})}}),
+            "closes_at": nullable(TIME),
+            "ballot_secrecy": {"type": "string", "enum": ["open", "secret"]}})}}),
     "Consistency": nullable(obj(["from", "to", "proof"], {
         "from": INT, "to": INT, "proof": {"type": "array", "items": HEX32}})),
     "Checkpoint": obj(["origin", "log_key", "size", "root", "note", "signed_at", "witnesses"], {
