@@ -244,7 +244,7 @@ def test_the_lan_demo_really_serves_https(tmp_path) -> None:
 
 def _cosigned_and_verified(tmp_path: Path, output: str) -> None:
     """Every demo log's policy names the witness the command started, the witness cosigns
-    their newest checkpoints, and the closed assembly's bundle verifies with the policy."""
+    their newest checkpoints, and the announced assemblies' bundles verify with the policy."""
     from sqlalchemy import select
 
     from ledger.verifier import verify_bundle
@@ -262,8 +262,8 @@ def _cosigned_and_verified(tmp_path: Path, output: str) -> None:
     settings = load_settings({"OWNERVOTE_INSTANCE_DIR": str(tmp_path / "inst"),
                               "OWNERVOTE_WITNESSES": f"{url} {vkey}"})
     with database(settings) as session:
-        ids = dict(session.execute(select(Assembly.status, Assembly.id)).all())
-        for aid in ids.values():
+        statuses = dict(session.execute(select(Assembly.id, Assembly.status)).all())
+        for aid in statuses:
             anchors = trust_anchors(session, aid)
             assert anchors is not None and anchors.quorum == 1
             assert [w.vkey for w in anchors.witnesses] == [vkey]
@@ -273,15 +273,17 @@ def _cosigned_and_verified(tmp_path: Path, output: str) -> None:
         outcomes = witnessing.request_cosignatures(make_session_factory(engine), settings)
     finally:
         engine.dispose()
-    assert sorted(o.assembly_id for o in outcomes if o.cosigned) == sorted(ids.values()), \
-        outcomes
-    with database(settings) as session:
-        summary = bundles.export(session, settings, ids["announced"], tmp_path / "closed.zip")
-        session.commit()
-    assert summary["witnesses"] == [WITNESS_NAME]
-    report = verify_bundle(tmp_path / "closed.zip", workers=1)
-    assert report.valid, report.checks
-    assert report.info["policy_cosigners"] == [WITNESS_NAME]
+    assert sorted(o.assembly_id for o in outcomes if o.cosigned) == sorted(statuses), outcomes
+    announced = [aid for aid, status in statuses.items() if status == "announced"]
+    assert len(announced) == 2  # the open-ballot election and the secret by-election
+    for aid in announced:
+        with database(settings) as session:
+            summary = bundles.export(session, settings, aid, tmp_path / f"closed-{aid}.zip")
+            session.commit()
+        assert summary["witnesses"] == [WITNESS_NAME]
+        report = verify_bundle(tmp_path / f"closed-{aid}.zip", workers=1)
+        assert report.valid, report.checks
+        assert report.info["policy_cosigners"] == [WITNESS_NAME]
 
 
 def test_the_demo_witness_cosigns_with_the_policy_fixed_at_the_notice(env, served,
