@@ -60,7 +60,7 @@ from ledger.store.proceedings import (
 from ledger.store.publish import published
 from ledger.witnesspolicy import WitnessPolicy
 from ownervote.config import Settings
-from ownervote.services.demo_ballots import cast_random_ballots
+from ownervote.services.demo_ballots import cast_random_ballots, unit_owners
 from ownervote.services.demo_secret import load_secret_assembly
 from ownervote.services.keys import log_signer
 from ownervote.services.trust_anchors import trust_anchors
@@ -141,11 +141,11 @@ def _verify_some_phones(session: Session, assembly: Assembly, cipher: PiiCipher,
     account as the owner page's verification makes), as if they had verified and not voted
     yet; how many accounts were made."""
     _adef, roster = published(session, assembly.id)
-    owners = _unit_owner_ids(session, assembly)
+    owners = unit_owners(session, assembly)
     heads = sorted(h for h in roster.heads if h not in skip_heads)
     made = 0
     for head_id in rng.sample(heads, min(REACHABLE_NON_VOTERS, len(heads))):
-        owner_ids = sorted({o for u in roster.heads[head_id].unit_ids for o in owners.get(u, ())})
+        owner_ids = sorted({o for u in roster.heads[head_id].unit_ids for o, _h in owners.get(u, ())})
         if not owner_ids:
             continue  # a developer's head: nobody to text
         owner = session.get_one(Owner, owner_ids[0])
@@ -158,19 +158,6 @@ def _verify_some_phones(session: Session, assembly: Assembly, cipher: PiiCipher,
         session.add(account)
         made += 1
     return made
-
-
-def _unit_owner_ids(session: Session, assembly: Assembly) -> dict[str, list[int]]:
-    """Unit label ("building-number") -> owner row ids in the frozen roster."""
-    rows = session.execute(
-        select(Building.name, Unit.number, Ownership.owner_id)
-        .join(Unit, Unit.building_id == Building.id)
-        .join(Ownership, Ownership.unit_id == Unit.id)
-        .where(Ownership.roster_version_id == assembly.roster_version_id))
-    owners: dict[str, list[int]] = {}
-    for building, number, owner_id in rows:
-        owners.setdefault(f"{building}-{number}", []).append(owner_id)
-    return owners
 
 
 def demo_accounts(session: Session, settings: Settings) -> list[DemoAccount]:

@@ -36,17 +36,18 @@ from ledger.store.publish import published
 from voting.store.models import Assembly
 
 
-def unit_owner_hashes(session: Session, assembly: Assembly) -> dict[str, list[str]]:
-    """Unit label ("building-number") -> ID hashes of its owners in the frozen roster."""
+def unit_owners(session: Session, assembly: Assembly) -> dict[str, list[tuple[int, str]]]:
+    """Unit label ("building-number") -> its owners in the frozen roster, as (owner row id,
+    ID hash)."""
     rows = session.execute(
-        select(Building.name, Unit.number, Owner.id_hash)
+        select(Building.name, Unit.number, Owner.id, Owner.id_hash)
         .join(Unit, Unit.building_id == Building.id)
         .join(Ownership, Ownership.unit_id == Unit.id)
         .join(Owner, Owner.id == Ownership.owner_id)
         .where(Ownership.roster_version_id == assembly.roster_version_id))
-    owners: dict[str, list[str]] = {}
-    for building, number, id_hash in rows:
-        owners.setdefault(f"{building}-{number}", []).append(id_hash)
+    owners: dict[str, list[tuple[int, str]]] = {}
+    for building, number, owner_id, id_hash in rows:
+        owners.setdefault(f"{building}-{number}", []).append((owner_id, id_hash))
     return owners
 
 
@@ -61,7 +62,7 @@ def cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, ha
     adef, roster = published(session, assembly.id)
     origin = logstore.get_head(session, assembly.id).origin
     shapes = layout(adef.items.values())
-    owners = unit_owner_hashes(session, assembly)
+    owners = unit_owners(session, assembly)
     heads = sorted(h for h in roster.heads if h not in skip_heads)
     voters = rng.sample(heads, round(len(heads) * share))
     span = (end - start) / max(len(voters), 1)
@@ -70,8 +71,8 @@ def cast_random_ballots(session: Session, assembly: Assembly, signer: Signer, ha
         key = rng_key(rng)
         der = spki(key.public_key())
         # The same pseudonym the owner pages use, so co-owners see who voted for their home.
-        unit_owners = sorted(h for u in roster.heads[head_id].unit_ids for h in owners.get(u, ()))
-        voter = hasher.ledger_voter_ref(origin, unit_owners[0] if unit_owners else "developer")
+        hashes = sorted(h for u in roster.heads[head_id].unit_ids for _o, h in owners.get(u, ()))
+        voter = hasher.ledger_voter_ref(origin, hashes[0] if hashes else "developer")
         enrolment.enroll_key(session, assembly.id, signer, head_id, der, voter=voter, now=at,
                           roster=roster)
         choices: dict[str, object] = {}
