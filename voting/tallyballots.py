@@ -81,8 +81,10 @@ class Counted:
 def count_ballots(top: Mapping[str, Any], roster: Roster, items: Mapping[str, Item],
                   settings: AssemblySettings) -> Counted:
     """The vote that counts per (head, item), the refused ballots and the sales of a file."""
-    events = [*_transfers(top.get("transfers", []), roster),
-              *_representatives(top.get("representatives", []), roster),
+    events = [*_unit_events(top.get("transfers", []), roster, name="transfers",
+                            keys=TRANSFER_KEYS, field="buyer", kind=_TRANSFER),
+              *_unit_events(top.get("representatives", []), roster, name="representatives",
+                            keys=REPRESENTATIVE_KEYS, field="voter", kind=_REPRESENTATIVE),
               *_ballots(json_list(top["ballots"], "ballots"), roster, items)]
     timed = [event.order[0] is not None for event in events]
     if any(timed) and not all(timed):
@@ -185,31 +187,20 @@ def _unit(entry: Mapping[str, Any], path: str, roster: Roster) -> tuple[str, str
     return unit_id, head_id
 
 
-def _transfers(raw: Any, roster: Roster) -> list[_Event]:
+def _unit_events(raw: Any, roster: Roster, *, name: str, keys: frozenset[str],
+                 field: str, kind: int) -> list[_Event]:
+    """The ``name`` list (``transfers`` or ``representatives``): each entry names a unit, a
+    time and ``field`` (the buyer, or the co-owner who votes)."""
     events = []
-    for index, data in enumerate(json_list(raw, "transfers")):
-        path = f"transfers[{index}]"
-        entry = json_object(data, path, TRANSFER_KEYS)
+    for index, data in enumerate(json_list(raw, name)):
+        path = f"{name}[{index}]"
+        entry = json_object(data, path, keys)
         unit_id, head_id = _unit(entry, path, roster)
-        if "buyer" not in entry:
-            raise TallyFileError(path, f'unit {unit_id}: missing "buyer"')
-        buyer = text(entry["buyer"], f"{path}.buyer")
-        events.append(_Event((_time(entry, path), _TRANSFER, index), path, head_id, unit_id,
-                             {"buyer": buyer}))
-    return events
-
-
-def _representatives(raw: Any, roster: Roster) -> list[_Event]:
-    events = []
-    for index, data in enumerate(json_list(raw, "representatives")):
-        path = f"representatives[{index}]"
-        entry = json_object(data, path, REPRESENTATIVE_KEYS)
-        unit_id, head_id = _unit(entry, path, roster)
-        if "voter" not in entry:
-            raise TallyFileError(path, f'unit {unit_id}: missing "voter"')
-        voter = text(entry["voter"], f"{path}.voter")
-        events.append(_Event((_time(entry, path), _REPRESENTATIVE, index), path, head_id,
-                             unit_id, {"voter": voter}))
+        if field not in entry:
+            raise TallyFileError(path, f'unit {unit_id}: missing "{field}"')
+        value = text(entry[field], f"{path}.{field}")
+        events.append(_Event((_time(entry, path), kind, index), path, head_id, unit_id,
+                             {field: value}))
     return events
 
 
