@@ -21,13 +21,11 @@ import sqlite3
 import subprocess
 import sys
 import urllib.request
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from identity.synthetic import demo_extract
 from ledger.secret.audit import audit_challenge, fingerprint, reveal_to_json
 from ledger.secret.ballot import ItemShape, encrypt_ballot, verify_ballot
 from ledger.secret.elgamal import keygen
@@ -39,6 +37,7 @@ from tests.support.demo_pages import (
     another_owner,
     check_in_browser,
     parse_init_demo,
+    unvoted_flats,
     verify,
 )
 from tests.support.demo_pages import problems as tap_problems
@@ -335,21 +334,10 @@ def test_the_notice_shows_the_trustees_and_threshold(demo, phone, secret) -> Non
 
 
 def unvoted_unit(demo, assembly_id: int) -> tuple[str, str]:
-    """A sole owner's flat with no ballot yet in the assembly: (building, unit)."""
-    db = sqlite3.connect(f"file:{demo.server.instance_dir / 'ownervote.sqlite3'}?mode=ro",
-                         uri=True)
-    voted = {h for (h,) in db.execute("SELECT DISTINCT head_id FROM ledger_entry WHERE "
-                                      "assembly_id = ? AND head_id IS NOT NULL", (assembly_id,))}
-    db.close()
-    rows = demo_extract(2024)
-    per_owner = Counter(row["id_number"] for row in rows)
-    for row in reversed(rows):  # the owner tests take theirs from the front
-        if (row["status"] == "已登记" and row["co_ownership"] == "单独所有"
-                and row["usage"] == "住宅" and per_owner[row["id_number"]] == 1
-                and row["owner_name"] != demo.owner["name"]
-                and head_id_for([f"{row['building']}-{row['unit']}"]) not in voted):
-            return row["building"], row["unit"]
-    raise AssertionError("no unvoted flat")
+    """A sole owner's flat with no ballot yet in the assembly: (building, unit) — the last
+    (the owner tests take theirs from the front)."""
+    row = unvoted_flats(demo, assembly_id)[-1]
+    return row["building"], row["unit"]
 
 
 def test_a_committee_member_encrypts_a_paper_ballot(demo, desktop, secret) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from itertools import count
 
@@ -57,25 +58,30 @@ def parse_init_demo(stdout: str) -> tuple[dict[str, DemoStaff], dict[str, str]]:
     return staff, owner
 
 
-def another_owner(demo, assembly_id: int) -> dict[str, str]:
-    """A sole owner of one flat, not the demo owner, whose home has no ballot yet."""
+def unvoted_flats(demo, assembly_id: int) -> list[dict[str, str]]:
+    """The demo extract's rows of sole owners of one flat (not the demo owner) whose home
+    has no ballot yet in the assembly, in extract order."""
     db = sqlite3.connect(f"file:{demo.server.instance_dir / 'ownervote.sqlite3'}?mode=ro",
                          uri=True)
     voted = {h for (h,) in db.execute("SELECT DISTINCT head_id FROM ledger_entry WHERE "
                                       "assembly_id = ? AND head_id IS NOT NULL", (assembly_id,))}
     db.close()
     rows = demo_extract(2024)
-    per_owner: dict[str, int] = {}
-    for row in rows:
-        per_owner[row["id_number"]] = per_owner.get(row["id_number"], 0) + 1
-    for row in rows:
-        if (row["status"] == "已登记" and row["co_ownership"] == "单独所有"
-                and row["usage"] == "住宅" and row["id_type"] == "居民身份证"
-                and per_owner[row["id_number"]] == 1 and row["owner_name"] != demo.owner["name"]
-                and head_id_for([f"{row['building']}-{row['unit']}"]) not in voted):
-            return {"name": row["owner_name"], "id_number": row["id_number"],
-                    "certificate_no": row["certificate_no"]}
-    raise AssertionError("no unvoted sole owner in the demo extract")
+    per_owner = Counter(row["id_number"] for row in rows)
+    flats = [row for row in rows
+             if row["status"] == "已登记" and row["co_ownership"] == "单独所有"
+             and row["usage"] == "住宅" and row["id_type"] == "居民身份证"
+             and per_owner[row["id_number"]] == 1 and row["owner_name"] != demo.owner["name"]
+             and head_id_for([f"{row['building']}-{row['unit']}"]) not in voted]
+    assert flats, "no unvoted sole owner in the demo extract"
+    return flats
+
+
+def another_owner(demo, assembly_id: int) -> dict[str, str]:
+    """A sole owner of one flat, not the demo owner, whose home has no ballot yet."""
+    row = unvoted_flats(demo, assembly_id)[0]
+    return {"name": row["owner_name"], "id_number": row["id_number"],
+            "certificate_no": row["certificate_no"]}
 
 
 def verify(page, owner: dict[str, str]) -> None:
