@@ -27,6 +27,17 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
+def secrecy_badge(assembly: object) -> Markup:
+    """A "secret ballot" badge beside a secret assembly's status (nothing for an open one:
+    the default, explained on its notice and ballot)."""
+    from ownervote.services.secret_assemblies import ballot_secrecy
+
+    if ballot_secrecy(assembly) != "secret":  # type: ignore[arg-type]
+        return Markup("")
+    return Markup('<span class="badge ok" data-secrecy="secret">{}</span>').format(
+        _("Secret ballot"))
+
+
 def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Times are stored in UTC and shown in China Standard Time."""
     if value is None:
@@ -63,6 +74,7 @@ def init_app(app: Flask) -> None:
     from web.vendor import NOBLE_PATH, NOBLE_SRI
 
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["secrecy_badge"] = secrecy_badge
     # the vendored @noble bundle and its SRI hash (web/templates/_secret_scripts.html)
     app.jinja_env.globals["noble_path"] = NOBLE_PATH
     app.jinja_env.globals["noble_sri"] = NOBLE_SRI

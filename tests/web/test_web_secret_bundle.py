@@ -158,3 +158,17 @@ def test_anonymous_downloads_are_rate_limited(ov_settings, world, session, secre
         assert auditor.get(_bundle(secret.assembly_id)).status_code == 200
     finally:
         app.extensions["ownervote.engine"].dispose()
+
+
+def test_the_start_and_record_pages_mark_only_the_secret_assembly(client, world,
+                                                                  secret) -> None:
+    home = client.get("/").get_data(as_text=True)
+    assert home.count('data-secrecy="secret"') == 1
+    card = home.split(f'href="/a/{secret.assembly_id}"')[1].split("</article>")[0]
+    assert 'data-secrecy="secret"' in card and "无记名投票" in card
+    record = client.get(f"/a/{secret.assembly_id}").get_data(as_text=True)
+    assert 'data-secrecy="secret"' in record.split("</h1>")[1].split("</p>")[0]
+    opened = client.get(f"/a/{world.a.assembly_id}").get_data(as_text=True)
+    assert 'data-secrecy="secret"' not in opened
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "Secret ballot" in english
