@@ -4,20 +4,18 @@ its further round (另行选举) as a new draft; the election settings bound the
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from ledger.ballots import new_nonce
 from ledger.kinds import PAPER_BALLOT
-from ledger.store import checkpoints, enrolment, writer
-from ledger.store import committee as entries
+from ledger.store import enrolment, writer
 from ledger.store.logstore import begin_write
 from ledger.store.publish import published
 from ownervote.services import assemblies, further_rounds
 from tests.support.committee_console import World, build_console_world
 from tests.support.elections import counted_election
 from tests.support.sample_log import DURING, LOG_SIGNER, committee_sign, device, store_ballot
+from tests.support.stored_count import publish_and_verify
 from voting.ballots import Choice
 from voting.election import ElectionRuleProblem, ElectionStatus
 from voting.errors import CastRefused, RefusalReason
@@ -29,8 +27,6 @@ from voting.tally import tally
 
 def test_an_invalid_paper_ballot_takes_part_and_the_verifier_agrees(session, log,
                                                                     tmp_path) -> None:
-    from ledger.store.export import export_bundle
-    from ledger.verifier import verify_bundle
 
     aid, origin, heads = log
     member, member_spki, member_id = device()
@@ -68,16 +64,8 @@ def test_an_invalid_paper_ballot_takes_part_and_the_verifier_agrees(session, log
     assert result.election.elected == () and not result.passed  # 甲 and 乙: 1 of 3 each
     assert result.election.status is (ElectionStatus.FAILED if result.quorum_met
                                       else ElectionStatus.QUORUM_NOT_MET)
-    session.commit()
-    begin_write(session)
-    entries.append_closing(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
-    entries.publish_result(session, aid,
-                           tally(roster, adef.items.values(), votes, adef.settings).to_json(),
-                           now=DURING + dt.timedelta(days=21))
-    checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
-    session.commit()
-    out = export_bundle(session, aid, tmp_path / "a.zip", LOG_SIGNER)
-    report = verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
+    report = publish_and_verify(
+        session, aid, tally(roster, adef.items.values(), votes, adef.settings).to_json(), tmp_path)
     assert report.valid, {k: v for k, v in report.checks.items() if v}
 
 

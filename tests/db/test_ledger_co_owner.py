@@ -8,19 +8,16 @@ bundle then verifies offline: the server and the verifier apply the same rule.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from ledger.ballots import new_nonce
 from ledger.kinds import PAPER_BALLOT, PROXY_REGISTERED, REPRESENTATIVE_SET
 from ledger.store import committee as entries
 from ledger.store import enrolment, writer
-from ledger.store.export import export_bundle
 from ledger.store.logstore import begin_write
 from ledger.store.publish import published
-from ledger.verifier import verify_bundle
 from tests.support.sample_log import DURING, LOG_SIGNER, device, store_ballot
+from tests.support.stored_count import CLOSED, publish_and_verify
 from voting.errors import CastRefused, RefusalReason
 from voting.tally import tally
 
@@ -106,13 +103,7 @@ def test_only_the_representative_votes_on_every_channel(session, log, committee,
 
     # the verifier replays the same rule and agrees with the stored count
     adef, roster = published(session, aid)
-    session.commit()
-    begin_write(session)
-    entries.append_closing(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
-    entries.publish_result(session, aid,
-                           tally(roster, adef.items.values(), votes, adef.settings).to_json(),
-                           now=DURING + dt.timedelta(days=20))
-    session.commit()
-    out = export_bundle(session, aid, tmp_path / "a.zip", LOG_SIGNER)
-    report = verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
+    report = publish_and_verify(
+        session, aid, tally(roster, adef.items.values(), votes, adef.settings).to_json(), tmp_path,
+        published_at=CLOSED, checkpoint=False)
     assert report.valid, {k: v for k, v in report.checks.items() if v}

@@ -9,15 +9,15 @@ import datetime as dt
 import pytest
 
 from ledger.errors import EntryError, Refusal
-from ledger.kinds import UNIT_TRANSFERRED, VOIDED
-from ledger.store import checkpoints, enrolment, proceedings, writer
+from ledger.kinds import UNIT_TRANSFERRED
 from ledger.store import committee as entries
-from ledger.store.export import export_bundle
+from ledger.store import enrolment, proceedings, writer
 from ledger.store.logstore import begin_write
 from ledger.store.publish import published
 from ledger.store.sales import sales_now
-from ledger.verifier import verify_bundle
+from tests.support import stored_count
 from tests.support.sample_log import DURING, LOG_SIGNER, device, store_ballot
+from tests.support.stored_count import publish_and_verify
 from voting.ballots import Approval, Choice
 from voting.errors import CastRefused, RefusalReason
 from voting.sales import new_head_id, tally_with_sales
@@ -63,14 +63,7 @@ def _finish(session, aid, tmp_path):
     assert result.to_json() == tally_with_sales(
         roster, adef.items.values(), writer.counted_votes(session, aid), adef.settings,
         sales.sales).to_json()
-    session.commit()
-    begin_write(session)
-    entries.append_closing(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
-    entries.publish_result(session, aid, result.to_json(), now=DURING + dt.timedelta(days=21))
-    checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
-    session.commit()
-    out = export_bundle(session, aid, tmp_path / "a.zip", LOG_SIGNER)
-    return result, verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
+    return result, publish_and_verify(session, aid, result.to_json(), tmp_path)
 
 
 def test_one_unit_sold_out_of_a_multi_unit_head(session, log, committee, tmp_path) -> None:
@@ -134,14 +127,7 @@ def test_a_split_is_voided_only_after_the_buyers_entries(session, log, committee
     ballot = store_ballot(session, aid, origin, buyer, key, 1, {"2": ["乙"]}, now=T + HOUR)
 
     def void(target):
-        begin_write(session)
-        p, s = committee(VOIDED, target=target, reason="recorded by mistake")
-        try:
-            entries.void_entry(session, aid, p, s, now=T + 5 * HOUR)
-        except Exception:
-            session.rollback()
-            raise
-        session.commit()
+        stored_count.void(session, aid, committee, target, now=T + 5 * HOUR)
 
     with pytest.raises(EntryError) as refused:
         void(sale.index)

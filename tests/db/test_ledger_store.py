@@ -36,6 +36,7 @@ from tests.support.sample_log import (
     device,
     store_ballot,
 )
+from tests.support.stored_count import publish_and_verify
 from voting.errors import CastRefused
 
 
@@ -260,8 +261,6 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     from ledger.ballots import new_nonce
     from ledger.errors import SignatureError
     from ledger.kinds import PAPER_BALLOT, PROXY_REGISTERED, REPRESENTATIVE_SET, VOIDED
-    from ledger.store.export import export_bundle
-    from ledger.verifier import verify_bundle
     from voting.tally import tally
 
     aid, origin, heads = log
@@ -326,19 +325,8 @@ def test_committee_entries_and_the_bundle_verifies(session, log, tmp_path) -> No
     }
 
     adef, roster = published(session, aid)
-    session.commit()
-    begin_write(session)
-    entries.append_closing(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
-    entries.publish_result(
-        session,
-        aid,
-        tally(roster, adef.items.values(), votes, adef.settings).to_json(),
-        now=DURING + dt.timedelta(days=21),
-    )
-    checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
-    session.commit()
-    out = export_bundle(session, aid, tmp_path / "a.zip", LOG_SIGNER)
-    report = verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
+    report = publish_and_verify(
+        session, aid, tally(roster, adef.items.values(), votes, adef.settings).to_json(), tmp_path)
     assert report.valid, {k: v for k, v in report.checks.items() if v}
     assert report.info["ballots"] == 4 and report.info["result_published"]
     # the bundle names the version that wrote it (producer.json, bound by the MANIFEST)

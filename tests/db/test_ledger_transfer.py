@@ -10,12 +10,11 @@ import pytest
 
 from ledger.errors import EntryError
 from ledger.kinds import BALLOT, UNIT_TRANSFERRED, VOIDED
-from ledger.store import checkpoints, enrolment, logstore, writer
 from ledger.store import committee as entries
-from ledger.store.export import export_bundle
+from ledger.store import enrolment, logstore, writer
 from ledger.store.logstore import begin_write
 from ledger.store.publish import published
-from ledger.verifier import verify_bundle
+from tests.support import stored_count
 from tests.support.sample_log import (
     DURING,
     LOG_SIGNER,
@@ -23,6 +22,7 @@ from tests.support.sample_log import (
     signed_ballot,
     store_ballot,
 )
+from tests.support.stored_count import publish_and_verify
 from voting.ballots import Approval, Choice
 from voting.errors import CastRefused, RefusalReason
 from voting.tally import tally
@@ -51,16 +51,8 @@ def _transfer(session, aid, sign, head, at, buyer="buyer-ref", now=DURING + 3 * 
 def _finish(session, aid, tmp_path):
     adef, roster = published(session, aid)
     votes = writer.counted_votes(session, aid)
-    session.commit()
-    begin_write(session)
-    entries.append_closing(session, aid, now=DURING + dt.timedelta(days=20), signer=LOG_SIGNER)
-    entries.publish_result(session, aid,
-                          tally(roster, adef.items.values(), votes, adef.settings).to_json(),
-                          now=DURING + dt.timedelta(days=21))
-    checkpoints.issue_checkpoint(session, aid, LOG_SIGNER)
-    session.commit()
-    out = export_bundle(session, aid, tmp_path / "a.zip", LOG_SIGNER)
-    return votes, verify_bundle(out["out"], workers=1, log_key=LOG_SIGNER.verifier.vkey)
+    return votes, publish_and_verify(
+        session, aid, tally(roster, adef.items.values(), votes, adef.settings).to_json(), tmp_path)
 
 
 def test_seller_before_buyer_after_and_the_verifier_agrees(session, log, committee,
@@ -162,14 +154,7 @@ def test_a_mistaken_transfer_is_voided_after_the_buyers_ballots(session, log,
     bought = store_ballot(session, aid, origin, sold, buyer, 2, {"2": ["乙"]}, now=T + 4 * HOUR)
 
     def void(target):
-        begin_write(session)
-        p, s = committee(VOIDED, target=target, reason="recorded by mistake")
-        try:
-            entries.void_entry(session, aid, p, s, now=T + 5 * HOUR)
-        except Exception:
-            session.rollback()
-            raise
-        session.commit()
+        stored_count.void(session, aid, committee, target, now=T + 5 * HOUR)
 
     with pytest.raises(EntryError, match=f"after the transfer first: entries {bought.index}"):
         void(transfer.index)
