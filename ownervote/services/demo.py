@@ -37,13 +37,10 @@ from identity.masking import mask_phone
 from identity.pii import PiiCipher, account_phone_purpose
 from identity.store.importer import import_extract
 from identity.store.models import (
-    Building,
     Community,
     Owner,
     OwnerAccount,
-    Ownership,
     StaffUser,
-    Unit,
 )
 from identity.store.staff import create_staff
 from identity.synthetic import DEMO_COMMUNITY, demo_extract
@@ -145,7 +142,8 @@ def _verify_some_phones(session: Session, assembly: Assembly, cipher: PiiCipher,
     heads = sorted(h for h in roster.heads if h not in skip_heads)
     made = 0
     for head_id in rng.sample(heads, min(REACHABLE_NON_VOTERS, len(heads))):
-        owner_ids = sorted({o for u in roster.heads[head_id].unit_ids for o, _h in owners.get(u, ())})
+        owner_ids = sorted({owner_id for u in roster.heads[head_id].unit_ids
+                            for owner_id, _hash in owners.get(u, ())})
         if not owner_ids:
             continue  # a developer's head: nobody to text
         owner = session.get_one(Owner, owner_ids[0])
