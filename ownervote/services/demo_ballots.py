@@ -109,8 +109,6 @@ def favoured_sample(rng: random.Random, candidates: int, k: int) -> list[int]:
     return picked
 
 
-
-
 def rng_key(rng: random.Random) -> ec.EllipticCurvePrivateKey:
     """A P-256 device key drawn from the demo's seeded generator (repeatable demo data)."""
     order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
