@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ledger.kinds import TRUSTEE_ANNOUNCEMENT, TRUSTEE_DECRYPTION
 from ledger.secret import ledgerdocs, trustee_sig
 from ledger.secret.trustee_docs import Announcement
 from ledger.store import logstore, trustees
@@ -112,3 +113,36 @@ def ceremony_status(session: Session, assembly_id: int, *, base_url: str | None
                         tuple(announced), ledgerdocs.describe(status),
                         status.key.hex() if status.key is not None else None, len(docs),
                         missing)
+
+
+@dataclass(frozen=True)
+class DecryptionView:
+    """Who decrypted a secret assembly's totals: the trustees whose decryption documents
+    the log holds (each share with its proof, checked when it was recorded and again by
+    the verifier), out of ``trustees``, ``threshold`` being enough."""
+
+    decrypted_by: tuple[TrusteeView, ...]
+    trustees: int
+    threshold: int
+
+
+def decryptions(session: Session, assembly_id: int) -> DecryptionView | None:
+    """The trustees who published decryptions of a secret assembly's totals (None for an
+    open assembly, or before any decryption)."""
+    a = _assembly(session, assembly_id)
+    settings = assembly_settings(a)
+    if not settings.secret or a.status == Status.DRAFT.value:
+        return None
+    published = {signed.document.trustee
+                 for _where, signed in trustees.logged(session, a.id, (TRUSTEE_DECRYPTION,))}
+    if not published:
+        return None
+    names = {}
+    for _where, signed in trustees.logged(session, a.id, (TRUSTEE_ANNOUNCEMENT,)):
+        doc = signed.document
+        assert isinstance(doc, Announcement)
+        names[doc.trustee] = TrusteeView(doc.trustee, doc.name,
+                                         trustee_sig.fingerprint(doc.signing_key))
+    assert settings.trustees is not None and settings.threshold is not None
+    return DecryptionView(tuple(names[i] for i in sorted(published) if i in names),
+                          settings.trustees, settings.threshold)

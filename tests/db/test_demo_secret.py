@@ -6,7 +6,8 @@ On SQLite and PostgreSQL, the demo loaded through :func:`ownervote.services.demo
 * ``ownervote assembly list --json`` gives each assembly's ``ballot_secrecy``;
 * the secret assembly's audit bundle is public and verifies (every ballot proof, every
   homomorphic sum, every decryption share), decrypted by two of the three trustees;
-* no ballot in it carries choices in clear, and its result elects two candidates.
+* no ballot in it carries choices in clear, and its result elects two candidates;
+* the announcement names the trustees who decrypted (1 and 3 of 3, threshold 2).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 from ledger.verifier import verify_bundle
 from ownervote.cli import main
-from ownervote.services import bundles, demo_secret
+from ownervote.services import bundles, demo_secret, trustee_documents
 from ownervote.services.assemblies import list_assemblies
 from ownervote.services.demo import load
 from voting.store.models import Assembly
@@ -77,3 +78,14 @@ def test_the_secret_assemblys_bundle_is_public_and_verifies(demo, session, ov_se
     assert election["status"] == "elected" and len(election["elected"]) == 2
     assert set(election["elected"]) <= set(demo_secret.CANDIDATES)
     assert item["quorum_met"] and item["participating"]["heads"] == len(ballots)
+
+
+def test_the_announcement_names_the_trustees_who_decrypted(demo, session) -> None:
+    view = trustee_documents.decryptions(session, demo)
+    session.commit()
+    assert view is not None and (view.trustees, view.threshold) == (3, 2)
+    assert [(t.index, t.name) for t in view.decrypted_by] == [
+        (i, demo_secret.TRUSTEES[i - 1]) for i in demo_secret.DECRYPTING]
+    open_assembly = session.scalars(select(Assembly.id).where(
+        Assembly.title != demo_secret.TITLE)).first()
+    assert trustee_documents.decryptions(session, open_assembly) is None

@@ -121,12 +121,15 @@ def test_the_announcement_links_the_bundle_only_for_a_secret_assembly(client, wo
     link = _bundle(secret.assembly_id)
     page = client.get(f"/a/{secret.assembly_id}/announcement").get_data(as_text=True)
     assert link in page and "任何人都可以从下面的地址下载审计数据包" in page
+    # who decrypted: both trustees of the world's 2-of-2 ceremony, by number and name
+    assert "计票总数由监票人 1 trustee 1、2 trustee 2 解密（2 名监票人中任意 2 名即可解密" in page
     opened = client.get(f"/a/{world.a.assembly_id}/announcement").get_data(as_text=True)
     assert "bundle.zip" not in opened and "任何人" not in opened
     assert "本小区业主（登录后）" in opened
     english = client.get(f"/a/{secret.assembly_id}/announcement?lang=en").get_data(
         as_text=True)
     assert "Anyone can download the audit bundle" in english
+    assert "decrypted by trustees 1 trustee 1, 2 trustee 2 (any 2 of the 2" in english
     pdf = client.get(f"/a/{secret.assembly_id}/announcement.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from ledger.errors import LedgerError
-from ownervote.services import bundles, deadlines, proceedings
+from ownervote.services import bundles, deadlines, proceedings, trustee_documents
 from ownervote.services import results as counted
 from ownervote.services.errors import NotFound
 from voting.errors import TallyError, TransitionRefused
@@ -30,6 +30,7 @@ from web.committee.explain import explain
 from web.committee.lifecycle_messages import step_failure, transition_message, why_not_yet
 from web.committee.notice import pdf_labels, threshold_text
 from web.database import db
+from web.i18n import current_lang
 
 COUNTED = (Status.TALLIED.value, Status.ANNOUNCED.value)
 
@@ -154,17 +155,31 @@ def _bundle(a) -> dict:
     (:func:`ownervote.services.bundles.is_public`), so the announcement links it."""
     if bundles.is_public(a):
         return {"bundle_url": absolute_url(url_for("auditor.bundle", assembly_id=a.id)),
-                "verify_text": _(
+                "verify_text": " ".join(filter(None, (_(
                     "This assembly voted by secret ballot: the ledger holds only encrypted "
                     "ballots and shows no home's choice. Anyone can download the audit "
                     "bundle at the address below and recount the result with the "
-                    "independent verifier.")}
+                    "independent verifier."), _decrypted_by(a))))}
     return {"bundle_url": None,
             "verify_text": _(
                 "Every ballot is in the assembly's ledger. Owners of the community (signed "
                 "in), the owners' committee, the street office and auditors can download "
                 "the audit bundle and recount it with the independent verifier; the "
                 "ledger's checkpoints are public.")}
+
+
+def _decrypted_by(a) -> str:
+    """Which trustees decrypted a secret assembly's totals, by number and name as the
+    notice lists them ("" before any decryption)."""
+    view = trustee_documents.decryptions(db(), a.id)
+    if view is None:
+        return ""
+    separator = ", " if current_lang() == "en" else "、"
+    names = separator.join(f"{t.index} {t.name}" for t in view.decrypted_by)
+    return _("The totals were decrypted by trustees %(names)s (any %(k)s of the %(n)s "
+             "trustees can decrypt them; fewer learn nothing), each decryption with a proof "
+             "that anyone can check in the audit bundle.", names=names, k=view.threshold,
+             n=view.trustees)
 
 
 @bp.get("/a/<int:assembly_id>/results")
