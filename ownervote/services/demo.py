@@ -1,4 +1,4 @@
-"""The demo: a community in 漳平市 with a real-looking registry, staff and three assemblies.
+"""The demo: a community in 漳平市 with a real-looking registry, staff and four assemblies.
 
 * the registry extract comes from :func:`identity.synthetic.demo_extract`
   (fake people, valid check digits) and goes through the real import;
@@ -8,9 +8,10 @@
   the committee's reminders are sent (to the demo's SMS outbox);
 * "closed" assembly: noticed, voted, closed, counted and announced, with an
   election of the owners' committee; every ballot is signed by a device key;
-* "secret" assembly (:mod:`ownervote.services.demo_secret`): a by-election of the
-  committee by secret ballot — trustees' key ceremony, encrypted ballots, decryption by two
-  of three trustees, counted and announced; its bundle is public.
+* two secret-ballot assemblies (:mod:`ownervote.services.demo_secret`): one open for
+  voting (the demo owner has not voted: try an encrypted ballot and its challenge), and a
+  by-election of the committee — trustees' key ceremony, encrypted ballots, decryption by
+  two of three trustees, counted and announced; its bundle is public.
 
 Every step uses the same storage functions the web pages use, so the demo's ledger
 verifies with ``ownervote verify`` like any other.  :func:`load` owns its
@@ -58,7 +59,7 @@ from ledger.store.publish import published
 from ledger.witnesspolicy import WitnessPolicy
 from ownervote.config import Settings
 from ownervote.services.demo_ballots import cast_random_ballots, unit_owners
-from ownervote.services.demo_secret import load_secret_assembly
+from ownervote.services.demo_secret import load_secret_assembly, load_voting_secret_assembly
 from ownervote.services.keys import log_signer
 from ownervote.services.trust_anchors import trust_anchors
 from ownervote.services.unit_of_work import end_read, writing
@@ -258,6 +259,8 @@ def load_demo(session: Session, settings: Settings, signer: Signer,
                                      rng=rng, skip_heads=demo_heads)
         _verify_some_phones(session, open_, cipher, hasher, skip_heads=voted | demo_heads,
                             rng=rng, now=open_opens)
+    load_voting_secret_assembly(session, settings, signer, hasher, community.id, now=now,
+                                rng=rng, skip_heads=demo_heads)
     load_secret_assembly(session, settings, signer, hasher, community.id, now=now, rng=rng)
     return accounts
 

@@ -1,5 +1,7 @@
-"""The demo's secret-ballot assembly: a by-election of the owners' committee, counted from
-encrypted ballots and announced (docs/secret-ballots.md).
+"""The demo's secret-ballot assemblies (docs/secret-ballots.md): a by-election of the owners'
+committee, counted from encrypted ballots and announced (:func:`load_secret_assembly`), and
+one still voting, for trying an encrypted ballot and its challenge on the phone
+(:func:`load_voting_secret_assembly`).
 
 Three trustees — two committee members and the street office's supervisor, threshold two —
 run their key ceremony before the notice; about 80 % of heads cast encrypted ballots from
@@ -8,8 +10,9 @@ their phones; after the close two of the three trustees publish their decryption
 tally comes from the decrypted sums.  Its audit bundle is public once voting has closed.
 
 The ceremony is **simulated in this process** (:mod:`ledger.secret.simulated`) and the
-trustees' secrets are dropped when :func:`load_secret_assembly` returns: nobody can
-decrypt anything more of this demo assembly.  A real assembly's trustees each run
+trustees' secrets are dropped when each loader returns: nobody can decrypt anything more of
+these demo assemblies — so the one still voting will never be counted (its close is two
+weeks away; a demo does not live that long).  A real assembly's trustees each run
 ``ownervote trustee …`` on their own computers, so no single place ever holds two shares;
 the documents recorded here are the same signed documents, through the same checks.
 """
@@ -44,6 +47,8 @@ from voting.settings import AssemblySettings, BallotSecrecy
 from voting.store.models import Assembly
 
 TITLE = "2026年第一次临时业主大会会议"
+#: the secret assembly still voting, for trying an encrypted ballot on the phone
+VOTING_TITLE = "2026年第三次业主大会会议"
 CANDIDATES = ("郑明", "何静", "邓强", "许文华")
 TRUSTEES = ("陈建国（业主委员会）", "林秀英（业主委员会）", "王立新（菁城街道办事处）")
 #: the trustees who decrypt (any two of the three can)
@@ -95,4 +100,39 @@ def load_secret_assembly(session: Session, settings: Settings, signer: Signer,
         a = session.get_one(Assembly, aid)
         tally_assembly(session, a, signer, now=closes + dt.timedelta(hours=5), actor="demo")
         announce(session, a, now=closes + dt.timedelta(days=1), actor="demo")
+    return aid
+
+
+def load_voting_secret_assembly(session: Session, settings: Settings, signer: Signer,
+                                hasher: KeyedHasher, community_id: int, *, now: dt.datetime,
+                                rng: random.Random, skip_heads: frozenset[str]) -> int:
+    """A secret assembly open for voting (a motion and an election), about a third of heads
+    voted already, ``skip_heads`` (the demo owner's) not; its id."""
+    opens, closes = now - dt.timedelta(days=2), now + dt.timedelta(days=12)
+    notice = opens - dt.timedelta(days=16)
+    with writing(session):
+        a = create_assembly(
+            session, community_id, VOTING_TITLE,
+            [ItemSpec("使用维修资金更换小区门禁系统", 5,
+                      "拟使用专项维修资金约18万元，更换全部单元门禁和车行道闸，方案及报价见附件。"),
+             ItemSpec("选举业主委员会候补委员", 3, "从三名候选人中选出两名候补委员。",
+                      kind="election", seats=2, candidates=("周敏", "罗建华", "谢文"))],
+            settings=AssemblySettings(ballot_secrecy=BallotSecrecy.SECRET,
+                                      trustees=len(TRUSTEES)),
+            description="本次会议无记名投票：您的选择在手机上加密后才发送，"
+                        "任何人（包括业主委员会）都看不到单张选票的内容。",
+            opens_at=opens, closes_at=closes, actor="demo")
+        aid = a.id
+        origin = assembly_origin(session, a, settings.base_url)
+    ceremony = simulated.full_ceremony(origin, len(TRUSTEES), names=TRUSTEES)
+    for data in ceremony.files():
+        trustee_documents.submit(session, aid, data, base_url=settings.base_url,
+                                 now=notice - dt.timedelta(hours=2), actor="demo")
+    with writing(session):
+        a = session.get_one(Assembly, aid)
+        publish_notice(session, a, signer, ownervote_settings=settings, now=notice, actor="demo")
+        open_voting(session, a, signer, now=opens, actor="demo")
+        cast_random_ballots(session, a, signer, hasher, share=0.3, start=opens,
+                            end=now - dt.timedelta(minutes=5), rng=rng, skip_heads=skip_heads,
+                            election_key=ceremony.key)
     return aid

@@ -23,7 +23,8 @@ TRACKER = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){4}$")
 def open_assembly(demo) -> int:
     with urllib.request.urlopen(demo.url + "/api/v1/assemblies") as r:
         rows = json.load(r)["assemblies"]
-    return next(a["id"] for a in rows if a["status"] == "open")
+    # the open-ballot one: the demo has a secret assembly open for voting too
+    return next(a["id"] for a in rows if a["status"] == "open" and a["ballot_secrecy"] == "open")
 
 
 def vote(page, first: str, second: str) -> str:

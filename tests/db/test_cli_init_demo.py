@@ -47,7 +47,7 @@ def test_without_a_witness_it_says_there_is_no_policy(env, tmp_path) -> None:
     out = init_demo(env).output
     assert NO_POLICY in out and "--witness URL VKEY" in out
     found = policies(tmp_path)
-    assert len(found) == 3 and set(found.values()) == {None}
+    assert len(found) == 4 and set(found.values()) == {None}
     assert NO_POLICY in init_demo(env).output  # already loaded: said again
 
 
@@ -60,7 +60,7 @@ def test_witness_fixes_the_policy_of_every_demo_notice(env, tmp_path) -> None:
             "second.example/witness") in out
     assert NO_POLICY not in out
     found = policies(tmp_path)
-    assert len(found) == 3
+    assert len(found) == 4
     for policy in found.values():
         assert policy is not None and policy.quorum == 2
         assert sorted(w.vkey for w in policy.witnesses) == sorted([first, second])

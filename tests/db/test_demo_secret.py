@@ -44,6 +44,7 @@ def test_assembly_list_shows_each_assemblys_ballot_secrecy(demo, session, db_url
     session.commit()
     assert listed == {"2026年第一次业主大会会议": ("announced", "open"),
                       "2026年第二次业主大会会议": ("open", "open"),
+                      demo_secret.VOTING_TITLE: ("open", "secret"),
                       demo_secret.TITLE: ("announced", "secret")}
     r = CliRunner().invoke(main, ["assembly", "list", "--json"], env={
         "OWNERVOTE_DATABASE_URL": db_url,
