@@ -179,6 +179,9 @@ class ItemSpec:
         if self.kind not in ("motion", "election"):
             raise ItemError(f"{where}: kind must be motion or election, not {self.kind!r}")
         if self.kind == "election":
+            if self.matter != Matter.COMMITTEE:  # as Item and the notice's parser require
+                raise ItemError(f"{where}: an election is matter 3 (选举业主委员会), "
+                                f"not {self.matter!r}")
             for n, candidate in enumerate(self.candidates, 1):
                 require_visible(candidate, f"{where}: candidate {n}")
             names = [same_text_key(c) for c in self.candidates]

@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.rosters import ABSTAIN, roster_of, vote_units
 from voting import Approval, ElectionStatus, Item, ItemError, Matter, tally
+from voting.items import ItemSpec
 
 A = Approval.of
 
@@ -155,6 +156,10 @@ def test_election_items_are_matter_three() -> None:
     assert item.matter is Matter.COMMITTEE and item.threshold.value == "ordinary"
     with pytest.raises(ItemError, match="matter 3"):
         Item("c", "ordinary", Matter.RULES, "election", None, ("x",), 1)
+    # the committee's draft is refused at once, not only when its notice is published
+    with pytest.raises(ItemError, match=r"item 2: an election is matter 3 .*not 9"):
+        ItemSpec("选举", 9, kind="election", seats=1, candidates=("甲", "乙")).check(2)
+    ItemSpec("选举", 3, kind="election", seats=1, candidates=("甲", "乙")).check(2)
     with pytest.raises(ItemError, match="listed twice"):
         Item.election("c", ["x", "x"], 1)
     with pytest.raises(ItemError, match="seats must be a positive integer"):
