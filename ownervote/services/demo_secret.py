@@ -56,34 +56,47 @@ DECRYPTING = (1, 3)
 VOTED_SHARE = 0.8
 
 
+def _keyed_and_open(session: Session, settings: Settings, signer: Signer, community_id: int,
+                    title: str, items: list[ItemSpec], description: str, *,
+                    opens: dt.datetime, closes: dt.datetime
+                    ) -> tuple[int, simulated.Ceremony]:
+    """Create a secret assembly, record its trustees' ceremony (handed in a document at a
+    time, as the committee does), publish the notice 16 days before ``opens`` and open
+    voting; its id and the (simulated) ceremony."""
+    notice = opens - dt.timedelta(days=16)
+    with writing(session):
+        a = create_assembly(
+            session, community_id, title, items,
+            settings=AssemblySettings(ballot_secrecy=BallotSecrecy.SECRET,
+                                      trustees=len(TRUSTEES)),
+            description=description, opens_at=opens, closes_at=closes, actor="demo")
+        aid = a.id
+        origin = assembly_origin(session, a, settings.base_url)
+    ceremony = simulated.full_ceremony(origin, len(TRUSTEES), names=TRUSTEES)
+    for data in ceremony.files():
+        trustee_documents.submit(session, aid, data, base_url=settings.base_url,
+                                 now=notice - dt.timedelta(hours=2), actor="demo")
+    with writing(session):
+        a = session.get_one(Assembly, aid)
+        publish_notice(session, a, signer, ownervote_settings=settings, now=notice, actor="demo")
+        open_voting(session, a, signer, now=opens, actor="demo")
+    return aid, ceremony
+
+
 def load_secret_assembly(session: Session, settings: Settings, signer: Signer,
                          hasher: KeyedHasher, community_id: int, *, now: dt.datetime,
                          rng: random.Random) -> int:
     """Create, vote, decrypt, count and announce the demo's secret assembly; its id."""
     opens, closes = now - dt.timedelta(days=9), now - dt.timedelta(days=2)
-    notice = opens - dt.timedelta(days=16)
-    with writing(session):
-        a = create_assembly(
-            session, community_id, TITLE,
-            [ItemSpec("增补业主委员会委员", 3,
-                      "第二届业主委员会两名委员辞职，从四名候选人中增补两名委员。本次会议"
-                      "无记名投票：选票在手机上加密，只有至少两名监票人共同解密总数。",
-                      kind="election", seats=2, candidates=CANDIDATES)],
-            settings=AssemblySettings(ballot_secrecy=BallotSecrecy.SECRET,
-                                      trustees=len(TRUSTEES)),
-            description="本次会议采用书面征求意见（电子投票）形式召开，无记名投票。",
-            opens_at=opens, closes_at=closes, actor="demo")
-        aid = a.id
-        origin = assembly_origin(session, a, settings.base_url)
-    ceremony = simulated.full_ceremony(origin, len(TRUSTEES), names=TRUSTEES)
-    for data in ceremony.files():  # as the committee hands in each trustee's file
-        trustee_documents.submit(session, aid, data, base_url=settings.base_url,
-                                 now=notice - dt.timedelta(hours=2), actor="demo")
-
+    aid, ceremony = _keyed_and_open(
+        session, settings, signer, community_id, TITLE,
+        [ItemSpec("增补业主委员会委员", 3,
+                  "第二届业主委员会两名委员辞职，从四名候选人中增补两名委员。本次会议"
+                  "无记名投票：选票在手机上加密，只有至少两名监票人共同解密总数。",
+                  kind="election", seats=2, candidates=CANDIDATES)],
+        "本次会议采用书面征求意见（电子投票）形式召开，无记名投票。", opens=opens, closes=closes)
     with writing(session):
         a = session.get_one(Assembly, aid)
-        publish_notice(session, a, signer, ownervote_settings=settings, now=notice, actor="demo")
-        open_voting(session, a, signer, now=opens, actor="demo")
         cast_random_ballots(session, a, signer, hasher, share=VOTED_SHARE, start=opens,
                             end=closes - dt.timedelta(hours=1), rng=rng,
                             election_key=ceremony.key)
@@ -109,29 +122,16 @@ def load_voting_secret_assembly(session: Session, settings: Settings, signer: Si
     """A secret assembly open for voting (a motion and an election), about a third of heads
     voted already, ``skip_heads`` (the demo owner's) not; its id."""
     opens, closes = now - dt.timedelta(days=2), now + dt.timedelta(days=12)
-    notice = opens - dt.timedelta(days=16)
-    with writing(session):
-        a = create_assembly(
-            session, community_id, VOTING_TITLE,
-            [ItemSpec("使用维修资金更换小区门禁系统", 5,
-                      "拟使用专项维修资金约18万元，更换全部单元门禁和车行道闸，方案及报价见附件。"),
-             ItemSpec("选举业主委员会候补委员", 3, "从三名候选人中选出两名候补委员。",
-                      kind="election", seats=2, candidates=("周敏", "罗建华", "谢文"))],
-            settings=AssemblySettings(ballot_secrecy=BallotSecrecy.SECRET,
-                                      trustees=len(TRUSTEES)),
-            description="本次会议无记名投票：您的选择在手机上加密后才发送，"
-                        "任何人（包括业主委员会）都看不到单张选票的内容。",
-            opens_at=opens, closes_at=closes, actor="demo")
-        aid = a.id
-        origin = assembly_origin(session, a, settings.base_url)
-    ceremony = simulated.full_ceremony(origin, len(TRUSTEES), names=TRUSTEES)
-    for data in ceremony.files():
-        trustee_documents.submit(session, aid, data, base_url=settings.base_url,
-                                 now=notice - dt.timedelta(hours=2), actor="demo")
+    aid, ceremony = _keyed_and_open(
+        session, settings, signer, community_id, VOTING_TITLE,
+        [ItemSpec("使用维修资金更换小区门禁系统", 5,
+                  "拟使用专项维修资金约18万元，更换全部单元门禁和车行道闸，方案及报价见附件。"),
+         ItemSpec("选举业主委员会候补委员", 3, "从三名候选人中选出两名候补委员。",
+                  kind="election", seats=2, candidates=("周敏", "罗建华", "谢文"))],
+        "本次会议无记名投票：您的选择在手机上加密后才发送，"
+        "任何人（包括业主委员会）都看不到单张选票的内容。", opens=opens, closes=closes)
     with writing(session):
         a = session.get_one(Assembly, aid)
-        publish_notice(session, a, signer, ownervote_settings=settings, now=notice, actor="demo")
-        open_voting(session, a, signer, now=opens, actor="demo")
         cast_random_ballots(session, a, signer, hasher, share=0.3, start=opens,
                             end=now - dt.timedelta(minutes=5), rng=rng, skip_heads=skip_heads,
                             election_key=ceremony.key)
