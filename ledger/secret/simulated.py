@@ -94,11 +94,6 @@ class Ceremony:
             raise ValueError(f"the ceremony is not final: {status.phase}")
         return status.key
 
-    def secret(self) -> int:
-        """The joint secret ``x`` (the sum of every a_{i,0}; only a simulation knows it)."""
-        return sum(t.poly.coefficients[0] for t in self.world.trustees.values()
-                   if t.poly is not None) % L
-
     def share(self, trustee: int) -> int:
         """Trustee ``trustee``'s secret share ``s_l = Σ_i f_i(l)`` (every dealing qualified)."""
         return sum(t.poly(trustee) for t in self.world.trustees.values()

@@ -17,8 +17,8 @@ Every step uses the same storage functions the web pages use, so the demo's ledg
 verifies with ``ownervote verify`` like any other.  :func:`load` owns its
 transactions: one unit of work (:func:`ownervote.services.unit_of_work.writing`) for
 the registry and staff, one for the agendas, one for each assembly's proceedings and
-one for the open assembly's ballots; the secret assembly's trustees hand in each document
-in its own.  The proceedings' steps are those of
+one for the open assembly's ballots; the secret assemblies' trustees hand in each
+document in its own.  The proceedings' steps are those of
 :mod:`ledger.store.proceedings`, called inside these units until a proceedings
 service owns them.
 """

@@ -100,11 +100,7 @@ def ceremony_status(session: Session, assembly_id: int, *, base_url: str | None
         return base
     c = ledgerdocs.ceremony(origin, settings, docs)
     status = c.status()
-    announced = []
-    for i in sorted(c.announcements):
-        doc = c.announcements[i].document
-        assert isinstance(doc, Announcement)
-        announced.append(TrusteeView(i, doc.name, trustee_sig.fingerprint(doc.signing_key)))
+    announced = [_trustee_view(c.announcements[i].document) for i in sorted(c.announcements)]
     missing = {"announcements": list(status.missing_announcements),
                "dealings": list(status.missing_dealings),
                "open_complaints": [list(p) for p in status.open_complaints],
@@ -133,16 +129,18 @@ def decryptions(session: Session, assembly_id: int) -> DecryptionView | None:
     settings = assembly_settings(a)
     if not settings.secret or a.status == Status.DRAFT.value:
         return None
-    published = {signed.document.trustee
-                 for _where, signed in trustees.logged(session, a.id, (TRUSTEE_DECRYPTION,))}
+    docs = [signed.document for _where, signed in
+            trustees.logged(session, a.id, (TRUSTEE_ANNOUNCEMENT, TRUSTEE_DECRYPTION))]
+    published = sorted({d.trustee for d in docs if d.TYPE == TRUSTEE_DECRYPTION})
     if not published:
         return None
-    names = {}
-    for _where, signed in trustees.logged(session, a.id, (TRUSTEE_ANNOUNCEMENT,)):
-        doc = signed.document
-        assert isinstance(doc, Announcement)
-        names[doc.trustee] = TrusteeView(doc.trustee, doc.name,
-                                         trustee_sig.fingerprint(doc.signing_key))
+    named = {d.trustee: _trustee_view(d) for d in docs if d.TYPE == TRUSTEE_ANNOUNCEMENT}
     assert settings.trustees is not None and settings.threshold is not None
-    return DecryptionView(tuple(names[i] for i in sorted(published) if i in names),
+    return DecryptionView(tuple(named[i] for i in published if i in named),
                           settings.trustees, settings.threshold)
+
+
+def _trustee_view(doc: object) -> TrusteeView:
+    """An announced trustee as the pages show it: number, name, key fingerprint."""
+    assert isinstance(doc, Announcement)
+    return TrusteeView(doc.trustee, doc.name, trustee_sig.fingerprint(doc.signing_key))
