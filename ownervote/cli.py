@@ -7,7 +7,7 @@ without loading Flask or the database layer.  Commands call the service layer
 (``ownervote.commands.invocation``).
 
 ``pip install ownervote`` is the offline verifier alone (click, cryptography,
-PyNaCl): ``verify``, ``tally`` and ``--help`` work there.  The other commands need
+coincurve): ``verify``, ``tally`` and ``--help`` work there.  The other commands need
 the ``server`` extra; run without it, they say so in one line and exit with status 2
 (:func:`missing_dependency`).
 """

@@ -20,13 +20,16 @@ from ledger.secret.ballot import (
 from ledger.secret.context import option_context, sum_context
 from ledger.secret.disjunctive import prove_range
 from ledger.secret.elgamal import Ciphertext, KeyPair
-from ledger.secret.group import IDENTITY, L, Point, base, mul
+from ledger.secret.group import IDENTITY, L, base, mul
 from ledger.secret.randomness import SeededScalars
 
 HEAD, SEQ = "head-9", 4
 CHOICES: dict[str, str | list[int]] = {"1": "agree", "2": "oppose", "3": [0, 3], "4": [1]}
-SMALL_ORDER = "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"
-NON_CANONICAL = "ed" + "ff" * 30 + "7f"
+FIELD_P = 2**256 - 2**32 - 977  # secp256k1's field prime
+#: x = 5: 5³ + 7 is not a square mod p, so no point of the curve has this x
+OFF_CURVE = "02" + (5).to_bytes(32, "big").hex()
+#: x = p + 1 ≡ 1 (mod p): the point with x = 1 (on the curve), encoded with x ≥ p
+NON_CANONICAL = "02" + (FIELD_P + 1).to_bytes(32, "big").hex()
 
 
 def lying_item(kp: KeyPair, origin: str, key: str, shape: ItemShape, plaintexts: Sequence[int],
@@ -111,11 +114,10 @@ def invalid_cases(kp: KeyPair, origin: str, layout: dict[str, ItemShape]) -> lis
     case("paper election: invalid and a candidate",
          {**valid, "4": lying_item(kp, origin, "4", layout["4"], [1, 0, 0, 0, 1], "lie/8")})
     case("the identity as A", changed([*opt, "a"], IDENTITY.hex()))
-    case("a point of small order as B", changed([*opt, "b"], SMALL_ORDER))
-    case("a non-canonical encoding (y = p)", changed([*opt, "a"], NON_CANONICAL))
-    case("a point outside the prime-order subgroup",
-         changed([*opt, "b"], (Point(bytes.fromhex(valid["1"]["options"][0]["b"]))
-                               + Point(bytes.fromhex(SMALL_ORDER))).hex()))
+    case("an x with no point on the curve as B", changed([*opt, "b"], OFF_CURVE))
+    case("a non-canonical encoding (x = p + 1)", changed([*opt, "a"], NON_CANONICAL))
+    case("an uncompressed point's prefix (04) on 33 bytes",
+         changed([*opt, "b"], "04" + valid["1"]["options"][0]["b"][2:]))
     case("upper-case hex", changed([*opt, "a"], valid["1"]["options"][0]["a"].upper()))
     case("a proof scalar not reduced below L", changed([*opt, "proof", "z", 1],
                                                       L.to_bytes(32, "little").hex()))

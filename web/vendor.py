@@ -12,4 +12,4 @@ from __future__ import annotations
 
 #: web/static/vendor/noble/noble.js: @noble/curves + @noble/hashes (see its VENDOR.md)
 NOBLE_PATH = "vendor/noble/noble.js"
-NOBLE_SRI = "sha384-Db5UDjCYCY9csoaHghH1DnJuS8cHP00Fm2Ja1YKjx0a5ZVQ+zGMfjr4EWm/gRohN"
+NOBLE_SRI = "sha384-pWEuM0CDLo/pMFzpe7xYkJZeo8w4Zrm33nxCgofxyiJUQediChukq4Z4Rgn+9n9T"

@@ -200,8 +200,8 @@ def parse_ballot(origin: str, head: str, seq: int, layout: Mapping[str, ItemShap
                  ) -> SecretBallot:
     """The shape of §10.1, every point and scalar decoded and validated; no proof checked.
 
-    ``validate=False`` (the fast path only) leaves the points' validity to the scalar
-    multiplications of the proofs (:func:`ledger.secret.fastops.decode_deferred`)."""
+    ``validate=False`` (the fast path only) leaves the points' validity to the parsing in
+    the proofs' arithmetic (:func:`ledger.secret.fastops.decode_deferred`)."""
     if not isinstance(encrypted, Mapping) or not encrypted:
         raise BallotRefused(BallotRefusal.MALFORMED, where, "a non-empty object of items")
     items = []
@@ -253,22 +253,20 @@ def _verify_fast(hk: Point, origin: str, head: str, seq: int,
     """The whole check without the separate point validations, or ``None`` if anything at
     all fails (then :func:`verify_ballot` redoes it step by step to name the refusal).
 
-    Sound because every received point goes through at least one libsodium scalar
-    multiplication by a non-zero scalar (each option's ``A`` and ``B`` are multiplied by
-    the ``c_0`` of its proof, ``A`` by ``c_1`` too; a ``c_0`` of 0 falls back), and
-    libsodium's scalar
-    multiplication refuses exactly the points §2.3 refuses (checked by
+    Sound because every received point is parsed by libsecp256k1 on its way through the
+    proof's arithmetic, whatever the scalars (each option's ``A`` is a term of ``T_v.1``,
+    its ``B`` of ``T_v.2``: :func:`ledger.secret.fastops.combination` parses every point
+    it is given), and that parse refuses exactly the points §2.3 refuses (checked by
     tests/unit/test_secret_ballot.py); the identity is refused on decoding.  This saves
-    two point validations per option, about a tenth of a valid ballot's cost.
+    two separate point validations per option.
     """
     try:
         ballot = parse_ballot(origin, head, seq, layout, encrypted, validate=False)
         for key, item in ballot.items:
             shape = layout[key]
             for i, option in enumerate(item.options):
-                if not option.proof.c[0] or not verify_range(
-                        hk, option.ct, 0, 1, option.proof,
-                        option_context(origin, head, key, seq, i)):
+                if not verify_range(hk, option.ct, 0, 1, option.proof,
+                                    option_context(origin, head, key, seq, i)):
                     return None
             lo, hi = shape.sum_range
             if not verify_range(hk, item_sum(shape, [o.ct for o in item.options]), lo, hi,

@@ -10,10 +10,10 @@ set ``T_v = (z_v·G − c_v·A, z_v·Hk − c_v·(B − v·G))`` (a simulated br
 ``c_v* = c − Σ_{v≠v*} c_v``, ``z_v* = w + c_v*·r`` (mod L).
 
 Verifier: recompute every ``T_v`` from ``(c_v, z_v)``, accept iff ``Σ c_v ≡ H(…)``.  The
-verifier works on raw encodings (:mod:`ledger.secret.fastops`): ``B − v·G`` is one
-subtraction of a tabled small multiple (:func:`~ledger.secret.fastops.small_multiple`), so
-``c_v·(B − v·G)`` costs one variable-base multiplication, as ``c_v·B`` would, and no base
-multiplication for ``(c_v·v)·G``.  Branch 0 multiplies ``B`` itself (by ``c_0``).
+verifier works on raw encodings (:mod:`ledger.secret.fastops`): each ``T_v`` component is one
+:func:`~ledger.secret.fastops.combination` — ``z_v·G − c_v·A`` and
+``z_v·Hk − c_v·(B − v·G)``, where ``B − v·G`` is one addition of a tabled ``−v·G``
+(:func:`~ledger.secret.fastops.small_multiple`: cheaper than a base multiplication).
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ def verify_range(hk: Point, ct: Ciphertext, lo: int, hi: int, proof: RangeProof,
     h, a, b = hk.encoding, ct.a.encoding, ct.b.encoding
     commitments: list[bytes] = []
     for v, c_v, z_v in zip(range(lo, hi + 1), proof.c, proof.z, strict=True):
-        t1 = fastops.sub(fastops.base(z_v), fastops.mul(c_v, a))
-        b_v = fastops.sub(b, fastops.small_multiple(v)) if v else b  # B − v·G
-        t2 = fastops.sub(fastops.mul(z_v, h), fastops.mul(c_v, b_v))
-        commitments += [t1, t2]
+        # T_v.1 = z_v·G − c_v·A;  T_v.2 = z_v·Hk − c_v·(B − v·G)
+        b_v = fastops.sub(b, fastops.small_multiple(v)) if v else b
+        commitments.append(fastops.combination(((-c_v, a),), z_v))
+        commitments.append(fastops.combination(((z_v, h), (-c_v, b_v))))
     return sum(proof.c) % L == challenge(ctx, h, (a, b), lo, hi, commitments)

@@ -2,7 +2,8 @@
 
 Given ``M = m·G`` with ``0 ≤ m ≤ bound``, find ``m``: with ``s = ⌈√(bound + 1)⌉``, a table
 of the encodings of ``j·G`` for ``0 ≤ j < s`` (baby steps) and at most ``⌈(bound+1)/s⌉``
-giant steps ``M − i·s·G``.  Every step is one libsodium point addition on raw encodings.
+giant steps ``M − i·s·G``.  Every step is one libsecp256k1 point addition
+(:func:`ledger.secret.fastops.progression`).
 The table depends only on ``s``; it is kept (:func:`baby_steps`, the last three tables) so
 a tally's many totals pay for it once; :func:`dlog_many` takes a larger table for several
 totals of one bound.
@@ -29,12 +30,7 @@ def table_size(bound: int) -> int:
 @lru_cache(maxsize=3)
 def baby_steps(size: int) -> dict[bytes, int]:
     """``{encoding(j·G): j}`` for ``0 ≤ j < size``."""
-    table: dict[bytes, int] = {}
-    p = fastops.ID
-    for j in range(size):
-        table[p] = j
-        p = fastops.add(p, fastops.GB)
-    return table
+    return {p: j for j, p in enumerate(fastops.progression(fastops.ID, fastops.GB, size))}
 
 
 def dlog(point: Point, bound: int, size: int | None = None) -> int:
@@ -48,16 +44,15 @@ def dlog(point: Point, bound: int, size: int | None = None) -> int:
     if s < 1:
         raise ValueError("the table has at least one entry")
     table = baby_steps(s)
-    stride = fastops.base(s)
-    p = point.encoding
-    for i in range((bound + 1 + s - 1) // s):
+    minus_stride = fastops.base(-s)
+    for i, p in enumerate(fastops.progression(point.encoding, minus_stride,
+                                              (bound + 1 + s - 1) // s)):
         j = table.get(p)
         if j is not None:
             m = i * s + j
             if m <= bound:
                 return m
             break
-        p = fastops.sub(p, stride)
     raise DlogNotFound(bound)
 
 

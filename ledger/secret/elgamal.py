@@ -1,4 +1,4 @@
-"""Exponential ElGamal in edwards25519's prime-order subgroup (docs/secret-ballots.md §4).
+"""Exponential ElGamal in secp256k1, a group of prime order (docs/secret-ballots.md §4).
 
 ``Enc(m; r) = (A, B) = (r·G, r·Hk + m·G)``.  Ciphertexts add (the plaintexts add) and
 scale by a non-negative integer weight (the plaintext is multiplied), so an item's totals
@@ -81,7 +81,7 @@ def encrypt_random(public: Point, m: int, source: ScalarSource = SYSTEM) -> tupl
 
 
 def total(ciphertexts: Iterable[Ciphertext]) -> Ciphertext:
-    """The homomorphic sum (raw encodings: one libsodium addition per component)."""
+    """The homomorphic sum (raw encodings: one libsecp256k1 addition per component)."""
     a, b = fastops.ID, fastops.ID
     for ct in ciphertexts:
         a = fastops.add(a, ct.a.encoding)

@@ -1,108 +1,232 @@
-"""The verifier's hot path on raw 32-byte encodings (no :class:`Point` objects).
+"""The group arithmetic of the secret ballot on raw 33-byte encodings: libsecp256k1.
 
-Same arithmetic as :mod:`ledger.secret.group` — the libsodium functions PyNaCl's
-``nacl.bindings`` wraps, called without the wrappers (:func:`_libsodium`) — with the
-identity and scalar-0 rules of docs/secret-ballots.md §2.4, minus the cost of building a
-frozen dataclass per operation (about half of a point addition's time).  Small multiples
-``v·G`` (``v`` ≤ a few hundred: the values of a range proof) come from a table.
+Every curve operation is libsecp256k1's (bitcoin-core/secp256k1, the C library behind
+Bitcoin's signatures), through the cffi module that ``coincurve`` builds and ships with it
+(``coincurve._libsecp256k1``: the same functions ``coincurve.PublicKey`` calls, without its
+per-call objects — about 40 % of a multiplication's time).  This module only adds what the
+library leaves to the caller (docs/secret-ballots.md §2.4):
+
+* libsecp256k1 has no encoding for the point at infinity (the identity ``O``) and refuses
+  it as an input; it is a legitimate intermediate value here (``0·P``, a total of zero), so
+  ``O`` has its own encoding, :data:`ID` (33 zero bytes), and every function handles
+  scalar 0 and ``O`` itself, never passing them to the library;
+* a result that is ``O`` (``P + (−P)``) is reported by the library as a failure, which
+  these functions turn back into :data:`ID` — the only failure possible once both inputs
+  have parsed.
+
+secp256k1 has prime order (cofactor 1): a 33-byte string that parses — prefix ``02`` or
+``03``, ``x < p``, ``x³ + 7`` a square — *is* a point of the group, so parsing is the whole
+validation of §2.3.  :class:`ledger.secret.group.Point` wraps these functions for code that
+prefers objects; verifiers on the hot path call them directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from nacl import bindings as sodium
+from coincurve._libsecp256k1 import ffi, lib  # coincurve's own cffi build of libsecp256k1
 
-from ledger.secret.group import IDENTITY, G, GroupError, L
+#: the prime order of secp256k1 (SEC 2 §2.4.1's n), called L throughout, as in the spec
+L = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
-ID = IDENTITY.encoding
-GB = G.encoding
-_valid = sodium.crypto_core_ed25519_is_valid_point
-
-
-def _libsodium() -> tuple[Any, Any]:
-    """The libsodium functions under ``nacl.bindings`` (``ffi``, ``lib`` of PyNaCl's cffi
-    module), called directly on the hot path: ``nacl.bindings``' wrappers check their
-    arguments' types and lengths in Python on every call (a few µs: 5 % of a ballot's
-    verification), which the callers here make sure of (32-byte encodings and scalars,
-    as the functions below build or receive them).  The return codes are checked
-    exactly as the wrappers check them."""
-    from nacl import _sodium  # PyNaCl's own cffi module, which nacl.bindings wraps
-
-    return _sodium.ffi, _sodium.lib
+#: the identity's encoding (SEC 1 has none of fixed length; docs/secret-ballots.md §2.1)
+ID = bytes(33)
+#: the generator G, SEC 1 compressed
+GB = bytes.fromhex("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")
 
 
-_ffi, _lib = _libsodium()
-_new: Callable[[str], Any] = _ffi.new
-_buffer: Callable[[Any, int], Any] = _ffi.buffer
-_add = _lib.crypto_core_ed25519_add
-_sub = _lib.crypto_core_ed25519_sub
-_mul = _lib.crypto_scalarmult_ed25519_noclamp
-_base = _lib.crypto_scalarmult_ed25519_base_noclamp
-_OUT = "unsigned char[32]"
+class GroupError(ValueError):
+    """A point or scalar that is not what the protocol allows; ``where`` names it."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
 
 
-def add(p: bytes, q: bytes) -> bytes:
-    """``P + Q`` of two 32-byte encodings (:class:`GroupError` if one is not on the curve)."""
-    if len(p) != 32 or len(q) != 32:  # libsodium reads 32 bytes from each
-        raise GroupError("point", "not 32 bytes")
-    out = _new(_OUT)
-    if _add(out, p, q) != 0:  # not a point of the curve: never a silent wrong answer
-        raise GroupError("point", "not a point of the curve")
-    return bytes(_buffer(out, 32))
+def _context() -> Any:
+    """A context of our own (none of coincurve's objects are shared), randomized once: the
+    library blinds its base multiplications (``k·G`` with secret ``k``) with the seed."""
+    ctx = ffi.gc(lib.secp256k1_context_create(lib.SECP256K1_CONTEXT_NONE),
+                 lib.secp256k1_context_destroy)
+    if lib.secp256k1_context_randomize(ctx, secrets.token_bytes(32)) != 1:
+        raise RuntimeError("libsecp256k1 refused to randomize its context")
+    return ctx
 
 
-def sub(p: bytes, q: bytes) -> bytes:
-    """``P − Q`` of two 32-byte encodings (:class:`GroupError` if one is not on the curve)."""
-    if len(p) != 32 or len(q) != 32:
-        raise GroupError("point", "not 32 bytes")
-    out = _new(_OUT)
-    if _sub(out, p, q) != 0:
-        raise GroupError("point", "not a point of the curve")
-    return bytes(_buffer(out, 32))
+_CTX = _context()
+_new = ffi.new
+_buffer = ffi.buffer
+_parse = lib.secp256k1_ec_pubkey_parse
+_serialize = lib.secp256k1_ec_pubkey_serialize
+_tweak_mul = lib.secp256k1_ec_pubkey_tweak_mul
+_create = lib.secp256k1_ec_pubkey_create
+_combine = lib.secp256k1_ec_pubkey_combine
+_COMPRESSED = lib.SECP256K1_EC_COMPRESSED
+_KEY = "secp256k1_pubkey *"
 
 
-def base(k: int) -> bytes:
-    """``k·G`` (any integer k, reduced mod L; 0 gives the identity)."""
-    k %= L
-    if k == 0:
-        return ID
-    out = _new(_OUT)
-    if _base(out, k.to_bytes(32, "little")) != 0:  # libsodium: only for k ≡ 0, excluded
-        raise GroupError("scalar", "libsodium refused the base multiplication")
-    return bytes(_buffer(out, 32))
+#: points parsed lately (encoding → the library's point): a verification meets ``Hk`` in
+#: every branch and each ciphertext component in two, and a parse is a square root (~7 µs)
+#: where copying a parsed point is a memory copy.  Parsing is a pure function, so the cache
+#: can only save time; it is emptied when full.
+_PARSED: dict[bytes, Any] = {}
+_PARSED_MAX = 4096
 
 
-def mul(k: int, p: bytes) -> bytes:
-    """``k·P`` for P in the prime-order subgroup or the identity; any other 32 bytes raise
-    :class:`GroupError` (libsodium's checks: canonical, not of small order, in the subgroup)."""
-    k %= L
-    if k == 0 or p == ID:
-        return ID
-    if len(p) != 32:
-        raise GroupError("point", "not 32 bytes")
-    out = _new(_OUT)
-    if _mul(out, k.to_bytes(32, "little"), p) != 0:  # refused: never a silent wrong answer
-        raise GroupError("point", "not a point of the prime-order subgroup")
-    return bytes(_buffer(out, 32))
+def _load(p: bytes) -> Any:
+    """``p`` parsed (a point other than O) in a new point object the caller may change, or
+    :class:`GroupError`."""
+    key = _new(_KEY)
+    parsed = _PARSED.get(p)
+    if parsed is not None:
+        key[0] = parsed[0]
+        return key
+    if len(p) != 33 or p[0] not in (2, 3) or _parse(_CTX, key, p, 33) != 1:
+        raise GroupError("point", "not a compressed point of secp256k1")
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    kept = _new(_KEY)
+    kept[0] = key[0]
+    _PARSED[p] = kept
+    return key
+
+
+def forget_parsed() -> None:
+    """Empty :data:`_PARSED` (bench/secret.py times the library's parse, not the cache)."""
+    _PARSED.clear()
+
+
+def _store(key: Any) -> bytes:
+    out = _new("unsigned char[33]")
+    size = _new("size_t *", 33)
+    _serialize(_CTX, out, size, key, _COMPRESSED)
+    return bytes(_buffer(out, 33))
+
+
+def _be(k: int) -> bytes:
+    return k.to_bytes(32, "big")  # libsecp256k1 reads scalars big-endian
 
 
 def is_valid(p: bytes) -> bool:
-    """§2.3: canonical, in the prime-order subgroup, not of small order (so not O)."""
-    return bool(_valid(p))
+    """§2.3: a compressed encoding of a point of the curve (so of the group, and never O)."""
+    try:
+        _load(p)
+    except GroupError:
+        return False
+    return True
+
+
+def neg(p: bytes) -> bytes:
+    """``−P``: the same x, the other parity of y (SEC 1 prefix 02 ↔ 03); ``−O = O``."""
+    if p == ID:
+        return ID
+    _load(p)  # never a silent answer for 33 bytes that are not a point
+    return bytes((p[0] ^ 1,)) + p[1:]
+
+
+def base(k: int) -> bytes:
+    """``k·G`` (any integer k, reduced mod L; 0 gives O)."""
+    k %= L
+    if k == 0:
+        return ID
+    key = _new(_KEY)
+    if _create(_CTX, key, _be(k)) != 1:  # only for k ≡ 0 mod L, excluded above
+        raise GroupError("scalar", "libsecp256k1 refused the base multiplication")
+    return _store(key)
+
+
+def mul(k: int, p: bytes) -> bytes:
+    """``k·P`` for a point P or O; any other 33 bytes raise :class:`GroupError`."""
+    k %= L
+    if p == ID:
+        return ID
+    key = _load(p)
+    if k == 0:
+        return ID
+    _tweak_mul(_CTX, key, _be(k))  # cannot fail: 0 < k < L and P ≠ O (prime order)
+    return _store(key)
+
+
+def combination(terms: tuple[tuple[int, bytes], ...], g: int = 0) -> bytes:
+    """``Σ k_i·P_i + g·G`` on the library's own point type: each point parsed (or copied,
+    :data:`_PARSED`), one multiplication per term, one sum, one serialization (the
+    verifiers' ``z·G − c·A`` is ``combination(((−c, A),), z)``).  Points are points or O;
+    scalars any integers.  A factor 1 costs no multiplication, −1 only the negation of the
+    encoding."""
+    keys = []
+    for k, p in terms:
+        if p == ID:
+            continue
+        k %= L
+        if k == L - 1:  # −P: parse the encoding with the other y (the same checks)
+            k, p = 1, bytes((p[0] ^ 1,)) + p[1:] if p[:1] in (b"\x02", b"\x03") else p
+        key = _load(p)
+        if k == 1:
+            keys.append(key)
+        elif k:
+            _tweak_mul(_CTX, key, _be(k))
+            keys.append(key)
+    g %= L
+    if g:  # the library's base multiplication, not tweak_add: that one costs a full
+        key = _new(_KEY)  # variable-base pass (~1.5× a base multiplication, measured)
+        _create(_CTX, key, _be(g))
+        keys.append(key)
+    if not keys:
+        return ID
+    if len(keys) == 1:
+        return _store(keys[0])
+    out = _new(_KEY)
+    if _combine(_CTX, out, _new(f"secp256k1_pubkey *[{len(keys)}]", keys), len(keys)) != 1:
+        return ID  # the only failure once every key parsed: the sum is O
+    return _store(out)
+
+
+def progression(start: bytes, step: bytes, count: int) -> Iterator[bytes]:
+    """The encodings of ``start + i·step`` for ``i = 0 … count − 1`` (points or O), each one
+    addition on the library's point type and one serialization: baby-step giant-step's
+    inner loops (:mod:`ledger.secret.dlog`)."""
+    if step == ID:
+        for _ in range(count):
+            yield start
+        return
+    step_key = _load(step)
+    current = None if start == ID else _load(start)
+    pair = _new("secp256k1_pubkey *[2]")
+    pair[1] = step_key
+    for _ in range(count):
+        if current is None:
+            yield ID
+            current = _new(_KEY)
+            current[0] = step_key[0]
+            continue
+        yield _store(current)
+        pair[0] = current
+        nxt = _new(_KEY)
+        current = nxt if _combine(_CTX, nxt, pair, 2) == 1 else None
+
+
+def add(p: bytes, q: bytes) -> bytes:
+    """``P + Q`` of two points or O (:class:`GroupError` for anything else)."""
+    return combination(((1, p), (1, q)))
+
+
+def sub(p: bytes, q: bytes) -> bytes:
+    """``P − Q`` of two points or O (:class:`GroupError` for anything else)."""
+    return combination(((1, p), (L - 1, q)))
 
 
 def decode_deferred(text: object) -> bytes:
-    """A received point's 32 bytes, checked only for its form (64 lowercase hex digits) and
-    for not being the identity; its validity (§2.3) is left to the libsodium scalar
-    multiplication it is about to go through, which refuses exactly what
-    ``crypto_core_ed25519_is_valid_point`` refuses (non-canonical, small order, outside the
-    prime-order subgroup).  For :func:`ledger.secret.ballot.verify_ballot`'s fast path only:
-    raises ``ValueError``."""
-    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
-        raise ValueError("not 64 lowercase hex digits")
+    """A received point's 33 bytes, checked only for its form (66 lowercase hex digits) and
+    for not being O's encoding; whether it is a point of the curve (§2.3) is left to the
+    library's parse in the multiplication it is about to go through, which refuses exactly
+    what :func:`is_valid` refuses.  For :func:`ledger.secret.ballot.verify_ballot`'s fast
+    path only: raises ``ValueError``."""
+    if not isinstance(text, str) or len(text) != 66 or text != text.lower():
+        raise ValueError("not 66 lowercase hex digits")
     raw = bytes.fromhex(text)
     if raw == ID:
         raise ValueError("the identity")

@@ -1,19 +1,14 @@
-"""The prime-order group of the secret ballot: edwards25519's subgroup of order ``L``.
+"""The prime-order group of the secret ballot: secp256k1 (SEC 2 §2.4.1), of prime order ``L``.
 
-All arithmetic is libsodium's (through PyNaCl): ``crypto_core_ed25519_*`` for point
-addition, subtraction, validation and scalar arithmetic, and
-``crypto_scalarmult_ed25519_noclamp`` / ``…_base_noclamp`` for multiplication.  This module
-only adds what libsodium leaves to the caller (docs/secret-ballots.md §2):
+All arithmetic is libsecp256k1's, through :mod:`ledger.secret.fastops` (which also says
+what this code adds to the library: the identity, scalar 0).  This module gives it a
+:class:`Point` type and the encodings of docs/secret-ballots.md §2–§3:
 
-* libsodium refuses the identity (and every small-order point) as an input to scalar
-  multiplication, and refuses to return the identity; the identity is a legitimate
-  intermediate value here (``0·P``, ``G^0`` when a total is zero), so :func:`mul` handles
-  scalar 0 and the identity itself, and never passes them to libsodium;
 * every point RECEIVED from outside goes through :func:`decode_point`, which accepts only a
-  canonical encoding of a point of the prime-order subgroup other than the identity.
-
-Points are immutable 32-byte encodings (RFC 8032 §5.1.2); scalars are Python ints in
-``[0, L)``; on the wire both are 64 lowercase hex digits (scalars little-endian).
+  compressed encoding of a point of the curve — of the group, secp256k1 having cofactor 1 —
+  and so never the identity;
+* scalars are Python ints in ``[0, L)``; on the wire 64 lowercase hex digits, little-endian
+  (§2.2); points are 33-byte SEC 1 compressed encodings, 66 lowercase hex digits.
 """
 
 from __future__ import annotations
@@ -22,28 +17,20 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from nacl import bindings as sodium
-from nacl.exceptions import RuntimeError as SodiumRuntimeError
+from ledger.secret import fastops
+from ledger.secret.fastops import GroupError, L
 
-#: the order of the prime-order subgroup (and of the base point G)
-L = 2**252 + 27742317777372353535851937790883648493
+__all__ = ["DOMAIN", "G", "IDENTITY", "GroupError", "L", "Point", "base", "decode_point",
+           "decode_scalar", "hash_to_scalar", "mul", "random_scalar", "scalar_bytes",
+           "scalar_hex"]
 
 #: domain prefix of every hash in the secret-ballot protocols (docs/secret-ballots.md §3)
-DOMAIN = b"ownervote/secret-ballot/v1/"
-
-
-class GroupError(ValueError):
-    """A point or scalar that is not what the protocol allows; ``where`` names it."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(f"{where}: {problem}")
-        self.where = where
-        self.problem = problem
+DOMAIN = b"ownervote/secret-ballot/v2/"
 
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    """A point of the prime-order subgroup, or the identity (never received, only computed)."""
+    """A point of the group, or the identity (never received, only computed)."""
 
     encoding: bytes
 
@@ -51,54 +38,56 @@ class Point:
         return self.encoding.hex()
 
     def __add__(self, other: Point) -> Point:
-        return Point(sodium.crypto_core_ed25519_add(self.encoding, other.encoding))
+        return Point(fastops.add(self.encoding, other.encoding))
 
     def __sub__(self, other: Point) -> Point:
-        return Point(sodium.crypto_core_ed25519_sub(self.encoding, other.encoding))
+        return Point(fastops.sub(self.encoding, other.encoding))
 
     def __neg__(self) -> Point:
-        return IDENTITY - self
+        return Point(fastops.neg(self.encoding))
 
     def __rmul__(self, k: int) -> Point:
         return mul(k, self)
 
 
-IDENTITY = Point(b"\x01" + b"\x00" * 31)
-G = Point(sodium.crypto_scalarmult_ed25519_base_noclamp((1).to_bytes(32, "little")))
+IDENTITY = Point(fastops.ID)
+G = Point(fastops.GB)
 
 
 def mul(k: int, p: Point) -> Point:
     """``k·P`` for any integer k (reduced mod L); 0 and the identity give the identity."""
-    k %= L
-    if k == 0 or p == IDENTITY:
-        return IDENTITY
     if p == G:
-        return Point(sodium.crypto_scalarmult_ed25519_base_noclamp(scalar_bytes(k)))
-    try:
-        return Point(sodium.crypto_scalarmult_ed25519_noclamp(scalar_bytes(k), p.encoding))
-    except SodiumRuntimeError:
-        # only a point outside the prime-order subgroup can get here (decode_point keeps
-        # them out); never a silent wrong answer
-        raise GroupError("point", "not a point of the prime-order subgroup") from None
+        return Point(fastops.base(k))
+    return Point(fastops.mul(k, p.encoding))
 
 
 def base(k: int) -> Point:
     """``k·G``."""
-    return mul(k, G)
+    return Point(fastops.base(k))
 
 
 def decode_point(text: object, where: str) -> Point:
-    """A received point: 64 lowercase hex digits of a canonical prime-order, non-identity point."""
-    raw = _hex32(text, where)
-    if not sodium.crypto_core_ed25519_is_valid_point(raw):
-        raise GroupError(where, "not a canonical point of the prime-order subgroup "
+    """A received point: 66 lowercase hex digits of a compressed point of the curve."""
+    if not isinstance(text, str) or len(text) != 66 or text != text.lower():
+        raise GroupError(where, "expected 66 lowercase hex digits")
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise GroupError(where, "expected 66 lowercase hex digits") from None
+    if not fastops.is_valid(raw):
+        raise GroupError(where, "not a compressed point of secp256k1 "
                                 "(or the identity, which is never valid here)")
     return Point(raw)
 
 
 def decode_scalar(text: object, where: str) -> int:
     """A received scalar: 64 lowercase hex digits, little-endian, below L (0 allowed)."""
-    value = int.from_bytes(_hex32(text, where), "little")
+    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
+        raise GroupError(where, "expected 64 lowercase hex digits")
+    try:
+        value = int.from_bytes(bytes.fromhex(text), "little")
+    except ValueError:
+        raise GroupError(where, "expected 64 lowercase hex digits") from None
     if value >= L:
         raise GroupError(where, "scalar is not reduced below the group order L")
     return value
@@ -113,7 +102,7 @@ def scalar_hex(k: int) -> str:
 
 
 def random_scalar() -> int:
-    """A uniformly random non-zero scalar (libsodium's CSPRNG is not needed: ``secrets``)."""
+    """A uniformly random non-zero scalar: 64 bytes of ``secrets``, little-endian, mod L."""
     while True:
         k = int.from_bytes(secrets.token_bytes(64), "little") % L
         if k:
@@ -132,10 +121,3 @@ def hash_to_scalar(tag: str, *parts: bytes) -> int:
     return int.from_bytes(h.digest(), "little") % L
 
 
-def _hex32(text: object, where: str) -> bytes:
-    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
-        raise GroupError(where, "expected 64 lowercase hex digits")
-    try:
-        return bytes.fromhex(text)
-    except ValueError:
-        raise GroupError(where, "expected 64 lowercase hex digits") from None

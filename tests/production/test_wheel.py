@@ -35,7 +35,7 @@ WITNESS = keys.generate("street-office.example/w1", ALG_COSIGNATURE_V1)
 SERVER = ("flask", "flask_login", "flask_wtf", "flask_limiter", "flask_babel", "werkzeug",
           "sqlalchemy", "alembic", "gevent", "gunicorn", "psycopg", "redis", "reportlab",
           "qrcode", "pyotp")
-BASE = {"click", "cryptography", "pynacl"}
+BASE = {"click", "cryptography", "coincurve"}
 
 
 def run(args: list[str | Path], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:

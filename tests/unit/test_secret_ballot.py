@@ -176,19 +176,23 @@ def test_item_shapes_turn_choices_into_vectors_and_back() -> None:
     assert IDENTITY == elgamal.plaintext_point(0)
 
 
-def test_libsodium_scalar_multiplication_refuses_what_validation_refuses() -> None:
-    """The fast path of verify_ballot leaves point validation to libsodium's scalar
-    multiplication (ledger.secret.ballot._verify_fast): it must refuse the same points."""
-    from nacl import bindings as sodium
-    from nacl.exceptions import RuntimeError as SodiumRuntimeError
+def test_the_proof_arithmetic_refuses_what_validation_refuses() -> None:
+    """The fast path of verify_ballot leaves point validation to the parse inside the
+    proofs' arithmetic (ledger.secret.ballot._verify_fast): it must refuse the same points,
+    whatever the scalars — 0 included."""
+    from ledger.secret import fastops
+    from ledger.secret.group import GroupError
+    from tests.support.bad_points import BAD_POINTS
 
-    small = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
-    mixed = sodium.crypto_core_ed25519_add(base(3).encoding, small)
-    for bad in (small, bytes.fromhex("ed" + "ff" * 30 + "7f"), mixed, IDENTITY.encoding,
-                bytes(32)):
-        assert not sodium.crypto_core_ed25519_is_valid_point(bad)
-        with pytest.raises(SodiumRuntimeError):
-            sodium.crypto_scalarmult_ed25519_noclamp((5).to_bytes(32, "little"), bad)
+    for bad in (bytes.fromhex(h) for h in BAD_POINTS.values() if h != "00" * 33):
+        assert not fastops.is_valid(bad)
+        for k in (0, 5):
+            with pytest.raises(GroupError):
+                fastops.mul(k, bad)
+            with pytest.raises(GroupError):
+                fastops.combination(((k, bad),), 3)
+            with pytest.raises(GroupError):
+                fastops.combination(((1, G.encoding), (k, bad)))
 
 
 def test_the_fast_path_and_the_step_by_step_path_agree() -> None:
@@ -209,7 +213,7 @@ def test_the_fast_path_and_the_step_by_step_path_agree() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 2**60) | st.text(max_size=70)
-    | st.sampled_from([G.hex(), IDENTITY.hex(), "00" * 32, "ff" * 32]),
+    | st.sampled_from([G.hex(), IDENTITY.hex(), "00" * 33, "ff" * 33, "00" * 32]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["1", "2", "3", "a", "b", "c", "z", "options", "sum", "proof"]),
         inner, max_size=4),
@@ -274,40 +278,43 @@ def test_the_encrypted_object_is_canonical_json_and_parses_back_to_the_same_ball
     assert data.startswith(b'{"1":{"options":[{"a":"')
 
 
-def test_fastops_calls_libsodium_as_nacl_bindings_does() -> None:
-    """ledger.secret.fastops calls PyNaCl's libsodium functions without nacl.bindings'
-    wrappers: the same results, and every point the wrappers refuse is refused
-    (GroupError), a wrong length included."""
-    from nacl import bindings as sodium
+def test_fastops_agrees_with_coincurves_own_api() -> None:
+    """ledger.secret.fastops calls libsecp256k1 through coincurve's cffi module without
+    coincurve's objects: the same results as coincurve.PublicKey's methods, and every
+    point they refuse is refused (GroupError), a wrong length included."""
+    from coincurve import PrivateKey, PublicKey
 
     from ledger.secret import fastops
     from ledger.secret.group import GroupError
 
     p, q = base(12345).encoding, base(678).encoding
     k = L - 3
-    assert fastops.mul(k, p) == sodium.crypto_scalarmult_ed25519_noclamp(
-        k.to_bytes(32, "little"), p)
-    assert fastops.base(k) == sodium.crypto_scalarmult_ed25519_base_noclamp(
-        k.to_bytes(32, "little"))
-    assert fastops.add(p, q) == sodium.crypto_core_ed25519_add(p, q)
-    assert fastops.sub(p, q) == sodium.crypto_core_ed25519_sub(p, q)
-    small = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
-    mixed = sodium.crypto_core_ed25519_add(base(3).encoding, small)
-    for bad in (small, bytes.fromhex("ed" + "ff" * 30 + "7f"), mixed, bytes(32), p[:31],
-                p + b"\0"):
+    assert fastops.mul(k, p) == PublicKey(p).multiply(k.to_bytes(32, "big")).format()
+    assert fastops.base(k) == PrivateKey(k.to_bytes(32, "big")).public_key.format()
+    assert fastops.add(p, q) == PublicKey.combine_keys([PublicKey(p), PublicKey(q)]).format()
+    assert fastops.sub(p, q) == PublicKey.combine_keys(
+        [PublicKey(p), PublicKey(q).multiply((L - 1).to_bytes(32, "big"))]).format()
+    assert fastops.combination(((7, p), (L - 2, q)), 11) == PublicKey.combine_keys([
+        PublicKey(p).multiply((7).to_bytes(32, "big")),
+        PublicKey(q).multiply((L - 2).to_bytes(32, "big")),
+        PrivateKey((11).to_bytes(32, "big")).public_key]).format()
+    assert fastops.combination(((1, p), (1, fastops.neg(p))), 0) == fastops.ID
+    assert fastops.combination(((12345, G.encoding),), L - 12345) == fastops.ID
+    assert fastops.combination((), 0) == fastops.ID
+    for bad in (p[:32], p + b"\0", b"\x04" + p[1:], b"\x05" + p[1:]):
         with pytest.raises(GroupError):
             fastops.mul(5, bad)
-    off_curve = (2).to_bytes(32, "little")  # y = 2: no x on the curve
-    for bad in (off_curve, p[:31]):
         with pytest.raises(GroupError):
             fastops.add(p, bad)
         with pytest.raises(GroupError):
             fastops.sub(bad, p)
+        with pytest.raises(GroupError):
+            fastops.neg(bad)
 
 
-def test_the_fast_path_falls_back_when_c0_is_zero() -> None:
-    """B goes through a scalar multiplication by c_0 only (branch 1 multiplies B − G):
-    a proof with c_0 = 0 is checked on the step-by-step path, which validates B first."""
+def test_a_proof_with_c0_zero_is_refused_on_both_paths() -> None:
+    """A challenge share of 0 skips no check: the fast path refuses the forged proof and
+    the step-by-step path names it."""
     from ledger.secret import ballot as ballot_module
 
     ballot, _ = encrypt_ballot(HK, ORIGIN, "h", 1, LAYOUT, {"1": "agree", "3": [1]})

@@ -88,7 +88,7 @@ SCHEMAS: dict[str, Any] = {
             "size": INT, "closed": BOOL})),
         "links": obj(["page", "checkpoint"], {"page": STR, "checkpoint": STR}),
         "ballot_secrecy": {"enum": ["open", "secret"]},
-        "election_key": nullable({"type": "string", "pattern": "^[0-9a-f]{64}$",
+        "election_key": nullable({"type": "string", "pattern": "^(02|03)[0-9a-f]{64}$",
                                   "description": "a secret assembly's election key, once "
                                   "noticed (what a challenged ballot is checked against: "
                                   "docs/secret-ballots.md §11.5)"})}),
@@ -203,7 +203,7 @@ SCHEMAS: dict[str, Any] = {
         "items": {"type": "array", "items": ref("TemplateItem")},
         "ballots": {"type": "array", "items": ref("OwnBallot")}, "revote": ref("Revote"),
         "ballot_secrecy": {"enum": ["open", "secret"]},
-        "election_key": nullable({"type": "string", "pattern": "^[0-9a-f]{64}$",
+        "election_key": nullable({"type": "string", "pattern": "^(02|03)[0-9a-f]{64}$",
                                   "description": "a secret assembly's election key (the "
                                   "ballot encrypts to it: docs/secret-ballots.md §10.1)"})}),
 }

@@ -1,6 +1,6 @@
 /* ownervote secret ballots in the browser (docs/secret-ballots.md §2–§6, §8, §11).
  *
- * Exponential ElGamal on edwards25519's prime-order subgroup, its disjunctive
+ * Exponential ElGamal on secp256k1 (a group of prime order L), its disjunctive
  * Chaum–Pedersen proofs, and the encrypted ballot: built, verified and audited (Benaloh)
  * exactly as ledger/secret/ does on the server.  Every curve operation and the hash are
  * @noble's (the vendored web/static/vendor/noble/noble.js, global `ovnoble`, loaded first
@@ -21,8 +21,11 @@
   const G = Point.BASE;
   const O = Point.ZERO;
   const enc = new TextEncoder();
-  const DOMAIN = enc.encode("ownervote/secret-ballot/v1/");
+  const DOMAIN = enc.encode("ownervote/secret-ballot/v2/");
   const HEX64 = /^[0-9a-f]{64}$/;
+  const HEX66 = /^[0-9a-f]{66}$/;
+  /* The identity's encoding (§2.1): 33 zero bytes; noble refuses to encode Point.ZERO. */
+  const ZERO_BYTES = new Uint8Array(33);
 
   /* A refusal: `code` is one of the server's BallotRefusal codes (ledger/secret/errors.py):
    * malformed, unknown_item, wrong_option_count, bad_point, bad_scalar, bad_option_proof,
@@ -59,26 +62,26 @@
     return pub ? P.multiplyUnsafe(k) : P.multiply(k);
   }
 
-  function pointHex(P) { return P.toHex(); }
+  function pointBytes(P) { return P.is0() ? ZERO_BYTES : P.toBytes(true); }
+  function pointHex(P) { return nb.bytesToHex(pointBytes(P)); }
   function scalarHex(k) { return nb.bytesToHex(nb.numberToBytesLE(mod(k), 32)); }
 
-  /* A received point (§2.3): 64 lowercase hex digits, a canonical encoding (y < p, and not
-   * x = 0 with the sign bit), on the curve, in the prime-order subgroup, not of small order
-   * (so never the identity): libsodium's crypto_core_ed25519_is_valid_point. */
+  /* A received point (§2.3): 66 lowercase hex digits, a SEC 1 compressed encoding (prefix
+   * 02 or 03, x < p) of a point of the curve — of the group, secp256k1 having cofactor 1 —
+   * and so never the identity: what libsecp256k1's secp256k1_ec_pubkey_parse accepts on
+   * 33 bytes. */
   function decodePoint(text, where, extra) {
-    if (typeof text !== "string" || !HEX64.test(text)) {
-      throw new SecretError("bad_point", where, "expected 64 lowercase hex digits", extra);
+    if (typeof text !== "string" || !HEX66.test(text)) {
+      throw new SecretError("bad_point", where, "expected 66 lowercase hex digits", extra);
     }
     let P;
     try {
-      P = Point.fromHex(text, false);  // zip215 = false: RFC 8032's strict decoding
+      if (text.slice(0, 2) !== "02" && text.slice(0, 2) !== "03") throw new Error("prefix");
+      P = Point.fromHex(text);  // refuses x >= p and an x with no point of the curve
       P.assertValidity();
     } catch (e) {
-      throw new SecretError("bad_point", where, "not a canonical point of the curve", extra);
-    }
-    if (P.is0() || P.isSmallOrder() || !P.isTorsionFree()) {
       throw new SecretError("bad_point", where,
-                            "not a point of the prime-order subgroup (or the identity)", extra);
+                            "not a compressed point of secp256k1 (or the identity)", extra);
     }
     return P;
   }
@@ -133,7 +136,7 @@
   }
 
   /* Parts (§3): a string is its UTF-8, an integer its ASCII decimal digits, a point its
-   * 32-byte encoding, a scalar its 32-byte little-endian encoding. */
+   * 33-byte encoding (§2.2; the identity: 33 zero bytes), a scalar its 32-byte little-endian encoding. */
   const part = {
     text: (s) => enc.encode(String(s)),
     decimal: (n) => {
@@ -141,7 +144,7 @@
       if (b < 0n) throw new Error("context integers are non-negative");
       return enc.encode(b.toString(10));
     },
-    point: (P) => P.toBytes(),
+    point: (P) => pointBytes(P),
     scalar: (k) => nb.numberToBytesLE(mod(k), 32),
   };
 

@@ -105,6 +105,14 @@ var ovnoble = (() => {
       throw new TypeError(message);
     throw new RangeError(message);
   }
+  function ahash(h) {
+    if (typeof h !== "function" || typeof h.create !== "function")
+      throw new TypeError("expected hash wrapped by utils.createHasher");
+    anumber(h.outputLen);
+    anumber(h.blockLen);
+    if (h.outputLen < 1 || h.blockLen < 1)
+      throw new Error("hash blockLen / outputLen must be >= 1");
+  }
   var aobject = (value, label) => {
     if (value === null || typeof value !== "object" || Array.isArray(value))
       throw new TypeError((label === "object" ? "" : `"${label}" `) + "expected object, got type=" + typeof value);
@@ -776,6 +784,13 @@ var ovnoble = (() => {
   }
   var abytes2 = (value, length, title) => abytes(value, length, title);
   var anumber2 = anumber;
+  function astring(value, title = "") {
+    if (typeof value !== "string") {
+      const prefix = title && `"${title}" `;
+      throw new TypeError(prefix + "expected string, got type=" + typeof value);
+    }
+    return value;
+  }
   function aobject2(value, title = "object") {
     if (value === null || typeof value !== "object" || Array.isArray(value))
       throw new TypeError(title === "object" ? "expected valid options object" : `"${title}" expected object, got type=${typeof value}`);
@@ -816,6 +831,10 @@ var ovnoble = (() => {
       const prefix = title && `"${title}" `;
       throw new RangeError(prefix + "expected safe integer, got " + value);
     }
+  }
+  function numberToHexUnpadded(num) {
+    const hex = abignumber(num).toString(16);
+    return hex.length & 1 ? "0" + hex : hex;
   }
   function hexToNumber(hex) {
     if (typeof hex !== "string")
@@ -874,6 +893,57 @@ var ovnoble = (() => {
     asafenumber(n, "n");
     return (_1n << BigInt(n)) - _1n;
   };
+  function createHmacDrbg(hashLen, qByteLen, hmacFn) {
+    anumber(hashLen, "hashLen");
+    anumber(qByteLen, "qByteLen");
+    if (typeof hmacFn !== "function")
+      throw new TypeError("hmacFn must be a function");
+    const u8n = (len) => new Uint8Array(len);
+    const NULL = Uint8Array.of();
+    const byte0 = Uint8Array.of(0);
+    const byte1 = Uint8Array.of(1);
+    const _maxDrbgIters = 1e3;
+    let v = u8n(hashLen);
+    let k = u8n(hashLen);
+    let i = 0;
+    const reset = () => {
+      v.fill(1);
+      k.fill(0);
+      i = 0;
+    };
+    const h = (...msgs) => hmacFn(k, concatBytes2(v, ...msgs));
+    const reseed = (seed = NULL) => {
+      k = h(byte0, seed);
+      v = h();
+      if (seed.length === 0)
+        return;
+      k = h(byte1, seed);
+      v = h();
+    };
+    const gen = () => {
+      if (i++ >= _maxDrbgIters)
+        throw new Error("drbg: tried max amount of iterations");
+      let len = 0;
+      const out = [];
+      while (len < qByteLen) {
+        v = h();
+        const sl = v.slice();
+        out.push(sl);
+        len += v.length;
+      }
+      return concatBytes2(...out);
+    };
+    const genUntil = (seed, pred) => {
+      reset();
+      reseed(seed);
+      let res = void 0;
+      while ((res = pred(gen())) === void 0)
+        reseed();
+      reset();
+      return res;
+    };
+    return genUntil;
+  }
   function validateObject(object, fields = {}, optFields = {}, title = "object") {
     aobject2(object, title);
     aobject2(fields, "fields");
@@ -991,8 +1061,19 @@ var ovnoble = (() => {
       throw new Error("invert: does not exist");
     return mod(x, modulo);
   }
-  function assertIsSquare(Fp2, root, n) {
-    const F = Fp2;
+  function invertCt(a, prime) {
+    if (prime <= _1n2)
+      throw new Error("invertCt: expected prime modulus > 1, got " + prime);
+    const an = mod(a, prime);
+    if (an === _0n2)
+      throw new Error("invertCt: expected non-zero number");
+    const inverse = pow(an, prime - _2n, prime);
+    if (mod(an * inverse, prime) !== _1n2)
+      throw new Error("invertCt: does not exist");
+    return inverse;
+  }
+  function assertIsSquare(Fp, root, n) {
+    const F = Fp;
     if (!F.eql(F.sqr(root), n))
       throw new Error("Cannot find square root");
   }
@@ -1000,15 +1081,15 @@ var ovnoble = (() => {
     if ((order & _1n2) === _0n2)
       throw new Error(fnName + ": expected odd modulus, got " + order);
   }
-  function sqrt3mod4(Fp2, n) {
-    const F = Fp2;
+  function sqrt3mod4(Fp, n) {
+    const F = Fp;
     const p1div4 = (F.ORDER + _1n2) / _4n;
     const root = F.pow(n, p1div4);
     assertIsSquare(F, root, n);
     return root;
   }
-  function sqrt5mod8(Fp2, n) {
-    const F = Fp2;
+  function sqrt5mod8(Fp, n) {
+    const F = Fp;
     const p5div8 = (F.ORDER - _5n) / _8n;
     const n2 = F.mul(n, _2n);
     const v = F.pow(n2, p5div8);
@@ -1025,8 +1106,8 @@ var ovnoble = (() => {
     const c2 = tn(Fp_, c1);
     const c3 = tn(Fp_, Fp_.neg(c1));
     const c4 = (P + _7n) / _16n;
-    return ((Fp2, n) => {
-      const F = Fp2;
+    return ((Fp, n) => {
+      const F = Fp;
       let tv1 = F.pow(n, c4);
       let tv2 = F.mul(tv1, c1);
       const tv3 = F.mul(tv1, c2);
@@ -1061,8 +1142,8 @@ var ovnoble = (() => {
       return sqrt3mod4;
     let cc = _Fp.pow(Z, Q);
     const Q1div2 = (Q + _1n2) / _2n;
-    return function tonelliSlow(Fp2, n) {
-      const F = Fp2;
+    return function tonelliSlow(Fp, n) {
+      const F = Fp;
       if (F.is0(n))
         return n;
       if (FpLegendre(F, n) !== 1)
@@ -1102,7 +1183,6 @@ var ovnoble = (() => {
       return sqrt9mod16(P);
     return tonelliShanks(P);
   }
-  var isNegativeLE = (num, modulo) => (mod(num, modulo) & _1n2) === _1n2;
   var FIELD_FIELDS = [
     "create",
     "isValid",
@@ -1136,11 +1216,11 @@ var ovnoble = (() => {
       throw new Error("invalid field: expected ORDER > 1, got " + field.ORDER);
     return field;
   }
-  function FpInvertBatch(Fp2, nums, passZero = false) {
-    validateField(Fp2);
+  function FpInvertBatch(Fp, nums, passZero = false) {
+    validateField(Fp);
     aarray(nums, "nums");
     abool(passZero, "passZero");
-    const F = Fp2;
+    const F = Fp;
     const inverted = new Array(nums.length).fill(passZero ? F.ZERO : void 0);
     const multipliedAcc = nums.reduce((acc, num, i) => {
       if (F.is0(num))
@@ -1157,9 +1237,9 @@ var ovnoble = (() => {
     }, invertedAcc);
     return inverted;
   }
-  function FpLegendre(Fp2, n) {
-    validateField(Fp2);
-    const F = Fp2;
+  function FpLegendre(Fp, n) {
+    validateField(Fp);
+    const F = Fp;
     aoddModulus(F.ORDER, "FpLegendre");
     const p1mod2 = (F.ORDER - _1n2) / _2n;
     const powered = F.pow(n, p1mod2);
@@ -1322,6 +1402,29 @@ var ovnoble = (() => {
   function Field(ORDER, opts = {}) {
     Object.freeze(_Field.prototype);
     return new _Field(ORDER, opts);
+  }
+  function getFieldBytesLength(fieldOrder) {
+    if (typeof fieldOrder !== "bigint")
+      throw new Error("field order must be bigint");
+    if (fieldOrder <= _1n2)
+      throw new Error("field order must be greater than 1");
+    const bitLength = bitLen(fieldOrder - _1n2);
+    return Math.ceil(bitLength / 8);
+  }
+  function getMinHashLength(fieldOrder) {
+    const length = getFieldBytesLength(fieldOrder);
+    return length + Math.ceil(length / 2);
+  }
+  function mapHashToField(key, fieldOrder, isLE = false) {
+    abytes2(key);
+    const len = key.length;
+    const fieldLen = getFieldBytesLength(fieldOrder);
+    const minLen = Math.max(getMinHashLength(fieldOrder), 16);
+    if (len < minLen || len > 1024)
+      throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
+    const num = isLE ? bytesToNumberLE(key) : bytesToNumberBE(key);
+    const reduced = mod(num, fieldOrder - _1n2) + _1n2;
+    return isLE ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
   }
 
   // node_modules/@noble/curves/abstract/curve.js
@@ -1693,16 +1796,16 @@ var ovnoble = (() => {
       if (!(isPosBig(val) && val !== _0n3))
         throw new Error(`CURVE.${p} must be positive bigint`);
     }
-    const Fp2 = createField(CURVE.p, curveOpts.Fp, FpFnLE);
+    const Fp = createField(CURVE.p, curveOpts.Fp, FpFnLE);
     const Fn2 = createField(CURVE.n, curveOpts.Fn, FpFnLE);
     const _b = type === "weierstrass" ? "b" : "d";
     const params = ["Gx", "Gy", "a", _b];
     for (const p of params) {
-      if (!Fp2.isValid(CURVE[p]))
+      if (!Fp.isValid(CURVE[p]))
         throw new Error(`CURVE.${p} must be valid field element of CURVE.Fp`);
     }
     CURVE = Object.freeze(Object.assign({}, CURVE));
-    return { CURVE, Fp: Fp2, Fn: Fn2 };
+    return { CURVE, Fp, Fn: Fn2 };
   }
   function createKeygen(randomSecretKey, getPublicKey) {
     return function keygen(seed) {
@@ -1711,113 +1814,418 @@ var ovnoble = (() => {
     };
   }
 
-  // node_modules/@noble/curves/abstract/edwards.js
+  // node_modules/@noble/hashes/hmac.js
+  var _HMAC = class {
+    constructor(hash, key) {
+      __publicField(this, "oHash");
+      __publicField(this, "iHash");
+      __publicField(this, "blockLen");
+      __publicField(this, "outputLen");
+      __publicField(this, "canXOF", false);
+      __publicField(this, "finished", false);
+      __publicField(this, "destroyed", false);
+      ahash(hash);
+      abytes(key, void 0, "key");
+      this.iHash = hash.create();
+      if (typeof this.iHash.update !== "function")
+        throw new Error("expected Hash instance");
+      this.blockLen = this.iHash.blockLen;
+      this.outputLen = this.iHash.outputLen;
+      const blockLen = this.blockLen;
+      const pad = new Uint8Array(blockLen);
+      pad.set(key.length > blockLen ? hash.create().update(key).digest() : key);
+      for (let i = 0; i < pad.length; i++)
+        pad[i] ^= 54;
+      this.iHash.update(pad);
+      this.oHash = hash.create();
+      for (let i = 0; i < pad.length; i++)
+        pad[i] ^= 54 ^ 92;
+      this.oHash.update(pad);
+      clean(pad);
+    }
+    update(buf) {
+      aexists(this);
+      this.iHash.update(buf);
+      return this;
+    }
+    digestInto(out) {
+      aexists(this);
+      aoutput(out, this);
+      this.finished = true;
+      const buf = out.subarray(0, this.outputLen);
+      this.iHash.digestInto(buf);
+      this.oHash.update(buf);
+      this.oHash.digestInto(buf);
+      this.destroy();
+    }
+    digest() {
+      const out = new Uint8Array(this.oHash.outputLen);
+      this.digestInto(out);
+      return out;
+    }
+    _cloneInto(to) {
+      to || (to = Object.create(Object.getPrototypeOf(this), {}));
+      const { oHash, iHash, finished, destroyed, blockLen, outputLen, canXOF } = this;
+      to = to;
+      to.finished = finished;
+      to.destroyed = destroyed;
+      to.blockLen = blockLen;
+      to.outputLen = outputLen;
+      to.canXOF = canXOF;
+      to.oHash = oHash._cloneInto(to.oHash);
+      to.iHash = iHash._cloneInto(to.iHash);
+      return to;
+    }
+    clone() {
+      return this._cloneInto();
+    }
+    destroy() {
+      this.destroyed = true;
+      this.oHash.destroy();
+      this.iHash.destroy();
+    }
+  };
+  var hmac = /* @__PURE__ */ (() => {
+    const hmac_ = ((hash, key, message) => new _HMAC(hash, key).update(message).digest());
+    hmac_.create = (hash, key) => new _HMAC(hash, key);
+    return hmac_;
+  })();
+
+  // node_modules/@noble/curves/abstract/der.js
   var _0n4 = /* @__PURE__ */ BigInt(0);
+  var DERErr = class extends Error {
+    constructor(m = "") {
+      super(m);
+    }
+  };
+  var _DER = {
+    // asn.1 DER encoding utils
+    Err: DERErr,
+    // Basic building block is TLV (Tag-Length-Value)
+    _tlv: {
+      encode: (tag, data) => {
+        const { Err: E } = _DER;
+        asafenumber(tag, "tag");
+        if (tag < 0 || tag > 255)
+          throw new E("tlv.encode: wrong tag");
+        astring(data, "data");
+        if (data.length & 1)
+          throw new E("tlv.encode: unpadded data");
+        const dataLen = data.length / 2;
+        const len = numberToHexUnpadded(dataLen);
+        if (len.length / 2 & 128)
+          throw new E("tlv.encode: long form length too big");
+        const lenLen = dataLen > 127 ? numberToHexUnpadded(len.length / 2 | 128) : "";
+        const t = numberToHexUnpadded(tag);
+        return t + lenLen + len + data;
+      },
+      // v - value, l - left bytes (unparsed)
+      decode(tag, data) {
+        const { Err: E } = _DER;
+        data = abytes2(data, void 0, "DER data");
+        let pos = 0;
+        if (tag < 0 || tag > 255)
+          throw new E("tlv.decode: wrong tag");
+        if (data.length < 2 || data[pos++] !== tag)
+          throw new E("tlv.decode: wrong tlv");
+        const first = data[pos++];
+        const isLong = !!(first & 128);
+        let length = 0;
+        if (!isLong)
+          length = first;
+        else {
+          const lenLen = first & 127;
+          if (!lenLen)
+            throw new E("tlv.decode(long): indefinite length not supported");
+          if (lenLen > 4)
+            throw new E("tlv.decode(long): byte length is too big");
+          const lengthBytes = data.subarray(pos, pos + lenLen);
+          if (lengthBytes.length !== lenLen)
+            throw new E("tlv.decode: length bytes not complete");
+          if (lengthBytes[0] === 0)
+            throw new E("tlv.decode(long): zero leftmost byte");
+          for (const b of lengthBytes)
+            length = length << 8 | b;
+          pos += lenLen;
+          if (length < 128)
+            throw new E("tlv.decode(long): not minimal encoding");
+        }
+        const v = data.subarray(pos, pos + length);
+        if (v.length !== length)
+          throw new E("tlv.decode: wrong value length");
+        return { v, l: data.subarray(pos + length) };
+      }
+    },
+    // https://crypto.stackexchange.com/a/57734 Leftmost bit of first byte is 'negative' flag,
+    // since we always use positive integers here. It must always be empty:
+    // - add zero byte if exists
+    // - if next byte doesn't have a flag, leading zero is not allowed (minimal encoding)
+    _int: {
+      encode(num) {
+        const { Err: E } = _DER;
+        abignumber(num);
+        if (num < _0n4)
+          throw new E("integer: negative integers are not allowed");
+        let hex = numberToHexUnpadded(num);
+        if (Number.parseInt(hex[0], 16) & 8)
+          hex = "00" + hex;
+        if (hex.length & 1)
+          throw new E("unexpected DER parsing assertion: unpadded hex");
+        return hex;
+      },
+      decode(data) {
+        const { Err: E } = _DER;
+        if (data.length < 1)
+          throw new E("invalid signature integer: empty");
+        if (data[0] & 128)
+          throw new E("invalid signature integer: negative");
+        if (data.length > 1 && data[0] === 0 && !(data[1] & 128))
+          throw new E("invalid signature integer: unnecessary leading zero");
+        return bytesToNumberBE(data);
+      }
+    },
+    toSig(bytes, maxScalarBytes) {
+      const { Err: E, _int: int, _tlv: tlv } = _DER;
+      if (maxScalarBytes !== void 0) {
+        asafenumber(maxScalarBytes, "maxScalarBytes");
+        if (maxScalarBytes < 1)
+          throw new E("invalid signature: maxScalarBytes must be positive");
+      }
+      const data = abytes2(bytes, void 0, "signature");
+      const { v: seqBytes, l: seqLeftBytes } = tlv.decode(48, data);
+      if (seqLeftBytes.length)
+        throw new E("invalid signature: left bytes after parsing");
+      const { v: rBytes, l: rLeftBytes } = tlv.decode(2, seqBytes);
+      const { v: sBytes, l: sLeftBytes } = tlv.decode(2, rLeftBytes);
+      if (sLeftBytes.length)
+        throw new E("invalid signature: left bytes after parsing");
+      if (maxScalarBytes !== void 0 && (rBytes.length > maxScalarBytes || sBytes.length > maxScalarBytes))
+        throw new E("invalid signature: integer too large");
+      return { r: int.decode(rBytes), s: int.decode(sBytes) };
+    },
+    hexFromSig(sig) {
+      const { _tlv: tlv, _int: int } = _DER;
+      validateObject(sig, { r: "bigint", s: "bigint" }, {}, "sig");
+      const rs = tlv.encode(2, int.encode(sig.r));
+      const ss = tlv.encode(2, int.encode(sig.s));
+      const seq = rs + ss;
+      return tlv.encode(48, seq);
+    }
+  };
+  var DER = /* @__PURE__ */ (() => {
+    Object.freeze(_DER._tlv);
+    Object.freeze(_DER._int);
+    return Object.freeze(_DER);
+  })();
+
+  // node_modules/@noble/curves/abstract/weierstrass.js
+  var divNearest = (num, den) => (num + (num >= 0 ? den : -den) / _2n2) / den;
+  function _splitEndoScalar(k, basis, n) {
+    aInRange("scalar", k, _0n5, n);
+    const [[a1, b1], [a2, b2]] = basis;
+    const c1 = divNearest(b2 * k, n);
+    const c2 = divNearest(-b1 * k, n);
+    let k1 = k - c1 * a1 - c2 * a2;
+    let k2 = -c1 * b1 - c2 * b2;
+    const k1neg = k1 < _0n5;
+    const k2neg = k2 < _0n5;
+    if (k1neg)
+      k1 = -k1;
+    if (k2neg)
+      k2 = -k2;
+    const MAX_NUM = bitMask(Math.ceil(bitLen(n) / 2)) + _1n4;
+    if (k1 < _0n5 || k1 >= MAX_NUM || k2 < _0n5 || k2 >= MAX_NUM) {
+      throw new Error("splitScalar (endomorphism): failed for k");
+    }
+    return { k1neg, k1, k2neg, k2 };
+  }
+  function validateSigFormat(format) {
+    if (!["compact", "recovered", "der"].includes(format))
+      throw new Error('Signature format must be "compact", "recovered", or "der"');
+    return format;
+  }
+  function validateSigOpts(opts, def) {
+    validateObject(opts);
+    const optsn = {};
+    for (let optName of Object.keys(def)) {
+      optsn[optName] = opts[optName] === void 0 ? def[optName] : opts[optName];
+    }
+    abool(optsn.lowS, "lowS");
+    abool(optsn.prehash, "prehash");
+    if (optsn.format !== void 0)
+      validateSigFormat(optsn.format);
+    return optsn;
+  }
+  var _0n5 = /* @__PURE__ */ BigInt(0);
   var _1n4 = /* @__PURE__ */ BigInt(1);
   var _2n2 = /* @__PURE__ */ BigInt(2);
+  var _3n2 = /* @__PURE__ */ BigInt(3);
   var _4n3 = /* @__PURE__ */ BigInt(4);
-  var _8n2 = /* @__PURE__ */ BigInt(8);
-  function isEdValidXY(Fp2, CURVE, x, y) {
-    const x2 = Fp2.sqr(x);
-    const y2 = Fp2.sqr(y);
-    const left = Fp2.add(Fp2.mul(CURVE.a, x2), y2);
-    const right = Fp2.add(Fp2.ONE, Fp2.mul(CURVE.d, Fp2.mul(x2, y2)));
-    return Fp2.eql(left, right);
-  }
-  function edwards(params, extraOpts = {}) {
-    validateObject(extraOpts, {}, {}, "extraOpts");
-    const opts = extraOpts;
-    const validated = createCurveFields("edwards", params, opts, opts.FpFnLE);
-    const { Fp: Fp2, Fn: Fn2 } = validated;
+  function weierstrass(params, extraOpts = {}) {
+    const validated = createCurveFields("weierstrass", params, extraOpts);
+    const Fp = validated.Fp;
+    const Fn2 = validated.Fn;
     let CURVE = validated.CURVE;
-    const { h: cofactor } = CURVE;
-    if (FpLegendre(Fp2, CURVE.a) !== 1)
-      throw new Error("edwards: CURVE.a must be a square in Fp for complete addition formulas");
-    if (FpLegendre(Fp2, CURVE.d) !== -1)
-      throw new Error("edwards: CURVE.d must be a non-square in Fp for complete addition formulas");
-    validateObject(opts, {}, { uvRatio: "function", randomBytes: "function" });
-    const randomBytes3 = opts.randomBytes === void 0 ? randomBytes2 : opts.randomBytes;
-    const MASK = _2n2 << BigInt(Fp2.BYTES * 8) - _1n4;
-    function isOdd(n) {
-      if (!Fp2.isOdd)
-        throw new Error("Field does not have .isOdd()");
-      return Fp2.isOdd(n);
-    }
-    const uvRatio2 = opts.uvRatio === void 0 ? (u, v) => {
-      try {
-        return { isValid: true, value: Fp2.sqrt(Fp2.div(u, v)) };
-      } catch (e) {
-        return { isValid: false, value: _0n4 };
+    const { h: cofactor, n: CURVE_ORDER2 } = CURVE;
+    validateObject(extraOpts, {}, {
+      allowInfinityPoint: "boolean",
+      clearCofactor: "function",
+      isTorsionFree: "function",
+      fromBytes: "function",
+      toBytes: "function",
+      endo: "object",
+      randomBytes: "function"
+    });
+    const { endo: endoOpts, allowInfinityPoint, clearCofactor, isTorsionFree, fromBytes, toBytes } = extraOpts;
+    const randomBytes3 = extraOpts.randomBytes === void 0 ? randomBytes2 : extraOpts.randomBytes;
+    if (endoOpts) {
+      if (!Fp.is0(CURVE.a) || typeof endoOpts.beta !== "bigint" || !Array.isArray(endoOpts.basises)) {
+        throw new Error('invalid endo: expected "beta": bigint and "basises": array');
       }
-    } : opts.uvRatio;
-    if (!isEdValidXY(Fp2, CURVE, CURVE.Gx, CURVE.Gy))
+    }
+    const endo = endoOpts ? {
+      beta: endoOpts.beta,
+      basises: endoOpts.basises.map((basis) => [...basis])
+    } : void 0;
+    const lengths = getWLengths(Fp, Fn2);
+    function assertCompressionIsSupported() {
+      if (!Fp.isOdd)
+        throw new Error("compression is not supported: Field does not have .isOdd()");
+    }
+    function pointToBytes(_c, point, isCompressed) {
+      if (point.is0()) {
+        if (!allowInfinityPoint)
+          throw new Error("bad point: ZERO");
+        return Uint8Array.of(0);
+      }
+      const { x, y } = point.toAffine();
+      const bx = Fp.toBytes(x);
+      abool(isCompressed, "isCompressed");
+      if (isCompressed) {
+        assertCompressionIsSupported();
+        const hasEvenY = !Fp.isOdd(y);
+        return concatBytes2(pprefix(hasEvenY), bx);
+      } else {
+        return concatBytes2(Uint8Array.of(4), bx, Fp.toBytes(y));
+      }
+    }
+    function pointFromBytes(bytes) {
+      abytes2(bytes, void 0, "Point");
+      const { publicKey: comp, publicKeyUncompressed: uncomp } = lengths;
+      const length = bytes.length;
+      const head = bytes[0];
+      const tail = bytes.subarray(1);
+      if (allowInfinityPoint && length === 1 && head === 0)
+        return { x: Fp.ZERO, y: Fp.ZERO };
+      if (length === comp && (head === 2 || head === 3)) {
+        const x = Fp.fromBytes(tail);
+        if (!Fp.isValid(x))
+          throw new Error("bad point: is not on curve, wrong x");
+        const y2 = weierstrassEquation(x);
+        let y;
+        try {
+          y = Fp.sqrt(y2);
+        } catch (sqrtError) {
+          const err = sqrtError instanceof Error ? ": " + sqrtError.message : "";
+          throw new Error("bad point: is not on curve, sqrt error" + err);
+        }
+        assertCompressionIsSupported();
+        const evenY = Fp.isOdd(y);
+        const evenH = (head & 1) === 1;
+        if (evenH !== evenY)
+          y = Fp.neg(y);
+        return { x, y };
+      } else if (length === uncomp && head === 4) {
+        const L = Fp.BYTES;
+        const x = Fp.fromBytes(tail.subarray(0, L));
+        const y = Fp.fromBytes(tail.subarray(L, L * 2));
+        if (!isValidXY(x, y))
+          throw new Error("bad point: is not on curve");
+        return { x, y };
+      } else {
+        throw new Error(`bad point: got length ${length}, expected compressed=${comp} or uncompressed=${uncomp}`);
+      }
+    }
+    const encodePoint = toBytes === void 0 ? pointToBytes : toBytes;
+    const decodePoint = fromBytes === void 0 ? pointFromBytes : fromBytes;
+    const b3 = Fp.mul(CURVE.b, _3n2);
+    const mulA = Fp.is0(CURVE.a) ? (_) => Fp.ZERO : (x) => Fp.mul(CURVE.a, x);
+    function weierstrassEquation(x) {
+      const x2 = Fp.sqr(x);
+      const x3 = Fp.mul(x2, x);
+      return Fp.add(Fp.add(x3, Fp.mul(x, CURVE.a)), CURVE.b);
+    }
+    function isValidXY(x, y) {
+      const left = Fp.sqr(y);
+      const right = weierstrassEquation(x);
+      return Fp.eql(left, right);
+    }
+    if (!isValidXY(CURVE.Gx, CURVE.Gy))
       throw new Error("bad curve params: generator point");
-    const mulA = Fp2.eql(CURVE.a, Fp2.neg(Fp2.ONE)) ? (x) => Fp2.neg(x) : Fp2.eql(CURVE.a, Fp2.ONE) ? (x) => x : (x) => Fp2.mul(CURVE.a, x);
+    const _4a3 = Fp.mul(Fp.pow(CURVE.a, _3n2), _4n3);
+    const _27b2 = Fp.mul(Fp.sqr(CURVE.b), BigInt(27));
+    if (Fp.is0(Fp.add(_4a3, _27b2)))
+      throw new Error("bad curve params: a or b");
     function acoord(title, n, banZero = false) {
-      const min = banZero ? _1n4 : _0n4;
-      aInRange("coordinate " + title, n, min, MASK);
-      return n;
+      if (!Fp.isValid(n) || banZero && Fp.is0(n))
+        throw new Error(`bad point coordinate ${title}`);
+      return typeof n === "object" && n !== null ? Fp.create(n) : n;
     }
-    function aedpoint(other) {
+    function aprjpoint(other) {
       if (!(other instanceof Point2))
-        throw new Error("EdwardsPoint expected");
+        throw new Error("Weierstrass Point expected");
     }
+    function splitEndoScalarN(k) {
+      if (!endo || !endo.basises)
+        throw new Error("no endo");
+      return _splitEndoScalar(k, endo.basises, Fn2.ORDER);
+    }
+    function pushWnafPair(points, scalars, p, k) {
+      if (!Fn2.isValid(k))
+        throw new RangeError("invalid scalar: out of range");
+      if (endo) {
+        const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(k);
+        const psi = new Point2(Fp.mul(p.X, endo.beta), p.Y, p.Z);
+        points.push(k1neg ? p.negate() : p, k2neg ? psi.negate() : psi);
+        scalars.push(k1, k2);
+      } else {
+        points.push(p);
+        scalars.push(k);
+      }
+    }
+    const validityCache = /* @__PURE__ */ new WeakSet();
     const _Point = class _Point {
-      constructor(X, Y, Z, T) {
+      /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
+      constructor(X, Y, Z) {
         __publicField(this, "X");
         __publicField(this, "Y");
         __publicField(this, "Z");
-        __publicField(this, "T");
         this.X = acoord("x", X);
-        this.Y = acoord("y", Y);
-        this.Z = acoord("z", Z, true);
-        this.T = acoord("t", T);
+        this.Y = acoord("y", Y, true);
+        this.Z = acoord("z", Z);
         Object.freeze(this);
       }
       static CURVE() {
         return CURVE;
       }
-      /**
-       * Create one extended Edwards point from affine coordinates.
-       * Does NOT validate that the point is on-curve or torsion-free.
-       * Use `.assertValidity()` on adversarial inputs.
-       */
+      /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
       static fromAffine(p) {
-        if (p instanceof _Point)
-          throw new Error("extended point not allowed");
         const { x, y } = p || {};
-        acoord("x", x);
-        acoord("y", y);
-        return new _Point(x, y, Fp2.ONE, Fp2.mul(x, y));
+        if (!p || !Fp.isValid(x) || !Fp.isValid(y))
+          throw new Error("invalid affine point");
+        if (p instanceof _Point)
+          throw new Error("projective point not allowed");
+        if (Fp.is0(x) && Fp.is0(y))
+          return _Point.ZERO;
+        return new _Point(x, y, Fp.ONE);
       }
-      // Uses algo from RFC8032 5.1.3.
-      static fromBytes(bytes, zip215 = false) {
-        const len = Fp2.BYTES;
-        const { a, d } = CURVE;
-        bytes = copyBytes(abytes2(bytes, len, "point"));
-        abool(zip215, "zip215");
-        const normed = copyBytes(bytes);
-        const lastByte = bytes[len - 1];
-        normed[len - 1] = lastByte & ~128;
-        const y = bytesToNumberLE(normed);
-        const max = zip215 ? MASK : Fp2.ORDER;
-        aInRange("point.y", y, _0n4, max);
-        const y2 = Fp2.sqr(y);
-        const u = Fp2.sub(y2, Fp2.ONE);
-        const v = Fp2.sub(Fp2.mulN(d, y2), a);
-        let { isValid, value: x } = uvRatio2(u, v);
-        if (!isValid)
-          throw new Error("bad point: invalid y coordinate");
-        const isXOdd = isOdd(x);
-        const isLastByteOdd = (lastByte & 128) !== 0;
-        if (!zip215 && Fp2.is0(x) && isLastByteOdd)
-          throw new Error("bad point: x=0 and x_0=1");
-        if (isLastByteOdd !== isXOdd)
-          x = Fp2.neg(x);
-        return _Point.fromAffine({ x, y });
+      static fromBytes(bytes) {
+        const P = _Point.fromAffine(decodePoint(abytes2(bytes, void 0, "point")));
+        P.assertValidity();
+        return P;
       }
-      static fromHex(hex, zip215 = false) {
-        return _Point.fromBytes(hexToBytes2(hex), zip215);
+      static fromHex(hex) {
+        return _Point.fromBytes(hexToBytes2(hex));
       }
       get x() {
         return this.toAffine().x;
@@ -1825,176 +2233,265 @@ var ovnoble = (() => {
       get y() {
         return this.toAffine().y;
       }
+      /**
+       * @param isLazy - true will defer table computation until the first multiplication
+       */
       precompute(windowSize = 6, isLazy = true) {
         wnaf.setWindowSize(this, windowSize);
         if (!isLazy)
-          this.multiply(_2n2);
+          this.multiply(_3n2);
         return this;
       }
-      // Useful in fromAffine() - not for fromBytes(), which always created valid points.
+      // TODO: return `this`
+      /** A point on curve is valid if it conforms to equation. */
       assertValidity() {
         const p = this;
-        const { a, d } = CURVE;
-        if (p.is0())
+        if (p.is0()) {
+          if (allowInfinityPoint && Fp.is0(p.X) && Fp.eql(p.Y, Fp.ONE) && Fp.is0(p.Z))
+            return;
           throw new Error("bad point: ZERO");
-        const { X, Y, Z, T } = p;
-        const X2 = Fp2.sqr(X);
-        const Y2 = Fp2.sqr(Y);
-        const Z2 = Fp2.sqr(Z);
-        const Z4 = Fp2.sqr(Z2);
-        const aX2 = Fp2.mul(X2, a);
-        const left = Fp2.mul(Fp2.add(aX2, Y2), Z2);
-        const right = Fp2.add(Z4, Fp2.mul(d, Fp2.mul(X2, Y2)));
-        if (!Fp2.eql(left, right))
-          throw new Error("bad point: equation left != right (1)");
-        const XY = Fp2.mul(X, Y);
-        const ZT = Fp2.mul(Z, T);
-        if (!Fp2.eql(XY, ZT))
-          throw new Error("bad point: equation left != right (2)");
+        }
+        if (validityCache.has(p))
+          return;
+        const { x, y } = p.toAffine();
+        if (!Fp.isValid(x) || !Fp.isValid(y))
+          throw new Error("bad point: x or y not field elements");
+        if (!isValidXY(x, y))
+          throw new Error("bad point: equation left != right");
+        if (!p.isTorsionFree())
+          throw new Error("bad point: not in prime-order subgroup");
+        validityCache.add(p);
       }
-      // Compare one point to another.
+      hasEvenY() {
+        const { y } = this.toAffine();
+        if (!Fp.isOdd)
+          throw new Error("Field doesn't support isOdd");
+        return !Fp.isOdd(y);
+      }
+      /** Compare one point to another. */
       equals(other) {
-        aedpoint(other);
+        aprjpoint(other);
         const { X: X1, Y: Y1, Z: Z1 } = this;
         const { X: X2, Y: Y2, Z: Z2 } = other;
-        const X1Z2 = Fp2.mul(X1, Z2);
-        const X2Z1 = Fp2.mul(X2, Z1);
-        const Y1Z2 = Fp2.mul(Y1, Z2);
-        const Y2Z1 = Fp2.mul(Y2, Z1);
-        return Fp2.eql(X1Z2, X2Z1) && Fp2.eql(Y1Z2, Y2Z1);
+        const U1 = Fp.eql(Fp.mul(X1, Z2), Fp.mul(X2, Z1));
+        const U2 = Fp.eql(Fp.mul(Y1, Z2), Fp.mul(Y2, Z1));
+        return U1 && U2;
+      }
+      /** Flips point to one corresponding to (x, -y) in Affine coordinates. */
+      negate() {
+        return new _Point(this.X, Fp.neg(this.Y), this.Z);
+      }
+      // Renes-Costello-Batina exception-free doubling formula.
+      // There is 30% faster Jacobian formula, but it is not complete.
+      // https://eprint.iacr.org/2015/1060, algorithm 3
+      // Cost: 8M + 3S + 3*a + 2*b3 + 15add.
+      double() {
+        const { X: X1, Y: Y1, Z: Z1 } = this;
+        let X3 = Fp.ZERO, Y3 = Fp.ZERO, Z3 = Fp.ZERO;
+        let t0 = Fp.mul(X1, X1);
+        let t1 = Fp.mul(Y1, Y1);
+        let t2 = Fp.mul(Z1, Z1);
+        let t3 = Fp.mul(X1, Y1);
+        t3 = Fp.add(t3, t3);
+        Z3 = Fp.mul(X1, Z1);
+        Z3 = Fp.add(Z3, Z3);
+        X3 = mulA(Z3);
+        Y3 = Fp.mul(b3, t2);
+        Y3 = Fp.add(X3, Y3);
+        X3 = Fp.sub(t1, Y3);
+        Y3 = Fp.add(t1, Y3);
+        Y3 = Fp.mul(X3, Y3);
+        X3 = Fp.mul(t3, X3);
+        Z3 = Fp.mul(b3, Z3);
+        t2 = mulA(t2);
+        t3 = Fp.sub(t0, t2);
+        t3 = mulA(t3);
+        t3 = Fp.add(t3, Z3);
+        Z3 = Fp.add(t0, t0);
+        t0 = Fp.add(Z3, t0);
+        t0 = Fp.add(t0, t2);
+        t0 = Fp.mul(t0, t3);
+        Y3 = Fp.add(Y3, t0);
+        t2 = Fp.mul(Y1, Z1);
+        t2 = Fp.add(t2, t2);
+        t0 = Fp.mul(t2, t3);
+        X3 = Fp.sub(X3, t0);
+        Z3 = Fp.mul(t2, t1);
+        Z3 = Fp.add(Z3, Z3);
+        Z3 = Fp.add(Z3, Z3);
+        return new _Point(X3, Y3, Z3);
+      }
+      // Renes-Costello-Batina exception-free addition formula.
+      // There is 30% faster Jacobian formula, but it is not complete.
+      // https://eprint.iacr.org/2015/1060, algorithm 1
+      // Cost: 12M + 0S + 3*a + 3*b3 + 23add.
+      add(other) {
+        aprjpoint(other);
+        const { X: X1, Y: Y1, Z: Z1 } = this;
+        const { X: X2, Y: Y2, Z: Z2 } = other;
+        let X3 = Fp.ZERO, Y3 = Fp.ZERO, Z3 = Fp.ZERO;
+        let t0 = Fp.mul(X1, X2);
+        let t1 = Fp.mul(Y1, Y2);
+        let t2 = Fp.mul(Z1, Z2);
+        let t3 = Fp.add(X1, Y1);
+        let t4 = Fp.add(X2, Y2);
+        t3 = Fp.mul(t3, t4);
+        t4 = Fp.add(t0, t1);
+        t3 = Fp.sub(t3, t4);
+        t4 = Fp.add(X1, Z1);
+        let t5 = Fp.add(X2, Z2);
+        t4 = Fp.mul(t4, t5);
+        t5 = Fp.add(t0, t2);
+        t4 = Fp.sub(t4, t5);
+        t5 = Fp.add(Y1, Z1);
+        X3 = Fp.add(Y2, Z2);
+        t5 = Fp.mul(t5, X3);
+        X3 = Fp.add(t1, t2);
+        t5 = Fp.sub(t5, X3);
+        Z3 = mulA(t4);
+        X3 = Fp.mul(b3, t2);
+        Z3 = Fp.add(X3, Z3);
+        X3 = Fp.sub(t1, Z3);
+        Z3 = Fp.add(t1, Z3);
+        Y3 = Fp.mul(X3, Z3);
+        t1 = Fp.add(t0, t0);
+        t1 = Fp.add(t1, t0);
+        t2 = mulA(t2);
+        t4 = Fp.mul(b3, t4);
+        t1 = Fp.add(t1, t2);
+        t2 = Fp.sub(t0, t2);
+        t2 = mulA(t2);
+        t4 = Fp.add(t4, t2);
+        t0 = Fp.mul(t1, t4);
+        Y3 = Fp.add(Y3, t0);
+        t0 = Fp.mul(t5, t4);
+        X3 = Fp.mul(t3, X3);
+        X3 = Fp.sub(X3, t0);
+        t0 = Fp.mul(t3, t1);
+        Z3 = Fp.mul(t5, Z3);
+        Z3 = Fp.add(Z3, t0);
+        return new _Point(X3, Y3, Z3);
+      }
+      subtract(other) {
+        aprjpoint(other);
+        return this.add(other.negate());
       }
       is0() {
         return this.equals(_Point.ZERO);
       }
-      negate() {
-        return new _Point(Fp2.neg(this.X), this.Y, this.Z, Fp2.neg(this.T));
-      }
-      // Fast algo for doubling Extended Point.
-      // https://hyperelliptic.org/EFD/g1p/auto-twisted-extended.html#doubling-dbl-2008-hwcd
-      // Cost: 4M + 4S + 1*a + 6add + 1*2.
-      double() {
-        const { X: X1, Y: Y1, Z: Z1 } = this;
-        const A = Fp2.sqr(X1);
-        const B = Fp2.sqr(Y1);
-        const C = Fp2.mul(Fp2.sqr(Z1), _2n2);
-        const D = mulA(A);
-        const x1y1 = Fp2.addN(X1, Y1);
-        const E = Fp2.sub(Fp2.subN(Fp2.sqr(x1y1), A), B);
-        const G = Fp2.addN(D, B);
-        const F = Fp2.subN(G, C);
-        const H = Fp2.subN(D, B);
-        const X3 = Fp2.mul(E, F);
-        const Y3 = Fp2.mul(G, H);
-        const T3 = Fp2.mul(E, H);
-        const Z3 = Fp2.mul(F, G);
-        return new _Point(X3, Y3, Z3, T3);
-      }
-      // Fast algo for adding 2 Extended Points.
-      // https://hyperelliptic.org/EFD/g1p/auto-twisted-extended.html#addition-add-2008-hwcd
-      // Cost: 9M + 1*a + 1*d + 7add.
-      add(other) {
-        aedpoint(other);
-        const { d } = CURVE;
-        const { X: X1, Y: Y1, Z: Z1, T: T1 } = this;
-        const { X: X2, Y: Y2, Z: Z2, T: T2 } = other;
-        const A = Fp2.mul(X1, X2);
-        const B = Fp2.mul(Y1, Y2);
-        const C = Fp2.mul(Fp2.mulN(T1, d), T2);
-        const D = Fp2.mul(Z1, Z2);
-        const E = Fp2.sub(Fp2.subN(Fp2.mulN(Fp2.addN(X1, Y1), Fp2.addN(X2, Y2)), A), B);
-        const F = Fp2.subN(D, C);
-        const G = Fp2.addN(D, C);
-        const H = Fp2.sub(B, mulA(A));
-        const X3 = Fp2.mul(E, F);
-        const Y3 = Fp2.mul(G, H);
-        const T3 = Fp2.mul(E, H);
-        const Z3 = Fp2.mul(F, G);
-        return new _Point(X3, Y3, Z3, T3);
-      }
-      subtract(other) {
-        aedpoint(other);
-        return this.add(other.negate());
-      }
-      // Constant-time multiplication.
+      /**
+       * Constant time multiplication.
+       * Uses precomputed tables (signed fixed-window wNAF) when available.
+       * Uses scalar blinding and avoids endomorphism splitting in the secret-scalar path.
+       * @param scalar - by which the point would be multiplied
+       * @returns New point
+       */
       multiply(scalar) {
         if (!Fn2.isValidNot0(scalar))
-          throw new RangeError("invalid scalar: expected 1 <= sc < curve.n");
+          throw new RangeError("invalid scalar: out of range");
         const { p, f } = wnaf.mulSecret(this, scalar, cofactor, normalize);
         return normalize([p, f])[0];
       }
-      // Non-constant-time multiplication. Uses double-and-add algorithm.
-      // It's faster, but should only be used when you don't care about
-      // an exposed private key e.g. sig verification.
-      // Keeps the same subgroup-scalar contract: 0 is allowed for public-scalar callers, but
-      // n and larger values are rejected instead of being reduced mod n to the identity point.
+      /**
+       * Non-constant-time multiplication. Uses width-4 wNAF with GLV endomorphism splitting
+       * when available (two half-width scalars sharing one halved doubling chain).
+       * It's faster, but should only be used when you don't care about
+       * an exposed secret key e.g. sig verification, which works over *public* keys.
+       */
       multiplyUnsafe(scalar) {
-        if (!Fn2.isValid(scalar))
-          throw new RangeError("invalid scalar: expected 0 <= sc < curve.n");
-        if (scalar === _0n4)
+        const p = this;
+        const sc = scalar;
+        if (!Fn2.isValid(sc))
+          throw new RangeError("invalid scalar: out of range");
+        if (sc === _0n5 || p.is0())
           return _Point.ZERO;
-        if (this.is0() || scalar === _1n4)
-          return this;
-        return wnaf.mulUnsafe(this, scalar, normalize);
+        if (sc === _1n4)
+          return p;
+        if (wnaf.hasWindowSize(this))
+          return wnaf.mulUnsafe(p, sc, normalize);
+        const points = [];
+        const scalars = [];
+        pushWnafPair(points, scalars, p, sc);
+        return mulAddUnsafe(_Point, points, scalars);
       }
-      // Checks if point is of small order.
-      // If you add something to small order point, you will have "dirty"
-      // point with torsion component.
-      // Clears cofactor and checks if the result is 0.
-      isSmallOrder() {
-        return this.clearCofactor().is0();
+      /**
+       * Non-constant-time double-scalar multiplication `a⋅this + b⋅other` (Strauss–Shamir).
+       * Both walks share one doubling chain via {@link mulAddUnsafe}, and GLV endomorphism
+       * (when available) halves the chain again by splitting each scalar into two half-width
+       * parts. Used by ECDSA verification and public-key recovery for `R = u1⋅G + u2⋅P`.
+       * Only for public scalars.
+       */
+      mulAddUnsafe(a, other, b) {
+        aprjpoint(other);
+        const points = [];
+        const scalars = [];
+        pushWnafPair(points, scalars, this, a);
+        pushWnafPair(points, scalars, other, b);
+        return mulAddUnsafe(_Point, points, scalars);
       }
-      // Multiplies point by curve order and checks if the result is 0.
-      // Returns `false` is the point is dirty.
-      isTorsionFree() {
-        return wnaf.mulUnsafe(this, CURVE.n).is0();
-      }
-      // Converts Extended point to default (x, y) coordinates.
-      // Can accept precomputed Z^-1 - for example, from invertBatch.
+      /**
+       * Converts Projective point to affine (x, y) coordinates.
+       * (X, Y, Z) ∋ (x=X/Z, y=Y/Z).
+       * @param invertedZ - Z^-1 (inverted zero) - optional, precomputation is useful for invertBatch
+       */
       toAffine(invertedZ) {
         const p = this;
         let iz = invertedZ;
-        if (iz != null && typeof iz !== "bigint")
-          throw new TypeError('"invertedZ" expected bigint, got type=' + typeof iz);
+        if (iz != null && !Fp.isValid(iz))
+          throw new RangeError('"invertedZ" expected valid field element');
         const { X, Y, Z } = p;
+        if (Fp.eql(Z, Fp.ONE))
+          return { x: X, y: Y };
         const is0 = p.is0();
         if (iz == null)
-          iz = is0 ? Fp2.create(_8n2) : Fp2.inv(Z);
-        const x = Fp2.mul(X, iz);
-        const y = Fp2.mul(Y, iz);
-        const zz = Fp2.mul(Z, iz);
+          iz = is0 ? Fp.ONE : Fp.inv(Z);
+        const x = Fp.mul(X, iz);
+        const y = Fp.mul(Y, iz);
+        const zz = Fp.mul(Z, iz);
         if (is0)
-          return { x: Fp2.ZERO, y: Fp2.ONE };
-        if (!Fp2.eql(zz, Fp2.ONE))
+          return { x: Fp.ZERO, y: Fp.ZERO };
+        if (!Fp.eql(zz, Fp.ONE))
           throw new Error("invZ was invalid");
         return { x, y };
+      }
+      /**
+       * Checks whether Point is free of torsion elements (is in prime subgroup).
+       * Always torsion-free for cofactor=1 curves.
+       */
+      isTorsionFree() {
+        if (cofactor === _1n4)
+          return true;
+        if (isTorsionFree)
+          return isTorsionFree(_Point, this);
+        return wnaf.mulUnsafe(this, CURVE_ORDER2).is0();
       }
       clearCofactor() {
         if (cofactor === _1n4)
           return this;
-        if (cofactor === _2n2)
-          return this.double();
-        if (cofactor === _4n3)
-          return this.double().double();
-        if (cofactor === _8n2)
-          return this.double().double().double();
+        if (clearCofactor)
+          return clearCofactor(_Point, this);
         return this.multiplyUnsafe(cofactor);
       }
-      toBytes() {
-        const { x, y } = this.toAffine();
-        const bytes = Fp2.toBytes(y);
-        bytes[bytes.length - 1] |= isOdd(x) ? 128 : 0;
-        return bytes;
+      isSmallOrder() {
+        if (cofactor === _1n4)
+          return this.is0();
+        return this.clearCofactor().is0();
       }
-      toHex() {
-        return bytesToHex2(this.toBytes());
+      toBytes(isCompressed = true) {
+        abool(isCompressed, "isCompressed");
+        this.assertValidity();
+        return encodePoint(_Point, this, isCompressed);
+      }
+      toHex(isCompressed = true) {
+        return bytesToHex2(this.toBytes(isCompressed));
       }
       toString() {
         return `<Point ${this.is0() ? "ZERO" : this.toHex()}>`;
       }
     };
-    __publicField(_Point, "BASE", new _Point(CURVE.Gx, CURVE.Gy, Fp2.ONE, Fp2.mul(CURVE.Gx, CURVE.Gy)));
-    __publicField(_Point, "ZERO", new _Point(Fp2.ZERO, Fp2.ONE, Fp2.ONE, Fp2.ZERO));
-    __publicField(_Point, "Fp", Fp2);
+    __publicField(_Point, "BASE", new _Point(CURVE.Gx, CURVE.Gy, Fp.ONE));
+    __publicField(_Point, "ZERO", new _Point(Fp.ZERO, Fp.ONE, Fp.ZERO));
+    __publicField(_Point, "Fp", Fp);
     __publicField(_Point, "Fn", Fn2);
     let Point2 = _Point;
     const normalize = (points) => normalizeZ(Point2, points);
@@ -2005,243 +2502,406 @@ var ovnoble = (() => {
     Object.freeze(Point2);
     return Point2;
   }
-  function eddsa(Point2, cHash, eddsaOpts = {}) {
+  function pprefix(hasEvenY) {
+    return Uint8Array.of(hasEvenY ? 2 : 3);
+  }
+  function getWLengths(Fp, Fn2) {
+    return {
+      secretKey: Fn2.BYTES,
+      publicKey: 1 + Fp.BYTES,
+      publicKeyUncompressed: 1 + 2 * Fp.BYTES,
+      publicKeyHasPrefix: true,
+      // Raw compact `(r || s)` signature width; DER and recovered signatures use
+      // different lengths outside this helper.
+      signature: 2 * Fn2.BYTES
+    };
+  }
+  function ecdh(Point2, ecdhOpts = {}) {
     validatePointCons(Point2);
-    if (typeof cHash !== "function")
-      throw new Error('"hash" function param is required');
-    const hash = cHash;
-    const opts = eddsaOpts;
-    validateObject(opts, {}, {
-      adjustScalarBytes: "function",
-      randomBytes: "function",
-      domain: "function",
-      prehash: "function",
-      zip215: "boolean",
-      mapToCurve: "function",
-      toMontgomery: "function",
-      toMontgomerySecret: "function"
+    const { Fn: Fn2 } = Point2;
+    const randomBytes_ = ecdhOpts.randomBytes === void 0 ? randomBytes2 : ecdhOpts.randomBytes;
+    const lengths = Object.assign(getWLengths(Point2.Fp, Fn2), {
+      seed: Math.max(getMinHashLength(Fn2.ORDER), 16)
     });
-    const { prehash } = opts;
-    const { BASE, Fp: Fp2, Fn: Fn2 } = Point2;
-    const outputLen = hash.outputLen;
-    const expectedLen = 2 * Fp2.BYTES;
-    if (outputLen !== void 0) {
-      asafenumber(outputLen, "hash.outputLen");
-      if (outputLen !== expectedLen)
-        throw new Error(`hash.outputLen must be ${expectedLen}, got ${outputLen}`);
-    }
-    const randomBytes3 = opts.randomBytes === void 0 ? randomBytes2 : opts.randomBytes;
-    const toMontgomery2 = opts.toMontgomery;
-    const toMontgomerySecret2 = opts.toMontgomerySecret;
-    const adjustScalarBytes2 = opts.adjustScalarBytes === void 0 ? (bytes) => bytes : opts.adjustScalarBytes;
-    const domain = opts.domain === void 0 ? (data, ctx, phflag) => {
-      abool(phflag, "phflag");
-      if (ctx.length || phflag)
-        throw new Error("Contexts/pre-hash are not supported");
-      return data;
-    } : opts.domain;
-    function modN_LE(hash2) {
-      return Fn2.create(bytesToNumberLE(hash2));
-    }
-    function getPrivateScalar(key) {
-      const len = lengths.secretKey;
-      abytes2(key, lengths.secretKey, "secretKey");
-      const hashed = abytes2(hash(key), 2 * len, "hashedSecretKey");
-      const head = adjustScalarBytes2(hashed.slice(0, len));
-      const prefix = hashed.slice(len, 2 * len);
-      const scalar = modN_LE(head);
-      return { head, prefix, scalar };
-    }
-    function getExtendedPublicKey(secretKey) {
-      const { head, prefix, scalar } = getPrivateScalar(secretKey);
-      const point = BASE.multiply(scalar);
-      const pointBytes = point.toBytes();
-      return { head, prefix, scalar, point, pointBytes };
-    }
-    function getPublicKey(secretKey) {
-      return getExtendedPublicKey(secretKey).pointBytes;
-    }
-    function hashDomainToScalar(context = Uint8Array.of(), ...msgs) {
-      const msg = concatBytes2(...msgs);
-      return modN_LE(hash(domain(msg, abytes2(context, void 0, "context"), !!prehash)));
-    }
-    function sign(msg, secretKey, options = {}) {
-      validateObject(options, {}, {}, "options");
-      msg = copyBytes(abytes2(msg, void 0, "message"));
-      if (prehash)
-        msg = prehash(msg);
-      const { prefix, scalar, pointBytes } = getExtendedPublicKey(secretKey);
-      const r = hashDomainToScalar(options.context, prefix, msg);
-      const R = BASE.multiply(r).toBytes();
-      const k = hashDomainToScalar(options.context, R, pointBytes, msg);
-      const s = Fn2.create(r + k * scalar);
-      if (!Fn2.isValid(s))
-        throw new Error("sign failed: invalid s");
-      const rs = concatBytes2(R, Fn2.toBytes(s));
-      return abytes2(rs, lengths.signature, "result");
-    }
-    const verifyOpts = {
-      zip215: opts.zip215
-    };
-    function verify(sig, msg, publicKey, options = verifyOpts) {
-      validateObject(options);
-      const { context } = options;
-      const zip215 = options.zip215 === void 0 ? !!verifyOpts.zip215 : options.zip215;
-      const len = lengths.signature;
-      sig = abytes2(sig, len, "signature");
-      msg = abytes2(msg, void 0, "message");
-      publicKey = abytes2(publicKey, lengths.publicKey, "publicKey");
-      if (zip215 !== void 0)
-        abool(zip215, "zip215");
-      if (prehash)
-        msg = prehash(msg);
-      const mid = len / 2;
-      const r = sig.subarray(0, mid);
-      const s = bytesToNumberLE(sig.subarray(mid, len));
-      let A, R, SB;
+    function isValidSecretKey(secretKey) {
       try {
-        A = Point2.fromBytes(publicKey, zip215);
-        R = Point2.fromBytes(r, zip215);
-        SB = BASE.multiplyUnsafe(s);
+        const num = Fn2.fromBytes(secretKey);
+        return Fn2.isValidNot0(num);
       } catch (error) {
         return false;
       }
-      if (!zip215 && A.isSmallOrder())
-        return false;
-      const k = hashDomainToScalar(context, r, publicKey, msg);
-      const RkA = R.add(A.multiplyUnsafe(k));
-      return RkA.subtract(SB).clearCofactor().is0();
     }
-    const _size = Fp2.BYTES;
-    const lengths = {
-      secretKey: _size,
-      publicKey: _size,
-      signature: 2 * _size,
-      seed: _size
-    };
+    function isValidPublicKey(publicKey, isCompressed) {
+      const { publicKey: comp, publicKeyUncompressed } = lengths;
+      try {
+        const l = publicKey.length;
+        if (isCompressed === true && l !== comp)
+          return false;
+        if (isCompressed === false && l !== publicKeyUncompressed)
+          return false;
+        return !Point2.fromBytes(publicKey).is0();
+      } catch (error) {
+        return false;
+      }
+    }
     function randomSecretKey(seed) {
-      seed = seed === void 0 ? randomBytes3(lengths.seed) : seed;
-      return abytes2(seed, lengths.seed, "seed");
+      seed = seed === void 0 ? randomBytes_(lengths.seed) : seed;
+      return mapHashToField(abytes2(seed, lengths.seed, "seed"), Fn2.ORDER);
     }
-    function isValidSecretKey(key) {
-      return isBytes2(key) && key.length === lengths.secretKey;
+    function getPublicKey(secretKey, isCompressed = true) {
+      return Point2.BASE.multiply(Fn2.fromBytes(secretKey)).toBytes(isCompressed);
     }
-    function isValidPublicKey(key, zip215) {
-      try {
-        return !!Point2.fromBytes(key, zip215 === void 0 ? verifyOpts.zip215 : zip215);
-      } catch (error) {
-        return false;
-      }
+    function isProbPub(item) {
+      const { secretKey, publicKey, publicKeyUncompressed } = lengths;
+      const allowedLengths = Fn2._lengths;
+      if (!isBytes2(item))
+        return void 0;
+      const l = abytes2(item, void 0, "key").length;
+      const isPub = l === publicKey || l === publicKeyUncompressed;
+      const isSec = l === secretKey || !!allowedLengths?.includes(l);
+      if (isPub && isSec)
+        return void 0;
+      return isPub;
+    }
+    function getSharedSecret(secretKeyA, publicKeyB, isCompressed = true) {
+      if (isProbPub(secretKeyA) === true)
+        throw new Error("first arg must be private key");
+      if (isProbPub(publicKeyB) === false)
+        throw new Error("second arg must be public key");
+      const s = Fn2.fromBytes(secretKeyA);
+      const b = Point2.fromBytes(publicKeyB);
+      if (b.is0())
+        throw new Error("invalid public key: point at infinity");
+      return b.multiply(s).toBytes(isCompressed);
     }
     const utils = {
-      getExtendedPublicKey,
-      randomSecretKey,
       isValidSecretKey,
       isValidPublicKey,
-      /** Converts an Edwards public key to a companion Montgomery public key. */
-      toMontgomery(publicKey) {
-        if (toMontgomery2 === void 0)
-          throw new Error("Montgomery conversion is not supported for this curve");
-        return toMontgomery2(Point2.fromBytes(publicKey));
-      },
-      toMontgomerySecret(secretKey) {
-        if (toMontgomerySecret2 === void 0)
-          throw new Error("Montgomery conversion is not supported for this curve");
-        return toMontgomerySecret2(secretKey);
-      }
+      randomSecretKey
     };
-    Object.freeze(lengths);
+    const keygen = createKeygen(randomSecretKey, getPublicKey);
     Object.freeze(utils);
+    Object.freeze(lengths);
+    return Object.freeze({ getPublicKey, getSharedSecret, keygen, Point: Point2, utils, lengths });
+  }
+  function ecdsa(Point2, hash, ecdsaOpts = {}) {
+    validatePointCons(Point2);
+    const hash_ = hash;
+    ahash(hash_);
+    validateObject(ecdsaOpts, {}, {
+      hmac: "function",
+      lowS: "boolean",
+      randomBytes: "function",
+      bits2int: "function",
+      bits2int_modN: "function"
+    });
+    const opts = Object.assign({}, ecdsaOpts);
+    const randomBytes3 = opts.randomBytes === void 0 ? randomBytes2 : opts.randomBytes;
+    const hmac2 = opts.hmac === void 0 ? (key, msg) => hmac(hash_, key, msg) : opts.hmac;
+    const { Fp, Fn: Fn2 } = Point2;
+    const { ORDER: CURVE_ORDER2, BITS: fnBits } = Fn2;
+    const blindLength = getMinHashLength(CURVE_ORDER2);
+    const csprng = probeRandomBytes(randomBytes3, blindLength);
+    const { keygen, getPublicKey, getSharedSecret, utils, lengths } = ecdh(Point2, opts);
+    const defaultSigOpts = {
+      prehash: true,
+      lowS: typeof opts.lowS === "boolean" ? opts.lowS : true,
+      format: "compact",
+      extraEntropy: false
+    };
+    const hasLargeRecoveryLifts = CURVE_ORDER2 * _2n2 + _1n4 < Fp.ORDER;
+    function isBiggerThanHalfOrder(number) {
+      const HALF = CURVE_ORDER2 >> _1n4;
+      return number > HALF;
+    }
+    function validateRS(title, num) {
+      if (!Fn2.isValidNot0(num))
+        throw new Error(`invalid signature ${title}: out of range 1..Point.Fn.ORDER`);
+      return num;
+    }
+    function assertFieldSignIsSupported() {
+      if (!Fp.isOdd)
+        throw new Error("Field doesn't support isOdd");
+    }
+    function getRecoveryBit(x, y, r) {
+      assertFieldSignIsSupported();
+      return (x === r ? 0 : 2) | Number(Fp.isOdd(y));
+    }
+    function assertRecoverableCurve() {
+      if (hasLargeRecoveryLifts)
+        throw new Error('"recovered" sig type is not supported for cofactor >2 curves');
+    }
+    function validateSigLength(bytes, format) {
+      validateSigFormat(format);
+      const size = lengths.signature;
+      const sizer = format === "compact" ? size : format === "recovered" ? size + 1 : void 0;
+      return abytes2(bytes, sizer);
+    }
+    class Signature {
+      constructor(r, s, recovery) {
+        __publicField(this, "r");
+        __publicField(this, "s");
+        __publicField(this, "recovery");
+        this.r = validateRS("r", r);
+        this.s = validateRS("s", s);
+        if (recovery != null) {
+          assertRecoverableCurve();
+          if (![0, 1, 2, 3].includes(recovery))
+            throw new Error("invalid recovery id");
+          this.recovery = recovery;
+        }
+        Object.freeze(this);
+      }
+      static fromBytes(bytes, format = defaultSigOpts.format) {
+        validateSigLength(bytes, format);
+        let recid;
+        if (format === "der") {
+          if (bytes.length > 2 * Fn2.BYTES + 16)
+            throw new DER.Err("invalid signature: DER signature too long");
+          const { r: r2, s: s2 } = DER.toSig(abytes2(bytes), Fn2.BYTES + 1);
+          return new Signature(r2, s2);
+        }
+        if (format === "recovered") {
+          recid = bytes[0];
+          format = "compact";
+          bytes = bytes.subarray(1);
+        }
+        const L = lengths.signature / 2;
+        const r = bytes.subarray(0, L);
+        const s = bytes.subarray(L, L * 2);
+        return new Signature(Fn2.fromBytes(r), Fn2.fromBytes(s), recid);
+      }
+      static fromHex(hex, format) {
+        return this.fromBytes(hexToBytes2(hex), format);
+      }
+      assertRecovery() {
+        const { recovery } = this;
+        if (recovery == null)
+          throw new Error("invalid recovery id: must be present");
+        return recovery;
+      }
+      addRecoveryBit(recovery) {
+        return new Signature(this.r, this.s, recovery);
+      }
+      // Unlike the top-level helper below, this method expects a digest that has
+      // already been hashed to the curve's message representative.
+      recoverPublicKey(messageHash) {
+        const { r, s } = this;
+        const recovery = this.assertRecovery();
+        const radj = recovery === 2 || recovery === 3 ? r + CURVE_ORDER2 : r;
+        if (!Fp.isValid(radj))
+          throw new Error("invalid recovery id: sig.r+curve.n != R.x");
+        const x = Fp.toBytes(radj);
+        const R = Point2.fromBytes(concatBytes2(pprefix((recovery & 1) === 0), x));
+        const ir = Fn2.inv(radj);
+        const h = bits2int_modN(abytes2(messageHash, void 0, "msgHash"));
+        const u1 = Fn2.create(-h * ir);
+        const u2 = Fn2.create(s * ir);
+        const Q = Point2.BASE.mulAddUnsafe(u1, R, u2);
+        if (Q.is0())
+          throw new Error("invalid recovery: point at infinify");
+        Q.assertValidity();
+        return Q;
+      }
+      // Signatures should be low-s, to prevent malleability.
+      hasHighS() {
+        return isBiggerThanHalfOrder(this.s);
+      }
+      toBytes(format = defaultSigOpts.format) {
+        validateSigFormat(format);
+        if (format === "der")
+          return hexToBytes2(DER.hexFromSig(this));
+        const { r, s } = this;
+        const rb = Fn2.toBytes(r);
+        const sb = Fn2.toBytes(s);
+        if (format === "recovered") {
+          assertRecoverableCurve();
+          return concatBytes2(Uint8Array.of(this.assertRecovery()), rb, sb);
+        }
+        return concatBytes2(rb, sb);
+      }
+      toHex(format) {
+        return bytesToHex2(this.toBytes(format));
+      }
+    }
+    Object.freeze(Signature.prototype);
+    Object.freeze(Signature);
+    const bits2int = opts.bits2int === void 0 ? function bits2int_def(bytes) {
+      if (bytes.length > 8192)
+        throw new Error("input is too large");
+      const num = bytesToNumberBE(bytes);
+      const delta = bytes.length * 8 - fnBits;
+      return delta > 0 ? num >> BigInt(delta) : num;
+    } : opts.bits2int;
+    const bits2int_modN = opts.bits2int_modN === void 0 ? function bits2int_modN_def(bytes) {
+      return Fn2.create(bits2int(bytes));
+    } : opts.bits2int_modN;
+    const ORDER_MASK = bitMask(fnBits);
+    function int2octets(num) {
+      aInRange("num < 2^" + fnBits, num, _0n5, ORDER_MASK);
+      return Fn2.toBytes(num);
+    }
+    function validateMsgAndHash(message, prehash) {
+      abytes2(message, void 0, "message");
+      return prehash ? abytes2(hash_(message), void 0, "prehashed message") : message;
+    }
+    function prepSig(message, secretKey, opts2) {
+      const { lowS, prehash, extraEntropy } = validateSigOpts(opts2, defaultSigOpts);
+      message = validateMsgAndHash(message, prehash);
+      const h1int = bits2int_modN(message);
+      const d = Fn2.fromBytes(secretKey);
+      if (!Fn2.isValidNot0(d))
+        throw new Error("invalid private key");
+      const seedArgs = [int2octets(d), int2octets(h1int)];
+      if (extraEntropy != null && extraEntropy !== false) {
+        const e = extraEntropy === true ? randomBytes3(lengths.secretKey) : extraEntropy;
+        seedArgs.push(abytes2(e, void 0, "extraEntropy"));
+      }
+      const seed = concatBytes2(...seedArgs);
+      const m = h1int;
+      function k2sig(kBytes) {
+        const k = bits2int(kBytes);
+        if (!Fn2.isValidNot0(k))
+          return;
+        const q = Point2.BASE.multiply(k).toAffine();
+        const r = Fn2.create(q.x);
+        if (r === _0n5)
+          return;
+        let s;
+        if (csprng !== void 0) {
+          const b = bytesToNumberBE(mapHashToField(csprng(blindLength), CURVE_ORDER2));
+          const ibk = Fn2.inv(Fn2.mul(b, k));
+          const bm = Fn2.mul(b, m);
+          const bd = Fn2.mul(b, d);
+          s = Fn2.create(ibk * Fn2.create(bm + bd * r));
+        } else {
+          const ik = invertCt(k, CURVE_ORDER2);
+          s = Fn2.create(ik * Fn2.create(m + r * d));
+        }
+        if (s === _0n5)
+          return;
+        let recovery = getRecoveryBit(q.x, q.y, r);
+        let normS = s;
+        if (lowS && isBiggerThanHalfOrder(s)) {
+          normS = Fn2.neg(s);
+          recovery ^= 1;
+        }
+        return new Signature(r, normS, hasLargeRecoveryLifts ? void 0 : recovery);
+      }
+      return { seed, k2sig };
+    }
+    function sign(message, secretKey, opts2 = {}) {
+      const { seed, k2sig } = prepSig(message, secretKey, opts2);
+      const drbg = createHmacDrbg(hash_.outputLen, Fn2.BYTES, hmac2);
+      const sig = drbg(seed, k2sig);
+      return sig.toBytes(opts2.format);
+    }
+    function verify(signature, message, publicKey, opts2 = {}) {
+      const { lowS, prehash, format } = validateSigOpts(opts2, defaultSigOpts);
+      publicKey = abytes2(publicKey, void 0, "publicKey");
+      message = validateMsgAndHash(message, prehash);
+      if (!isBytes2(signature)) {
+        const end = signature instanceof Signature ? ", use sig.toBytes()" : "";
+        throw new Error("verify expects Uint8Array signature" + end);
+      }
+      validateSigLength(signature, format);
+      try {
+        const sig = Signature.fromBytes(signature, format);
+        const P = Point2.fromBytes(publicKey);
+        if (P.is0())
+          return false;
+        if (lowS && sig.hasHighS())
+          return false;
+        const { r, s } = sig;
+        const h = bits2int_modN(message);
+        const is = Fn2.inv(s);
+        const u1 = Fn2.create(h * is);
+        const u2 = Fn2.create(r * is);
+        const R = Point2.BASE.mulAddUnsafe(u1, P, u2);
+        if (R.is0())
+          return false;
+        const q = R.toAffine();
+        const v = Fn2.create(q.x);
+        if (v !== r)
+          return false;
+        if (format === "recovered" && sig.recovery !== getRecoveryBit(q.x, q.y, r))
+          return false;
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    function recoverPublicKey(signature, message, opts2 = {}) {
+      const { prehash } = validateSigOpts(opts2, defaultSigOpts);
+      message = validateMsgAndHash(message, prehash);
+      return Signature.fromBytes(signature, "recovered").recoverPublicKey(message).toBytes();
+    }
     return Object.freeze({
-      keygen: createKeygen(randomSecretKey, getPublicKey),
+      keygen,
       getPublicKey,
+      getSharedSecret,
+      utils,
+      lengths,
+      Point: Point2,
       sign,
       verify,
-      utils,
-      Point: Point2,
-      lengths
+      recoverPublicKey,
+      Signature,
+      hash: hash_
     });
   }
 
-  // node_modules/@noble/curves/ed25519.js
-  var _1n5 = /* @__PURE__ */ BigInt(1);
+  // node_modules/@noble/curves/secp256k1.js
+  var secp256k1_CURVE = {
+    p: BigInt("0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f"),
+    n: BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"),
+    h: BigInt(1),
+    a: BigInt(0),
+    b: BigInt(7),
+    Gx: BigInt("0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"),
+    Gy: BigInt("0x483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8")
+  };
+  var secp256k1_ENDO = {
+    beta: BigInt("0x7ae96a2b657c07106e64479eac3434e99cf0497512f58995c1396c28719501ee"),
+    basises: [
+      [BigInt("0x3086d221a7d46bcde86c90e49284eb15"), -BigInt("0xe4437ed6010e88286f547fa90abfe4c3")],
+      [BigInt("0x114ca50f7a8e2f3f657c1108d9d44cfd8"), BigInt("0x3086d221a7d46bcde86c90e49284eb15")]
+    ]
+  };
   var _2n3 = /* @__PURE__ */ BigInt(2);
-  var _5n2 = /* @__PURE__ */ BigInt(5);
-  var _8n3 = /* @__PURE__ */ BigInt(8);
-  var ed25519_CURVE_p = /* @__PURE__ */ BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
-  var ed25519_CURVE = /* @__PURE__ */ (() => ({
-    p: ed25519_CURVE_p,
-    n: BigInt("0x1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed"),
-    h: _8n3,
-    a: BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffec"),
-    d: BigInt("0x52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3"),
-    Gx: BigInt("0x216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a"),
-    Gy: BigInt("0x6666666666666666666666666666666666666666666666666666666666666658")
-  }))();
-  function ed25519_pow_2_252_3(x) {
-    const _10n = BigInt(10), _20n = BigInt(20), _40n = BigInt(40), _80n = BigInt(80);
-    const P = ed25519_CURVE_p;
-    const x2 = x * x % P;
-    const b2 = x2 * x % P;
-    const b4 = pow2(b2, _2n3, P) * b2 % P;
-    const b5 = pow2(b4, _1n5, P) * x % P;
-    const b10 = pow2(b5, _5n2, P) * b5 % P;
-    const b20 = pow2(b10, _10n, P) * b10 % P;
-    const b40 = pow2(b20, _20n, P) * b20 % P;
-    const b80 = pow2(b40, _40n, P) * b40 % P;
-    const b160 = pow2(b80, _80n, P) * b80 % P;
-    const b240 = pow2(b160, _80n, P) * b80 % P;
-    const b250 = pow2(b240, _10n, P) * b10 % P;
-    const pow_p_5_8 = pow2(b250, _2n3, P) * x % P;
-    return { pow_p_5_8, b2 };
+  function sqrtMod(y) {
+    const P = secp256k1_CURVE.p;
+    const _3n3 = BigInt(3), _6n = BigInt(6), _11n = BigInt(11), _22n = BigInt(22);
+    const _23n = BigInt(23), _44n = BigInt(44), _88n = BigInt(88);
+    const b2 = y * y * y % P;
+    const b3 = b2 * b2 * y % P;
+    const b6 = pow2(b3, _3n3, P) * b3 % P;
+    const b9 = pow2(b6, _3n3, P) * b3 % P;
+    const b11 = pow2(b9, _2n3, P) * b2 % P;
+    const b22 = pow2(b11, _11n, P) * b11 % P;
+    const b44 = pow2(b22, _22n, P) * b22 % P;
+    const b88 = pow2(b44, _44n, P) * b44 % P;
+    const b176 = pow2(b88, _88n, P) * b88 % P;
+    const b220 = pow2(b176, _44n, P) * b44 % P;
+    const b223 = pow2(b220, _3n3, P) * b3 % P;
+    const t1 = pow2(b223, _23n, P) * b22 % P;
+    const t2 = pow2(t1, _6n, P) * b2 % P;
+    const root = pow2(t2, _2n3, P);
+    if (!Fpk1.eql(Fpk1.sqr(root), y))
+      throw new Error("Cannot find square root");
+    return root;
   }
-  function adjustScalarBytes(bytes) {
-    bytes[0] &= 248;
-    bytes[31] &= 127;
-    bytes[31] |= 64;
-    return bytes;
-  }
-  var ED25519_SQRT_M1 = /* @__PURE__ */ BigInt("19681161376707505956807079304988542015446066515923890162744021073123829784752");
-  function uvRatio(u, v) {
-    const P = ed25519_CURVE_p;
-    const v3 = mod(v * v * v, P);
-    const v7 = mod(v3 * v3 * v, P);
-    const pow3 = ed25519_pow_2_252_3(u * v7).pow_p_5_8;
-    let x = mod(u * v3 * pow3, P);
-    const vx2 = mod(v * x * x, P);
-    const root1 = x;
-    const root2 = mod(x * ED25519_SQRT_M1, P);
-    const useRoot1 = vx2 === u;
-    const useRoot2 = vx2 === mod(-u, P);
-    const noRoot = vx2 === mod(-u * ED25519_SQRT_M1, P);
-    if (useRoot1)
-      x = root1;
-    if (useRoot2 || noRoot)
-      x = root2;
-    if (isNegativeLE(x, P))
-      x = mod(-x, P);
-    return { isValid: useRoot1 || useRoot2, value: x };
-  }
-  var ed25519_Point = /* @__PURE__ */ edwards(ed25519_CURVE, { uvRatio });
-  var Fp = /* @__PURE__ */ (() => ed25519_Point.Fp)();
-  function toMontgomery(point) {
-    const { y } = point;
-    return Fp.toBytes(Fp.div(_1n5 + y, _1n5 - y));
-  }
-  function toMontgomerySecret(secretKey) {
-    const size = ed25519_Point.Fp.BYTES;
-    abytes(secretKey, size);
-    return adjustScalarBytes(sha512(secretKey.subarray(0, size))).subarray(0, size);
-  }
-  function ed(opts) {
-    return eddsa(ed25519_Point, sha512, Object.assign({ adjustScalarBytes, toMontgomery, toMontgomerySecret, zip215: true }, opts));
-  }
-  var ed25519 = /* @__PURE__ */ ed({});
+  var Fpk1 = /* @__PURE__ */ Field(secp256k1_CURVE.p, { sqrt: sqrtMod });
+  var Pointk1 = /* @__PURE__ */ weierstrass(secp256k1_CURVE, {
+    Fp: Fpk1,
+    endo: secp256k1_ENDO
+  });
+  var secp256k1 = /* @__PURE__ */ ecdsa(Pointk1, sha256);
 
   // entry.mjs
-  var Point = ed25519.Point;
-  var Fn = ed25519.Point.Fn;
-  var CURVE_ORDER = ed25519.Point.Fn.ORDER;
+  var Point = secp256k1.Point;
+  var Fn = secp256k1.Point.Fn;
+  var CURVE_ORDER = secp256k1.Point.Fn.ORDER;
   return __toCommonJS(entry_exports);
 })();
 /*! Bundled license information:
@@ -2249,7 +2909,8 @@ var ovnoble = (() => {
 @noble/curves/utils.js:
 @noble/curves/abstract/modular.js:
 @noble/curves/abstract/curve.js:
-@noble/curves/abstract/edwards.js:
-@noble/curves/ed25519.js:
+@noble/curves/abstract/der.js:
+@noble/curves/abstract/weierstrass.js:
+@noble/curves/secp256k1.js:
   (*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) *)
 */
