@@ -6,9 +6,11 @@
 Figures, each the best of ``--rounds`` timed runs (CPU time of this process, so time the
 scheduler gives to other processes is not counted; wall time beside it):
 
-* the baseline, measured in the same run: PyNaCl's variable-base scalar multiplication,
-  base multiplication, point addition and point validation (µs) — the issue measured
-  75 / 16 / 15 / 36 µs on this machine when it was quiet;
+* the group's own operations (libsecp256k1 through ledger.secret.fastops): variable-base
+  scalar multiplication, base multiplication, point addition and point validation (µs);
+  and, measured in the same run as the yardstick, libsodium's edwards25519 operations
+  through PyNaCl (the ``bench`` extra installs it; skipped without it) — the issue
+  measured 75 / 16 / 15 / 36 µs for those on this machine when it was quiet;
 * ``verify_ballots_per_s_per_core`` for the issue's 2-item ballot (two motions) and for a
   typical ballot (five motions and one election of 7 candidates for 3 seats), and the same
   in units of variable-base scalar multiplications, which does not depend on how busy the
@@ -49,10 +51,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nacl import bindings as sodium  # noqa: E402
-
 from ledger.secret import dlog as dlog_module  # noqa: E402
-from ledger.secret import elgamal  # noqa: E402
+from ledger.secret import elgamal, fastops  # noqa: E402
 from ledger.secret.ballot import ItemShape, encrypt_ballot, verify_ballot  # noqa: E402
 from ledger.secret.group import G, base, random_scalar, scalar_bytes  # noqa: E402
 
@@ -74,6 +74,24 @@ def per_call(fn: Callable[[], object], n: int, rounds: int) -> tuple[float, floa
     return best_cpu, best_wall
 
 
+def _libsodium_yardstick() -> dict[str, Callable[[], object]]:
+    """libsodium's edwards25519 operations through PyNaCl, if installed: the group the
+    secret ballot used before (docs/secret-ballots.md §1), measured beside libsecp256k1."""
+    try:
+        from nacl import bindings as sodium
+    except ImportError:
+        print("libsodium yardstick skipped: PyNaCl is not installed (the bench extra has it)")
+        return {}
+    q = sodium.crypto_scalarmult_ed25519_base_noclamp(scalar_bytes(random_scalar()))
+    kb = (random_scalar() % 2**252).to_bytes(32, "little")
+    return {
+        "libsodium_scalarmult_us": lambda: sodium.crypto_scalarmult_ed25519_noclamp(kb, q),
+        "libsodium_basemult_us": lambda: sodium.crypto_scalarmult_ed25519_base_noclamp(kb),
+        "libsodium_add_us": lambda: sodium.crypto_core_ed25519_add(q, q),
+        "libsodium_validate_us": lambda: sodium.crypto_core_ed25519_is_valid_point(q),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=5)
@@ -91,17 +109,22 @@ def main() -> None:
     out: dict[str, object] = {}
 
     p = base(random_scalar()).encoding
-    kb = scalar_bytes(random_scalar())
-    micro = {
-        "scalarmult_us": lambda: sodium.crypto_scalarmult_ed25519_noclamp(kb, p),
-        "basemult_us": lambda: sodium.crypto_scalarmult_ed25519_base_noclamp(kb),
-        "add_us": lambda: sodium.crypto_core_ed25519_add(p, G.encoding),
-        "validate_us": lambda: sodium.crypto_core_ed25519_is_valid_point(p),
+    kn = random_scalar()
+    forget = fastops.forget_parsed  # each call parses its points, as for a new ballot
+    micro: dict[str, Callable[[], object]] = {
+        "scalarmult_us": lambda: (forget(), fastops.mul(kn, p)),
+        "basemult_us": lambda: fastops.base(kn),
+        "add_us": lambda: (forget(), fastops.add(p, G.encoding)),
+        "validate_us": lambda: (forget(), fastops.is_valid(p)),
     }
+    micro |= _libsodium_yardstick()
     for name, fn in micro.items():
         cpu, wall = per_call(fn, 2000 // k, rounds)
         out[name] = round(cpu * 1e6, 1)
-        print(f"baseline {name[:-3]:<12} {cpu * 1e6:8.1f} µs CPU  ({wall * 1e6:.1f} µs wall)")
+        print(f"{name[:-3]:<28} {cpu * 1e6:8.1f} µs CPU  ({wall * 1e6:.1f} µs wall)")
+    if "libsodium_scalarmult_us" in out:
+        out["libsodium_to_secp256k1_scalarmult"] = round(
+            float(out["libsodium_scalarmult_us"]) / float(out["scalarmult_us"]), 2)  # type: ignore[arg-type]
     smul = float(out["scalarmult_us"]) / 1e6  # type: ignore[arg-type]
 
     key = elgamal.keygen()
@@ -117,8 +140,7 @@ def main() -> None:
         out[f"verify_{label}_ballots_per_s_per_core"] = round(1 / cpu, 1)
         out[f"verify_{label}_in_scalarmults"] = round(cpu / smul, 1)
         print(f"verify {label:<8} ballot {cpu * 1e3:7.2f} ms CPU ({wall * 1e3:.2f} wall): "
-              f"{1 / cpu:7.1f} ballots/s per core = {cpu / smul:.1f} scalar mults; "
-              f"at the issue's 75 µs: {1 / (cpu / smul * 75e-6):.0f} ballots/s")
+              f"{1 / cpu:7.1f} ballots/s per core = {cpu / smul:.1f} scalar mults")
         cpu, wall = per_call(lambda layout=layout, choices=choices: encrypt_ballot(
             key.public, ORIGIN, "head-1", 1, layout, choices), max(2, 30 // k), rounds)
         out[f"encrypt_{label}_ballot_ms"] = round(cpu * 1e3, 2)
