@@ -140,15 +140,9 @@ def base(k: int) -> bytes:
 
 
 def mul(k: int, p: bytes) -> bytes:
-    """``k·P`` for a point P or O; any other 33 bytes raise :class:`GroupError`."""
-    k %= L
-    if p == ID:
-        return ID
-    key = _load(p)
-    if k == 0:
-        return ID
-    _tweak_mul(_CTX, key, _be(k))  # cannot fail: 0 < k < L and P ≠ O (prime order)
-    return _store(key)
+    """``k·P`` for a point P or O; any other 33 bytes raise :class:`GroupError` (even with
+    k ≡ 0: the point is parsed first)."""
+    return combination(((k, p),))
 
 
 def combination(terms: tuple[tuple[int, bytes], ...], g: int = 0) -> bytes:
@@ -168,7 +162,7 @@ def combination(terms: tuple[tuple[int, bytes], ...], g: int = 0) -> bytes:
         if k == 1:
             keys.append(key)
         elif k:
-            _tweak_mul(_CTX, key, _be(k))
+            _tweak_mul(_CTX, key, _be(k))  # cannot fail: 0 < k < L, P ≠ O (prime order)
             keys.append(key)
     g %= L
     if g:  # the library's base multiplication, not tweak_add: that one costs a full

@@ -68,12 +68,7 @@ def base(k: int) -> Point:
 
 def decode_point(text: object, where: str) -> Point:
     """A received point: 66 lowercase hex digits of a compressed point of the curve."""
-    if not isinstance(text, str) or len(text) != 66 or text != text.lower():
-        raise GroupError(where, "expected 66 lowercase hex digits")
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raise GroupError(where, "expected 66 lowercase hex digits") from None
+    raw = _lower_hex(text, where, 66)
     if not fastops.is_valid(raw):
         raise GroupError(where, "not a compressed point of secp256k1 "
                                 "(or the identity, which is never valid here)")
@@ -82,12 +77,7 @@ def decode_point(text: object, where: str) -> Point:
 
 def decode_scalar(text: object, where: str) -> int:
     """A received scalar: 64 lowercase hex digits, little-endian, below L (0 allowed)."""
-    if not isinstance(text, str) or len(text) != 64 or text != text.lower():
-        raise GroupError(where, "expected 64 lowercase hex digits")
-    try:
-        value = int.from_bytes(bytes.fromhex(text), "little")
-    except ValueError:
-        raise GroupError(where, "expected 64 lowercase hex digits") from None
+    value = int.from_bytes(_lower_hex(text, where, 64), "little")
     if value >= L:
         raise GroupError(where, "scalar is not reduced below the group order L")
     return value
@@ -121,3 +111,11 @@ def hash_to_scalar(tag: str, *parts: bytes) -> int:
     return int.from_bytes(h.digest(), "little") % L
 
 
+def _lower_hex(text: object, where: str, digits: int) -> bytes:
+    """The bytes of exactly ``digits`` lowercase hex digits, or :class:`GroupError`."""
+    if not isinstance(text, str) or len(text) != digits or text != text.lower():
+        raise GroupError(where, f"expected {digits} lowercase hex digits")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise GroupError(where, f"expected {digits} lowercase hex digits") from None

@@ -136,7 +136,8 @@
   }
 
   /* Parts (§3): a string is its UTF-8, an integer its ASCII decimal digits, a point its
-   * 33-byte encoding (§2.2; the identity: 33 zero bytes), a scalar its 32-byte little-endian encoding. */
+   * 33-byte encoding (§2.2; the identity: 33 zero bytes), a scalar its 32-byte
+   * little-endian encoding. */
   const part = {
     text: (s) => enc.encode(String(s)),
     decimal: (n) => {
